@@ -1,0 +1,207 @@
+"""The closed vocabularies of the care model.
+
+Stored as plain strings with a CHECK constraint (``native_enum=False``), so that
+SQLite and PostgreSQL hold the same schema and a new value is a small migration.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CareSetting(StrEnum):
+    RESIDENTIAL_CENTRE = "residential_centre"
+    EXTENDED_FAMILY = "extended_family"
+    FOSTER_FAMILY = "foster_family"
+    GROUP_HOME = "group_home"
+    AFTER_CARE = "after_care"
+
+
+class Phase(StrEnum):
+    """Where an adolescent is in the route of care.
+
+    ``reception``, ``integration`` and ``independence`` are the stages inside a
+    long-term residential centre; ``long_term`` covers the other long-term settings.
+    """
+
+    DETECTION = "detection"
+    FIRST_RECEPTION = "first_reception"
+    RECEPTION = "reception"
+    INTEGRATION = "integration"
+    INDEPENDENCE = "independence"
+    LONG_TERM = "long_term"
+    TRANSITION = "transition"
+    AFTER_CARE = "after_care"
+
+
+class CaseStatus(StrEnum):
+    IN_CARE = "in_care"
+    FOLLOW_UP = "follow_up"
+    CLOSED = "closed"
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+    WEBCHAT = "webchat"
+
+
+class ConsentPurpose(StrEnum):
+    """``messaging`` is the gate for everything; ``follow_up`` covers contact after care."""
+
+    MESSAGING = "messaging"
+    FOLLOW_UP = "follow_up"
+
+
+class ConsentDecision(StrEnum):
+    GIVEN = "given"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+class Programme(StrEnum):
+    EDUCATION = "education"
+    INDEPENDENT_LIVING = "independent_living"
+    PERSONAL_GROWTH = "personal_growth"
+
+
+class Horizon(StrEnum):
+    SHORT = "short"
+    MEDIUM = "medium"
+    LONG = "long"
+
+
+class GoalStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    ACHIEVED = "achieved"
+    DROPPED = "dropped"
+
+
+class AppointmentKind(StrEnum):
+    SCHOOL = "school"
+    JOB_TRAINING = "job_training"
+    HEALTH = "health"
+    LEGAL = "legal"
+    PSYCHOLOGY = "psychology"
+    OTHER = "other"
+
+
+class AppointmentStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CONFIRMED = "confirmed"
+    CANNOT_GO = "cannot_go"
+    CHANGE_REQUESTED = "change_requested"
+    ATTENDED = "attended"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class AppointmentAnswer(StrEnum):
+    WILL_GO = "will_go"
+    CANNOT_GO = "cannot_go"
+    CHANGE = "change"
+    ATTENDED = "attended"
+    MISSED = "missed"
+
+
+class RequestReason(StrEnum):
+    TALK = "talk"
+    GOAL_HELP = "goal_help"
+    APPOINTMENT_CHANGE = "appointment_change"
+    SOMETHING_HAPPENED = "something_happened"
+    PAPERS = "papers"
+    OTHER = "other"
+
+
+class Urgency(StrEnum):
+    URGENT = "urgent"
+    NORMAL = "normal"
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"
+    VOICE = "voice"
+
+
+class MessageDirection(StrEnum):
+    INBOUND = "inbound"
+    STAFF_REPLY = "staff_reply"
+
+
+class FlagCategory(StrEnum):
+    SELF_HARM = "self_harm"
+    VIOLENCE_ABUSE = "violence_abuse"
+    TRAFFICKING = "trafficking"
+    RUNNING_AWAY = "running_away"
+    HEALTH = "health"
+    VOICE_NOTE = "voice_note"
+    UNCONFIRMED_APPOINTMENT = "unconfirmed_appointment"
+    MISSED_APPOINTMENT = "missed_appointment"
+    EVALUATION_DUE = "evaluation_due"
+    STEP_DUE = "step_due"
+    DELIVERY_FAILED = "delivery_failed"
+    CHAT_GONE = "chat_gone"
+    FOLLOW_UP_ANSWER = "follow_up_answer"
+    OTHER = "other"
+
+
+class RiskCategory(StrEnum):
+    """The sections of a risk-terms file (``locales/triage/README.md``): what a term
+    found in free text is about. Each raises a flag of its ``FlagCategory``;
+    ``distress`` (a cry for help that names no cause) raises ``other``."""
+
+    SELF_HARM = "self_harm"
+    VIOLENCE_ABUSE = "violence_abuse"
+    TRAFFICKING = "trafficking"
+    RUNNING_AWAY = "running_away"
+    HEALTH = "health"
+    DISTRESS = "distress"
+
+
+class Severity(StrEnum):
+    """Ordered from most to least urgent; ``rank`` sorts them."""
+
+    URGENT = "urgent"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class FlagStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class OutboxKind(StrEnum):
+    """``screen`` carries text and buttons; ``delete`` removes a message the bot sent."""
+
+    SCREEN = "screen"
+    VOICE = "voice"
+    DELETE = "delete"
+    TEMPLATE = "template"

@@ -1,0 +1,99 @@
+"""Typed errors raised by the services when an invariant would break.
+
+Each carries a stable ``code`` so that callers (dialogs, console) can choose their
+own words for it without parsing messages.
+"""
+
+from __future__ import annotations
+
+
+class PlanStoreError(Exception):
+    code = "plan_store_error"
+
+
+class NotFound(PlanStoreError):
+    code = "not_found"
+
+
+class OutOfScope(NotFound):
+    """The thing exists but the caller may not see it; shown to callers as not found."""
+
+    code = "out_of_scope"
+
+
+class ValidationFailed(PlanStoreError):
+    code = "validation_failed"
+
+
+class InvalidVoicePrompt(ValidationFailed):
+    """Not a usable voice prompt: a bad key or language, not OGG/Opus, over 1 MB."""
+
+    code = "invalid_voice_prompt"
+
+
+class CodeInvalid(PlanStoreError):
+    code = "code_invalid"
+
+
+class CodeExpired(CodeInvalid):
+    code = "code_expired"
+
+
+class CodeAlreadyUsed(CodeInvalid):
+    code = "code_already_used"
+
+
+class CodeAttemptsBlocked(PlanStoreError):
+    code = "code_attempts_blocked"
+
+
+class ChatNotLinked(PlanStoreError):
+    code = "chat_not_linked"
+
+
+class ConsentMissing(PlanStoreError):
+    code = "consent_missing"
+
+
+class AppointmentInPast(PlanStoreError):
+    code = "appointment_in_past"
+
+
+class AppointmentClosed(PlanStoreError):
+    """The appointment is cancelled or already over; its answers are closed."""
+
+    code = "appointment_closed"
+
+
+class NotOwnedByCase(PlanStoreError):
+    """A goal, step or appointment that belongs to another adolescent's plan."""
+
+    code = "not_owned_by_case"
+
+
+class StepNotDone(PlanStoreError):
+    code = "step_not_done"
+
+
+class CaseClosed(PlanStoreError):
+    code = "case_closed"
+
+
+class DuplicateName(PlanStoreError):
+    code = "duplicate_name"
+
+
+class InvalidTransition(PlanStoreError):
+    code = "invalid_transition"
+
+
+class WrongPassword(PlanStoreError):
+    """The current password given to change it is not the right one."""
+
+    code = "wrong_password"
+
+
+class LoginThrottled(PlanStoreError):
+    """Too many failed log-ins lately for this username or from this address."""
+
+    code = "login_throttled"

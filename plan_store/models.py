@@ -1,0 +1,562 @@
+"""The tables of a Rumbo installation.
+
+Relationships refuse lazy loads (``raise_on_sql``): under an AsyncSession a lazy
+load would fail at run time, so a screen that forgets to load what it shows fails in
+the tests instead. Message bodies are stored only as ciphertext (see ``crypto``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from plan_store.enums import (
+    AppointmentAnswer,
+    AppointmentKind,
+    AppointmentStatus,
+    CareSetting,
+    CaseStatus,
+    Channel,
+    ConsentDecision,
+    ConsentPurpose,
+    FlagCategory,
+    FlagStatus,
+    GoalStatus,
+    Horizon,
+    MessageDirection,
+    MessageKind,
+    OutboxKind,
+    OutboxStatus,
+    Phase,
+    Programme,
+    RequestReason,
+    RequestStatus,
+    RiskCategory,
+    Role,
+    Severity,
+    Urgency,
+)
+from plan_store.types import UTCDateTime, str_enum, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+def created_at_column() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class Home(Base):
+    """A place of care: a residential centre, a group home, a foster network."""
+
+    __tablename__ = "homes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[CareSetting] = mapped_column(str_enum(CareSetting))
+    timezone: Mapped[str] = mapped_column(String(64), default="America/Mexico_City")
+    evaluation_cadence_days: Mapped[int] = mapped_column(Integer, default=14)
+    retention_days: Mapped[int] = mapped_column(Integer, default=0)
+    quiet_start: Mapped[time] = mapped_column(Time, default=time(21, 0))
+    quiet_end: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    emergency_numbers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    home_id: Mapped[int | None] = mapped_column(ForeignKey("homes.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str] = mapped_column(String(16), default="es")
+    # Raised by "log out everywhere": sessions carrying an older epoch are refused.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = created_at_column()
+
+    home: Mapped[Home | None] = relationship(lazy="raise_on_sql")
+
+
+class LoginAttempt(Base):
+    """A failed console log-in, kept for a short window to rate-limit guessing.
+
+    Stored in the database so that every process sees the same count. ``key`` is a
+    hash of the username or of the client address: neither the typed name (often a
+    mistyped password) nor the address is kept in clear.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Adolescent(Base):
+    """A case. The case number keeps identity out of routine records; no surname."""
+
+    __tablename__ = "adolescents"
+    __table_args__ = (Index("ix_adolescents_home_status", "home_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(32), unique=True)
+    alias: Mapped[str] = mapped_column(String(60))
+    birth_date: Mapped[date] = mapped_column(Date)
+    language: Mapped[str] = mapped_column(String(16), default="es")
+    phase: Mapped[Phase] = mapped_column(str_enum(Phase))
+    care_setting: Mapped[CareSetting] = mapped_column(str_enum(CareSetting))
+    status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.IN_CARE)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
+    reference_operator_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    next_evaluation_on: Mapped[date | None] = mapped_column(Date, index=True)
+    follow_up_until: Mapped[date | None] = mapped_column(Date)
+    left_care_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = created_at_column()
+
+    home: Mapped[Home] = relationship(lazy="raise_on_sql")
+    reference_operator: Mapped[Staff | None] = relationship(lazy="raise_on_sql")
+
+
+class ChatLink(Base):
+    """A chat on one channel bound to one case. Only an active link shows anything."""
+
+    __tablename__ = "chat_links"
+    __table_args__ = (
+        Index(
+            "uq_chat_links_active_chat",
+            "channel",
+            "external_id",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    external_id: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    linked_at: Mapped[datetime] = created_at_column()
+    unlinked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unlink_reason: Mapped[str | None] = mapped_column(String(40))
+
+    adolescent: Mapped[Adolescent] = relationship(lazy="raise_on_sql")
+
+
+class LinkingCode(Base):
+    """A one-time code given in person. Only its hash is kept."""
+
+    __tablename__ = "linking_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by_link_id: Mapped[int | None] = mapped_column(ForeignKey("chat_links.id"))
+
+
+class ChatSession(Base):
+    """Where one chat is in the conversation; exists before any link or consent."""
+
+    __tablename__ = "chat_sessions"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    external_id: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(40), default="start")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    failed_code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    code_blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ConsentText(Base):
+    """The words an adolescent agrees to, per purpose, version and language."""
+
+    __tablename__ = "consent_texts"
+    __table_args__ = (UniqueConstraint("purpose", "version", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[ConsentPurpose] = mapped_column(str_enum(ConsentPurpose))
+    version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = created_at_column()
+
+
+class VoicePrompt(Base):
+    """A recorded voice note of a message (``voice_key``) in one language, uploaded by
+    staff; it wins over a file in ``locales/<lang>/voice/``. The same words for every
+    adolescent, so not personal data: kept in clear. OGG/Opus, at most 1 MB."""
+
+    __tablename__ = "voice_prompts"
+    __table_args__ = (UniqueConstraint("key", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80))
+    language: Mapped[str] = mapped_column(String(16))
+    audio: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    uploaded_at: Mapped[datetime] = created_at_column()
+
+
+class TriageTerm(Base):
+    """A risk term added by staff in the console, read beside the files in
+    ``locales/triage/`` (same meaning as a line under ``[category severity]`` there).
+    Never deleted: deactivated, so that the log says what was read when."""
+
+    __tablename__ = "triage_terms"
+    __table_args__ = (Index("ix_triage_terms_language_active", "language", "active"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(String(16))
+    category: Mapped[RiskCategory] = mapped_column(str_enum(RiskCategory))
+    severity: Mapped[Severity] = mapped_column(str_enum(Severity))
+    term: Mapped[str] = mapped_column(String(120))
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    added_at: Mapped[datetime] = created_at_column()
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deactivated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class Consent(Base):
+    """One decision; the latest row per purpose is the state in force."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_adolescent_purpose", "adolescent_id", "purpose", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    purpose: Mapped[ConsentPurpose] = mapped_column(str_enum(ConsentPurpose))
+    text_version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[ConsentDecision] = mapped_column(str_enum(ConsentDecision))
+    channel: Mapped[Channel | None] = mapped_column(str_enum(Channel))
+    explained_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[datetime] = created_at_column()
+
+
+class LifePlan(Base):
+    __tablename__ = "life_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), unique=True)
+    drafted_at: Mapped[datetime] = created_at_column()
+    revised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    goals: Mapped[list[Goal]] = relationship(
+        back_populates="plan", lazy="raise_on_sql", order_by="Goal.position"
+    )
+
+
+class Goal(Base):
+    __tablename__ = "goals"
+    __table_args__ = (Index("ix_goals_plan_programme", "plan_id", "programme", "horizon"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("life_plans.id"))
+    programme: Mapped[Programme] = mapped_column(str_enum(Programme))
+    horizon: Mapped[Horizon] = mapped_column(str_enum(Horizon))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[GoalStatus] = mapped_column(str_enum(GoalStatus), default=GoalStatus.NOT_STARTED)
+    target_date: Mapped[date | None] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    plan: Mapped[LifePlan] = relationship(back_populates="goals", lazy="raise_on_sql")
+    steps: Mapped[list[Step]] = relationship(
+        back_populates="goal", lazy="raise_on_sql", order_by="Step.position"
+    )
+
+
+class Step(Base):
+    """An action towards a goal. The adolescent marks it done; staff confirm."""
+
+    __tablename__ = "steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    responsible: Mapped[str] = mapped_column(String(80))
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    goal: Mapped[Goal] = relationship(back_populates="steps", lazy="raise_on_sql")
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ix_appointments_adolescent_starts", "adolescent_id", "starts_at"),
+        Index("ix_appointments_status_starts", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    kind: Mapped[AppointmentKind] = mapped_column(str_enum(AppointmentKind))
+    title: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[AppointmentStatus] = mapped_column(
+        str_enum(AppointmentStatus), default=AppointmentStatus.SCHEDULED
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    confirmations: Mapped[list[AppointmentConfirmation]] = relationship(
+        lazy="raise_on_sql", order_by="AppointmentConfirmation.id"
+    )
+
+
+class AppointmentConfirmation(Base):
+    """One answer about an appointment, by the adolescent or by staff."""
+
+    __tablename__ = "appointment_confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
+    answer: Mapped[AppointmentAnswer] = mapped_column(str_enum(AppointmentAnswer))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    channel: Mapped[Channel | None] = mapped_column(str_enum(Channel))
+    by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    answered_at: Mapped[datetime] = created_at_column()
+
+
+class OperatorRequest(Base):
+    """ "I want to talk to my operator", with reason, optional message and urgency."""
+
+    __tablename__ = "operator_requests"
+    __table_args__ = (
+        Index("ix_operator_requests_status_urgency", "status", "urgency", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), index=True)
+    reason: Mapped[RequestReason] = mapped_column(str_enum(RequestReason))
+    urgency: Mapped[Urgency] = mapped_column(str_enum(Urgency))
+    message_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"))
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    status: Mapped[RequestStatus] = mapped_column(
+        str_enum(RequestStatus), default=RequestStatus.OPEN
+    )
+    created_at: Mapped[datetime] = created_at_column()
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class Message(Base):
+    """A message in a case's timeline: the adolescent's words or a staff reply."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_adolescent_at", "adolescent_id", "created_at"),
+        # "Silent for N days" and "last message": one probe per case, not a scan.
+        Index("ix_messages_adolescent_direction_at", "adolescent_id", "direction", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    direction: Mapped[MessageDirection] = mapped_column(str_enum(MessageDirection))
+    kind: Mapped[MessageKind] = mapped_column(str_enum(MessageKind), default=MessageKind.TEXT)
+    channel: Mapped[Channel | None] = mapped_column(str_enum(Channel))
+    body_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    voice_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    marked_for_evaluation: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Flag(Base):
+    """Something staff must look at: a risk in a message, a missed appointment, ..."""
+
+    __tablename__ = "flags"
+    __table_args__ = (
+        Index("ix_flags_status_severity", "status", "severity", "created_at"),
+        Index("ix_flags_adolescent_at", "adolescent_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    category: Mapped[FlagCategory] = mapped_column(str_enum(FlagCategory))
+    severity: Mapped[Severity] = mapped_column(str_enum(Severity))
+    status: Mapped[FlagStatus] = mapped_column(str_enum(FlagStatus), default=FlagStatus.OPEN)
+    # Makes flags raised by jobs idempotent: one flag per (job, subject).
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    marked_for_evaluation: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = created_at_column()
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class Evaluation(Base):
+    """A fortnightly evaluation of the life plan, as recorded by the social worker."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = (Index("ix_evaluations_adolescent_held", "adolescent_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    held_on: Mapped[date] = mapped_column(Date)
+    period_start: Mapped[date] = mapped_column(Date)
+    summary: Mapped[str] = mapped_column(Text)
+    goals_reviewed: Mapped[str] = mapped_column(Text, default="")
+    next_on: Mapped[date] = mapped_column(Date)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class FollowUpCheckin(Base):
+    """A periodic check-in after leaving care; answers reach staff."""
+
+    __tablename__ = "follow_up_checkins"
+    __table_args__ = (UniqueConstraint("adolescent_id", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OutboxMessage(Base):
+    """An outgoing message, written in the transaction that decided to send it.
+
+    ``dedupe_key`` makes every producer idempotent (a reminder is one row however
+    often its job runs); ``lease_until`` lets any number of senders claim rows
+    without holding a transaction across the platform call.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "not_before", "id"),
+        Index("ix_outbox_chat", "channel", "external_chat_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    external_chat_id: Mapped[str] = mapped_column(String(64))
+    adolescent_id: Mapped[int | None] = mapped_column(ForeignKey("adolescents.id"), index=True)
+    kind: Mapped[OutboxKind] = mapped_column(str_enum(OutboxKind), default=OutboxKind.SCREEN)
+    payload_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[OutboxStatus] = mapped_column(
+        str_enum(OutboxStatus), default=OutboxStatus.PENDING
+    )
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    external_message_id: Mapped[str | None] = mapped_column(String(64))
+    delivery_status: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = created_at_column()
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by each claim: only the sender holding the current claim may record the
+    # outcome, so a sender whose lease ran out cannot overwrite a newer claim.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    # Not worth sending after this (a reminder once the appointment has started).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SchedulerLease(Base):
+    """Who runs the scheduled jobs: one holder per name, until ``lease_until``.
+
+    Several processes may run the scheduler part; only the holder of a live lease
+    sweeps. The others try again on each tick and take over when it lapses.
+    """
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    renewed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProcessedUpdate(Base):
+    """An inbound update seen, keyed by (channel, update id): applied at most once."""
+
+    __tablename__ = "processed_updates"
+
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel), primary_key=True)
+    update_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[datetime] = created_at_column()
+
+
+class AuditEntry(Base):
+    """Who read or changed what, when. Never message content."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_adolescent_at", "adolescent_id", "at"),
+        Index("ix_audit_log_staff_at", "staff_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    actor: Mapped[str] = mapped_column(String(20), default="staff")
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    adolescent_id: Mapped[int | None] = mapped_column(ForeignKey("adolescents.id"))
+    target: Mapped[str] = mapped_column(String(60), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

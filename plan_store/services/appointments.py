@@ -1,0 +1,211 @@
+"""Appointments: school, job training, health, legal, psychology; and the answers
+about them ("I'll go", "I can't go", "let's change it", "did you go?")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from plan_store.enums import (
+    AppointmentAnswer,
+    AppointmentKind,
+    AppointmentStatus,
+    CaseStatus,
+    Channel,
+)
+from plan_store.errors import (
+    AppointmentClosed,
+    AppointmentInPast,
+    CaseClosed,
+    NotFound,
+    NotOwnedByCase,
+    ValidationFailed,
+)
+from plan_store.models import Appointment, AppointmentConfirmation
+from plan_store.services import audit
+from plan_store.services.access import StaffActor, case_for_staff
+from plan_store.unit_of_work import UnitOfWork
+
+CLOSED = {AppointmentStatus.CANCELLED, AppointmentStatus.ATTENDED, AppointmentStatus.MISSED}
+ANSWER_STATUS = {
+    AppointmentAnswer.WILL_GO: AppointmentStatus.CONFIRMED,
+    AppointmentAnswer.CANNOT_GO: AppointmentStatus.CANNOT_GO,
+    AppointmentAnswer.CHANGE: AppointmentStatus.CHANGE_REQUESTED,
+    AppointmentAnswer.ATTENDED: AppointmentStatus.ATTENDED,
+    AppointmentAnswer.MISSED: AppointmentStatus.MISSED,
+}
+BEFORE = {AppointmentAnswer.WILL_GO, AppointmentAnswer.CANNOT_GO, AppointmentAnswer.CHANGE}
+
+
+async def schedule(
+    uow: UnitOfWork,
+    actor: StaffActor,
+    adolescent_id: int,
+    *,
+    kind: AppointmentKind,
+    title: str,
+    place: str,
+    starts_at: datetime,
+) -> Appointment:
+    case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+    if case.status is CaseStatus.CLOSED:
+        raise CaseClosed(f"case {adolescent_id} is closed")
+    _check_future(uow, starts_at)
+    title = " ".join(title.split())
+    if not title:
+        raise ValidationFailed("an appointment needs a title")
+    appointment = Appointment(
+        adolescent_id=case.id,
+        kind=kind,
+        title=title[:200],
+        place=" ".join(place.split())[:200],
+        starts_at=starts_at,
+        status=AppointmentStatus.SCHEDULED,
+        created_by_id=actor.id,
+        created_at=uow.now(),
+        updated_at=uow.now(),
+    )
+    uow.session.add(appointment)
+    await uow.flush()
+    audit.record(
+        uow,
+        "appointment.schedule",
+        staff_id=actor.id,
+        adolescent_id=case.id,
+        target=f"appointment:{appointment.id}",
+    )
+    return appointment
+
+
+async def move(
+    uow: UnitOfWork, actor: StaffActor, adolescent_id: int, appointment_id: int, starts_at: datetime
+) -> Appointment:
+    case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+    if case.status is CaseStatus.CLOSED:
+        raise CaseClosed(f"case {adolescent_id} is closed")
+    appointment = await appointment_of_case(uow, case.id, appointment_id)
+    if appointment.status in CLOSED:
+        raise AppointmentClosed(f"appointment {appointment_id} is {appointment.status}")
+    _check_future(uow, starts_at)
+    appointment.starts_at = starts_at
+    appointment.status = AppointmentStatus.SCHEDULED
+    appointment.updated_at = uow.now()
+    audit.record(
+        uow,
+        "appointment.move",
+        staff_id=actor.id,
+        adolescent_id=case.id,
+        target=f"appointment:{appointment.id}",
+    )
+    return appointment
+
+
+async def cancel(
+    uow: UnitOfWork, actor: StaffActor, adolescent_id: int, appointment_id: int
+) -> Appointment:
+    case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+    appointment = await appointment_of_case(uow, case.id, appointment_id)
+    if appointment.status in CLOSED:
+        raise AppointmentClosed(f"appointment {appointment_id} is {appointment.status}")
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.updated_at = uow.now()
+    audit.record(
+        uow,
+        "appointment.cancel",
+        staff_id=actor.id,
+        adolescent_id=case.id,
+        target=f"appointment:{appointment.id}",
+    )
+    return appointment
+
+
+async def answer(
+    uow: UnitOfWork,
+    adolescent_id: int,
+    appointment_id: int,
+    given: AppointmentAnswer,
+    *,
+    reason: str = "",
+    channel: Channel | None = None,
+    by_staff: StaffActor | None = None,
+) -> Appointment:
+    """An answer about one of the adolescent's own appointments.
+
+    Before it starts: will go / can't go / change. After it starts: attended or missed.
+    """
+    if by_staff is not None:
+        await case_for_staff(uow, by_staff, adolescent_id, purpose="change")
+    appointment = await appointment_of_case(uow, adolescent_id, appointment_id)
+    if appointment.status in CLOSED:
+        raise AppointmentClosed(f"appointment {appointment_id} is {appointment.status}")
+    started = appointment.starts_at <= uow.now()
+    if given in BEFORE and started:
+        raise AppointmentInPast(f"appointment {appointment_id} has already started")
+    if given not in BEFORE and not started:
+        raise ValidationFailed("attendance is recorded after the appointment starts")
+    appointment.status = ANSWER_STATUS[given]
+    appointment.updated_at = uow.now()
+    uow.session.add(
+        AppointmentConfirmation(
+            appointment_id=appointment.id,
+            answer=given,
+            reason=" ".join(reason.split())[:500],
+            channel=channel,
+            by_staff_id=by_staff.id if by_staff else None,
+            answered_at=uow.now(),
+        )
+    )
+    audit.record(
+        uow,
+        f"appointment.{given.value}",
+        staff_id=by_staff.id if by_staff else None,
+        actor="adolescent" if by_staff is None else "staff",
+        adolescent_id=adolescent_id,
+        target=f"appointment:{appointment.id}",
+    )
+    return appointment
+
+
+async def appointment_of_case(
+    uow: UnitOfWork, adolescent_id: int, appointment_id: int
+) -> Appointment:
+    appointment = await uow.session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise NotFound(f"no appointment {appointment_id}")
+    if appointment.adolescent_id != adolescent_id:
+        raise NotOwnedByCase(f"appointment {appointment_id} belongs to another adolescent")
+    return appointment
+
+
+async def upcoming(uow: UnitOfWork, adolescent_id: int, *, limit: int = 10) -> list[Appointment]:
+    """Appointments still ahead and not cancelled, soonest first."""
+    rows = await uow.session.scalars(
+        select(Appointment)
+        .where(
+            Appointment.adolescent_id == adolescent_id,
+            Appointment.starts_at > uow.now(),
+            Appointment.status != AppointmentStatus.CANCELLED,
+        )
+        .order_by(Appointment.starts_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def with_history(uow: UnitOfWork, adolescent_id: int) -> list[Appointment]:
+    rows = await uow.session.scalars(
+        select(Appointment)
+        .where(Appointment.adolescent_id == adolescent_id)
+        .options(selectinload(Appointment.confirmations))
+        .order_by(Appointment.starts_at.desc())
+    )
+    return list(rows)
+
+
+def _check_future(uow: UnitOfWork, starts_at: datetime) -> None:
+    if starts_at.tzinfo is None:
+        raise ValidationFailed("an appointment time needs a time zone")
+    if starts_at <= uow.now():
+        raise AppointmentInPast("an appointment cannot be scheduled in the past")

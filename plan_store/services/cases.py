@@ -1,0 +1,322 @@
+"""Homes and cases: creating them and moving them along the route of care."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from plan_store.enums import CareSetting, CaseStatus, Phase, Role
+from plan_store.errors import (
+    CaseClosed,
+    DuplicateName,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
+from plan_store.models import Adolescent, ChatLink, Home, LifePlan, Staff
+from plan_store.services import audit
+from plan_store.services.access import StaffActor, case_for_staff
+from plan_store.services.outbox import cancel_pending_for
+from plan_store.unit_of_work import UnitOfWork
+
+MEXICO_EMERGENCY_NUMBERS = {"Emergencias": "911", "Línea de la Vida": "800 911 2000"}
+MAX_FOLLOW_UP_AGE = 21
+
+
+def local_today(uow: UnitOfWork, home: Home) -> date:
+    return uow.now().astimezone(ZoneInfo(home.timezone)).date()
+
+
+MAX_HOME_NAME = 120
+MAX_CADENCE_DAYS = 92
+MAX_RETENTION_DAYS = 3650
+MAX_EMERGENCY_NUMBERS = 6
+"""As many as the chat shows under a safety answer."""
+MAX_NUMBER_NAME = 40
+MAX_NUMBER = 30
+_PHONE = re.compile(r"[0-9+()*#. -]+")
+
+
+def _checked_settings(
+    *,
+    name: str,
+    timezone: str,
+    evaluation_cadence_days: int,
+    retention_days: int,
+    emergency_numbers: dict[str, Any],
+) -> tuple[str, dict[str, str]]:
+    """The home's name and emergency numbers as stored; ``ValidationFailed`` on any
+    setting a home cannot work with."""
+    name = name.strip()
+    if not name or len(name) > MAX_HOME_NAME:
+        raise ValidationFailed(f"a home's name has 1 to {MAX_HOME_NAME} characters")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationFailed(f"unknown time zone {timezone!r}") from error
+    if not 1 <= evaluation_cadence_days <= MAX_CADENCE_DAYS:
+        raise ValidationFailed(f"the evaluation cadence is between 1 and {MAX_CADENCE_DAYS} days")
+    if retention_days < 0:
+        raise ValidationFailed("the retention period cannot be negative")
+    if retention_days > MAX_RETENTION_DAYS:
+        raise ValidationFailed(f"the retention period is at most {MAX_RETENTION_DAYS} days")
+    numbers: dict[str, str] = {}
+    for label, number in emergency_numbers.items():
+        label, number = str(label).strip(), str(number).strip()
+        if not label or len(label) > MAX_NUMBER_NAME:
+            raise ValidationFailed(
+                f"an emergency number's name has 1 to {MAX_NUMBER_NAME} characters"
+            )
+        digits = sum(ch.isdigit() for ch in number)
+        if len(number) > MAX_NUMBER or digits < 3 or not _PHONE.fullmatch(number):
+            raise ValidationFailed(f"{number!r} is not a phone number")
+        numbers[label] = number
+    if not numbers:
+        raise ValidationFailed("a home has at least one emergency number")
+    if len(numbers) > MAX_EMERGENCY_NUMBERS:
+        raise ValidationFailed(f"at most {MAX_EMERGENCY_NUMBERS} emergency numbers are shown")
+    return name, numbers
+
+
+async def _name_taken(uow: UnitOfWork, name: str, but: int | None = None) -> bool:
+    query = select(Home.id).where(Home.name == name)
+    if but is not None:
+        query = query.where(Home.id != but)
+    return await uow.session.scalar(query) is not None
+
+
+async def create_home(
+    uow: UnitOfWork,
+    *,
+    name: str,
+    kind: CareSetting,
+    timezone: str = "America/Mexico_City",
+    evaluation_cadence_days: int = 14,
+    retention_days: int = 0,
+    quiet_start: time = time(21, 0),
+    quiet_end: time = time(8, 0),
+    emergency_numbers: dict[str, Any] | None = None,
+    by: StaffActor | None = None,
+) -> Home:
+    """A new home. Without ``emergency_numbers`` it gets Mexico's (911, Línea de la Vida)."""
+    name, numbers = _checked_settings(
+        name=name,
+        timezone=timezone,
+        evaluation_cadence_days=evaluation_cadence_days,
+        retention_days=retention_days,
+        emergency_numbers=emergency_numbers or dict(MEXICO_EMERGENCY_NUMBERS),
+    )
+    if await _name_taken(uow, name):
+        raise DuplicateName(f"a home named {name!r} exists")
+    home = Home(
+        name=name,
+        kind=kind,
+        timezone=timezone,
+        evaluation_cadence_days=evaluation_cadence_days,
+        retention_days=retention_days,
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
+        emergency_numbers=numbers,
+        created_at=uow.now(),
+    )
+    uow.session.add(home)
+    await uow.flush()
+    audit.record(
+        uow,
+        "home.create",
+        staff_id=by.id if by else None,
+        actor="system" if by is None else "staff",
+        target=f"home:{home.id}",
+    )
+    return home
+
+
+async def update_home(
+    uow: UnitOfWork,
+    by: StaffActor,
+    home_id: int,
+    *,
+    name: str,
+    kind: CareSetting,
+    timezone: str,
+    evaluation_cadence_days: int,
+    retention_days: int,
+    quiet_start: time,
+    quiet_end: time,
+    emergency_numbers: dict[str, Any],
+) -> Home:
+    """Change a home's settings, checked as ``create_home`` checks them. Dates already
+    set (the next evaluation of each case) stay: a new cadence counts from the next
+    evaluation recorded. The audit entry names the settings that changed."""
+    home = await uow.session.get(Home, home_id)
+    if home is None:
+        raise NotFound(f"no home {home_id}")
+    name, numbers = _checked_settings(
+        name=name,
+        timezone=timezone,
+        evaluation_cadence_days=evaluation_cadence_days,
+        retention_days=retention_days,
+        emergency_numbers=emergency_numbers,
+    )
+    if await _name_taken(uow, name, but=home.id):
+        raise DuplicateName(f"a home named {name!r} exists")
+    wanted: dict[str, Any] = {
+        "name": name,
+        "kind": kind,
+        "timezone": timezone,
+        "evaluation_cadence_days": evaluation_cadence_days,
+        "retention_days": retention_days,
+        "quiet_start": quiet_start,
+        "quiet_end": quiet_end,
+        "emergency_numbers": numbers,
+    }
+    changed = sorted(field for field, value in wanted.items() if getattr(home, field) != value)
+    for field in changed:
+        setattr(home, field, wanted[field])
+    if changed:
+        audit.record(
+            uow,
+            "home.update",
+            staff_id=by.id,
+            target=f"home:{home.id}",
+            details={"changed": changed},
+        )
+    return home
+
+
+async def create_case(
+    uow: UnitOfWork,
+    *,
+    case_number: str,
+    alias: str,
+    birth_date: date,
+    home_id: int,
+    phase: Phase,
+    care_setting: CareSetting,
+    reference_operator_id: int | None,
+    language: str = "es",
+    by: StaffActor | None = None,
+) -> Adolescent:
+    """A new case with an empty life plan and its first evaluation date."""
+    case_number = case_number.strip().upper()
+    alias = alias.strip()
+    if not case_number or not alias:
+        raise ValidationFailed("a case needs a case number and an alias")
+    home = await uow.session.get(Home, home_id)
+    if home is None:
+        raise NotFound(f"no home {home_id}")
+    today = local_today(uow, home)
+    age = age_on(birth_date, today)
+    if not 10 <= age <= MAX_FOLLOW_UP_AGE:
+        raise ValidationFailed("Rumbo serves adolescents from 10 to 21 years old")
+    if reference_operator_id is not None:
+        operator = await uow.session.get(Staff, reference_operator_id)
+        if operator is None or operator.role is not Role.OPERATOR or not operator.active:
+            raise ValidationFailed("the reference operator must be an active operator")
+        if operator.home_id != home_id:
+            raise ValidationFailed("the reference operator works in another home")
+    if await uow.session.scalar(select(Adolescent.id).where(Adolescent.case_number == case_number)):
+        raise DuplicateName(f"case number {case_number} exists")
+    case = Adolescent(
+        case_number=case_number,
+        alias=alias,
+        birth_date=birth_date,
+        home_id=home_id,
+        phase=phase,
+        care_setting=care_setting,
+        reference_operator_id=reference_operator_id,
+        language=language,
+        status=CaseStatus.IN_CARE,
+        next_evaluation_on=today + timedelta(days=home.evaluation_cadence_days),
+        created_at=uow.now(),
+    )
+    uow.session.add(case)
+    await uow.flush()
+    uow.session.add(LifePlan(adolescent_id=case.id, drafted_at=uow.now()))
+    audit.record(
+        uow,
+        "case.create",
+        staff_id=by.id if by else None,
+        actor="system" if by is None else "staff",
+        adolescent_id=case.id,
+    )
+    return case
+
+
+def age_on(birth_date: date, day: date) -> int:
+    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
+    return day.year - birth_date.year - before_birthday
+
+
+def twenty_first_birthday(birth_date: date) -> date:
+    try:
+        return birth_date.replace(year=birth_date.year + MAX_FOLLOW_UP_AGE)
+    except ValueError:  # born on 29 February
+        return date(birth_date.year + MAX_FOLLOW_UP_AGE, 3, 1)
+
+
+async def move_to_follow_up(
+    uow: UnitOfWork, actor: StaffActor, adolescent_id: int, *, follow_up_until: date
+) -> Adolescent:
+    """The adolescent leaves care; light follow-up until the date (at most age 21)."""
+    case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+    if case.status is not CaseStatus.IN_CARE:
+        raise InvalidTransition(f"a case in status {case.status} cannot move to follow-up")
+    home = await uow.session.get(Home, case.home_id)
+    assert home is not None
+    today = local_today(uow, home)
+    if follow_up_until <= today:
+        raise ValidationFailed("the follow-up ends after today")
+    case.status = CaseStatus.FOLLOW_UP
+    case.phase = Phase.AFTER_CARE
+    case.care_setting = CareSetting.AFTER_CARE
+    case.left_care_on = today
+    case.follow_up_until = min(follow_up_until, twenty_first_birthday(case.birth_date))
+    audit.record(
+        uow,
+        "case.follow_up",
+        staff_id=actor.id,
+        adolescent_id=case.id,
+        details={"until": case.follow_up_until.isoformat()},
+    )
+    return case
+
+
+async def close_case(uow: UnitOfWork, actor: StaffActor, adolescent_id: int) -> Adolescent:
+    """Close a case: its chats are unlinked and nothing more is sent to them."""
+    case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+    if case.status is CaseStatus.CLOSED:
+        raise CaseClosed(f"case {adolescent_id} is already closed")
+    case.status = CaseStatus.CLOSED
+    links = await uow.session.scalars(
+        select(ChatLink).where(ChatLink.adolescent_id == case.id, ChatLink.active)
+    )
+    for link in links:
+        link.active = False
+        link.unlinked_at = uow.now()
+        link.unlink_reason = "case_closed"
+    await cancel_pending_for(uow, case.id)
+    audit.record(uow, "case.close", staff_id=actor.id, adolescent_id=case.id)
+    return case
+
+
+async def change_phase(
+    uow: UnitOfWork, actor: StaffActor, adolescent_id: int, phase: Phase
+) -> Adolescent:
+    case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+    if case.status is CaseStatus.CLOSED:
+        raise CaseClosed(f"case {adolescent_id} is closed")
+    old = case.phase
+    case.phase = phase
+    audit.record(
+        uow,
+        "case.phase",
+        staff_id=actor.id,
+        adolescent_id=case.id,
+        details={"from": old.value, "to": phase.value},
+    )
+    return case

@@ -1,0 +1,297 @@
+"""Consent: versioned, per purpose, asked again at 18 and whenever the text changes.
+
+The latest decision per purpose is the one in force. Withdrawal stops everything at
+once: the chat is unlinked, pending messages are cancelled and, when the home keeps
+nothing (retention 0 days), the chat content is erased.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, update
+
+from locales import is_supported
+from plan_store.enums import Channel, ConsentDecision, ConsentPurpose
+from plan_store.errors import ConsentMissing, DuplicateName, NotFound, ValidationFailed
+from plan_store.models import (
+    Adolescent,
+    ChatLink,
+    Consent,
+    ConsentText,
+    Flag,
+    Home,
+    LinkingCode,
+    Message,
+    OperatorRequest,
+    OutboxMessage,
+)
+from plan_store.services import audit
+from plan_store.services.cases import age_on, local_today
+from plan_store.services.outbox import cancel_pending_for
+from plan_store.unit_of_work import UnitOfWork
+
+BUILT_IN_VERSION = 1
+ERASED_PAYLOAD = '{"erased": true}'
+ADULTHOOD = 18
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentState:
+    purpose: ConsentPurpose
+    decision: ConsentDecision | None
+    version: int | None
+    current_version: int
+    decided_at: datetime | None
+    needs_reconsent_at_18: bool
+
+    @property
+    def valid(self) -> bool:
+        return (
+            self.decision is ConsentDecision.GIVEN
+            and self.version == self.current_version
+            and not self.needs_reconsent_at_18
+        )
+
+
+async def current_version(uow: UnitOfWork, purpose: ConsentPurpose) -> int:
+    version = await uow.session.scalar(
+        select(func.max(ConsentText.version)).where(ConsentText.purpose == purpose)
+    )
+    return int(version) if version is not None else BUILT_IN_VERSION
+
+
+async def current_text(
+    uow: UnitOfWork, purpose: ConsentPurpose, language: str
+) -> ConsentText | None:
+    """The current version's text in ``language``, else in Spanish, else None
+    (callers then use the built-in wording of version 1)."""
+    version = await current_version(uow, purpose)
+    texts = await uow.session.scalars(
+        select(ConsentText).where(
+            ConsentText.purpose == purpose,
+            ConsentText.version == version,
+            ConsentText.language.in_([language, "es"]),
+        )
+    )
+    by_language = {t.language: t for t in texts}
+    return by_language.get(language) or by_language.get("es")
+
+
+async def publish_text(
+    uow: UnitOfWork,
+    *,
+    purpose: ConsentPurpose,
+    version: int,
+    language: str,
+    summary: str,
+    details: str,
+    staff_id: int | None = None,
+) -> ConsentText:
+    """A new wording. A higher version asks everyone again."""
+    if not summary.strip():
+        raise ValidationFailed("a consent text cannot be empty")
+    if not is_supported(language):
+        raise ValidationFailed(f"not a supported language: {language!r}")
+    latest = await current_version(uow, purpose)
+    has_any = await uow.session.scalar(select(func.count(ConsentText.id)))
+    if version < latest or (version > latest + 1 and has_any):
+        raise ValidationFailed(f"the next version of {purpose} is {latest} or {latest + 1}")
+    published = await uow.session.scalar(
+        select(ConsentText.id).where(
+            ConsentText.purpose == purpose,
+            ConsentText.version == version,
+            ConsentText.language == language,
+        )
+    )
+    if published is not None:
+        raise DuplicateName(f"version {version} of {purpose} in {language} is published")
+    text = ConsentText(
+        purpose=purpose,
+        version=version,
+        language=language,
+        summary=summary.strip(),
+        details=details.strip(),
+        published_at=uow.now(),
+    )
+    uow.session.add(text)
+    await uow.flush()
+    audit.record(
+        uow,
+        "consent_text.publish",
+        staff_id=staff_id,
+        actor="system" if staff_id is None else "staff",
+        details={"purpose": purpose.value, "version": version, "language": language},
+    )
+    return text
+
+
+async def state(
+    uow: UnitOfWork, case: Adolescent, purpose: ConsentPurpose = ConsentPurpose.MESSAGING
+) -> ConsentState:
+    latest = await uow.session.scalar(
+        select(Consent)
+        .where(Consent.adolescent_id == case.id, Consent.purpose == purpose)
+        .order_by(Consent.id.desc())
+        .limit(1)
+    )
+    version = await current_version(uow, purpose)
+    needs_18 = False
+    if latest is not None and latest.decision is ConsentDecision.GIVEN:
+        home = await _home_of(uow, case)
+        # Both days are the home's calendar days: consent given on the evening before
+        # the 18th birthday was given by a minor, whatever the date is in UTC.
+        today = local_today(uow, home)
+        decided = latest.decided_at.astimezone(ZoneInfo(home.timezone)).date()
+        needs_18 = age_on(case.birth_date, decided) < ADULTHOOD <= age_on(case.birth_date, today)
+    return ConsentState(
+        purpose=purpose,
+        decision=latest.decision if latest else None,
+        version=latest.text_version if latest else None,
+        current_version=version,
+        decided_at=latest.decided_at if latest else None,
+        needs_reconsent_at_18=needs_18,
+    )
+
+
+async def require(
+    uow: UnitOfWork, case: Adolescent, purpose: ConsentPurpose = ConsentPurpose.MESSAGING
+) -> None:
+    if not (await state(uow, case, purpose)).valid:
+        raise ConsentMissing(f"no valid {purpose} consent for case {case.id}")
+
+
+async def decide(
+    uow: UnitOfWork,
+    case: Adolescent,
+    *,
+    decision: ConsentDecision,
+    language: str,
+    channel: Channel | None,
+    purpose: ConsentPurpose = ConsentPurpose.MESSAGING,
+    explained_by_id: int | None = None,
+) -> Consent:
+    """Record giving or refusing the current version. Withdrawal is ``withdraw``."""
+    if decision is ConsentDecision.WITHDRAWN:
+        raise ValidationFailed("use withdraw() to withdraw consent")
+    consent = Consent(
+        adolescent_id=case.id,
+        purpose=purpose,
+        text_version=await current_version(uow, purpose),
+        language=language,
+        decision=decision,
+        channel=channel,
+        explained_by_id=explained_by_id,
+        decided_at=uow.now(),
+    )
+    uow.session.add(consent)
+    audit.record(
+        uow,
+        f"consent.{decision.value}",
+        actor="adolescent" if explained_by_id is None else "staff",
+        staff_id=explained_by_id,
+        adolescent_id=case.id,
+        details={"purpose": purpose.value, "version": consent.text_version},
+    )
+    return consent
+
+
+async def withdraw(uow: UnitOfWork, case: Adolescent, *, channel: Channel | None) -> None:
+    """Withdraw every purpose: unlink all chats, cancel what is pending, erase the chat
+    content now if the home keeps none (otherwise the retention job erases it later)."""
+    now = uow.now()
+    for purpose in ConsentPurpose:
+        uow.session.add(
+            Consent(
+                adolescent_id=case.id,
+                purpose=purpose,
+                text_version=await current_version(uow, purpose),
+                language=case.language,
+                decision=ConsentDecision.WITHDRAWN,
+                channel=channel,
+                decided_at=now,
+            )
+        )
+    await uow.session.execute(
+        update(ChatLink)
+        .where(ChatLink.adolescent_id == case.id, ChatLink.active)
+        .values(active=False, unlinked_at=now, unlink_reason="consent_withdrawn")
+    )
+    # A code handed out before the withdrawal must not link a chat again: coming back
+    # takes a new code, given in person.
+    await uow.session.execute(
+        update(LinkingCode)
+        .where(
+            LinkingCode.adolescent_id == case.id,
+            LinkingCode.used_at.is_(None),
+            LinkingCode.expires_at > now,
+        )
+        .values(expires_at=now)
+    )
+    await cancel_pending_for(uow, case.id)
+    home = await uow.session.get(Home, case.home_id)
+    if home is not None and home.retention_days == 0:
+        await erase_chat_content(uow, case.id)
+    audit.record(uow, "consent.withdrawn", actor="adolescent", adolescent_id=case.id)
+
+
+async def erase_chat_content(uow: UnitOfWork, adolescent_id: int) -> int:
+    """Erase what the adolescent wrote and was written in chat. Flags and requests
+    stay for the case record, without the words."""
+    await uow.session.execute(
+        update(Flag).where(Flag.adolescent_id == adolescent_id).values(message_id=None)
+    )
+    await uow.session.execute(
+        update(OperatorRequest)
+        .where(OperatorRequest.adolescent_id == adolescent_id)
+        .values(message_ciphertext=None)
+    )
+    # What was queued for the chat (staff replies, screens) is chat content too; the
+    # rows stay, without their words, so delivery records and deletions still work.
+    await uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.adolescent_id == adolescent_id)
+        .values(payload_ciphertext=uow.cipher.encrypt(ERASED_PAYLOAD))
+    )
+    result = await uow.session.execute(
+        delete(Message).where(Message.adolescent_id == adolescent_id)
+    )
+    erased = int(getattr(result, "rowcount", 0) or 0)
+    audit.record(
+        uow, "chat.erase", actor="system", adolescent_id=adolescent_id, details={"messages": erased}
+    )
+    return erased
+
+
+async def erase_expired_content(uow: UnitOfWork) -> int:
+    """For homes that keep chat content a while after withdrawal: erase what is due."""
+    rows = await uow.session.execute(
+        select(Adolescent.id, Home.retention_days, func.max(Consent.decided_at))
+        .join(Home, Home.id == Adolescent.home_id)
+        .join(Consent, Consent.adolescent_id == Adolescent.id)
+        .where(Consent.decision == ConsentDecision.WITHDRAWN, Home.retention_days > 0)
+        .group_by(Adolescent.id, Home.retention_days)
+    )
+    erased = 0
+    for adolescent_id, retention_days, withdrawn_at in rows.all():
+        case = await uow.session.get(Adolescent, adolescent_id)
+        if case is None or withdrawn_at is None:
+            continue
+        if (await state(uow, case)).decision is not ConsentDecision.WITHDRAWN:
+            continue
+        if withdrawn_at + timedelta(days=retention_days) <= uow.now():
+            has_messages = await uow.session.scalar(
+                select(func.count(Message.id)).where(Message.adolescent_id == adolescent_id)
+            )
+            if has_messages:
+                erased += await erase_chat_content(uow, adolescent_id)
+    return erased
+
+
+async def _home_of(uow: UnitOfWork, case: Adolescent) -> Home:
+    home = await uow.session.get(Home, case.home_id)
+    if home is None:
+        raise NotFound(f"no home {case.home_id}")
+    return home

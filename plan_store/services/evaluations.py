@@ -1,0 +1,107 @@
+"""The fortnightly evaluation of the life plan (the cadence is the home's setting).
+
+Staff mark flags and messages "for the evaluation" during the period; recording the
+evaluation clears those marks, so the next period's sheet starts empty (the audit
+entry counts what was discussed).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from plan_store.enums import CaseStatus
+from plan_store.errors import CaseClosed, ValidationFailed
+from plan_store.models import Evaluation, Flag, Home, Message
+from plan_store.services import audit
+from plan_store.services.access import StaffActor, case_for_staff
+from plan_store.services.cases import local_today
+from plan_store.unit_of_work import UnitOfWork
+
+
+async def last_of(uow: UnitOfWork, adolescent_id: int) -> Evaluation | None:
+    evaluation: Evaluation | None = await uow.session.scalar(
+        select(Evaluation)
+        .where(Evaluation.adolescent_id == adolescent_id)
+        .order_by(Evaluation.held_on.desc(), Evaluation.id.desc())
+        .limit(1)
+    )
+    return evaluation
+
+
+async def record(
+    uow: UnitOfWork,
+    actor: StaffActor,
+    adolescent_id: int,
+    *,
+    summary: str,
+    goals_reviewed: str = "",
+    held_on: date | None = None,
+    next_on: date | None = None,
+) -> Evaluation:
+    """Record an evaluation; the next one is due ``next_on`` (default: one cadence on)."""
+    case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+    if case.status is CaseStatus.CLOSED:
+        raise CaseClosed(f"case {adolescent_id} is closed")
+    summary = summary.strip()
+    if not summary:
+        raise ValidationFailed("an evaluation needs a summary")
+    home = await uow.session.get(Home, case.home_id)
+    assert home is not None
+    today = local_today(uow, home)
+    held_on = held_on or today
+    if held_on > today:
+        raise ValidationFailed("an evaluation cannot be recorded before it is held")
+    next_on = next_on or held_on + timedelta(days=home.evaluation_cadence_days)
+    if next_on <= held_on:
+        raise ValidationFailed("the next evaluation comes after this one")
+    previous = await last_of(uow, case.id)
+    if previous is not None:
+        period_start = previous.held_on
+    else:  # the day the case was opened, on the home's calendar
+        period_start = case.created_at.astimezone(ZoneInfo(home.timezone)).date()
+    evaluation = Evaluation(
+        adolescent_id=case.id,
+        held_on=held_on,
+        period_start=period_start,
+        summary=summary,
+        goals_reviewed=goals_reviewed.strip(),
+        next_on=next_on,
+        recorded_by_id=actor.id,
+        created_at=uow.now(),
+    )
+    uow.session.add(evaluation)
+    case.next_evaluation_on = next_on
+    await uow.flush()
+    discussed = {
+        "flags": await _clear_marks(uow, Flag, case.id),
+        "messages": await _clear_marks(uow, Message, case.id),
+    }
+    audit.record(
+        uow,
+        "evaluation.record",
+        staff_id=actor.id,
+        adolescent_id=case.id,
+        target=f"evaluation:{evaluation.id}",
+        details=discussed,
+    )
+    return evaluation
+
+
+async def _clear_marks(uow: UnitOfWork, model: type[Flag] | type[Message], case_id: int) -> int:
+    """Unmark the case's flags or messages marked for the evaluation; how many were."""
+    marked = list(
+        await uow.session.scalars(
+            select(model.id).where(model.adolescent_id == case_id, model.marked_for_evaluation)
+        )
+    )
+    if marked:
+        await uow.session.execute(
+            update(model)
+            .where(model.id.in_(marked))
+            .values(marked_for_evaluation=False)
+            .execution_options(synchronize_session="fetch")
+        )
+    return len(marked)

@@ -1,0 +1,98 @@
+"""Requests to the reference operator: reason, optional message, urgency."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from plan_store.enums import RequestReason, RequestStatus, Urgency
+from plan_store.errors import InvalidTransition, NotFound
+from plan_store.models import OperatorRequest
+from plan_store.services import audit
+from plan_store.services.access import StaffActor, case_for_staff
+from plan_store.services.appointments import appointment_of_case
+from plan_store.services.plans import goal_of_case
+from plan_store.unit_of_work import UnitOfWork
+
+MAX_MESSAGE = 2000
+
+
+async def create(
+    uow: UnitOfWork,
+    adolescent_id: int,
+    *,
+    reason: RequestReason,
+    urgency: Urgency,
+    message: str = "",
+    goal_id: int | None = None,
+    appointment_id: int | None = None,
+) -> OperatorRequest:
+    if goal_id is not None:
+        await goal_of_case(uow, adolescent_id, goal_id)
+    if appointment_id is not None:
+        await appointment_of_case(uow, adolescent_id, appointment_id)
+    message = message.strip()[:MAX_MESSAGE]
+    request = OperatorRequest(
+        adolescent_id=adolescent_id,
+        reason=reason,
+        urgency=urgency,
+        message_ciphertext=uow.cipher.encrypt(message) if message else None,
+        goal_id=goal_id,
+        appointment_id=appointment_id,
+        status=RequestStatus.OPEN,
+        created_at=uow.now(),
+    )
+    uow.session.add(request)
+    await uow.flush()
+    audit.record(
+        uow,
+        "request.create",
+        actor="adolescent",
+        adolescent_id=adolescent_id,
+        target=f"request:{request.id}",
+        details={"reason": reason.value, "urgency": urgency.value},
+    )
+    return request
+
+
+async def open_for(uow: UnitOfWork, adolescent_id: int) -> list[OperatorRequest]:
+    rows = await uow.session.scalars(
+        select(OperatorRequest)
+        .where(
+            OperatorRequest.adolescent_id == adolescent_id,
+            OperatorRequest.status == RequestStatus.OPEN,
+        )
+        .order_by(OperatorRequest.created_at)
+    )
+    return list(rows)
+
+
+def message_of(uow: UnitOfWork, request: OperatorRequest) -> str:
+    if request.message_ciphertext is None:
+        return ""
+    return uow.cipher.decrypt(request.message_ciphertext)
+
+
+async def handle(
+    uow: UnitOfWork,
+    actor: StaffActor,
+    adolescent_id: int,
+    request_id: int,
+    status: RequestStatus = RequestStatus.ANSWERED,
+) -> OperatorRequest:
+    case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+    request = await uow.session.get(OperatorRequest, request_id)
+    if request is None or request.adolescent_id != case.id:
+        raise NotFound(f"no request {request_id} for case {adolescent_id}")
+    if status is RequestStatus.OPEN or request.status is not RequestStatus.OPEN:
+        raise InvalidTransition(f"request {request_id} is {request.status}")
+    request.status = status
+    request.handled_at = uow.now()
+    request.handled_by_id = actor.id
+    audit.record(
+        uow,
+        f"request.{status.value}",
+        staff_id=actor.id,
+        adolescent_id=case.id,
+        target=f"request:{request.id}",
+    )
+    return request

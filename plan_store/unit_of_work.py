@@ -1,0 +1,98 @@
+"""The unit of work: one transaction, the cipher, and the clock.
+
+Every service takes a ``UnitOfWork``. Nothing is written until ``commit()``; leaving
+the ``async with`` block without committing rolls everything back, so a service that
+raises halfway leaves no trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from plan_store.crypto import Cipher
+from plan_store.types import utcnow
+
+Clock = Callable[[], datetime]
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        clock: Clock = utcnow,
+    ) -> None:
+        self._session_factory = session_factory
+        self.cipher = cipher
+        self.clock = clock
+        self._session: AsyncSession | None = None
+        self._apart: list[object] = []
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside 'async with'")
+        return self._session
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    async def __aenter__(self) -> Self:
+        self._session = self._session_factory()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+            self._session = None
+        rows, self._apart = self._apart, []
+        if rows:
+            async with self._session_factory() as apart:
+                apart.add_all(rows)
+                await apart.commit()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def commit_apart(self, *rows: object) -> None:
+        """Write ``rows`` in a transaction of their own, kept even if this one rolls back.
+
+        For records that must survive a refusal, such as an audited out-of-scope read.
+        They are written as the unit of work ends, after its own transaction is over:
+        on SQLite a second writer would wait for this transaction's write lock (and
+        fail after the busy timeout) whenever this one has already written.
+        """
+        self._apart.extend(rows)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+
+class UnitOfWorkFactory:
+    """Makes units of work that share a session factory, a cipher and a clock."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.session_factory = session_factory
+        self.cipher = cipher
+        self.clock = clock
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.cipher, self.clock)

@@ -1,0 +1,175 @@
+"""How each part is built from the container. Parts not built yet say so."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from plan_store.enums import Channel
+from rumbo.container import Container
+from rumbo.server import Part
+from rumbo.settings import SettingsError
+
+if TYPE_CHECKING:
+    from bot.outbox.channel import ChannelClient
+    from bot.telegram import TelegramClient
+    from bot.whatsapp import WhatsAppClient
+
+
+def console(container: Container, *, demo: bool = False) -> Part:
+    """The staff console at /. It claims only its own paths, so the parts served
+    beside it (the web chat at /chat/, webhooks) are reached as before."""
+    settings = container.settings
+    if settings.secret_key is None:
+        return Part("console", note="off: RUMBO_SECRET_KEY is not set (it signs the sessions)")
+    from staff_console.app import ConsoleRoute, create_app
+    from staff_console.options import ConsoleOptions
+
+    app = create_app(
+        container.uow,
+        secret_key=settings.secret_key.get_secret_value(),
+        telegram_bot_username=settings.telegram_bot_username,
+        demo=demo,
+        options=ConsoleOptions(timezone=settings.timezone),
+    )
+    where = f"http://{settings.host}:{settings.port}/"
+    return Part("console", routes=[ConsoleRoute(app)], note=f"staff console at {where}")
+
+
+def telegram(container: Container, *, demo: bool = False) -> Part:
+    """Inbound Telegram: a polling task, or the webhook route when a webhook URL is set."""
+    if not container.settings.telegram_enabled:
+        return Part("telegram", note="off: RUMBO_TELEGRAM_TOKEN is not set")
+    from bot.telegram import TelegramConfigError, build_transport
+
+    try:
+        transport = build_transport(container.settings, container.uow)
+    except TelegramConfigError as error:
+        raise SettingsError(str(error)) from None
+    return Part("telegram", routes=transport.routes, tasks=transport.tasks, note=transport.note)
+
+
+def telegram_client(container: Container) -> TelegramClient | None:
+    """The outbox sender's client for Telegram, or None when Telegram is off.
+
+    It opens its connections on first use; close it with ``await client.aclose()``.
+    """
+    if not container.settings.telegram_enabled:
+        return None
+    from bot.telegram import build_client
+    from plan_store.services import voice_prompts
+
+    # The voice notes sent beside screens: staff's uploads, then the locale folders.
+    return build_client(container.settings, voice_prompts=voice_prompts.lookup(container.uow))
+
+
+def webchat(container: Container, *, demo: bool = False) -> Part:
+    """The demo web chat at /chat/, served with the console."""
+    secret = container.settings.secret_key
+    if secret is None:
+        return Part("webchat", note="off: RUMBO_SECRET_KEY is not set (it signs the chat cookie)")
+    from bot.webchat import webchat_routes
+
+    return Part(
+        "webchat",
+        routes=webchat_routes(container.uow, secret.get_secret_value()),
+        note="/chat/ (demo channel, not a real one)",
+    )
+
+
+def whatsapp(container: Container, *, demo: bool = False) -> Part:
+    """The WhatsApp Cloud API webhook (GET handshake, POST deliveries)."""
+    settings = container.settings
+    if not settings.whatsapp_enabled:
+        return Part(
+            "whatsapp",
+            note="off: set RUMBO_WHATSAPP_TOKEN, RUMBO_WHATSAPP_APP_SECRET and "
+            "RUMBO_WHATSAPP_PHONE_NUMBER_ID",
+        )
+    from bot.whatsapp import build_webhook
+
+    webhook = build_webhook(settings, container.uow)
+    note = f"webhook at {webhook.path}"
+    if settings.whatsapp_verify_token is None:
+        note += " (RUMBO_WHATSAPP_VERIFY_TOKEN not set: Meta's handshake is refused)"
+    return Part("whatsapp", routes=webhook.routes, note=note)
+
+
+def whatsapp_client(container: Container) -> WhatsAppClient | None:
+    """The outbox sender's client for WhatsApp, or None when WhatsApp is off.
+
+    Close it with ``await client.aclose()``."""
+    if not container.settings.whatsapp_enabled:
+        return None
+    from bot.whatsapp import build_client
+
+    return build_client(container.settings, container.uow)
+
+
+def clients_for(container: Container) -> dict[Channel, ChannelClient]:
+    """The platform clients the outbox sender delivers through, by configured channel.
+
+    The web chat needs none: its page takes its messages from the outbox itself. A new
+    transport plugs in here with its ``ChannelClient``."""
+    clients: dict[Channel, ChannelClient] = {}
+    telegram = telegram_client(container)
+    if telegram is not None:
+        clients[Channel.TELEGRAM] = telegram
+    whatsapp = whatsapp_client(container)
+    if whatsapp is not None:
+        clients[Channel.WHATSAPP] = whatsapp
+    return clients
+
+
+def scheduler(container: Container, *, demo: bool = False) -> Part:
+    """Reminders, flags and follow-ups (one process of the installation at a time,
+    by a lease in the database) and the outbox sender (any number of processes)."""
+    from bot.outbox import OutboxSender, OutboxSettings
+    from bot.scheduler import Scheduler
+
+    outbox_settings = OutboxSettings()
+    clients = clients_for(container)
+    sender = OutboxSender(
+        container.uow,
+        clients,
+        outbox_settings.rate_limits(),
+        lease=timedelta(seconds=outbox_settings.lease_seconds),
+        max_attempts=outbox_settings.max_attempts,
+    )
+    ticker = Scheduler(container.uow, on_work=sender.wake)
+
+    async def run_scheduler() -> None:
+        await ticker.run_forever(asyncio.Event())
+
+    async def run_sender() -> None:
+        try:
+            await sender.run_forever(asyncio.Event())
+        finally:
+            for client in clients.values():
+                close = getattr(client, "aclose", None)
+                if close is not None:
+                    await close()
+
+    every = int(ticker.tick_every.total_seconds())
+    jobs = f"jobs every {every} s while this process holds the lease"
+    if not clients:
+        return Part(
+            "scheduler",
+            tasks=[run_scheduler],
+            note=f"{jobs}; outbox: no platform configured (the web chat needs none)",
+        )
+    channels = ", ".join(sorted(channel.value for channel in clients))
+    return Part(
+        "scheduler", tasks=[run_scheduler, run_sender], note=f"{jobs}; outbox to {channels}"
+    )
+
+
+BUILDERS: dict[str, Callable[..., Part]] = {
+    "console": console,
+    "webchat": webchat,
+    "telegram": telegram,
+    "whatsapp": whatsapp,
+    "scheduler": scheduler,
+}

@@ -1,0 +1,548 @@
+"""Realistic demo data, in Spanish: two homes of different kinds, about forty
+adolescents in every phase and setting, with plans, appointments, requests, flags,
+messages and evaluations due and overdue.
+
+Everything goes through the services, so the demo data obeys the same invariants
+as real data. Aliases are invented nicknames; nothing here is a real person.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from plan_store.enums import (
+    AppointmentAnswer,
+    AppointmentKind,
+    CareSetting,
+    Channel,
+    ConsentDecision,
+    ConsentPurpose,
+    FlagCategory,
+    GoalStatus,
+    Horizon,
+    Phase,
+    Programme,
+    RequestReason,
+    Role,
+    Severity,
+    Urgency,
+)
+from plan_store.models import Adolescent, Appointment, ChatLink, Home, Staff
+from plan_store.services import (
+    appointments,
+    cases,
+    consent,
+    evaluations,
+    flags,
+    messages,
+    plans,
+    requests,
+    staff,
+)
+from plan_store.services.access import StaffActor
+from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+DEMO_PASSWORD = "rumbo-demo-2026"
+
+ALIASES = [
+    "Luna",
+    "Sol",
+    "Tigre",
+    "Estrella",
+    "Halcón",
+    "Mariposa",
+    "Río",
+    "Nube",
+    "Jaguar",
+    "Colibrí",
+    "Quetzal",
+    "Ceiba",
+    "Volcán",
+    "Lucero",
+    "Trueno",
+    "Brisa",
+    "Maíz",
+    "Coyote",
+    "Venado",
+    "Perla",
+    "Fénix",
+    "Aurora",
+    "Cometa",
+    "Roble",
+    "Pájaro",
+    "Sirena",
+    "Lobo",
+    "Delfín",
+    "Girasol",
+    "Águila",
+    "Cielo",
+    "Rayo",
+    "Tortuga",
+    "Ardilla",
+    "Canela",
+    "Cacao",
+    "Jade",
+    "Tucán",
+    "Ámbar",
+    "Nopal",
+]
+LANGUAGES = ["es"] * 6 + ["quc", "mam", "kek", "kjb"]
+
+GOALS: dict[Programme, list[tuple[Horizon, str, list[tuple[str, str]]]]] = {
+    Programme.EDUCATION: [
+        (
+            Horizon.SHORT,
+            "Aprender a leer y escribir con más confianza",
+            [
+                ("Ir al círculo de lectura los martes", "Tú"),
+                ("Leer un cuento corto con tu educadora", "Educadora"),
+            ],
+        ),
+        (
+            Horizon.MEDIUM,
+            "Terminar la secundaria abierta",
+            [
+                ("Inscribirte en el INEA", "Trabajo social"),
+                ("Presentar el examen de Matemáticas", "Tú"),
+                ("Presentar el examen de Historia", "Tú"),
+                ("Presentar el examen de Español", "Tú"),
+                ("Recoger el certificado", "Trabajo social"),
+            ],
+        ),
+        (
+            Horizon.LONG,
+            "Entrar a la preparatoria o a un bachillerato técnico",
+            [
+                ("Visitar dos escuelas con tu operadora", "Operadora"),
+                ("Hacer el examen de admisión", "Tú"),
+            ],
+        ),
+    ],
+    Programme.INDEPENDENT_LIVING: [
+        (
+            Horizon.SHORT,
+            "Abrir una cuenta de ahorro",
+            [
+                ("Juntar tus documentos", "Trabajo social"),
+                ("Ir al banco con tu operadora", "Tú"),
+            ],
+        ),
+        (
+            Horizon.MEDIUM,
+            "Terminar el taller de carpintería en el CECATI",
+            [
+                ("Inscribirte al taller", "Tú"),
+                ("Asistir a las primeras cuatro clases", "Tú"),
+                ("Hacer tu primer mueble", "Tú"),
+            ],
+        ),
+        (
+            Horizon.LONG,
+            "Vivir por tu cuenta con un trabajo estable",
+            [
+                ("Hacer tu currículum", "Educadora"),
+                ("Practicar una entrevista de trabajo", "Tú"),
+                ("Buscar un cuarto con apoyo de la casa", "Trabajo social"),
+            ],
+        ),
+    ],
+    Programme.PERSONAL_GROWTH: [
+        (
+            Horizon.SHORT,
+            "Dormir mejor",
+            [
+                ("Platicar con la psicóloga sobre tus sueños", "Psicología"),
+                ("Dejar el teléfono a las 22:00", "Tú"),
+            ],
+        ),
+        (
+            Horizon.MEDIUM,
+            "Hablar con tu familia cada semana",
+            [
+                ("Acordar un día para llamar", "Tú"),
+                ("Llamar a tu mamá el domingo", "Tú"),
+            ],
+        ),
+        (
+            Horizon.LONG,
+            "Jugar en un equipo de fútbol",
+            [
+                ("Ir a la prueba del equipo del barrio", "Tú"),
+            ],
+        ),
+    ],
+}
+
+APPOINTMENTS = [
+    (AppointmentKind.SCHOOL, "Examen de Matemáticas (INEA)", "Plaza comunitaria INEA, Col. Centro"),
+    (AppointmentKind.JOB_TRAINING, "Inscripción al taller de carpintería", "CECATI 42"),
+    (AppointmentKind.HEALTH, "Consulta de salud general", "Centro de Salud T-III"),
+    (AppointmentKind.LEGAL, "Cita con la abogada por tu trámite", "Procuraduría de Protección"),
+    (AppointmentKind.PSYCHOLOGY, "Sesión con la psicóloga", "Sala de psicología de la casa"),
+    (AppointmentKind.OTHER, "Prueba del equipo de fútbol", "Deportivo Benito Juárez"),
+]
+
+INBOUND = [
+    ("Hoy fui a la clase de carpintería, me gustó mucho", None),
+    ("¿A qué hora es mi cita de mañana?", None),
+    ("Ya terminé el examen de matemáticas", None),
+    ("Extraño a mi mamá", None),
+    ("No tengo ganas de nada, ya no quiero vivir", (FlagCategory.SELF_HARM, Severity.URGENT)),
+    (
+        "Un señor me ofreció trabajo en otra ciudad y dice que no le diga a nadie",
+        (FlagCategory.TRAFFICKING, Severity.URGENT),
+    ),
+    ("Me duele mucho el estómago desde ayer", (FlagCategory.HEALTH, Severity.MEDIUM)),
+    ("Me quiero ir de la casa", (FlagCategory.RUNNING_AWAY, Severity.HIGH)),
+    ("Gracias por ayudarme con lo del banco", None),
+]
+
+
+@dataclass
+class SeedReport:
+    homes: int = 0
+    staff: int = 0
+    adolescents: int = 0
+    goals: int = 0
+    steps: int = 0
+    appointments: int = 0
+    requests: int = 0
+    flags: int = 0
+    messages: int = 0
+    evaluations: int = 0
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [
+            f"{self.homes} homes, {self.staff} staff, {self.adolescents} adolescents",
+            f"{self.goals} goals, {self.steps} steps, {self.appointments} appointments",
+            f"{self.requests} requests, {self.flags} flags, {self.messages} messages, "
+            f"{self.evaluations} evaluations",
+        ]
+
+
+@dataclass(frozen=True)
+class HomeSpec:
+    name: str
+    kind: CareSetting
+    timezone: str
+    settings: tuple[CareSetting, ...]
+    phases: tuple[Phase, ...]
+    adolescents: int
+
+
+HOMES = (
+    HomeSpec(
+        "Casa Ceiba",
+        CareSetting.RESIDENTIAL_CENTRE,
+        "America/Mexico_City",
+        (CareSetting.RESIDENTIAL_CENTRE, CareSetting.EXTENDED_FAMILY, CareSetting.FOSTER_FAMILY),
+        (
+            Phase.FIRST_RECEPTION,
+            Phase.RECEPTION,
+            Phase.INTEGRATION,
+            Phase.INDEPENDENCE,
+            Phase.LONG_TERM,
+            Phase.DETECTION,
+        ),
+        24,
+    ),
+    HomeSpec(
+        "Casa Nido (Tapachula)",
+        CareSetting.GROUP_HOME,
+        "America/Mexico_City",
+        (CareSetting.GROUP_HOME,),
+        (Phase.LONG_TERM, Phase.TRANSITION, Phase.INDEPENDENCE),
+        16,
+    ),
+)
+
+
+async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedReport:
+    """Fill an empty database. Idempotence is not attempted: seed a fresh one."""
+    rng = random.Random(rng_seed)
+    report = SeedReport()
+    demo_hash = staff.hash_password(DEMO_PASSWORD)
+    async with uow_factory() as uow:
+        admin = await staff.add_staff(
+            uow,
+            username="admin",
+            display_name="Administración",
+            password=DEMO_PASSWORD,
+            password_hash=demo_hash,
+            role=Role.ADMIN,
+            home_id=None,
+        )
+        report.staff += 1
+        report.logins.append(("admin", DEMO_PASSWORD, "admin"))
+        await _consent_texts(uow, admin.id)
+        await uow.commit()
+    alias_pool = list(ALIASES)
+    rng.shuffle(alias_pool)
+    number = 0
+    for home_index, spec in enumerate(HOMES):
+        async with uow_factory() as uow:
+            home = await cases.create_home(
+                uow, name=spec.name, kind=spec.kind, timezone=spec.timezone
+            )
+            report.homes += 1
+            prefix = "cas" if home_index == 0 else "nido"
+            coordinator = await staff.add_staff(
+                uow,
+                username=f"coordinacion.{prefix}",
+                display_name="Marta (coordinación)" if home_index == 0 else "Rosa (coordinación)",
+                password=DEMO_PASSWORD,
+                password_hash=demo_hash,
+                role=Role.COORDINATOR,
+                home_id=home.id,
+            )
+            report.logins.append((coordinator.username, DEMO_PASSWORD, "coordinator"))
+            operator_names = ["Laura", "Andrés", "Paty"] if home_index == 0 else ["Jorge", "Elena"]
+            operators = []
+            for name in operator_names:
+                operator = await staff.add_staff(
+                    uow,
+                    username=f"{name.lower().replace('é', 'e')}.{prefix}",
+                    display_name=name,
+                    password=DEMO_PASSWORD,
+                    password_hash=demo_hash,
+                    role=Role.OPERATOR,
+                    home_id=home.id,
+                )
+                operators.append(operator)
+                report.logins.append((operator.username, DEMO_PASSWORD, "operator"))
+            report.staff += 1 + len(operators)
+            await uow.commit()
+        for index in range(spec.adolescents):
+            number += 1
+            async with uow_factory() as uow:
+                await _adolescent(
+                    uow,
+                    rng,
+                    report,
+                    home_id=home.id,
+                    spec=spec,
+                    index=index,
+                    number=number,
+                    alias=alias_pool[(number - 1) % len(alias_pool)],
+                    operator=operators[index % len(operators)],
+                    coordinator=coordinator,
+                )
+                await uow.commit()
+    return report
+
+
+async def _consent_texts(uow: UnitOfWork, staff_id: int) -> None:
+    await consent.publish_text(
+        uow,
+        purpose=ConsentPurpose.MESSAGING,
+        version=1,
+        language="es",
+        summary=(
+            "Lo que escribas aquí lo leen tu operadora y el equipo de tu casa, para "
+            "ayudarte. No lo ve nadie más. Puedes dejar de usar Rumbo cuando quieras."
+        ),
+        details=(
+            "Guardamos tu apodo, tu fecha de nacimiento, tu idioma, tus metas y tus citas. "
+            "Tus mensajes se guardan cifrados. Si dejas Rumbo, dejamos de escribirte y "
+            "borramos tus mensajes del chat."
+        ),
+        staff_id=staff_id,
+    )
+
+
+async def _adolescent(
+    uow: UnitOfWork,
+    rng: random.Random,
+    report: SeedReport,
+    *,
+    home_id: int,
+    spec: HomeSpec,
+    index: int,
+    number: int,
+    alias: str,
+    operator: Staff,
+    coordinator: Staff,
+) -> None:
+    home = await uow.session.get(Home, home_id)
+    assert home is not None
+    today = cases.local_today(uow, home)
+    group_home = spec.kind is CareSetting.GROUP_HOME
+    age = rng.randint(16, 17) if group_home else rng.randint(12, 17)
+    birth = today - timedelta(days=age * 365 + rng.randint(10, 350))
+    case = await cases.create_case(
+        uow,
+        case_number=f"MX-2026-{number:04d}",
+        alias=alias,
+        birth_date=birth,
+        home_id=home_id,
+        phase=spec.phases[index % len(spec.phases)],
+        care_setting=spec.settings[index % len(spec.settings)],
+        reference_operator_id=operator.id,
+        language=LANGUAGES[index % len(LANGUAGES)],
+    )
+    report.adolescents += 1
+    actor = StaffActor.of(operator)
+    await _plan(uow, rng, report, actor, case, today)
+    await _appointments(uow, rng, report, actor, case)
+    linked = index % 4 != 3
+    if linked:
+        await consent.decide(
+            uow,
+            case,
+            decision=ConsentDecision.GIVEN,
+            language=case.language,
+            channel=Channel.TELEGRAM,
+        )
+        uow.session.add(
+            ChatLink(
+                adolescent_id=case.id,
+                channel=Channel.TELEGRAM if index % 3 else Channel.WEBCHAT,
+                external_id=f"demo-{number}",
+                linked_at=uow.now() - timedelta(days=rng.randint(5, 60)),
+            )
+        )
+        await _messages(uow, rng, report, case, index)
+    if index % 5 == 0:
+        request = await requests.create(
+            uow,
+            case.id,
+            reason=RequestReason.TALK if index % 10 else RequestReason.SOMETHING_HAPPENED,
+            urgency=Urgency.URGENT if index % 10 == 0 else Urgency.NORMAL,
+            message="¿Podemos hablar hoy?" if index % 10 else "Pasó algo en la escuela",
+        )
+        # Demo requests have waited a while, as real ones would have.
+        request.created_at = uow.now() - timedelta(minutes=rng.randint(12, 60 * 30))
+        report.requests += 1
+    # Evaluations: some done recently, some due, some overdue.
+    cadence = home.evaluation_cadence_days
+    shift = [-20, -3, 0, 2, 6, 11][index % 6]
+    held_on = today - timedelta(days=cadence + max(shift, 0)) if shift >= 0 else None
+    if held_on is not None and index % 2 == 0:
+        await evaluations.record(
+            uow,
+            StaffActor.of(coordinator),
+            case.id,
+            summary="Avanza en la escuela; falta trabajar en el sueño y en la rutina.",
+            goals_reviewed="Educación y vida independiente revisadas.",
+            held_on=held_on,
+            next_on=today + timedelta(days=shift),
+        )
+        report.evaluations += 1
+    else:
+        case.next_evaluation_on = today + timedelta(days=shift)
+    if index % 8 == 7 and spec.kind is CareSetting.GROUP_HOME:
+        await cases.move_to_follow_up(
+            uow, actor, case.id, follow_up_until=today + timedelta(days=365)
+        )
+
+
+async def _plan(
+    uow: UnitOfWork,
+    rng: random.Random,
+    report: SeedReport,
+    actor: StaffActor,
+    case: Adolescent,
+    today: date,
+) -> None:
+    for programme, goals in GOALS.items():
+        for horizon, title, steps in rng.sample(goals, k=2):
+            months = {Horizon.SHORT: 2, Horizon.MEDIUM: 6, Horizon.LONG: 18}[horizon]
+            goal = await plans.add_goal(
+                uow,
+                actor,
+                case.id,
+                programme=programme,
+                horizon=horizon,
+                title=title,
+                target_date=today + timedelta(days=30 * months),
+            )
+            report.goals += 1
+            done = rng.randint(0, len(steps))
+            for position, (step_title, responsible) in enumerate(steps):
+                step = await plans.add_step(
+                    uow,
+                    actor,
+                    case.id,
+                    goal.id,
+                    title=step_title,
+                    responsible=responsible,
+                    due_on=today + timedelta(days=7 * (position + 1) - 10),
+                )
+                report.steps += 1
+                if position < done:
+                    await plans.mark_step_done(uow, case.id, step.id)
+                    if position < done - 1 or rng.random() < 0.5:
+                        await plans.confirm_step(uow, actor, case.id, step.id)
+            if done == len(steps) and rng.random() < 0.5:
+                await plans.update_goal(uow, actor, case.id, goal.id, status=GoalStatus.ACHIEVED)
+
+
+async def _appointments(
+    uow: UnitOfWork,
+    rng: random.Random,
+    report: SeedReport,
+    actor: StaffActor,
+    case: Adolescent,
+) -> None:
+    """Upcoming appointments through the service; past ones are written as they
+    would stand after the fact (the service refuses to schedule in the past)."""
+    zone = ZoneInfo("America/Mexico_City")
+    now = uow.now()
+    for offset_days in (-9, -2, 1, 4, 12):
+        kind, title, place = rng.choice(APPOINTMENTS)
+        local_day = now.astimezone(zone).date() + timedelta(days=offset_days)
+        starts_at = datetime.combine(local_day, time(rng.choice([9, 10, 11, 16, 17])), zone)
+        if starts_at > now:
+            appointment = await appointments.schedule(
+                uow, actor, case.id, kind=kind, title=title, place=place, starts_at=starts_at
+            )
+            if rng.random() < 0.5:
+                await appointments.answer(
+                    uow,
+                    case.id,
+                    appointment.id,
+                    AppointmentAnswer.WILL_GO,
+                    channel=Channel.TELEGRAM,
+                )
+        else:
+            appointment = Appointment(
+                adolescent_id=case.id,
+                kind=kind,
+                title=title,
+                place=place,
+                starts_at=starts_at,
+                created_by_id=actor.id,
+                created_at=starts_at - timedelta(days=10),
+                updated_at=starts_at - timedelta(days=10),
+            )
+            uow.session.add(appointment)
+            await uow.flush()
+            outcome = rng.choice([AppointmentAnswer.ATTENDED, AppointmentAnswer.MISSED, None])
+            if outcome is not None:
+                await appointments.answer(uow, case.id, appointment.id, outcome, by_staff=actor)
+        report.appointments += 1
+
+
+async def _messages(
+    uow: UnitOfWork, rng: random.Random, report: SeedReport, case: Adolescent, index: int
+) -> None:
+    for body, risk in rng.sample(INBOUND, k=3 if index % 6 else 4):
+        message = await messages.record_inbound(uow, case.id, channel=Channel.TELEGRAM, body=body)
+        hours_ago = rng.randint(1, 24 * 20) if risk is None else rng.randint(1, 30)
+        message.created_at = uow.now() - timedelta(hours=hours_ago, minutes=rng.randint(0, 59))
+        report.messages += 1
+        if risk is not None:
+            flag = await flags.raise_flag(
+                uow,
+                case.id,
+                category=risk[0],
+                severity=risk[1],
+                message_id=message.id,
+                detail=risk[0].value,
+            )
+            flag.created_at = message.created_at + timedelta(seconds=2)
+            report.flags += 1

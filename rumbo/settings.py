@@ -1,0 +1,152 @@
+"""Settings from ``RUMBO_*`` environment variables and a ``.env`` file.
+
+Read once, by the composition root, never on import. A bad value stops the start
+with one clear line per problem (see ``load_settings``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/rumbo.sqlite3"
+PUBLIC_TELEGRAM_API = "https://api.telegram.org"
+PUBLIC_GRAPH_API = "https://graph.facebook.com/v21.0"
+
+
+class SettingsError(Exception):
+    """Raised with every problem in the configuration, one per line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RUMBO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = PUBLIC_TELEGRAM_API
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_bot_username: str | None = None
+    """The bot's @name, for the deep links (t.me/<name>?start=CODE) the console shows."""
+    whatsapp_token: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_api_url: str = PUBLIC_GRAPH_API
+    secret_key: SecretStr | None = None
+    data_key: SecretStr | None = None
+    timezone: str = "America/Mexico_City"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    debug: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as error:
+            raise ValueError(f"not a database URL: {error}") from error
+        backend, driver = url.get_backend_name(), url.get_driver_name()
+        if backend == "sqlite":
+            if driver != "aiosqlite":
+                raise ValueError("use sqlite+aiosqlite:///path/to/file.sqlite3")
+        elif backend == "postgresql":
+            if driver != "asyncpg":
+                raise ValueError("use postgresql+asyncpg://user@host/dbname")
+        else:
+            raise ValueError("Rumbo runs on SQLite (sqlite+aiosqlite) or PostgreSQL (+asyncpg)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r} (e.g. America/Mexico_City)") from error
+        return value
+
+    @field_validator("telegram_api_url", "whatsapp_api_url", "telegram_webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _bot_username(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        name = value.strip().removeprefix("@")
+        if not (5 <= len(name) <= 32 and name.replace("_", "").isalnum() and name.isascii()):
+            raise ValueError(
+                "a Telegram bot username is 5-32 letters, digits or _ (e.g. rumbo_bot)"
+            )
+        return name
+
+    @field_validator("data_key")
+    @classmethod
+    def _data_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return value
+        for key in value.get_secret_value().split(","):
+            try:
+                Fernet(key.strip().encode("ascii"))
+            except (ValueError, UnicodeEncodeError) as error:
+                raise ValueError(
+                    "each data key is 32 url-safe base64-encoded bytes "
+                    "(make one with `rumbo keys new`)"
+                ) from error
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("use at least 32 random characters (`rumbo keys new`)")
+        return value
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return Path(url.database)
+        return None
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_token is not None
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return all((self.whatsapp_token, self.whatsapp_app_secret, self.whatsapp_phone_number_id))
+
+    def missing_for_production(self) -> list[str]:
+        """Secrets without which nothing sensitive may be stored."""
+        return [
+            f"RUMBO_{name.upper()}"
+            for name in ("secret_key", "data_key")
+            if getattr(self, name) is None
+        ]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment (and ``.env``), with ``overrides`` on top."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"])
+            lines.append(f"RUMBO_{field.upper()}: {problem['msg']}")
+        raise SettingsError("\n".join(lines)) from None

@@ -1,0 +1,87 @@
+"""Shared fixtures: a fresh database and container for every test.
+
+``db_backend`` is "sqlite" unless a test folder overrides it; ``tests/plan_store``
+runs every test on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+
+# python-telegram-bot 22 warns on every integer time period it reads (retry_after,
+# voice duration) unless told to use timedelta; with warnings as errors the warning
+# would hide the real exception. ``rumbo`` sets the same at start.
+os.environ["PTB_TIMEDELTA"] = "true"
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from plan_store.crypto import generate_key
+from plan_store.models import Base
+from rumbo.container import Container, build_container
+from rumbo.settings import Settings
+from tests.databases import postgres_schema_url, postgres_unreachable_reason, sqlite_url
+
+
+class FakeClock:
+    """A clock the test moves by hand; nothing sleeps."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 2, 16, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def db_backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+async def database_url(db_backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    if db_backend == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    reason = await postgres_unreachable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    async with postgres_schema_url() as url:
+        yield url
+
+
+@pytest.fixture
+def settings(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's tree
+    return Settings(
+        database_url=database_url,
+        data_key=generate_key(),
+        secret_key="s" * 40,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+async def container(settings: Settings, clock: FakeClock) -> AsyncIterator[Container]:
+    container = build_container(settings, clock=clock)
+    async with container.engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    yield container
+    await container.aclose()
+
+
+@pytest.fixture
+def anyio_backend() -> Iterator[str]:
+    yield "asyncio"

@@ -1,0 +1,72 @@
+"""The migrations build exactly the schema the models describe, and undo it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Column, Integer, MetaData, inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from plan_store import migrate
+from plan_store.database import create_engine
+from plan_store.models import Base
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a fresh, empty database (not built by ``create_all``)."""
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+async def schema_differences(engine: AsyncEngine, metadata: MetaData = Base.metadata) -> list[Any]:
+    def compare(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(compare)
+
+
+async def table_names(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+
+def with_an_extra_column() -> MetaData:
+    """The models' metadata with one column more, as a model change would add."""
+    metadata = MetaData(naming_convention=Base.metadata.naming_convention)
+    for table in Base.metadata.sorted_tables:
+        table.to_metadata(metadata)
+    metadata.tables["homes"].append_column(Column("phone", Integer, nullable=True))
+    return metadata
+
+
+async def test_upgrade_head_on_an_empty_database_yields_the_models_schema(
+    engine: AsyncEngine,
+) -> None:
+    assert await table_names(engine) == set()
+
+    await migrate.upgrade(engine)
+
+    assert await table_names(engine) == set(Base.metadata.tables) | {"alembic_version"}
+    assert await schema_differences(engine) == []
+    # The comparison does see a drift between the models and the database.
+    drift = await schema_differences(engine, with_an_extra_column())
+    assert [(d[0], d[3].name) for d in drift] == [("add_column", "phone")]
+
+
+async def test_downgrade_to_base_and_upgrade_again_round_trips(engine: AsyncEngine) -> None:
+    await migrate.upgrade(engine)
+
+    await migrate.downgrade(engine, "base")
+    assert await table_names(engine) == {"alembic_version"}
+
+    await migrate.upgrade(engine)
+    assert await schema_differences(engine) == []

@@ -1,0 +1,126 @@
+"""The outbox (idempotent, encrypted, cancelled when a case stops) and inbound
+de-duplication by (channel, update id)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from plan_store.enums import Channel, OutboxStatus
+from plan_store.models import OutboxMessage, ProcessedUpdate
+from plan_store.services import cases, outbox, updates
+from rumbo.container import Container
+from tests.plan_store.builders import Team, a_case, a_team
+
+
+@pytest.fixture
+async def team(container: Container) -> Team:
+    async with container.uow() as uow:
+        team = await a_team(uow)
+        await uow.commit()
+    return team
+
+
+async def remind(container: Container, case_id: int, key: str | None) -> int:
+    async with container.uow() as uow:
+        row = await outbox.enqueue(
+            uow,
+            channel=Channel.TELEGRAM,
+            external_chat_id="1001",
+            adolescent_id=case_id,
+            payload={"text": "Mañana tienes examen a las 9", "buttons": []},
+            dedupe_key=key,
+        )
+        await uow.commit()
+        return row.id
+
+
+async def outbox_rows(container: Container) -> list[tuple[int | None, OutboxStatus]]:
+    async with container.uow() as uow:
+        rows = await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        return [(row.adolescent_id, row.status) for row in rows]
+
+
+async def test_outbox_dedupe_key_makes_enqueue_idempotent(container: Container, team: Team) -> None:
+    first = await remind(container, team.case.id, "reminder:appointment:7:24h")
+    again = await remind(container, team.case.id, "reminder:appointment:7:24h")
+    assert again == first
+    assert len(await outbox_rows(container)) == 1
+
+    await remind(container, team.case.id, None)
+    await remind(container, team.case.id, None)
+    assert len(await outbox_rows(container)) == 3
+
+
+async def test_outbox_payloads_are_encrypted_at_rest(container: Container, team: Team) -> None:
+    await remind(container, team.case.id, None)
+    async with container.uow() as uow:
+        query = text("SELECT payload_ciphertext FROM outbox")
+        raw = bytes((await uow.session.execute(query)).one()[0])
+        assert b"examen" not in raw
+        (row,) = await uow.session.scalars(select(OutboxMessage))
+        assert outbox.payload_of(uow, row)["text"] == "Mañana tienes examen a las 9"
+
+
+async def test_closing_a_case_cancels_its_pending_messages_and_no_one_elses(
+    container: Container, team: Team
+) -> None:
+    async with container.uow() as uow:
+        other = await a_case(uow, team.home, team.operator, "CAS-002")
+        await uow.commit()
+    await remind(container, team.case.id, "a")
+    await remind(container, other.id, "b")
+
+    async with container.uow() as uow:
+        await cases.close_case(uow, team.coordinator, team.case.id)
+        await uow.commit()
+
+    assert await outbox_rows(container) == [
+        (team.case.id, OutboxStatus.CANCELLED),
+        (other.id, OutboxStatus.PENDING),
+    ]
+
+
+async def test_first_seen_applies_an_update_once(container: Container) -> None:
+    async with container.uow() as uow:
+        assert await updates.first_seen(uow, Channel.TELEGRAM, "9001")
+        await uow.commit()
+    async with container.uow() as uow:
+        assert not await updates.first_seen(uow, Channel.TELEGRAM, "9001")
+        assert await updates.first_seen(uow, Channel.WHATSAPP, "9001")  # another channel
+        await uow.commit()
+
+
+async def test_an_update_whose_effects_rolled_back_is_applied_again(
+    container: Container,
+) -> None:
+    """Seen-ness is stored in the transaction that applies the update: a crash before
+    the commit leaves the update unseen, so the platform's retry applies it."""
+    async with container.uow() as uow:
+        assert await updates.first_seen(uow, Channel.TELEGRAM, "9002")
+        # no commit: the effects failed
+    async with container.uow() as uow:
+        assert await updates.first_seen(uow, Channel.TELEGRAM, "9002")
+
+
+async def test_one_update_delivered_twice_at_once_is_applied_once(
+    container: Container,
+) -> None:
+    async def deliver() -> str:
+        try:
+            async with container.uow() as uow:
+                if not await updates.first_seen(uow, Channel.WHATSAPP, "wamid.ABC"):
+                    return "skipped"
+                await uow.commit()
+                return "applied"
+        except IntegrityError:
+            return "refused"
+
+    outcomes = await asyncio.gather(deliver(), deliver())
+
+    assert outcomes.count("applied") == 1
+    async with container.uow() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 1

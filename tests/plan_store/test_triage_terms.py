@@ -1,0 +1,160 @@
+"""Risk terms staff add per language: checked, audited, deactivated but never deleted."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from plan_store.enums import RiskCategory, Role, Severity
+from plan_store.errors import (
+    DuplicateName,
+    InvalidTransition,
+    NotFound,
+    OutOfScope,
+    ValidationFailed,
+)
+from plan_store.models import AuditEntry, TriageTerm
+from plan_store.services import triage_terms
+from plan_store.services.triage_terms import ActiveTerm
+from rumbo.container import Container
+from tests.plan_store.builders import Team, a_staff_member, a_team
+
+
+@pytest.fixture
+async def team(container: Container) -> Team:
+    async with container.uow() as uow:
+        team = await a_team(uow)
+        await uow.commit()
+    return team
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("  me   quiero IR ", "me quiero IR"),
+        ("=ayuda", "= ayuda"),
+        ("= ayúdenme ya", "= ayúdenme ya"),
+        ("suicid*", "suicid*"),
+        ("K'iche' tzij", "K'iche' tzij"),
+        ("m4tarme", "m4tarme"),
+    ],
+)
+def test_a_term_is_stored_the_plain_way(typed: str, stored: str) -> None:
+    assert triage_terms.normalized(typed) == stored
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "   ",
+        "=",
+        "su*",
+        "me # voy",
+        "[ignore]",
+        "me-voy",
+        "a*b",
+        "*ayuda",
+        "uno " * 9,
+        "x" * 121,
+    ],
+)
+def test_a_term_outside_the_format_is_refused(typed: str) -> None:
+    with pytest.raises(ValidationFailed):
+        triage_terms.normalized(typed)
+
+
+async def test_coordinators_add_and_deactivate_terms_per_language(
+    container: Container, team: Team
+) -> None:
+    async with container.uow() as uow:
+        kept = await triage_terms.add(
+            uow,
+            team.coordinator,
+            language="mam",
+            category=RiskCategory.RUNNING_AWAY,
+            severity=Severity.HIGH,
+            term="tío chucho",
+        )
+        await triage_terms.add(
+            uow,
+            team.coordinator,
+            language="es",
+            category=RiskCategory.DISTRESS,
+            severity=Severity.URGENT,
+            term="= ayúdenme",
+        )
+        gone = await triage_terms.add(
+            uow,
+            team.coordinator,
+            language="mam",
+            category=RiskCategory.HEALTH,
+            severity=Severity.LOW,
+            term="me duele",
+        )
+        await uow.commit()
+    async with container.uow() as uow:
+        with pytest.raises(DuplicateName):
+            await triage_terms.add(
+                uow,
+                team.coordinator,
+                language="mam",
+                category=RiskCategory.HEALTH,
+                severity=Severity.LOW,
+                term="TÍO  chucho",
+            )
+        with pytest.raises(ValidationFailed):
+            await triage_terms.add(
+                uow,
+                team.coordinator,
+                language="xx",
+                category=RiskCategory.HEALTH,
+                severity=Severity.LOW,
+                term="algo",
+            )
+        with pytest.raises(OutOfScope):
+            await triage_terms.add(
+                uow,
+                team.operator,
+                language="es",
+                category=RiskCategory.HEALTH,
+                severity=Severity.LOW,
+                term="algo",
+            )
+        with pytest.raises(OutOfScope):
+            await triage_terms.deactivate(uow, team.operator, kept.id)
+        await triage_terms.deactivate(uow, team.coordinator, gone.id)
+        await uow.commit()
+    async with container.uow() as uow:
+        with pytest.raises(InvalidTransition):
+            await triage_terms.deactivate(uow, team.coordinator, gone.id)
+        with pytest.raises(NotFound):
+            await triage_terms.deactivate(uow, team.coordinator, gone.id + 100)
+        assert await triage_terms.active_terms(uow, ["es", "mam"]) == [
+            ActiveTerm("mam", RiskCategory.RUNNING_AWAY, Severity.HIGH, "tío chucho"),
+            ActiveTerm("es", RiskCategory.DISTRESS, Severity.URGENT, "= ayúdenme"),
+        ]
+        assert [t.term for t in await triage_terms.active_terms(uow, ["quc"])] == []
+        listed = await triage_terms.of_language(uow, "mam")
+        assert [(t.term, t.active) for t in listed] == [("tío chucho", True), ("me duele", False)]
+        assert listed[1].deactivated_by_id == team.coordinator.id
+        assert len(list(await uow.session.scalars(select(TriageTerm)))) == 3
+        entries = list(
+            await uow.session.scalars(
+                select(AuditEntry).where(AuditEntry.action.like("triage_term.%"))
+            )
+        )
+        assert [e.action for e in entries] == ["triage_term.add"] * 3 + ["triage_term.deactivate"]
+        assert all("chucho" not in f"{e.target} {e.details}" for e in entries)
+
+    async with container.uow() as uow:  # an admin may too; the same term again once off
+        admin = await a_staff_member(uow, None, "root", Role.ADMIN)
+        again = await triage_terms.add(
+            uow,
+            admin,
+            language="mam",
+            category=RiskCategory.HEALTH,
+            severity=Severity.MEDIUM,
+            term="me duele",
+        )
+        assert again.active
