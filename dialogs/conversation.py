@@ -1,0 +1,277 @@
+"""The conversation: one event of one chat in, one ``Reply`` out.
+
+``handle`` loads the chat's context, picks the flow for the event and the chat's
+stored place (``ChatSession.state`` / ``.data`` / ``.language``), lets it change state
+through the plan_store services, and returns what to say. The place lives in the
+database, so a restart loses no one's place. It never commits: the caller does.
+
+What a chat may do depends on its level (``common.Level``): an unlinked chat and a
+linked chat without consent in force may only choose a language, read what Rumbo
+is, talk to a person, read and answer the consent text, and clear the chat; they
+see nothing of any case. Every button's action is parsed defensively and every id in
+it is checked against the chat's own case by the services.
+"""
+
+from __future__ import annotations
+
+from dialogs import (
+    actions,
+    appointments,
+    consent,
+    follow_up,
+    free_text,
+    goals,
+    help,
+    language,
+    linking,
+    menu,
+    operator,
+    privacy,
+    voice,
+)
+from dialogs.common import Level, NotAllowed, State, Turn, clean, parse_id, typed_command
+from dialogs.events import Event, EventKind
+from dialogs.screens import MAX_ACTION_BYTES, Reply
+from locales.core_strings import DID_NOT_UNDERSTAND
+from plan_store.enums import Channel
+from plan_store.unit_of_work import UnitOfWork
+
+MENU_WORDS = {"menu", "menú", "/menu", "/menú", "inicio", "/inicio"}
+HELP_WORDS = {"help", "ayuda"}
+LANGUAGE_WORDS = {"idioma", "language", "lengua", "lang"}
+PRIVACY_WORDS = {"privacidad", "privacy"}
+
+
+async def handle(uow: UnitOfWork, channel: Channel, external_id: str, event: Event) -> Reply:
+    turn = await Turn.begin(uow, channel, external_id)
+    try:
+        await _route(turn, event)
+    except NotAllowed:
+        # A flow reached for a case the chat may not see (it changed under it).
+        turn.reply.screens.clear()
+        turn.reply.notices.clear()
+        await menu.stale(turn)
+    return turn.finish()
+
+
+async def _route(turn: Turn, event: Event) -> None:
+    if event.kind is EventKind.START:
+        await _start(turn, clean(event.data))
+    elif event.kind is EventKind.CHOICE:
+        await _choice(turn, event.data)
+    elif event.kind is EventKind.VOICE:
+        await voice.receive(turn, event)
+    else:
+        await _text(turn, clean(event.data))
+
+
+async def _start(turn: Turn, payload: str) -> None:
+    _leave_prompt(turn)
+    code = linking.code_in(payload) if payload else None
+    if code is not None:
+        await linking.redeem(turn, code)
+    elif turn.session.language is None and turn.level is Level.UNLINKED:
+        await language.show(turn, welcome=True)
+    else:
+        await menu.home(turn, turn.t.gettext("Hola 👋"))
+
+
+async def _text(turn: Turn, text: str) -> None:
+    t = turn.t
+    if text[:6].casefold() == "/start":
+        await _start(turn, text[len("/start") :].strip())
+        return
+    command = _command(text)
+    if command is not None:
+        _leave_prompt(turn)
+    if command == "menu":
+        await menu.home(turn)
+        return
+    if command == "help":
+        await help.show(turn)
+        return
+    if command == "language":
+        await language.show(turn)
+        return
+    if command == "privacy" and turn.is_open:
+        await privacy.show(turn)
+        return
+    if not text:
+        await menu.home(turn, t.gettext(DID_NOT_UNDERSTAND))
+        return
+    if turn.is_open:
+        await _open_text(turn, text)
+    else:
+        await _gate_text(turn, text)
+
+
+def _command(text: str) -> str | None:
+    """A typed command: "menú", "/menu", "/ayuda", "idioma", ... (a plain "ayuda" is
+    read as a cry for help by triage, not as a command)."""
+    if len(text) > 20:
+        return None
+    word = typed_command(text)
+    slash = text.startswith("/")
+    if text.casefold() in MENU_WORDS or word in {"menu", "inicio"}:
+        return "menu"
+    if slash and word in HELP_WORDS:
+        return "help"
+    if word in LANGUAGE_WORDS and (slash or word != "lang"):
+        return "language"
+    if slash and word in PRIVACY_WORDS:
+        return "privacy"
+    return None
+
+
+async def _open_text(turn: Turn, text: str) -> None:
+    chosen = language.typed(text) if turn.state == State.LANGUAGE else None
+    if chosen is not None:
+        await language.choose(turn, chosen)
+    elif turn.state == State.OPERATOR_MESSAGE:
+        await operator.message_typed(turn, text)
+    elif turn.state == State.APPOINTMENT_REASON:
+        await appointments.reason_typed(turn, text)
+    else:
+        await free_text.receive(turn, text)
+
+
+async def _gate_text(turn: Turn, text: str) -> None:
+    """Typed text from a chat that may not store it: never kept, never flagged."""
+    risks = await free_text.read_risks(turn, text)
+    if risks and risks[0].severity in free_text.SHOWN:
+        await free_text.before_consent(turn, risks[0])
+        return
+    chosen = language.typed(text)
+    if chosen is not None and turn.state in (State.START, State.LANGUAGE):
+        await language.choose(turn, chosen)
+        return
+    if turn.level is Level.UNLINKED:
+        code = linking.code_in(text)
+        if code is not None:
+            await linking.redeem(turn, code)
+            return
+        if turn.session.language is None and turn.state in (State.START, State.LANGUAGE):
+            await language.show(turn, welcome=turn.state == State.START)
+            return
+        await linking.ask_code(turn, turn.t.gettext(DID_NOT_UNDERSTAND))
+        return
+    # Translators: the adolescent typed instead of answering the consent question; the buttons
+    # follow.
+    await consent.show(turn, turn.t.gettext("Antes de seguir, necesito tu respuesta. 👇"))
+
+
+# --- buttons -----------------------------------------------------------------------
+
+OPEN_TO_ALL = {"menu", "lang", "about", "help", "person", "consent"}
+
+
+PROMPTS = (State.OPERATOR_MESSAGE, State.APPOINTMENT_REASON)
+"""States that wait for typed text; leaving them by any other way drops the wait."""
+CONTINUING = ("op:u:", "op:skip:", "appt:skip:")
+"""Buttons that answer a prompt (and so keep what it kept)."""
+
+
+def _leave_prompt(turn: Turn) -> None:
+    if turn.state in PROMPTS:
+        turn.go(State.MENU)
+
+
+async def _choice(turn: Turn, action: str) -> None:
+    if not action.startswith(CONTINUING):
+        _leave_prompt(turn)
+    if not action or len(action.encode("utf-8", "replace")) > MAX_ACTION_BYTES:
+        await menu.stale(turn)
+        return
+    parts = action.split(":")
+    head, args = parts[0], parts[1:]
+    if action == actions.CLEAR_CHAT:
+        await privacy.clear(turn)
+        return
+    leaving = action in (actions.WITHDRAW, actions.WITHDRAW_CONFIRMED)
+    if head not in OPEN_TO_ALL and not turn.is_open and not leaving:
+        await menu.stale(turn)
+        return
+    handled = await _open_to_all(turn, head, args) or await _case_action(turn, head, args)
+    if not handled:
+        await menu.stale(turn)
+
+
+async def _open_to_all(turn: Turn, head: str, args: list[str]) -> bool:
+    match head, args:
+        case "menu", []:
+            await menu.home(turn)
+        case "lang", []:
+            await language.show(turn)
+        case "lang", [code]:
+            await language.choose(turn, code)
+        case "about", []:
+            await consent.about(turn)
+        case "help", []:
+            await help.show(turn)
+        case "person", []:
+            await operator.person(turn)
+        case "person", ["u", urgent]:
+            await operator.person_urgency(turn, urgent)
+        case "consent", []:
+            await consent.show(turn)
+        case "consent", ["more"]:
+            await consent.details(turn)
+        case "consent", ["yes", version] if (number := parse_id(version)) is not None:
+            await consent.accept(turn, number)
+        case "consent", ["no", version] if (number := parse_id(version)) is not None:
+            await consent.refuse(turn, number)
+        case _:
+            return False
+    return True
+
+
+async def _case_action(turn: Turn, head: str, args: list[str]) -> bool:
+    """Actions that show or change the chat's own case (the chat is open here)."""
+    ids = [parse_id(arg) for arg in args]
+    last = ids[-1] if ids else None
+    match head, args:
+        case "goals", []:
+            await goals.show_programmes(turn)
+        case "goals", [programme]:
+            await goals.show_programme(turn, programme)
+        case "goal", [_] if last is not None:
+            await goals.show_goal(turn, last)
+        case "goal", ["help", _] if last is not None:
+            await goals.need_help(turn, last)
+        case "step", ["done", _] if last is not None:
+            await goals.step_done(turn, last)
+        case "appts", []:
+            await appointments.show_list(turn)
+        case "appt", [_] if last is not None:
+            await appointments.show_one(turn, last)
+        case "appt", ["ok", _] if last is not None:
+            await appointments.will_go(turn, last)
+        case "appt", [("no" | "chg") as answer, _] if last is not None:
+            await appointments.ask_reason(turn, last, answer)
+        case "appt", ["skip", answer, _] if last is not None:
+            await appointments.skip(turn, answer, last)
+        case "appt", ["went", _] if last is not None:
+            await appointments.attended(turn, last)
+        case "appt", ["missed", _] if last is not None:
+            await appointments.missed(turn, last)
+        case "op", []:
+            await operator.start(turn)
+        case "op", ["r", reason]:
+            await operator.choose_reason(turn, reason)
+        case "op", ["skip", reason]:
+            await operator.skip(turn, reason)
+        case "op", ["u", reason, urgent]:
+            await operator.choose_urgency(turn, reason, urgent)
+        case "op", ["now"]:
+            await operator.now(turn)
+        case "fu", _:
+            await follow_up.on_action(turn, ":".join([head, *args]))
+        case "priv", []:
+            await privacy.show(turn)
+        case "priv", ["stop"]:
+            await privacy.ask_withdraw(turn)
+        case "priv", ["stop", "yes"]:
+            await privacy.withdraw(turn)
+        case _:
+            return False
+    return True

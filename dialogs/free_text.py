@@ -1,0 +1,166 @@
+"""Free text: whatever matches no flow goes to the team, triaged for risk.
+
+The message is stored encrypted (``messages.record_inbound``). A risk raises one flag
+per category found, with its severity, and the answer puts safety first:
+acknowledge, say a person is being told now, the home's emergency numbers, the door
+open; no lecture and no questions. Before consent nothing is stored or flagged: a
+risky text still gets the emergency numbers and a one-tap way to a person.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from dialogs import actions, menu, triage
+from dialogs.common import Turn, button, menu_button, typed_command
+from dialogs.screens import Button
+from dialogs.triage import Risk
+from locales.core_strings import BACK, TALK_TO_A_PERSON
+from plan_store.enums import MessageKind, Severity
+from plan_store.services import flags, messages, triage_terms
+
+ALARM = {Severity.URGENT, Severity.HIGH}
+"""Severities whose answer says a person is being told now."""
+SHOWN = {Severity.URGENT, Severity.HIGH, Severity.MEDIUM}
+"""Severities that get the safety answer; a low one only flags, for staff to look at."""
+
+GREETINGS = {
+    "hola",
+    "ola",
+    "holi",
+    "hi",
+    "hello",
+    "hey",
+    "buenas",
+    "buenos dias",
+    "buen dia",
+    "buenas tardes",
+    "buenas noches",
+    "que onda",
+    "hola rumbo",
+    "start",
+    "inicio",
+}
+THANKS = {"gracias", "muchas gracias", "grax", "thanks", "thank you", "ok gracias"}
+
+
+async def read_risks(turn: Turn, text: str) -> list[Risk]:
+    """The risks in ``text``: the terms files of the chat's language and Spanish, and
+    the active terms staff added for them in the console."""
+    added = await triage_terms.active_terms(turn.uow, (triage.ALWAYS, turn.lang))
+    extra = [(t.category.value, t.severity.value, t.term) for t in added]
+    return triage.triage(text, turn.lang, extra)
+
+
+async def raise_flags(
+    turn: Turn, risks: Sequence[Risk], *, message_id: int | None, detail: str = "free_text"
+) -> None:
+    for risk in risks:
+        await flags.raise_flag(
+            turn.uow,
+            turn.case_id,
+            category=risk.category,
+            severity=risk.severity,
+            message_id=message_id,
+            detail=detail,
+        )
+        turn.notify(f"risk:{risk.category.value}", risk.severity.value)
+
+
+async def safety(turn: Turn, risk: Risk) -> None:
+    """The safety answer, for a linked chat with consent, after the flags are raised."""
+    if risk.severity not in SHOWN:
+        return
+    t = turn.t
+    operator = await turn.operator()
+    # Translators: the first line of the answer to a message that shows a risk (violence, self-harm,
+    # ...).
+    thanks = t.gettext("Gracias por contármelo. 💛")
+    if risk.severity in ALARM:
+        # Translators: in the answer to a message that shows a serious risk: a person is told now.
+        telling = t.gettext("Le estoy avisando ahora a una persona de tu equipo.")
+        # Translators: the emergency phone numbers follow, one per line.
+        danger = t.gettext("Si estás en peligro ahora, llama:")
+    else:
+        if operator:
+            # Translators: {name} is the first name of the adolescent's operator.
+            telling = t.gettext("Se lo paso ahora a {name}.").format(name=operator)
+        else:
+            # Translators: in the answer to a message that shows a risk: the team is told now.
+            telling = t.gettext("Se lo paso ahora a tu equipo.")
+        # Translators: the emergency phone numbers follow, one per line.
+        danger = t.gettext("Si en algún momento estás en peligro, llama:")
+    # Translators: the last line of a safety answer: the door stays open.
+    door = t.gettext("Aquí sigo. Puedes escribirme cuando quieras.")
+    numbers = await turn.emergency_lines()
+    text = f"{thanks}\n{telling}\n\n{danger}\n{numbers}\n\n{door}"
+    if operator:
+        # Translators: button; {name} is the first name of the adolescent's operator.
+        talk = t.gettext("🔴 Hablar con {name} ya").format(name=operator)
+    else:
+        # Translators: button under a safety answer: asks any adult of the team to reach out now.
+        talk = t.gettext("🔴 Hablar con alguien ya")
+    turn.say(text, [[button(talk, actions.OPERATOR_NOW)], [menu_button(t)]])
+
+
+async def before_consent(turn: Turn, risk: Risk) -> None:
+    """A risky text from a chat that may not store it (unlinked, or no consent)."""
+    t = turn.t
+    thanks = t.gettext("Gracias por contármelo. 💛")
+    # Translators: the emergency phone numbers follow, one per line.
+    danger = t.gettext("Si estás en peligro ahora, llama:")
+    numbers = await turn.emergency_lines()
+    # Translators: after a risky message from a chat that has not consented yet; the button is
+    # below.
+    offer = t.gettext("Si quieres, toca el botón y le aviso a una persona de tu equipo.")
+    rows: list[list[Button]] = [
+        [button(t.gettext(TALK_TO_A_PERSON), actions.person_urgency(True))],
+        [button(t.gettext(BACK), actions.MENU)],
+    ]
+    turn.say(f"{thanks}\n{danger}\n{numbers}\n\n{offer}", rows)
+
+
+async def receive(turn: Turn, text: str) -> None:
+    """Text from a linked chat with consent that no flow is waiting for."""
+    t = turn.t
+    said = re.sub(r"(.)\1+", r"\1", typed_command(text))
+    if said in GREETINGS:
+        await menu.show(turn, t.gettext("Hola 👋"))
+        return
+    if said in THANKS:
+        # Translators: the answer when the adolescent says thank you.
+        turn.say(t.gettext("¡De nada! 💛"), [[menu_button(t)]])
+        return
+    message = await messages.record_inbound(
+        turn.uow, turn.case_id, channel=turn.channel, body=text, kind=MessageKind.TEXT
+    )
+    risks = await read_risks(turn, text)
+    if risks:
+        await raise_flags(turn, risks, message_id=message.id)
+        if risks[0].severity in SHOWN:
+            await safety(turn, risks[0])
+            return
+    await passed_on(turn)
+
+
+async def passed_on(turn: Turn) -> None:
+    """ "Se lo paso a tu equipo. Laura lo lee hoy." """
+    t = turn.t
+    operator = await turn.operator()
+    today = await turn.reads_today()
+    if operator and today:
+        # Translators: {name} is the first name of the adolescent's operator.
+        text = t.gettext("Se lo paso a tu equipo. {name} lo lee hoy.").format(name=operator)
+    elif operator:
+        # Translators: {name} is the first name of the adolescent's operator.
+        text = t.gettext("Se lo paso a tu equipo. {name} lo lee mañana temprano.").format(
+            name=operator
+        )
+    elif today:
+        # Translators: after a free message: the team reads it today.
+        text = t.gettext("Se lo paso a tu equipo. Lo leen hoy.")
+    else:
+        # Translators: after a free message in the evening: the team reads it early tomorrow.
+        text = t.gettext("Se lo paso a tu equipo. Lo leen mañana temprano.")
+    turn.say(text, [[menu_button(t)]])

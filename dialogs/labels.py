@@ -1,0 +1,49 @@
+"""Button labels and short texts used by several flows; translate where shown:
+``t.gettext(labels.SKIP)``. The menu's own labels live in ``locales.core_strings``."""
+
+from locales import N_
+
+# Translators: button; back to the main menu.
+MENU = N_("🏠 Menú")
+# Translators: button; how Rumbo works.
+HELP = N_("❓ Ayuda")
+# Translators: button; choose the chat's language.
+LANGUAGE = N_("🌐 Idioma")
+# Translators: button, before linking or consent; "Rumbo" is the bot's name.
+ABOUT = N_("❓ ¿Qué es Rumbo?")
+# Translators: button; go on without writing the optional message or reason.
+SKIP = N_("⏭️ Saltar")
+# Translators: button; stops using Rumbo (withdraws consent): asks to confirm first.
+LEAVE = N_("🚪 Dejar Rumbo")
+# Translators: button; refuses consent, kindly.
+NO_THANKS = N_("✋ No, gracias")
+# Translators: button; shows the consent text again after a refusal.
+READ_AGAIN = N_("📄 Leer otra vez")
+# Translators: button; the adolescent says they did the next step of a goal.
+DONE = N_("✅ Ya lo hice")
+# Translators: button; asks the operator for help with a goal.
+NEED_HELP = N_("🆘 Necesito ayuda")
+# Translators: button; the adolescent will go to an appointment.
+WILL_GO = N_("✔️ Voy a ir")
+# Translators: button; the adolescent cannot go to an appointment.
+CANNOT_GO = N_("❌ No puedo ir")
+# Translators: button; asks to change an appointment's day or time.
+CHANGE = N_("🔁 Cambiar")
+# Translators: button, after an appointment; the adolescent went.
+WENT = N_("✔️ Sí fui")
+# Translators: button, after an appointment; the adolescent did not go.
+MISSED = N_("❌ No fui")
+# Translators: button; the request to the operator is urgent.
+URGENT = N_("🔴 Sí, es urgente")
+# Translators: button; the request to the operator can wait.
+CAN_WAIT = N_("🟢 Puede esperar")
+# Translators: title of the screen that lists the goals.
+GOALS_TITLE = N_("🎯 Tus metas")
+# Translators: title of the screen that lists the appointments.
+APPOINTMENTS_TITLE = N_("📅 Tus próximas citas")
+# Translators: said when a button is old (the screen changed since). The fault is
+# the bot's; the main menu follows.
+STALE = N_("Ese botón ya no sirve. Te muestro el menú.")
+# Translators: said when a button is old, before the adolescent agreed to use Rumbo
+# (no menu follows, only what they may do then).
+STALE_GATE = N_("Ese botón ya no sirve.")

@@ -1,0 +1,66 @@
+"""Voice notes: stored encrypted as a message of kind VOICE and flagged so that a
+person listens to it (a voice note cannot be triaged for risk by reading)."""
+
+from __future__ import annotations
+
+from dialogs import appointments, menu, operator
+from dialogs.common import State, Turn, menu_button
+from dialogs.events import Event
+from plan_store.enums import FlagCategory, MessageKind, Severity
+from plan_store.services import flags, messages
+
+
+async def receive(turn: Turn, event: Event) -> None:
+    t = turn.t
+    if not turn.is_open:
+        # Translators: a voice note from a chat not linked or without consent: it is not kept.
+        await menu.home(turn, t.gettext("Todavía no puedo recibir audios. 🙏"))
+        return
+    if not event.voice:
+        # Translators: a voice note arrived empty. The fault is the bot's.
+        turn.say(t.gettext("No pude recibir tu audio. ¿Me lo mandas otra vez?"), [[menu_button(t)]])
+        return
+    message = await messages.record_inbound(
+        turn.uow,
+        turn.case_id,
+        channel=turn.channel,
+        body="",
+        kind=MessageKind.VOICE,
+        voice=event.voice,
+    )
+    await flags.raise_flag(
+        turn.uow,
+        turn.case_id,
+        category=FlagCategory.VOICE_NOTE,
+        severity=Severity.MEDIUM,
+        message_id=message.id,
+        detail="voice_note",
+    )
+    turn.notify("voice_note", Severity.MEDIUM.value)
+    who = await turn.operator()
+    today = await turn.reads_today()
+    if who and today:
+        # Translators: {name} is the first name of the adolescent's operator.
+        heard = t.gettext("Recibí tu audio 🎧 {name} lo escucha hoy.").format(name=who)
+    elif who:
+        # Translators: {name} is the first name of the adolescent's operator.
+        heard = t.gettext("Recibí tu audio 🎧 {name} lo escucha mañana temprano.").format(name=who)
+    elif today:
+        # Translators: after a voice note: the team listens to it today.
+        heard = t.gettext("Recibí tu audio 🎧 Tu equipo lo escucha hoy.")
+    else:
+        # Translators: after a voice note in the evening: the team listens early tomorrow.
+        heard = t.gettext("Recibí tu audio 🎧 Tu equipo lo escucha mañana temprano.")
+    data = turn.data
+    if turn.state == State.OPERATOR_MESSAGE and isinstance(data.get("reason"), str):
+        # The voice note is the message for the operator: go on to the urgency.
+        turn.say(heard)
+        await operator.skip(turn, data["reason"])
+        return
+    if turn.state == State.APPOINTMENT_REASON:
+        appointment, answer = data.get("appointment"), data.get("answer")
+        if isinstance(appointment, int) and isinstance(answer, str):
+            turn.say(heard)
+            await appointments.skip(turn, answer, appointment)
+            return
+    turn.say(heard, [[menu_button(t)]])

@@ -1,0 +1,62 @@
+"""The conversation's place lives in the database: a restart loses no one's place."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from plan_store.enums import AppointmentAnswer, Urgency
+from plan_store.models import AppointmentConfirmation, OperatorRequest
+from plan_store.services import requests
+from rumbo.container import Container, build_container
+from rumbo.settings import Settings
+from tests.conftest import FakeClock
+from tests.dialogs.builders import a_consented_chat, a_world
+from tests.dialogs.chat import Chat
+
+
+async def test_a_chat_continues_after_a_restart(
+    container: Container, settings: Settings, clock: FakeClock
+) -> None:
+    world = await a_world(container)
+    before = await a_consented_chat(container, world)
+    await before.tap("🙋 Hablar con Laura")
+    await before.tap("⚠️ Pasó algo")
+    assert before.sees("¿Quieres escribirle algo a Laura?")
+    await container.aclose()
+
+    restarted = build_container(settings, clock=clock)
+    try:
+        after = Chat(restarted, chat_id="100")
+        await after.send("Se llevaron mis cosas")
+        assert after.sees("¿Es urgente?")
+        await after.tap("🟢 Puede esperar")
+        assert after.sees("Le avisé a Laura")
+        async with restarted.uow() as uow:
+            request = await uow.session.scalar(select(OperatorRequest))
+            assert request is not None and request.urgency is Urgency.NORMAL
+            assert requests.message_of(uow, request) == "Se llevaron mis cosas"
+    finally:
+        await restarted.aclose()
+
+
+async def test_a_reason_prompt_survives_a_restart(
+    container: Container, settings: Settings, clock: FakeClock
+) -> None:
+    world = await a_world(container)
+    before = await a_consented_chat(container, world)
+    await before.tap("📅 Mis citas")
+    await before.tap("Inscripción al taller")
+    await before.tap("🔁 Cambiar")
+    await container.aclose()
+
+    restarted = build_container(settings, clock=clock)
+    try:
+        after = Chat(restarted, chat_id="100")
+        await after.send("mejor en la tarde")
+        assert after.sees("Le pido a Laura que busque otra fecha contigo.")
+        async with restarted.uow() as uow:
+            answer = await uow.session.scalar(select(AppointmentConfirmation))
+            assert answer is not None
+            assert (answer.answer, answer.reason) == (AppointmentAnswer.CHANGE, "mejor en la tarde")
+    finally:
+        await restarted.aclose()

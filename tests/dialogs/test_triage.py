@@ -1,0 +1,259 @@
+"""Risk triage: every category, tolerant of how adolescents type, quiet on idioms."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from dialogs import triage
+from dialogs.triage import TRIAGE_DIR, Risk, TriageFileError, parse, read_file
+from locales import LANGUAGES
+from plan_store.enums import FlagCategory, RiskCategory, Severity
+
+SELF_HARM = FlagCategory.SELF_HARM
+VIOLENCE = FlagCategory.VIOLENCE_ABUSE
+TRAFFICKING = FlagCategory.TRAFFICKING
+RUNNING = FlagCategory.RUNNING_AWAY
+HEALTH = FlagCategory.HEALTH
+DISTRESS = FlagCategory.OTHER
+
+
+def top(text: str, language: str = "es") -> tuple[FlagCategory, Severity] | None:
+    risks = triage.triage(text, language)
+    return (risks[0].category, risks[0].severity) if risks else None
+
+
+def categories(text: str, language: str = "es") -> dict[FlagCategory, Severity]:
+    return {r.category: r.severity for r in triage.triage(text, language)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # self-harm
+        ("me quiero morir", (SELF_HARM, Severity.URGENT)),
+        ("Me Quiero MORIR.", (SELF_HARM, Severity.URGENT)),
+        ("me quiero moriiiiir 😭😭", (SELF_HARM, Severity.URGENT)),
+        ("me kiero morir", (SELF_HARM, Severity.URGENT)),
+        ("ya me quiero morir", (SELF_HARM, Severity.URGENT)),
+        ("me quiero ya morir", (SELF_HARM, Severity.URGENT)),
+        ("me quiero suisidar", (SELF_HARM, Severity.URGENT)),
+        ("pienso en el suicidio", (SELF_HARM, Severity.HIGH)),
+        ("quiero m4tarme", (SELF_HARM, Severity.URGENT)),
+        ("quiero matrame", (SELF_HARM, Severity.URGENT)),  # two letters swapped
+        ("quiero matarmee", (SELF_HARM, Severity.URGENT)),
+        ("me voy a kitar la vida", (SELF_HARM, Severity.URGENT)),
+        ("ya no quiero vivir", (SELF_HARM, Severity.HIGH)),
+        ("me corté otra vez", (SELF_HARM, Severity.HIGH)),
+        ("me odio", (SELF_HARM, Severity.MEDIUM)),
+        # violence and abuse
+        ("mi padrastro me pega", (VIOLENCE, Severity.HIGH)),
+        ("ME PEGÓ!!!", (VIOLENCE, Severity.HIGH)),
+        ("me están golpeando", (VIOLENCE, Severity.URGENT)),
+        ("me violaron", (VIOLENCE, Severity.URGENT)),
+        ("él abusó de mí", (VIOLENCE, Severity.URGENT)),
+        ("un señor me manosea", (VIOLENCE, Severity.HIGH)),
+        ("me amenazan en la escuela", (VIOLENCE, Severity.HIGH)),
+        ("me hacen bullying", (VIOLENCE, Severity.MEDIUM)),
+        # trafficking and exploitation
+        ("me tienen encerrada", (TRAFFICKING, Severity.URGENT)),
+        ("me kitaron mis papeles", (TRAFFICKING, Severity.HIGH)),
+        ("le debo al coyote y me cobran", (TRAFFICKING, Severity.HIGH)),
+        ("me obligan a trabajar", (TRAFFICKING, Severity.HIGH)),
+        ("un hombre me pidió fotos", (TRAFFICKING, Severity.MEDIUM)),
+        ("me pide fotos desnuda", (TRAFFICKING, Severity.HIGH)),
+        ("me ofrecieron trabajo en el norte", (TRAFFICKING, Severity.MEDIUM)),
+        # running away
+        ("me voy a escapar", (RUNNING, Severity.HIGH)),
+        ("me boy a escapar esta noche", (RUNNING, Severity.HIGH)),
+        ("me quiero ir de aquí", (RUNNING, Severity.MEDIUM)),
+        ("voy a cruzar la frontera", (RUNNING, Severity.MEDIUM)),
+        # health
+        ("no puedo respirar", (HEALTH, Severity.URGENT)),
+        ("me picó un alacrán", (HEALTH, Severity.URGENT)),
+        ("creo que estoy embarazada", (HEALTH, Severity.HIGH)),
+        ("creo que estoy embarasada", (HEALTH, Severity.HIGH)),
+        ("tengo fiebre", (HEALTH, Severity.MEDIUM)),
+        # a cry for help
+        ("ayudaaa", (DISTRESS, Severity.HIGH)),
+        ("AYÚDENME!!!", (DISTRESS, Severity.HIGH)),
+        ("auxilio", (DISTRESS, Severity.URGENT)),
+        ("estoy en peligro", (DISTRESS, Severity.URGENT)),
+    ],
+)
+def test_each_category_is_found(text: str, expected: tuple[FlagCategory, Severity]) -> None:
+    assert top(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me muero de risa",
+        "jajaja me muero de la risa 😂",
+        "me quiero morir de risa con este video",
+        "me quiero morir de la vergüenza",
+        "me muero de hambre",
+        "me muero de sueño, ya me voy a dormir",
+        "me muero de ganas de ver a mi hermana",
+        "me mato estudiando para el examen",
+        "me voy a matar estudiando",
+        "me voy a cortar el pelo",
+        "ayer me corté el pelo",
+        "me toca a mí lavar los platos",
+        "me tocó la cama de arriba",
+        "quiero contarte algo bonito",
+        "necesito ayuda con la tarea de mate",
+        "vi a mi amiga en la escuela",
+        "vimos la película del escuadrón suicida",
+        "hoy jugamos futbol y ganamos",
+        "ya me voy, bye",
+        "la maestra me pagó por ayudarle",
+        "matarte a cosquillas",
+        "¿cuándo es mi cita?",
+        "",
+        "🙂🙂🙂",
+    ],
+)
+def test_everyday_phrases_are_no_alarm(text: str) -> None:
+    assert categories(text) == {}
+
+
+def test_a_text_with_several_risks_reports_each_category_once_strongest_first() -> None:
+    risks = triage.triage(
+        "me pega mi tío, me quiero escapar y ya no quiero vivir, me quiero morir", "es"
+    )
+    assert [(r.category, r.severity) for r in risks] == [
+        (SELF_HARM, Severity.URGENT),
+        (VIOLENCE, Severity.HIGH),
+        (RUNNING, Severity.MEDIUM),
+    ]
+    assert all(isinstance(r, Risk) for r in risks)
+
+
+def test_an_idiom_does_not_hide_a_real_risk_after_it() -> None:
+    assert top("me muero de risa con mis amigas pero en serio me quiero morir") == (
+        SELF_HARM,
+        Severity.URGENT,
+    )
+
+
+def test_a_whole_message_term_only_counts_alone() -> None:
+    assert top("ayuda") == (DISTRESS, Severity.HIGH)
+    assert top("¡¡AYUDA!!") == (DISTRESS, Severity.HIGH)
+    assert top("ayuda con mi cita porfa") is None
+
+
+def test_english_chats_read_english_and_spanish() -> None:
+    assert top("I want to kill myself", "en") == (SELF_HARM, Severity.URGENT)
+    assert top("he hits me every day", "en") == (VIOLENCE, Severity.HIGH)
+    assert top("im dying of laughter lol", "en") is None
+    assert top("this homework is killing me", "en") is None
+    assert top("me quiero morir", "en") == (SELF_HARM, Severity.URGENT)
+    assert top("I want to kill myself", "es") is None  # Spanish chats read Spanish terms
+
+
+def test_chats_in_mayan_languages_are_read_with_the_spanish_terms() -> None:
+    for code in ("quc", "mam", "kek", "kjb"):
+        assert top("me quiero morir", code) == (SELF_HARM, Severity.URGENT)
+
+
+def test_every_terms_file_follows_the_format() -> None:
+    codes = {path.stem for path in TRIAGE_DIR.glob("*.txt")}
+    assert codes == {lang.code for lang in LANGUAGES}
+    for path in TRIAGE_DIR.glob("*.txt"):
+        read_file(path)  # raises on a format error
+    spanish = read_file(TRIAGE_DIR / "es.txt")
+    assert {t.category for t in spanish.terms} == set(triage.CATEGORIES.values())
+    assert spanish.ignores and spanish.known_words
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("me quiero morir", "a term before any section"),
+        ("[self_harm]\nx", "unknown section"),
+        ("[violence extreme]\nx", "unknown section"),
+        ("[self_harm urgent\nx", "a section is written"),
+        ("[health low]\nsu*", "too short"),
+        ("[ignore]\n= ayuda", "no meaning"),
+        ("[health low]\n= ", "empty term"),
+    ],
+)
+def test_a_broken_terms_file_is_refused_with_its_line(text: str, problem: str) -> None:
+    with pytest.raises(TriageFileError, match=problem) as error:
+        parse(text, "xx.txt")
+    assert "xx.txt:" in str(error.value)
+
+
+def test_the_format_is_parsed_as_documented() -> None:
+    rules = parse(
+        "# a comment\n"
+        "[self_harm high]  # a section\n"
+        "me duele el alma   # a term\n"
+        "suicid*\n"
+        "= auxilio\n"
+        "[ignore]\n"
+        "me duele el alma de risa\n"
+        "[known-words]\n"
+        "alma calma\n"
+    )
+    matcher = triage.Matcher(rules)
+    assert [r.term for r in matcher.triage("hoy me duele el alma")] == ["me duele el alma"]
+    assert matcher.triage("me duele el alma de risa") == []
+    assert [r.term for r in matcher.triage("suicidarme")] == ["suicid*"]
+    assert [r.term for r in matcher.triage("Auxilio!")] == ["auxilio"]
+    assert matcher.triage("grito auxilio") == []
+    assert rules.known_words == {"alma", "kalma"}
+
+
+def test_folding_is_the_same_for_terms_and_text() -> None:
+    assert triage.words_of("Me KIERO moriiir, q onda xq") == [
+        "me",
+        "kiero",
+        "morir",
+        "ke",
+        "onda",
+        "porke",
+    ]
+    assert triage.words_of("K'iche' ñandú") == ["kiche", "nandu"]
+    assert triage.within_one("matarme", "matrame")
+    assert not triage.within_one("matarme", "mtrame")
+
+
+def test_triage_is_fast_on_a_long_message() -> None:
+    text = ("me muero de risa con esto, hoy fui a la escuela y " * 250)[:10_000] + " me pega"
+    started = time.perf_counter()
+    risks = triage.triage(text, "es")
+    assert time.perf_counter() - started < 1.0
+    assert [(r.category, r.severity) for r in risks] == [(VIOLENCE, Severity.HIGH)]
+
+
+def test_triage_is_deterministic() -> None:
+    text = "me pega, me quiero escapar, tengo fiebre, ayuda"
+    assert triage.triage(text, "es") == triage.triage(text, "es")
+
+
+def test_terms_staff_add_are_read_like_lines_of_a_file() -> None:
+    extra = [
+        ("running_away", "high", "tio chucho"),
+        ("distress", "urgent", "= xochi xochi"),
+        ("health", "low", "me # rompe"),  # outside the format: skipped, the rest still read
+    ]
+    text = "me voy con el Tío Chuchooo"
+    assert top(text, "mam") is None
+    risks = triage.triage(text, "mam", extra)
+    assert [(r.category, r.severity) for r in risks] == [(RUNNING, Severity.HIGH)]
+    assert triage.triage(text, "mam", extra) == risks  # deterministic, and cached per set
+    assert [(r.category, r.severity) for r in triage.triage("XÓCHI xochi!", "es", extra)] == [
+        (DISTRESS, Severity.URGENT)
+    ]
+    assert triage.triage("hola xochi xochi", "es", extra) == []  # "=": the whole message
+    # The files still count beside them.
+    assert (SELF_HARM, Severity.URGENT) in [
+        (r.category, r.severity) for r in triage.triage("me quiero morir", "mam", extra)
+    ]
+
+
+def test_every_risk_category_staff_may_choose_is_a_section_of_the_files() -> None:
+    assert {c.value for c in RiskCategory} == set(triage.CATEGORIES)
