@@ -1,0 +1,116 @@
+"""One inbound update, from any channel, applied exactly once.
+
+In one transaction: the update id is recorded (a second delivery stops here), the
+dialogs decide and change state, and the replies are written to the outbox. Only
+after the commit may the transport acknowledge the update to the platform; the
+outbox sender delivers the replies afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from dialogs.events import Event
+from dialogs.screens import Reply, Screen
+from plan_store.enums import Channel, OutboxKind, OutboxStatus
+from plan_store.models import OutboxMessage
+from plan_store.services import outbox, updates
+from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Channel, str, Event], Awaitable[Reply]]
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    channel: Channel
+    update_id: str
+    chat_id: str
+    event: Event
+
+
+async def receive(
+    uow_factory: UnitOfWorkFactory, inbound: Inbound, handler: Handler | None = None
+) -> Reply | None:
+    """Apply ``inbound`` once; None when it was applied before.
+
+    If the dialogs fail unexpectedly, nothing they did is kept, the update is still
+    recorded, and the adolescent gets an apology instead of silence.
+    """
+    if handler is None:
+        from dialogs import conversation
+
+        handler = conversation.handle
+    try:
+        async with uow_factory() as uow:
+            if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
+                return None
+            reply = await handler(uow, inbound.channel, inbound.chat_id, inbound.event)
+            await write_reply(uow, inbound, reply)
+            await uow.commit()
+            return reply
+    except Exception:
+        log.exception("the dialogs failed on a %s update", inbound.channel.value)
+    async with uow_factory() as uow:
+        if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
+            return None
+        reply = Reply(screens=[apology()])
+        await write_reply(uow, inbound, reply)
+        await uow.commit()
+        return reply
+
+
+def apology() -> Screen:
+    from locales import translator
+
+    t = translator("es")
+    # Translators: sent when the bot failed on a message. The fault is the bot's, never the
+    # adolescent's.
+    return Screen(t.gettext("Perdón, algo falló de mi lado. ¿Me lo repites en un momento?"))
+
+
+async def write_reply(uow: UnitOfWork, inbound: Inbound, reply: Reply) -> None:
+    """Queue the reply's screens (and, for "clear chat", the deletions) in order."""
+    key = f"reply:{inbound.channel.value}:{inbound.update_id}"
+    if reply.clear_chat:
+        await queue_clear_chat(uow, inbound.channel, inbound.chat_id, f"{key}:clear")
+    for index, screen in enumerate(reply.screens):
+        await outbox.enqueue(
+            uow,
+            channel=inbound.channel,
+            external_chat_id=inbound.chat_id,
+            adolescent_id=reply.adolescent_id,
+            payload=screen.to_payload(),
+            dedupe_key=f"{key}:{index}",
+            urgent=True,  # an answer to the adolescent is never held for quiet hours
+        )
+
+
+async def queue_clear_chat(
+    uow: UnitOfWork, channel: Channel, chat_id: str, dedupe_key: str
+) -> None:
+    sent = await uow.session.scalars(
+        select(OutboxMessage.external_message_id).where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.external_chat_id == chat_id,
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.kind != OutboxKind.DELETE,
+            OutboxMessage.external_message_id.is_not(None),
+        )
+    )
+    message_ids = [m for m in sent if m]
+    if message_ids:
+        await outbox.enqueue(
+            uow,
+            channel=channel,
+            external_chat_id=chat_id,
+            kind=OutboxKind.DELETE,
+            payload={"message_ids": message_ids},
+            dedupe_key=dedupe_key,
+            urgent=True,
+        )

@@ -1,0 +1,761 @@
+"""The scheduled jobs: plain functions of ``(uow, now)``, run by the ticker.
+
+Every job sweeps our own tables and decides from them what is due at ``now``;
+nothing is kept in the scheduler between runs. Each message and flag a job makes
+carries a dedupe key (unique in the database), so running a job twice, or in two
+processes at once, sends and flags once. A job returns how many messages or flags it
+made, and never commits: the caller does.
+
+Messages go only to a chat linked to an open case whose consent for messaging is in
+force (the re-consent prompt at 18 is the one exception: it asks for that consent),
+in the chat's language, dated in the home's time zone. They are not urgent: the
+outbox holds them during the home's quiet hours.
+
+Catching up (a scheduler stopped for a while): for each appointment only the latest
+reminder whose time has come is sent, and none once it has started; "did you go?"
+is asked up to three days after; check-ins send only the latest due one; a step is
+reminded only on its due day. What is left goes out in order, oldest appointment
+first.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, select, update
+
+from bot.outbox.quiet import local_instant
+from bot.scheduler import texts
+from locales import format_datetime, is_supported
+from plan_store.enums import (
+    AppointmentStatus,
+    CaseStatus,
+    Channel,
+    ConsentDecision,
+    ConsentPurpose,
+    FlagCategory,
+    GoalStatus,
+    OutboxStatus,
+    Severity,
+)
+from plan_store.models import (
+    Adolescent,
+    Appointment,
+    ChatLink,
+    ChatSession,
+    Evaluation,
+    Flag,
+    Goal,
+    Home,
+    LifePlan,
+    OutboxMessage,
+    Step,
+)
+from plan_store.services import consent, flags, follow_up, outbox
+from plan_store.services.cases import twenty_first_birthday
+from plan_store.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+REMINDER_OFFSETS = (timedelta(hours=24), timedelta(hours=2))
+"""Before an appointment. Whole days count on the home's calendar ("the day before,
+at the same time"), whatever daylight-saving time does in between."""
+ATTENDANCE_AFTER = timedelta(hours=3)
+ATTENDANCE_WINDOW = timedelta(days=3)
+UNCONFIRMED_BEFORE = timedelta(hours=48)
+MISSED_AFTER = timedelta(hours=24)
+"""An appointment with no answer about attendance this long after it started is
+flagged as missed (the adolescent may have gone: staff check)."""
+LOOKBACK = timedelta(days=14)
+EVALUATION_LEAD_DAYS = 2
+STEP_REMINDER_AT = time(9, 0)
+STEP_OVERDUE_LOOKBACK_DAYS = 30
+CHECKIN_EVERY_MONTHS = 1
+CHECKIN_AT = time(10, 0)
+CHECKIN_TTL = timedelta(days=7)
+ADULTHOOD_YEARS = 18
+
+ADOLESCENT_RESPONSIBLE = frozenset(
+    {"adolescente", "el adolescente", "la adolescente", "el/la adolescente", "yo"}
+)
+"""How staff write, in a step's "responsible", that the step is the adolescent's
+(besides their alias)."""
+
+REMINDABLE = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
+ANSWERED = (AppointmentStatus.ATTENDED, AppointmentStatus.MISSED)
+OPEN_GOAL = (GoalStatus.NOT_STARTED, GoalStatus.IN_PROGRESS)
+CHUNK = 500
+
+
+# ------------------------------------------------------------------ shared
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a case's messages go: its most recently linked chat, in its language."""
+
+    channel: Channel
+    chat_id: str
+    lang: str
+
+
+class Targets:
+    """Where each case's messages may go, for one job run.
+
+    A case's chat is its most recently linked one; messages go there only for an
+    open case whose consent for messaging is in force (``purposes`` adds purposes
+    that must not have been refused or withdrawn). Links and chat languages are
+    loaded for many cases at once (``preload``); consent is asked of the consent
+    service, case by case, so that its rules stay in one place.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._chats: dict[int, Target | None] = {}
+
+    async def preload(self, cases: Iterable[Adolescent]) -> None:
+        wanted = {case.id: case for case in cases if case.id not in self._chats}
+        ids = list(wanted)
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            links = await self._uow.session.scalars(
+                select(ChatLink)
+                .where(ChatLink.active, ChatLink.adolescent_id.in_(chunk))
+                .order_by(ChatLink.linked_at.desc(), ChatLink.id.desc())
+            )
+            newest: dict[int, ChatLink] = {}
+            for link in links:
+                newest.setdefault(link.adolescent_id, link)
+            sessions = await self._uow.session.scalars(
+                select(ChatSession).where(
+                    ChatSession.external_id.in_([link.external_id for link in newest.values()])
+                )
+            )
+            languages = {(s.channel, s.external_id): s.language for s in sessions}
+            for case_id in chunk:
+                found = newest.get(case_id)
+                if found is None:
+                    self._chats[case_id] = None
+                else:
+                    chosen = languages.get((found.channel, found.external_id))
+                    self._chats[case_id] = _target(found, chosen, wanted[case_id])
+
+    async def chat_of(self, case: Adolescent) -> Target | None:
+        """The case's chat, consent or not (for the re-consent prompt)."""
+        if case.id not in self._chats:
+            await self.preload([case])
+        return self._chats[case.id]
+
+    async def of(
+        self, case: Adolescent, *, purposes: Sequence[ConsentPurpose] = ()
+    ) -> Target | None:
+        if case.status is CaseStatus.CLOSED:
+            return None
+        chat = await self.chat_of(case)
+        if chat is None or not (await consent.state(self._uow, case)).valid:
+            return None
+        for purpose in purposes:
+            decision = (await consent.state(self._uow, case, purpose)).decision
+            if decision in (ConsentDecision.REFUSED, ConsentDecision.WITHDRAWN):
+                return None
+        return chat
+
+
+def _target(link: ChatLink, chosen: str | None, case: Adolescent) -> Target:
+    lang = "es"
+    if chosen and is_supported(chosen):
+        lang = chosen
+    elif is_supported(case.language):
+        lang = case.language
+    return Target(link.channel, link.external_id, lang)
+
+
+async def target_of(
+    uow: UnitOfWork, case: Adolescent, *, purposes: Sequence[ConsentPurpose] = ()
+) -> Target | None:
+    """Where one case's messages may go now, if anywhere (see ``Targets``)."""
+    return await Targets(uow).of(case, purposes=purposes)
+
+
+def _full(made: int, limit: int | None) -> bool:
+    return limit is not None and made >= limit
+
+
+async def _send(
+    uow: UnitOfWork,
+    target: Target,
+    case: Adolescent,
+    payload: dict[str, Any],
+    key: str,
+    now: datetime,
+    *,
+    expires_at: datetime | None = None,
+) -> None:
+    row = await outbox.enqueue(
+        uow,
+        channel=target.channel,
+        external_chat_id=target.chat_id,
+        adolescent_id=case.id,
+        payload=payload,
+        dedupe_key=key,
+        urgent=False,
+        not_before=now,
+    )
+    row.expires_at = expires_at
+
+
+async def _existing(uow: UnitOfWork, column: Any, keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` are already in ``column`` (a unique dedupe key column)."""
+    wanted = list(dict.fromkeys(keys))
+    found: set[str] = set()
+    for start in range(0, len(wanted), CHUNK):
+        found.update(
+            await uow.session.scalars(
+                select(column).where(column.in_(wanted[start : start + CHUNK]))
+            )
+        )
+    return found
+
+
+def _appointment_key(appointment: Appointment, what: str) -> str:
+    """Keys carry the start time, so a moved appointment is reminded again."""
+    return f"appt:{appointment.id}:{int(appointment.starts_at.timestamp())}:{what}"
+
+
+def reminder_time(starts_at: datetime, offset: timedelta, zone: ZoneInfo) -> datetime:
+    """When the reminder ``offset`` before ``starts_at`` is due. Whole days are taken
+    on the home's calendar: the day before at the same local time, even when the
+    clocks change in between."""
+    day = timedelta(days=1)
+    if offset >= day and offset % day == timedelta(0):
+        wall = starts_at.astimezone(zone).replace(tzinfo=None) - offset
+        return local_instant(wall.date(), wall.time(), zone)
+    return starts_at - offset
+
+
+def _staff_when(moment: datetime, zone: ZoneInfo) -> str:
+    return format_datetime(moment, "es", zone, "EEE d 'de' MMM, HH:mm")
+
+
+def _open_cases() -> ColumnElement[bool]:
+    return Adolescent.status != CaseStatus.CLOSED
+
+
+async def _appointments(
+    uow: UnitOfWork, *conditions: ColumnElement[bool]
+) -> list[tuple[Appointment, Adolescent, Home]]:
+    rows = await uow.session.execute(
+        select(Appointment, Adolescent, Home)
+        .join(Adolescent, Adolescent.id == Appointment.adolescent_id)
+        .join(Home, Home.id == Adolescent.home_id)
+        .where(_open_cases(), *conditions)
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+    return [(a, c, h) for a, c, h in rows.all()]
+
+
+# ------------------------------------------------------------------ appointments
+
+
+async def appointment_reminders(
+    uow: UnitOfWork,
+    now: datetime,
+    *,
+    offsets: Sequence[timedelta] = REMINDER_OFFSETS,
+    limit: int | None = None,
+) -> int:
+    """Remind the adolescent of each coming appointment, with its buttons."""
+    if not offsets:
+        return 0
+    await _cancel_stale_appointment_messages(uow, now)
+    found = await _appointments(
+        uow,
+        Appointment.status.in_(REMINDABLE),
+        Appointment.starts_at > now,
+        Appointment.starts_at <= now + max(offsets) + timedelta(hours=2),
+    )
+    due: list[tuple[Appointment, Adolescent, ZoneInfo, str]] = []
+    for appointment, case, home in found:
+        zone = ZoneInfo(home.timezone)
+        opened = [o for o in offsets if reminder_time(appointment.starts_at, o, zone) <= now]
+        if opened:
+            minutes = int(min(opened).total_seconds() // 60)
+            key = _appointment_key(appointment, f"remind:{minutes}m")
+            due.append((appointment, case, zone, key))
+    existing = await _existing(uow, OutboxMessage.dedupe_key, (d[3] for d in due))
+    due = [item for item in due if item[3] not in existing]
+    targets = Targets(uow)
+    await targets.preload(case for _, case, _, _ in due)
+    made = 0
+    for appointment, case, zone, key in due:
+        target = await targets.of(case)
+        if target is None:
+            continue
+        payload = texts.appointment_reminder(appointment, case.alias, target.lang, zone, now)
+        await _send(uow, target, case, payload, key, now, expires_at=appointment.starts_at)
+        made += 1
+        if _full(made, limit):
+            break
+    return made
+
+
+async def attendance_checks(
+    uow: UnitOfWork,
+    now: datetime,
+    *,
+    after: timedelta = ATTENDANCE_AFTER,
+    window: timedelta = ATTENDANCE_WINDOW,
+    limit: int | None = None,
+) -> int:
+    """ "Did you go?" a few hours after an appointment nobody has answered about."""
+    found = await _appointments(
+        uow,
+        Appointment.status.in_(REMINDABLE),
+        Appointment.starts_at <= now - after,
+        Appointment.starts_at > now - window,
+    )
+    keyed = [(a, c, h, _appointment_key(a, "went")) for a, c, h in found]
+    existing = await _existing(uow, OutboxMessage.dedupe_key, (k for *_, k in keyed))
+    keyed = [item for item in keyed if item[3] not in existing]
+    targets = Targets(uow)
+    await targets.preload(case for _, case, _, _ in keyed)
+    made = 0
+    for appointment, case, home, key in keyed:
+        target = await targets.of(case)
+        if target is None:
+            continue
+        zone = ZoneInfo(home.timezone)
+        payload = texts.attendance_question(appointment, case.alias, target.lang, zone, now)
+        expires_at = appointment.starts_at + window
+        await _send(uow, target, case, payload, key, now, expires_at=expires_at)
+        made += 1
+        if _full(made, limit):
+            break
+    return made
+
+
+async def _cancel_stale_appointment_messages(uow: UnitOfWork, now: datetime) -> None:
+    """A reminder still waiting (quiet hours, a retry) for an appointment that was
+    moved, cancelled or answered meanwhile must not go out."""
+    waiting = list(
+        await uow.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.dedupe_key.like("appt:%"),
+            )
+        )
+    )
+    if not waiting:
+        return
+    parsed: dict[int, list[tuple[OutboxMessage, int, str]]] = {}
+    for row in waiting:
+        parts = (row.dedupe_key or "").split(":", 3)  # appt, id, start, what
+        if len(parts) == 4 and parts[1].isdigit() and parts[2].lstrip("-").isdigit():
+            parsed.setdefault(int(parts[1]), []).append((row, int(parts[2]), parts[3]))
+    appointments = {
+        a.id: a
+        for a in await uow.session.scalars(
+            select(Appointment).where(Appointment.id.in_(list(parsed)))
+        )
+    }
+    for appointment_id, rows in parsed.items():
+        appointment = appointments.get(appointment_id)
+        for row, starts, what in rows:
+            if appointment is None or int(appointment.starts_at.timestamp()) != starts:
+                stale = True
+            elif what == "went":
+                stale = appointment.status not in REMINDABLE
+            else:
+                stale = appointment.status not in REMINDABLE or appointment.starts_at <= now
+            if stale:
+                row.status = OutboxStatus.CANCELLED
+                row.last_error = "the appointment changed"
+
+
+async def unconfirmed_appointment_flags(
+    uow: UnitOfWork,
+    now: datetime,
+    *,
+    before: timedelta = UNCONFIRMED_BEFORE,
+    limit: int | None = None,
+) -> int:
+    """Tell staff about an appointment less than two days away that nobody confirmed."""
+    found = await _appointments(
+        uow,
+        Appointment.status == AppointmentStatus.SCHEDULED,
+        Appointment.starts_at > now,
+        Appointment.starts_at <= now + before,
+    )
+    keyed = [(a, c, h, _appointment_key(a, "unconfirmed")) for a, c, h in found]
+    existing = await _existing(uow, Flag.dedupe_key, (k for *_, k in keyed))
+    made = 0
+    for appointment, case, home, key in keyed:
+        if key in existing:
+            continue
+        when = _staff_when(appointment.starts_at, ZoneInfo(home.timezone))
+        await flags.raise_flag(
+            uow,
+            case.id,
+            category=FlagCategory.UNCONFIRMED_APPOINTMENT,
+            severity=Severity.MEDIUM,
+            detail=f"Cita sin confirmar: {appointment.title} — {when}",
+            dedupe_key=key,
+        )
+        made += 1
+        if _full(made, limit):
+            break
+    return made
+
+
+async def missed_appointment_flags(
+    uow: UnitOfWork,
+    now: datetime,
+    *,
+    after: timedelta = MISSED_AFTER,
+    lookback: timedelta = LOOKBACK,
+    limit: int | None = None,
+) -> int:
+    """Tell staff about an appointment the adolescent says they missed, or that
+    nobody answered about a day after it started."""
+    found = await _appointments(
+        uow,
+        Appointment.status.in_([*REMINDABLE, AppointmentStatus.MISSED]),
+        Appointment.starts_at <= now,
+        Appointment.starts_at > now - lookback,
+    )
+    keyed = [(a, c, h, f"appt:{a.id}:missed") for a, c, h in found]
+    existing = await _existing(uow, Flag.dedupe_key, (k for *_, k in keyed))
+    made = 0
+    for appointment, case, home, key in keyed:
+        if key in existing:
+            continue
+        if appointment.status is AppointmentStatus.MISSED:
+            why = "dijo que no fue"
+        elif appointment.starts_at <= now - after:
+            why = "nadie respondió si fue"
+        else:
+            continue
+        when = _staff_when(appointment.starts_at, ZoneInfo(home.timezone))
+        await flags.raise_flag(
+            uow,
+            case.id,
+            category=FlagCategory.MISSED_APPOINTMENT,
+            severity=Severity.MEDIUM,
+            detail=f"Cita perdida ({why}): {appointment.title} — {when}",
+            dedupe_key=key,
+        )
+        made += 1
+        if _full(made, limit):
+            break
+    return made
+
+
+# ------------------------------------------------------------------ evaluations and steps
+
+
+async def evaluation_flags(
+    uow: UnitOfWork,
+    now: datetime,
+    *,
+    lead_days: int = EVALUATION_LEAD_DAYS,
+    limit: int | None = None,
+) -> int:
+    """The fortnightly evaluation (the home's cadence): a flag when it is near, and
+    another once it is overdue."""
+    horizon = now.date() + timedelta(days=lead_days + 1)
+    rows = await uow.session.execute(
+        select(Adolescent, Home)
+        .join(Home, Home.id == Adolescent.home_id)
+        .where(
+            Adolescent.status == CaseStatus.IN_CARE,
+            (Adolescent.next_evaluation_on <= horizon) | Adolescent.next_evaluation_on.is_(None),
+        )
+        .order_by(Adolescent.id)
+    )
+    planned: list[tuple[Adolescent, date, str, bool]] = []
+    for case, home in rows.all():
+        today = now.astimezone(ZoneInfo(home.timezone)).date()
+        next_on = case.next_evaluation_on or await _evaluation_due_on(uow, case, home)
+        key = f"eval:{case.id}:{next_on.isoformat()}"
+        if today > next_on:
+            planned.append((case, next_on, f"{key}:overdue", True))
+        elif today >= next_on - timedelta(days=lead_days):
+            planned.append((case, next_on, f"{key}:due", False))
+    existing = await _existing(uow, Flag.dedupe_key, (p[2] for p in planned))
+    made = 0
+    for case, next_on, key, late in planned:
+        if key in existing:
+            continue
+        if late:
+            detail = f"Evaluación atrasada: era el {next_on.isoformat()}"
+        else:
+            detail = f"Evaluación próxima: el {next_on.isoformat()}"
+        await flags.raise_flag(
+            uow,
+            case.id,
+            category=FlagCategory.EVALUATION_DUE,
+            severity=Severity.MEDIUM if late else Severity.LOW,
+            detail=detail,
+            dedupe_key=key,
+        )
+        made += 1
+        if _full(made, limit):
+            break
+    return made
+
+
+async def _evaluation_due_on(uow: UnitOfWork, case: Adolescent, home: Home) -> date:
+    last = await uow.session.scalar(
+        select(Evaluation.held_on)
+        .where(Evaluation.adolescent_id == case.id)
+        .order_by(Evaluation.held_on.desc())
+        .limit(1)
+    )
+    start = last or case.created_at.astimezone(ZoneInfo(home.timezone)).date()
+    return start + timedelta(days=home.evaluation_cadence_days)
+
+
+def _is_adolescents(step: Step, case: Adolescent) -> bool:
+    responsible = " ".join(step.responsible.split()).casefold()
+    return responsible == case.alias.strip().casefold() or responsible in ADOLESCENT_RESPONSIBLE
+
+
+async def _open_steps(
+    uow: UnitOfWork, first: date, last: date
+) -> list[tuple[Step, Goal, Adolescent, Home]]:
+    rows = await uow.session.execute(
+        select(Step, Goal, Adolescent, Home)
+        .join(Goal, Goal.id == Step.goal_id)
+        .join(LifePlan, LifePlan.id == Goal.plan_id)
+        .join(Adolescent, Adolescent.id == LifePlan.adolescent_id)
+        .join(Home, Home.id == Adolescent.home_id)
+        .where(
+            _open_cases(),
+            Goal.status.in_(OPEN_GOAL),
+            Step.done_at.is_(None),
+            Step.due_on >= first,
+            Step.due_on <= last,
+        )
+        .order_by(Step.due_on, Step.id)
+    )
+    return [(s, g, c, h) for s, g, c, h in rows.all()]
+
+
+async def step_reminders(
+    uow: UnitOfWork, now: datetime, *, at: time = STEP_REMINDER_AT, limit: int | None = None
+) -> int:
+    """On a step's due day (from ``at`` local time), a gentle word to the adolescent,
+    if the step is theirs."""
+    found = await _open_steps(uow, now.date() - timedelta(days=1), now.date() + timedelta(days=1))
+    due: list[tuple[Step, Goal, Adolescent, date, ZoneInfo, str]] = []
+    for step, goal, case, home in found:
+        zone = ZoneInfo(home.timezone)
+        local = now.astimezone(zone)
+        day = step.due_on
+        if day != local.date() or local.time() < at or not _is_adolescents(step, case):
+            continue
+        due.append((step, goal, case, day, zone, f"step:{step.id}:{day.isoformat()}:remind"))
+    existing = await _existing(uow, OutboxMessage.dedupe_key, (d[5] for d in due))
+    due = [item for item in due if item[5] not in existing]
+    targets = Targets(uow)
+    await targets.preload(item[2] for item in due)
+    made = 0
+    for step, goal, case, day, zone, key in due:
+        target = await targets.of(case)
+        if target is None:
+            continue
+        payload = texts.step_reminder(step, goal, day, case.alias, target.lang)
+        end_of_day = local_instant(day + timedelta(days=1), time(0), zone)
+        await _send(uow, target, case, payload, key, now, expires_at=end_of_day)
+        made += 1
+        if _full(made, limit):
+            break
+    return made
+
+
+async def step_overdue_flags(
+    uow: UnitOfWork,
+    now: datetime,
+    *,
+    lookback_days: int = STEP_OVERDUE_LOOKBACK_DAYS,
+    limit: int | None = None,
+) -> int:
+    """A step past its due day and not done: a low flag for staff."""
+    found = await _open_steps(
+        uow, now.date() - timedelta(days=lookback_days), now.date() + timedelta(days=1)
+    )
+    late: list[tuple[Step, Adolescent, date, str]] = []
+    for step, _goal, case, home in found:
+        day = step.due_on
+        if day is not None and day < now.astimezone(ZoneInfo(home.timezone)).date():
+            late.append((step, case, day, f"step:{step.id}:{day.isoformat()}:overdue"))
+    existing = await _existing(uow, Flag.dedupe_key, (item[3] for item in late))
+    made = 0
+    for step, case, day, key in late:
+        if key in existing:
+            continue
+        await flags.raise_flag(
+            uow,
+            case.id,
+            category=FlagCategory.STEP_DUE,
+            severity=Severity.LOW,
+            detail=f"Paso sin hacer: {step.title} (era para el {day.isoformat()})",
+            dedupe_key=key,
+        )
+        made += 1
+        if _full(made, limit):
+            break
+    return made
+
+
+# ------------------------------------------------------------------ after care and consent
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the last day of a shorter month)."""
+    years, month_index = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month_index + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def latest_checkin_due(case: Adolescent, today: date, every_months: int) -> date | None:
+    """The last check-in date on or before ``today``: every ``every_months`` after
+    leaving care, until the follow-up ends (and before 21)."""
+    if case.left_care_on is None or case.follow_up_until is None:
+        return None
+    end = min(case.follow_up_until, twenty_first_birthday(case.birth_date) - timedelta(days=1))
+    latest = None
+    step = 1
+    while True:
+        due = add_months(case.left_care_on, step * every_months)
+        if due > today or due > end:
+            return latest
+        latest = due
+        step += 1
+
+
+async def follow_up_checkins(
+    uow: UnitOfWork,
+    now: datetime,
+    *,
+    every_months: int = CHECKIN_EVERY_MONTHS,
+    at: time = CHECKIN_AT,
+    limit: int | None = None,
+) -> int:
+    """After care: a check-in each month (from ``at`` local time on its day) until
+    the follow-up ends or the adolescent turns 21. The ``FollowUpCheckin`` row is
+    made for staff even when no chat can be reached; its screen goes once."""
+    rows = await uow.session.execute(
+        select(Adolescent, Home)
+        .join(Home, Home.id == Adolescent.home_id)
+        .where(
+            Adolescent.status == CaseStatus.FOLLOW_UP,
+            Adolescent.follow_up_until >= now.date() - timedelta(days=1),
+        )
+        .order_by(Adolescent.id)
+    )
+    targets = Targets(uow)
+    made = 0
+    for case, home in rows.all():
+        local = now.astimezone(ZoneInfo(home.timezone))
+        due = latest_checkin_due(case, local.date(), every_months)
+        if due is None or (due == local.date() and local.time() < at):
+            continue
+        checkin = await follow_up.checkin_due(uow, case.id, due)
+        if checkin.sent_at is not None or checkin.answered_at is not None:
+            continue
+        target = await targets.of(case, purposes=(ConsentPurpose.FOLLOW_UP,))
+        if target is None:
+            continue
+        payload = texts.follow_up_checkin(checkin.id, case.alias, target.lang)
+        key = f"checkin:{checkin.id}"
+        await _send(uow, target, case, payload, key, now, expires_at=now + CHECKIN_TTL)
+        checkin.sent_at = now
+        made += 1
+        if _full(made, limit):
+            break
+    return made
+
+
+async def reconsent_at_18(uow: UnitOfWork, now: datetime, *, limit: int | None = None) -> int:
+    """Once, when an adolescent who consented as a minor turns 18: ask again."""
+    latest_birth = _years_before(now.date() + timedelta(days=1), ADULTHOOD_YEARS)
+    rows = await uow.session.scalars(
+        select(Adolescent)
+        .join(ChatLink, ChatLink.adolescent_id == Adolescent.id)
+        .where(_open_cases(), ChatLink.active, Adolescent.birth_date <= latest_birth)
+        .distinct()
+        .order_by(Adolescent.id)
+    )
+    cases = list(rows)
+    keys = {case.id: f"reconsent18:{case.id}" for case in cases}
+    existing = await _existing(uow, OutboxMessage.dedupe_key, keys.values())
+    cases = [case for case in cases if keys[case.id] not in existing]
+    targets = Targets(uow)
+    await targets.preload(cases)
+    made = 0
+    for case in cases:
+        if not (await consent.state(uow, case)).needs_reconsent_at_18:
+            continue
+        target = await targets.chat_of(case)
+        if target is None:
+            continue
+        await _send(uow, target, case, texts.reconsent_prompt(target.lang), keys[case.id], now)
+        made += 1
+        if _full(made, limit):
+            break
+    return made
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return date(day.year - years, 2, 28)
+
+
+async def erase_expired_content(uow: UnitOfWork, now: datetime) -> int:
+    """Chat content of withdrawn cases, once the home's retention period is over."""
+    return await consent.erase_expired_content(uow)
+
+
+async def cancel_stale_outbox(uow: UnitOfWork, now: datetime) -> int:
+    """Rows past their ``expires_at`` that wait for nothing: cancelled in bulk."""
+    result = await uow.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.expires_at.is_not(None),
+            OutboxMessage.expires_at <= now,
+        )
+        .values(status=OutboxStatus.CANCELLED, last_error="expired before it could be sent")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+__all__ = [
+    "Target",
+    "Targets",
+    "add_months",
+    "appointment_reminders",
+    "attendance_checks",
+    "cancel_stale_outbox",
+    "erase_expired_content",
+    "evaluation_flags",
+    "follow_up_checkins",
+    "latest_checkin_due",
+    "missed_appointment_flags",
+    "reconsent_at_18",
+    "reminder_time",
+    "step_overdue_flags",
+    "step_reminders",
+    "target_of",
+    "unconfirmed_appointment_flags",
+]

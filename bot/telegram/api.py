@@ -1,0 +1,64 @@
+"""The python-telegram-bot ``Bot``, built from Rumbo's settings.
+
+Requests go to ``{RUMBO_TELEGRAM_API_URL}/bot{token}/{method}`` and files come from
+``{RUMBO_TELEGRAM_API_URL}/file/bot{token}/{path}``, as on ``https://api.telegram.org``.
+"""
+
+from __future__ import annotations
+
+import datetime as dtm
+import warnings
+from typing import TYPE_CHECKING
+
+from telegram import Bot
+from telegram.error import RetryAfter
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+if TYPE_CHECKING:
+    from rumbo.settings import Settings
+
+LONG_POLL_SECONDS = 30.0
+"""How long one getUpdates call waits for news on the server side."""
+
+
+def build_bot(settings: Settings) -> Bot:
+    """A Bot for ``settings``; use it as ``async with bot:`` (or initialize/shutdown)."""
+    if settings.telegram_token is None:
+        raise ValueError("RUMBO_TELEGRAM_TOKEN is not set")
+    root = settings.telegram_api_url.rstrip("/")
+    return Bot(
+        settings.telegram_token.get_secret_value(),
+        base_url=f"{root}/bot",
+        base_file_url=f"{root}/file/bot",
+        # Several chats are served at once by the outbox sender; the pool must not be
+        # the bottleneck, and a request waiting for a connection is not a failure.
+        request=HTTPXRequest(
+            connection_pool_size=32,
+            connect_timeout=5.0,
+            read_timeout=10.0,
+            write_timeout=10.0,
+            pool_timeout=10.0,
+            media_write_timeout=30.0,
+        ),
+        # getUpdates adds its long-poll ``timeout`` to this read timeout.
+        get_updates_request=HTTPXRequest(
+            connection_pool_size=1, connect_timeout=5.0, read_timeout=10.0, pool_timeout=10.0
+        ),
+    )
+
+
+def seconds(value: int | float | dtm.timedelta | None) -> float:
+    """A PTB time period (an int before ``PTB_TIMEDELTA``, a timedelta after) in seconds."""
+    if value is None:
+        return 0.0
+    if isinstance(value, dtm.timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """``error.retry_after`` without PTB's deprecation warning about its type."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        return seconds(error.retry_after)

@@ -1,0 +1,157 @@
+"""Long polling with ``getUpdates``, acknowledging an update only after it is stored.
+
+Telegram keeps an update until a later ``getUpdates`` passes an ``offset`` above its
+id. The loop below raises the offset past an update only after ``receive`` has
+committed it (the update id, the dialogs' changes and the replies in the outbox, in
+one transaction). If the process dies in between, Telegram sends the update again
+and the stored update id makes the second delivery a no-op.
+
+PTB's own ``Updater`` is not used: it confirms a batch with the next ``getUpdates``
+as soon as the batch is queued in memory, before any handler has run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import Bot, Update
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, TimedOut
+
+from bot.inbound import Handler, receive
+from bot.telegram.api import LONG_POLL_SECONDS, retry_after_seconds
+from bot.telegram.updates import ALLOWED_UPDATES, callback_query_id, to_incoming
+from plan_store.unit_of_work import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Backoff:
+    """Waits that double from ``first`` up to ``most``; ``reset()`` after a success."""
+
+    def __init__(self, first: float = 0.5, most: float = 30.0) -> None:
+        self.first, self.most = first, most
+        self._next = first
+
+    def next(self) -> float:
+        wait, self._next = self._next, min(self._next * 2, self.most)
+        return wait
+
+    def reset(self) -> None:
+        self._next = self.first
+
+
+class TelegramPoller:
+    """Fetches updates, stores each one, and only then asks for the next ones."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        uow_factory: UnitOfWorkFactory,
+        *,
+        poll_seconds: float = LONG_POLL_SECONDS,
+        handler: Handler | None = None,
+        backoff: Callable[[], Backoff] = Backoff,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.bot = bot
+        self.uow_factory = uow_factory
+        self.poll_seconds = poll_seconds
+        self.handler = handler
+        self._backoff = backoff
+        self._sleep = sleep
+        self.offset: int | None = None
+        """The next update id to ask for: every id below it is stored."""
+        self.handled = 0
+        """Updates handled since the start (stored, de-duplicated or ignored)."""
+
+    async def run(self) -> None:
+        """Poll until cancelled. Every failure is waited out and retried."""
+        await self._start()
+        try:
+            fetching = self._backoff()
+            while True:
+                try:
+                    updates = await self.fetch()
+                except TelegramError as error:
+                    await self._sleep(self._fetch_wait(error, fetching))
+                    continue
+                except Exception:
+                    wait = fetching.next()
+                    log.exception("getUpdates failed; trying again in %.1f s", wait)
+                    await self._sleep(wait)
+                    continue
+                fetching.reset()
+                for update in updates:
+                    await self.apply(update)
+        finally:
+            await self.bot.shutdown()
+
+    async def _start(self) -> None:
+        """Initialize the bot and make sure no webhook stands in the way of polling."""
+        waiting = self._backoff()
+        while True:
+            try:
+                await self.bot.initialize()
+                await self.bot.delete_webhook(drop_pending_updates=False)
+                return
+            except TelegramError as error:
+                wait = waiting.next()
+                log.warning("Telegram not reachable (%s); trying again in %.0f s", error, wait)
+                await self._sleep(wait)
+
+    async def fetch(self) -> tuple[Update, ...]:
+        return await self.bot.get_updates(
+            offset=self.offset,
+            timeout=int(self.poll_seconds),
+            allowed_updates=list(ALLOWED_UPDATES),
+        )
+
+    async def apply(self, update: Update) -> None:
+        """Store ``update`` (retrying until the database takes it), then acknowledge."""
+        waiting = self._backoff()
+        while True:
+            try:
+                incoming = await to_incoming(update, self.bot)
+                if incoming is not None:
+                    handler = incoming.handler or self.handler
+                    await receive(self.uow_factory, incoming.inbound, handler)
+                break
+            except Exception:
+                wait = waiting.next()
+                log.exception(
+                    "Telegram update %s not stored; trying again in %.1f s", update.update_id, wait
+                )
+                await self._sleep(wait)
+        # Committed: the next getUpdates may confirm it.
+        self.offset = max(self.offset or 0, update.update_id + 1)
+        self.handled += 1
+        await answer_callback(self.bot, callback_query_id(update))
+
+    def _fetch_wait(self, error: TelegramError, backoff: Backoff) -> float:
+        if isinstance(error, RetryAfter):
+            return retry_after_seconds(error)
+        wait = backoff.next()
+        if isinstance(error, TimedOut):
+            log.debug("getUpdates timed out; trying again in %.1f s", wait)
+        elif isinstance(error, Conflict):
+            log.warning("another process polls this bot or a webhook is set: %s", error.message)
+        elif isinstance(error, InvalidToken):
+            log.error("Telegram rejected RUMBO_TELEGRAM_TOKEN: %s", error.message)
+        else:
+            log.warning("getUpdates failed (%s); trying again in %.1f s", error.message, wait)
+        return wait
+
+
+async def answer_callback(bot: Bot, query_id: str | None) -> None:
+    """Stop the tapped button's spinner. Carries no content; failures do not matter
+    (the query may be too old, or answered by an earlier delivery)."""
+    if query_id is None:
+        return
+    try:
+        await bot.answer_callback_query(query_id)
+    except TelegramError as error:
+        log.debug("callback query %s not answered: %s", query_id, error.message)

@@ -1,0 +1,175 @@
+"""The scheduler's ticker and lease: one working scheduler per installation, and the
+``scheduler`` part of ``rumbo serve`` (ticker and outbox sender together)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bot.scheduler import JOBS, Job, Scheduler, jobs, lease, run_jobs
+from plan_store.database import create_engine, create_session_factory
+from plan_store.enums import AppointmentKind
+from plan_store.models import OutboxMessage
+from plan_store.services import appointments
+from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from rumbo import parts
+from rumbo.container import Container, build_container
+from tests.bot.outbox_support import a_home_in, a_linked_case, detached, texts_to
+from tests.conftest import FakeClock
+from tests.fakes import FakeTelegram
+
+REMINDERS = (Job("appointment_reminders", jobs.appointment_reminders),)
+
+
+@pytest.fixture(autouse=True)
+def _timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+async def a_reminder_due(container: Container, chat: str = "6001") -> None:
+    """A linked case with an appointment tomorrow: its 24-hour reminder is due."""
+    async with container.uow() as uow:
+        home = await a_home_in(uow, "America/Mexico_City")
+        lu = await a_linked_case(uow, home, chat)
+        await appointments.schedule(
+            uow,
+            lu.operator,
+            lu.case.id,
+            kind=AppointmentKind.HEALTH,
+            title="Consulta",
+            place="Centro de salud",
+            starts_at=uow.now() + timedelta(hours=20),
+        )
+        await uow.commit()
+
+
+async def outbox_count(container: Container) -> int:
+    return len(await detached(container.uow, select(OutboxMessage)))
+
+
+async def test_only_the_lease_holder_works_and_another_takes_over_when_it_lapses(
+    container: Container, clock: FakeClock
+) -> None:
+    await a_reminder_due(container)
+    first = Scheduler(container.uow, jobs=REMINDERS, holder="first")
+    second = Scheduler(container.uow, jobs=REMINDERS, holder="second")
+
+    assert await first.tick() is True
+    assert await second.tick() is False
+    clock.advance(seconds=60)
+    assert await first.tick() is True  # renewed
+    assert await second.tick() is False
+    clock.advance(seconds=91)  # the first one died: its lease lapses
+    assert await second.tick() is True
+    assert await first.tick() is False  # back, but the lease is taken
+    assert await lease.holder_of(container.uow, clock.now) == "second"
+
+    assert await outbox_count(container) == 1
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=False)
+async def test_two_schedulers_ticking_at_once_in_two_processes_send_once(
+    container: Container, clock: FakeClock, db_backend: str
+) -> None:
+    await a_reminder_due(container)
+    engine = create_engine(container.settings.database_url)
+    try:
+        other = UnitOfWorkFactory(create_session_factory(engine), container.uow.cipher, clock)
+        schedulers = [
+            Scheduler(container.uow, jobs=REMINDERS, holder="a"),
+            Scheduler(other, jobs=REMINDERS, holder="b"),
+        ]
+        for _ in range(3):
+            worked = await asyncio.gather(*(s.tick() for s in schedulers))
+            assert sorted(worked) == [False, True]
+            clock.advance(seconds=30)
+    finally:
+        await engine.dispose()
+
+    assert await outbox_count(container) == 1
+
+
+async def test_a_failing_job_does_not_stop_the_others(
+    container: Container, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await a_reminder_due(container)
+
+    async def broken(uow: UnitOfWork, now: datetime) -> int:
+        raise RuntimeError("a bug in a job")
+
+    results = await run_jobs(container.uow, clock.now, (Job("broken", broken), *REMINDERS))
+
+    assert results == {"broken": None, "appointment_reminders": 1}
+    assert "job broken failed" in caplog.text
+
+
+async def test_every_job_runs_on_an_empty_database(container: Container, clock: FakeClock) -> None:
+    results = await run_jobs(container.uow, clock.now)
+    assert results == {job.name: 0 for job in JOBS}
+
+
+async def test_the_ticker_sweeps_at_once_and_hands_the_lease_over_when_stopped(
+    container: Container, clock: FakeClock
+) -> None:
+    await a_reminder_due(container)
+    worked = asyncio.Event()
+    ticker = Scheduler(
+        container.uow,
+        tick=timedelta(seconds=0.05),
+        lease_ttl=timedelta(seconds=5),
+        holder="ticker",
+        on_work=worked.set,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(ticker.run_forever(stop))
+
+    await asyncio.wait_for(worked.wait(), timeout=5)
+    assert await lease.holder_of(container.uow, clock.now) == "ticker"
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+
+    assert await outbox_count(container) == 1
+    assert await lease.holder_of(container.uow, clock.now) is None
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+async def test_the_serve_part_reminds_through_telegram(
+    container: Container, clock: FakeClock, tg: FakeTelegram
+) -> None:
+    await a_reminder_due(container, chat="6101")
+    settings = container.settings.model_copy(
+        update={"telegram_token": SecretStr(tg.token), "telegram_api_url": tg.api_url}
+    )
+    served = build_container(settings, clock=clock)
+    try:
+        part = parts.scheduler(served)
+        assert part.note.endswith("outbox to telegram")
+        tasks = [asyncio.create_task(task()) for task in part.tasks]
+        try:
+            (sent,) = await tg.wait_for_sent(1, chat_id=6101)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        await served.aclose()
+
+    assert (sent.text or "").startswith("📅 Mañana,")
+    assert texts_to(tg, 6101) == [sent.text]
+    assert await lease.holder_of(container.uow, clock.now) is None  # handed over on stop
+
+
+def test_without_a_platform_the_part_runs_only_the_jobs(container: Container) -> None:
+    part = parts.scheduler(container)
+    assert len(part.tasks) == 1
+    assert "no platform configured" in part.note

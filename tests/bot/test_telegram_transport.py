@@ -1,0 +1,312 @@
+"""Telegram inbound: an update is acknowledged only after it is stored with its effects.
+
+Polling acknowledges by asking for the next offset; the webhook by answering 200.
+Updates here are stickers: the transport answers them itself ("I can only read
+text, buttons and voice notes"), so these tests need no particular dialog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import text
+from starlette.applications import Starlette
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.telegram import TelegramPoller, TelegramWebhook, build_bot
+from bot.telegram.polling import Backoff
+from plan_store.enums import Channel
+from plan_store.models import ProcessedUpdate
+from rumbo import parts
+from rumbo.container import Container
+from rumbo.settings import Settings, SettingsError
+from tests.e2e.support import eventually, outbox_rows, processed_count, telegram_settings
+from tests.fakes import FakeTelegram, serve_loopback
+
+CHAT = 3131
+SECRET = "s3cr3t-Webhook_token"
+WEBHOOK_URL = "https://rumbo.example.org/telegram/webhook"
+
+
+@pytest.fixture(autouse=True)
+def _timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+def sticker(chat: int = CHAT, chat_type: str = "private") -> dict[str, Any]:
+    return {
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": {"id": chat, "type": chat_type, "first_name": "Lu", "title": "t"},
+            "from": {"id": abs(chat), "is_bot": False, "first_name": "Lu"},
+            "sticker": {
+                "file_id": "s1",
+                "file_unique_id": "s1",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            },
+        }
+    }
+
+
+async def break_the_database(container: Container) -> None:
+    """The next commit of an update fails: its table is gone."""
+    async with container.engine.begin() as connection:
+        await connection.execute(text("DROP TABLE processed_updates"))
+
+
+async def mend_the_database(container: Container) -> None:
+    async with container.engine.begin() as connection:
+        await connection.run_sync(ProcessedUpdate.__table__.create)  # type: ignore[attr-defined]
+
+
+@contextlib.asynccontextmanager
+async def polling(container: Container, tg: FakeTelegram) -> AsyncIterator[TelegramPoller]:
+    settings = telegram_settings(container.settings, tg)
+    poller = TelegramPoller(
+        build_bot(settings),
+        container.uow,
+        poll_seconds=1,
+        backoff=lambda: Backoff(first=0.01, most=0.05),
+    )
+    task = asyncio.create_task(poller.run())
+    try:
+        yield poller
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+# ----------------------------------------------------------------- polling
+
+
+async def test_polling_confirms_an_update_only_after_it_is_stored(
+    tg: FakeTelegram, container: Container
+) -> None:
+    await break_the_database(container)
+    update_id = tg.enqueue(sticker())
+    async with polling(container, tg) as poller:
+        await tg.wait_for_calls("getUpdates", 1)
+        await asyncio.sleep(0.3)  # the poller keeps trying to store it
+        assert poller.offset is None
+        assert len(tg.calls_to("getUpdates")) == 1  # it did not ask for more meanwhile
+        assert tg.pending_update_count == 1
+
+        await mend_the_database(container)
+        await eventually(lambda: poller.offset == update_id + 1)
+        assert await processed_count(container.uow, Channel.TELEGRAM) == 1
+        # The next getUpdates carries the higher offset: now Telegram forgets it.
+        await eventually(lambda: tg.pending_update_count == 0)
+    (row,) = await outbox_rows(container.uow, Channel.TELEGRAM)
+    assert "Solo puedo leer texto" in row["text"]
+
+
+async def test_a_poller_killed_before_it_could_store_an_update_leaves_it_to_the_next(
+    tg: FakeTelegram, container: Container
+) -> None:
+    await break_the_database(container)
+    update_id = tg.enqueue(sticker())
+    async with polling(container, tg):
+        await tg.wait_for_calls("getUpdates", 1)
+        await asyncio.sleep(0.1)  # trying to store it, and failing
+    await mend_the_database(container)
+    assert tg.pending_update_count == 1  # never confirmed
+
+    async with polling(container, tg) as poller:
+        await eventually(lambda: poller.offset == update_id + 1)
+        await eventually(lambda: tg.pending_update_count == 0)
+    assert await processed_count(container.uow, Channel.TELEGRAM) == 1
+    assert len(await outbox_rows(container.uow, Channel.TELEGRAM)) == 1
+
+
+async def test_polling_applies_a_redelivered_update_once(
+    tg: FakeTelegram, container: Container
+) -> None:
+    update_id = tg.enqueue(sticker())
+    async with polling(container, tg) as poller:
+        await eventually(lambda: poller.offset == update_id + 1)
+        tg.redeliver(update_id)
+        await eventually(lambda: poller.handled == 2)
+    assert await processed_count(container.uow, Channel.TELEGRAM) == 1
+    assert len(await outbox_rows(container.uow, Channel.TELEGRAM)) == 1
+
+
+async def test_polling_removes_a_webhook_left_from_before_and_ignores_groups(
+    tg: FakeTelegram, container: Container
+) -> None:
+    async with build_bot(telegram_settings(container.settings, tg)) as bot:
+        await bot.set_webhook(WEBHOOK_URL, secret_token=SECRET)
+    group_update = tg.enqueue(sticker(chat=-100, chat_type="group"))
+    async with polling(container, tg) as poller:
+        await eventually(lambda: poller.offset == group_update + 1)
+    assert tg.webhook is None
+    assert await processed_count(container.uow, Channel.TELEGRAM) == 0
+    assert tg.sent == []
+
+
+# ----------------------------------------------------------------- webhook
+
+
+@contextlib.asynccontextmanager
+async def webhook_server(container: Container, tg: FakeTelegram) -> AsyncIterator[str]:
+    settings = telegram_settings(container.settings, tg)
+    async with build_bot(settings) as bot:
+        webhook = TelegramWebhook(bot, container.uow, url=WEBHOOK_URL, secret=SECRET)
+        async with serve_loopback(Starlette(routes=webhook.routes)) as base:
+            yield f"{base}{webhook.path}"
+
+
+@pytest.mark.parametrize(
+    "given",
+    [None, b"", b"wrong", SECRET[:-1].encode(), SECRET.encode() + b"x", "ñ".encode()],
+    ids=["missing", "empty", "wrong", "shorter", "longer", "not-ascii"],
+)
+async def test_a_webhook_call_without_the_right_secret_is_refused_and_nothing_stored(
+    tg: FakeTelegram, container: Container, given: bytes | None
+) -> None:
+    update_id = tg.enqueue(sticker())
+    headers = {"Content-Type": "application/json"}
+    async with webhook_server(container, tg) as url, httpx.AsyncClient() as client:
+        if given is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = given  # type: ignore[assignment]
+        body = json.dumps(tg.updates[update_id]).encode()
+        assert (await client.post(url, content=body, headers=headers)).status_code == 403
+        garbage = await client.post(url, content=b"not json", headers=headers)
+        assert garbage.status_code == 403
+    assert await processed_count(container.uow, Channel.TELEGRAM) == 0
+    assert await outbox_rows(container.uow, Channel.TELEGRAM) == []
+
+
+async def test_a_webhook_update_is_stored_before_200_and_applied_once(
+    tg: FakeTelegram, container: Container
+) -> None:
+    update_id = tg.enqueue(sticker())
+    async with webhook_server(container, tg) as url:
+        first = await tg.post_update_to(url, update_id, SECRET)
+        assert first.status_code == 200
+        assert await processed_count(container.uow, Channel.TELEGRAM) == 1
+        again = await tg.post_update_to(url, update_id, SECRET)
+        assert again.status_code == 200
+    assert await processed_count(container.uow, Channel.TELEGRAM) == 1
+    assert len(await outbox_rows(container.uow, Channel.TELEGRAM)) == 1
+
+
+async def test_a_webhook_update_that_was_not_committed_answers_500_so_telegram_resends(
+    tg: FakeTelegram, container: Container
+) -> None:
+    update_id = tg.enqueue(sticker())
+    async with webhook_server(container, tg) as url:
+        await break_the_database(container)
+        failed = await tg.post_update_to(url, update_id, SECRET)
+        assert failed.status_code == 500
+        await mend_the_database(container)
+        assert await outbox_rows(container.uow, Channel.TELEGRAM) == []
+        assert await processed_count(container.uow, Channel.TELEGRAM) == 0
+
+        resent = await tg.post_update_to(url, update_id, SECRET)
+        assert resent.status_code == 200
+    assert await processed_count(container.uow, Channel.TELEGRAM) == 1
+    assert len(await outbox_rows(container.uow, Channel.TELEGRAM)) == 1
+
+
+async def test_a_webhook_ignores_groups_and_refuses_what_is_not_an_update(
+    tg: FakeTelegram, container: Container
+) -> None:
+    group_update = tg.enqueue(sticker(chat=-100, chat_type="group"))
+    async with webhook_server(container, tg) as url:
+        assert (await tg.post_update_to(url, group_update, SECRET)).status_code == 200
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        async with httpx.AsyncClient() as client:
+            for body in (b"not json", b"[1, 2]", b'{"message": {}}'):
+                response = await client.post(url, content=body, headers=headers)
+                assert response.status_code == 400, body
+            huge = await client.post(url, content=b" " * (1024 * 1024 + 1), headers=headers)
+            assert huge.status_code == 413
+    assert await processed_count(container.uow, Channel.TELEGRAM) == 0
+
+
+async def test_the_webhook_is_registered_with_its_secret_at_start(
+    tg: FakeTelegram, container: Container
+) -> None:
+    bot = build_bot(telegram_settings(container.settings, tg))
+    webhook = TelegramWebhook(bot, container.uow, url=WEBHOOK_URL, secret=SECRET)
+    task = asyncio.create_task(webhook.run())
+    await eventually(lambda: tg.webhook is not None)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert tg.webhook is not None
+    assert (tg.webhook.url, tg.webhook.secret_token) == (WEBHOOK_URL, SECRET)
+    assert tg.webhook.allowed_updates == ["message", "edited_message", "callback_query"]
+
+
+# ----------------------------------------------------------------- the part
+
+
+async def test_the_telegram_part_polls_by_default_and_serves_the_webhook_when_set(
+    tg: FakeTelegram, container: Container, settings: Settings
+) -> None:
+    off = parts.telegram(container)
+    assert (off.routes, off.tasks) == ([], []) and "off" in off.note
+
+    container.settings = telegram_settings(settings, tg)
+    polling_part = parts.telegram(container)
+    assert polling_part.routes == [] and len(polling_part.tasks) == 1
+
+    container.settings = telegram_settings(settings, tg, telegram_webhook_url=WEBHOOK_URL)
+    with pytest.raises(SettingsError, match="RUMBO_TELEGRAM_WEBHOOK_SECRET"):
+        parts.telegram(container)
+
+    container.settings = telegram_settings(
+        settings,
+        tg,
+        telegram_webhook_url=WEBHOOK_URL,
+        telegram_webhook_secret=SecretStr(SECRET),
+    )
+    webhook_part = parts.telegram(container)
+    assert [getattr(route, "path", None) for route in webhook_part.routes] == ["/telegram/webhook"]
+    client = parts.telegram_client(container)
+    assert client is not None and client.channel is Channel.TELEGRAM
+    await client.aclose()
+
+
+async def test_a_tap_through_the_webhook_is_answered_only_once_it_is_stored(
+    tg: FakeTelegram, container: Container
+) -> None:
+    async with build_bot(telegram_settings(container.settings, tg)) as bot:
+        await bot.send_message(
+            CHAT,
+            "¿En qué idioma quieres hablar?",
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton("Español", callback_data="lang:es")]]
+            ),
+        )
+    update_id = tg.user_taps(CHAT, "lang:es")
+    async with webhook_server(container, tg) as url:
+        await break_the_database(container)
+        assert (await tg.post_update_to(url, update_id, SECRET)).status_code == 500
+        assert len(tg.unanswered_callbacks()) == 1  # the button keeps spinning: not stored
+        await mend_the_database(container)
+        assert (await tg.post_update_to(url, update_id, SECRET)).status_code == 200
+    assert tg.unanswered_callbacks() == []
+    assert await processed_count(container.uow, Channel.TELEGRAM) == 1
+    (reply,) = await outbox_rows(container.uow, Channel.TELEGRAM)
+    assert reply["chat"] == str(CHAT) and reply["buttons"]  # the dialogs answered the tap
