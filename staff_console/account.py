@@ -1,0 +1,85 @@
+"""Mi cuenta: one's own console language (kept for every later log-in), password
+(knowing the current one) and "log out everywhere". For every staff member."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from plan_store.errors import PlanStoreError
+from plan_store.models import Home
+from plan_store.services import staff
+from plan_store.services.staff import MIN_PASSWORD_LENGTH, STAFF_LANGUAGES
+from plan_store.unit_of_work import UnitOfWork
+from staff_console.actions import change_action
+from staff_console.admin import MAX_PASSWORD, new_password
+from staff_console.context import Page, staff_endpoint
+from staff_console.forms import Form, FormError, read_form
+
+
+@staff_endpoint()
+async def account(page: Page) -> Response:
+    home_name = None
+    if page.me.home_id is not None:
+        async with page.uow() as uow:
+            home = await uow.session.get(Home, page.me.home_id)
+            home_name = home.name if home else None
+    return page.render(
+        "account.html",
+        home_name=home_name,
+        languages=STAFF_LANGUAGES,
+        min_password=MIN_PASSWORD_LENGTH,
+    )
+
+
+@staff_endpoint()
+async def save_language(page: Page) -> Response:
+    chosen: list[str] = []
+
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        language = form.raw("language")
+        if language not in STAFF_LANGUAGES:
+            raise FormError("form.choice")
+        await staff.set_language(uow, page.me.id, language)
+        chosen.append(language)
+        return ("account.language",)
+
+    response = await change_action(page, change, back="/account")
+    if chosen:
+        page.session.set_lang(chosen[0])  # now, and (from the account) at every log-in
+    return response
+
+
+@staff_endpoint()
+async def change_password(page: Page) -> Response:
+    """Other sessions end; this one goes on under the account's new session epoch."""
+    form = await read_form(page.request)
+    try:
+        current = form.secret("current_password", max_length=MAX_PASSWORD)
+        password = new_password(form)
+        async with page.uow() as uow:
+            member = await staff.change_password(
+                uow,
+                page.me.id,
+                current,
+                password,
+                window=page.console.options.login_window,
+                max_failures=page.console.options.max_failures_per_username,
+            )
+            epoch = member.session_epoch
+            await uow.commit()
+    except FormError as error:
+        page.flash("error", error.code)
+    except PlanStoreError as error:
+        page.flash("error", error.code)
+    else:
+        page.session.log_in(page.me.id, epoch, int(page.now().timestamp()))
+        page.flash("ok", "account.password")
+    return page.redirect("/account")
+
+
+routes: list[BaseRoute] = [
+    Route("/account", account, methods=["GET"]),
+    Route("/account/language", save_language, methods=["POST"]),
+    Route("/account/password", change_password, methods=["POST"]),
+]

@@ -1,0 +1,259 @@
+"""The admin area, part one: staff accounts and homes. Admins only; anyone else gets
+a 404, and the attempt is audited (``guards.only``).
+
+Accounts: list, add with a role and a home, deactivate and reactivate, set a new
+password (handed over in person), end all of a person's sessions. Homes: list, add,
+edit their settings. Every change goes through ``plan_store.services`` (audited there).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from plan_store.enums import CareSetting, Role
+from plan_store.errors import NotFound
+from plan_store.models import Home
+from plan_store.services import cases, staff
+from plan_store.services.staff import MIN_PASSWORD_LENGTH
+from plan_store.unit_of_work import UnitOfWork
+from staff_console import admin_queries
+from staff_console.actions import change_action
+from staff_console.context import Page, staff_endpoint
+from staff_console.forms import Form, FormError
+from staff_console.guards import ADMINS, only
+
+MAX_PASSWORD = 1024
+MAX_NUMBERS_TEXT = 1000
+TIMEZONES = (
+    "America/Mexico_City",
+    "America/Monterrey",
+    "America/Merida",
+    "America/Cancun",
+    "America/Chihuahua",
+    "America/Ciudad_Juarez",
+    "America/Hermosillo",
+    "America/Mazatlan",
+    "America/Tijuana",
+    "America/Matamoros",
+    "America/Guatemala",
+    "America/Tegucigalpa",
+    "America/El_Salvador",
+)
+"""Suggested in the time zone field; any IANA zone is accepted."""
+
+
+@staff_endpoint()
+@only(ADMINS)
+async def admin_home(page: Page) -> Response:
+    return page.redirect("/admin/staff")
+
+
+# --- Staff accounts ------------------------------------------------------------------
+
+
+@staff_endpoint()
+@only(ADMINS)
+async def staff_list(page: Page) -> Response:
+    async with page.uow() as uow:
+        rows = await admin_queries.staff_rows(uow)
+        homes = await admin_queries.home_choices(uow)
+    return page.render(
+        "admin_staff.html",
+        rows=rows,
+        homes=homes,
+        roles=list(Role),
+        min_password=MIN_PASSWORD_LENGTH,
+    )
+
+
+def new_password(form: Form) -> str:
+    """The new password typed twice, checked before any service sees it."""
+    password = form.secret("password", max_length=MAX_PASSWORD)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise FormError("form.password_short")
+    if form.raw("password_repeat") != password:
+        raise FormError("form.password_mismatch")
+    return password
+
+
+def optional_id(form: Form, name: str) -> int | None:
+    return form.integer(name) if form.raw(name).strip() else None
+
+
+@staff_endpoint()
+@only(ADMINS)
+async def add_staff(page: Page) -> Response:
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        role = form.choice("role", Role)
+        home_id = optional_id(form, "home_id")
+        if role is not Role.ADMIN and home_id is None:
+            raise FormError("form.home_needed")
+        await staff.add_staff(
+            uow,
+            username=form.text("username", max_length=staff.MAX_USERNAME),
+            display_name=form.text("display_name", max_length=staff.MAX_DISPLAY_NAME),
+            password=new_password(form),
+            role=role,
+            home_id=home_id,
+            by=page.actor,
+        )
+        return ("staff.added",)
+
+    return await change_action(page, change, back="/admin/staff")
+
+
+@staff_endpoint()
+@only(ADMINS)
+async def set_active(page: Page) -> Response:
+    staff_id = page.int_param("staff_id")
+
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        active = form.raw("active") == "1"
+        if staff_id == page.me.id and not active:
+            raise FormError("form.self")
+        await staff.set_active(uow, page.actor, staff_id, active)
+        return ("staff.reactivated" if active else "staff.deactivated",)
+
+    return await change_action(page, change, back=f"/admin/staff#staff-{staff_id}")
+
+
+@staff_endpoint()
+@only(ADMINS)
+async def reset_password(page: Page) -> Response:
+    staff_id = page.int_param("staff_id")
+
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        await staff.reset_password(uow, page.actor, staff_id, new_password(form))
+        return ("staff.password_reset",)
+
+    return await change_action(page, change, back=f"/admin/staff#staff-{staff_id}")
+
+
+@staff_endpoint()
+@only(ADMINS)
+async def log_out(page: Page) -> Response:
+    staff_id = page.int_param("staff_id")
+
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        await staff.log_out_everywhere(uow, staff_id, by=page.actor)
+        return ("staff.logged_out",)
+
+    return await change_action(page, change, back=f"/admin/staff#staff-{staff_id}")
+
+
+# --- Homes ---------------------------------------------------------------------------
+
+
+@staff_endpoint()
+@only(ADMINS)
+async def home_list(page: Page) -> Response:
+    async with page.uow() as uow:  # rendered inside: the rows are the homes themselves
+        return page.render(
+            "admin_homes.html",
+            rows=await admin_queries.home_rows(uow),
+            home=None,
+            numbers_text=numbers_text(cases.MEXICO_EMERGENCY_NUMBERS),
+            **_home_form_choices(),
+        )
+
+
+@staff_endpoint()
+@only(ADMINS)
+async def home_page(page: Page) -> Response:
+    async with page.uow() as uow:
+        home = await uow.session.get(Home, page.int_param("home_id"))
+        if home is None:
+            raise NotFound("no such home")
+        return page.render(
+            "admin_home.html",
+            home=home,
+            numbers_text=numbers_text(home.emergency_numbers),
+            **_home_form_choices(),
+        )
+
+
+def _home_form_choices() -> dict[str, Any]:
+    return {
+        "care_settings": [s for s in CareSetting if s is not CareSetting.AFTER_CARE],
+        "timezones": TIMEZONES,
+        "max_cadence": cases.MAX_CADENCE_DAYS,
+        "max_retention": cases.MAX_RETENTION_DAYS,
+    }
+
+
+def numbers_text(numbers: dict[str, Any]) -> str:
+    """Emergency numbers as the form shows them: "Name: number", one per line."""
+    return "\n".join(f"{name}: {number}" for name, number in numbers.items())
+
+
+def read_numbers(form: Form) -> dict[str, str]:
+    numbers: dict[str, str] = {}
+    for line in form.text("emergency_numbers", max_length=MAX_NUMBERS_TEXT).splitlines():
+        if not line.strip():
+            continue
+        name, colon, number = line.partition(":")
+        if not colon or not name.strip() or not number.strip():
+            raise FormError("form.numbers")
+        numbers[name.strip()] = number.strip()
+    if not 1 <= len(numbers) <= cases.MAX_EMERGENCY_NUMBERS:
+        raise FormError("form.numbers")
+    return numbers
+
+
+def read_home(form: Form) -> dict[str, Any]:
+    """The settings of a home as the add and edit forms send them."""
+    timezone = form.text("timezone", max_length=64)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise FormError("form.timezone") from None
+    return {
+        "name": form.text("name", max_length=cases.MAX_HOME_NAME),
+        "kind": form.choice("kind", CareSetting),
+        "timezone": timezone,
+        "evaluation_cadence_days": form.integer("evaluation_cadence_days"),
+        "retention_days": form.integer("retention_days"),
+        "quiet_start": form.clock("quiet_start"),
+        "quiet_end": form.clock("quiet_end"),
+        "emergency_numbers": read_numbers(form),
+    }
+
+
+@staff_endpoint()
+@only(ADMINS)
+async def add_home(page: Page) -> Response:
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        await cases.create_home(uow, **read_home(form), by=page.actor)
+        return ("home.added",)
+
+    return await change_action(page, change, back="/admin/homes")
+
+
+@staff_endpoint()
+@only(ADMINS)
+async def update_home(page: Page) -> Response:
+    home_id = page.int_param("home_id")
+
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        await cases.update_home(uow, page.actor, home_id, **read_home(form))
+        return ("home.updated",)
+
+    return await change_action(page, change, back=f"/admin/homes/{home_id}")
+
+
+routes: list[BaseRoute] = [
+    Route("/admin", admin_home, methods=["GET"]),
+    Route("/admin/staff", staff_list, methods=["GET"]),
+    Route("/admin/staff", add_staff, methods=["POST"]),
+    Route("/admin/staff/{staff_id:int}/active", set_active, methods=["POST"]),
+    Route("/admin/staff/{staff_id:int}/password", reset_password, methods=["POST"]),
+    Route("/admin/staff/{staff_id:int}/logout", log_out, methods=["POST"]),
+    Route("/admin/homes", home_list, methods=["GET"]),
+    Route("/admin/homes", add_home, methods=["POST"]),
+    Route("/admin/homes/{home_id:int}", home_page, methods=["GET"]),
+    Route("/admin/homes/{home_id:int}", update_home, methods=["POST"]),
+]

@@ -1,0 +1,61 @@
+"""The fortnightly evaluation: the board of evaluations due, the preparation sheet
+that summarises the period, and recording the evaluation."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from plan_store.services import evaluations
+from plan_store.unit_of_work import UnitOfWork
+from staff_console import queries
+from staff_console.actions import case_action
+from staff_console.context import Page, staff_endpoint
+from staff_console.forms import Form
+
+BOARD_WITHIN_DAYS = 7
+MAX_SUMMARY = 10_000
+
+
+@staff_endpoint()
+async def board(page: Page) -> Response:
+    async with page.uow() as uow:
+        rows = await queries.evaluation_board(
+            uow, page.actor, page.now(), within_days=BOARD_WITHIN_DAYS
+        )
+    return page.render("evaluations.html", rows=rows, within_days=BOARD_WITHIN_DAYS)
+
+
+@staff_endpoint()
+async def sheet(page: Page) -> Response:
+    case_id = page.int_param("case_id")
+    async with page.uow() as uow:
+        view = await queries.evaluation_sheet(uow, page.actor, case_id)
+        await uow.commit()  # the audited read
+    return page.render("evaluation_sheet.html", view=view, tz=view.home.timezone)
+
+
+@staff_endpoint()
+async def record(page: Page) -> Response:
+    case_id = page.int_param("case_id")
+
+    async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        await evaluations.record(
+            uow,
+            page.actor,
+            case_id,
+            summary=form.text("summary", max_length=MAX_SUMMARY),
+            goals_reviewed=form.text("goals_reviewed", max_length=MAX_SUMMARY, required=False),
+            held_on=form.day("held_on", required=False),
+            next_on=form.day("next_on", required=False),
+        )
+        return ("evaluation.recorded",)
+
+    return await case_action(page, case_id, action, anchor="top")
+
+
+routes: list[BaseRoute] = [
+    Route("/evaluations", board, methods=["GET"]),
+    Route("/cases/{case_id:int}/evaluation", sheet, methods=["GET"]),
+    Route("/cases/{case_id:int}/evaluation", record, methods=["POST"]),
+]

@@ -1,0 +1,95 @@
+"""The one-line notices shown after an action: stored as codes, translated when shown."""
+
+from __future__ import annotations
+
+from locales import N_, Translator
+
+DONE: dict[str, str] = {
+    "goal.added": N_("Meta agregada al plan."),
+    "goal.updated": N_("Meta actualizada."),
+    "step.added": N_("Paso agregado."),
+    "step.confirmed": N_("Paso confirmado."),
+    "appointment.scheduled": N_("Cita agendada."),
+    "appointment.moved": N_("Cita cambiada de fecha."),
+    "appointment.cancelled": N_("Cita cancelada."),
+    "appointment.attendance": N_("Asistencia registrada."),
+    "told": N_("Se le avisó por su chat."),
+    "not_told": N_("No se le avisó por chat: no tiene chat vinculado con consentimiento vigente."),
+    "flag.acknowledged": N_("Alerta marcada como vista."),
+    "flag.resolved": N_("Alerta resuelta."),
+    "flag.marked": N_("Alerta marcada para la próxima evaluación."),
+    "flag.unmarked": N_("Alerta quitada de la próxima evaluación."),
+    "message.marked": N_("Mensaje marcado para la próxima evaluación."),
+    "message.unmarked": N_("Mensaje quitado de la próxima evaluación."),
+    "reply.sent": N_("Respuesta en camino a su chat."),
+    "request.handled": N_("Solicitud atendida."),
+    "case.follow_up": N_("El caso pasó a seguimiento después del cuidado."),
+    "case.closed": N_("Caso cerrado. Su chat quedó desvinculado."),
+    "case.phase": N_("Fase actualizada."),
+    "evaluation.recorded": N_("Evaluación registrada."),
+    "staff.added": N_("Cuenta creada. Dale su contraseña en persona."),
+    "staff.deactivated": N_("Cuenta desactivada. Sus sesiones se cerraron."),
+    "staff.reactivated": N_("Cuenta activada de nuevo."),
+    "staff.password_reset": N_("Contraseña nueva guardada. Sus sesiones se cerraron."),
+    "staff.logged_out": N_("Se cerraron todas sus sesiones."),
+    "home.added": N_("Casa agregada."),
+    "home.updated": N_("Cambios de la casa guardados."),
+    "consent.published": N_("Texto publicado."),
+    "consent.asks_again": N_(
+        "Versión nueva publicada: se les volverá a pedir el consentimiento a todos."
+    ),
+    "account.language": N_("Idioma guardado."),
+    "account.password": N_("Contraseña cambiada. Tus otras sesiones se cerraron."),
+    "term.added": N_("Término agregado. Cuenta desde el próximo mensaje."),
+    "term.deactivated": N_("Término desactivado."),
+    "voice.attached": N_("Grabación guardada."),
+    "voice.removed": N_("Grabación quitada."),
+    "logged_out_everywhere": N_("Se cerraron todas tus sesiones."),
+    "logged_out": N_("Sesión cerrada."),
+    "expired": N_("Tu sesión terminó por inactividad. Entra de nuevo."),
+}
+
+PROBLEMS: dict[str, str] = {
+    "validation_failed": N_("Revisa los datos: algo no es válido."),
+    "case_closed": N_("El caso está cerrado: ya no se puede cambiar."),
+    "consent_missing": N_("No hay consentimiento vigente: no se le puede escribir."),
+    "chat_not_linked": N_("No tiene un chat vinculado: dale un código para vincularlo."),
+    "appointment_in_past": N_("Esa fecha ya pasó. Elige una fecha futura."),
+    "appointment_closed": N_("Esa cita ya terminó o fue cancelada."),
+    "step_not_done": N_("El paso todavía no está marcado como hecho."),
+    "invalid_transition": N_("Ese cambio ya no es posible; quizá alguien lo hizo antes."),
+    "form.missing": N_("Falta un dato obligatorio."),
+    "form.too_long": N_("Un texto es demasiado largo."),
+    "form.number": N_("Un número no es válido."),
+    "form.choice": N_("Una opción no es válida."),
+    "form.date": N_("Una fecha no es válida."),
+    "form.datetime": N_("La fecha u hora no es válida."),
+    "form.confirm": N_("Marca la casilla para confirmar."),
+    "form.time": N_("Una hora no es válida."),
+    "form.numbers": N_(
+        "Escribe de 1 a 6 números de emergencia, uno por línea: nombre, dos puntos y número."
+    ),
+    "form.password_short": N_("La contraseña necesita al menos 10 caracteres."),
+    "form.password_mismatch": N_("Las dos contraseñas nuevas no son iguales."),
+    "form.file": N_("Elige un archivo de audio."),
+    "form.timezone": N_("Esa zona horaria no existe. Elige una de la lista."),
+    "form.home_needed": N_("Operadores y coordinación trabajan en una casa: elige cuál."),
+    "form.self": N_("No puedes desactivar tu propia cuenta."),
+    "form.voice_key": N_(
+        "La clave no es válida: palabras en minúsculas unidas por dos puntos, como «menu» "
+        "o «consent:messaging:2»."
+    ),
+    "duplicate_name": N_("Ya existe uno igual."),
+    "wrong_password": N_("La contraseña actual no es correcta."),
+    "login_throttled": N_("Demasiados intentos. Espera unos minutos y prueba otra vez."),
+    "invalid_voice_prompt": N_(
+        "El archivo no sirve: tiene que ser una grabación OGG/Opus de 1 MB como máximo."
+    ),
+    "plan_store_error": N_("No se pudo guardar. Intenta de nuevo."),
+}
+
+
+def notice_text(t: Translator, kind: str, code: str) -> str:
+    table = DONE if kind == "ok" else PROBLEMS
+    text = table.get(code) or PROBLEMS["plan_store_error"]
+    return t.gettext(text)

@@ -1,0 +1,35 @@
+"""The navigation bar. A new area adds one ``NavItem`` here and its routes in ``routes``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from locales import N_
+from plan_store.enums import Role
+
+ALL_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    path: str
+    label: str
+    """A Spanish msgid, translated when shown."""
+    roles: frozenset[Role] = ALL_ROLES
+
+    def active_for(self, path: str) -> bool:
+        return path == self.path if self.path == "/" else path.startswith(self.path)
+
+
+NAV: list[NavItem] = [
+    NavItem("/", N_("Panel")),
+    NavItem("/cases", N_("Casos")),
+    NavItem("/flags", N_("Alertas")),
+    NavItem("/evaluations", N_("Evaluaciones")),
+    NavItem("/languages", N_("Idiomas"), frozenset({Role.COORDINATOR, Role.ADMIN})),
+    NavItem("/admin", N_("Administración"), frozenset({Role.ADMIN})),
+]
+
+
+def nav_for(role: Role) -> list[NavItem]:
+    return [item for item in NAV if role in item.roles]

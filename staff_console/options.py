@@ -1,0 +1,35 @@
+"""Tunable numbers of the console, with the defaults a home works with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleOptions:
+    idle_timeout: timedelta = timedelta(hours=8)
+    """A session unused this long must log in again."""
+    absolute_timeout: timedelta = timedelta(hours=24)
+    """No session lives longer than this, however busy."""
+    login_window: timedelta = timedelta(minutes=15)
+    max_failures_per_username: int = 5
+    max_failures_per_client: int = 20
+    silent_after: timedelta = timedelta(days=7)
+    """An adolescent with a linked chat and no message for this long shows as silent."""
+    evaluation_due_within_days: int = 3
+    unconfirmed_within: timedelta = timedelta(hours=48)
+    missed_lookback: timedelta = timedelta(days=14)
+    section_limit: int = 10
+    """Rows per dashboard section; the rest is counted."""
+    timeline_page: int = 30
+    caseload_page: int = 50
+    poll_seconds: int = 12
+    """How often the dashboard asks for new urgent items (with JavaScript)."""
+    max_body_bytes: int = 256 * 1024
+    max_upload_bytes: int = 1024 * 1024 + 64 * 1024
+    """A voice prompt's upload: a recording of up to 1 MB and the form around it."""
+    audit_page: int = 50
+    timezone: str = "America/Mexico_City"
+    """The installation's time zone (``RUMBO_TIMEZONE``): times that belong to no home,
+    such as the audit log's, are shown and filtered in it."""

@@ -1,0 +1,1020 @@
+"""Read queries for the console pages: plain selects over the plan_store models.
+
+Every query over cases is narrowed with ``plan_store.services.access.scope_cases``
+(operators: their caseload; coordinators: their home; admins: everything). A case
+page is read through ``case_for_staff``, which audits the read. Nothing here writes,
+except the audit entries those reads leave.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Generic, TypeVar, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, case, false, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from plan_store.enums import (
+    AppointmentStatus,
+    CaseStatus,
+    ConsentPurpose,
+    FlagStatus,
+    GoalStatus,
+    Horizon,
+    MessageDirection,
+    Programme,
+    RequestStatus,
+    Severity,
+    Urgency,
+)
+from plan_store.errors import NotFound
+from plan_store.models import (
+    Adolescent,
+    Appointment,
+    ChatLink,
+    Evaluation,
+    Flag,
+    Goal,
+    Home,
+    LifePlan,
+    Message,
+    OperatorRequest,
+    Staff,
+    Step,
+)
+from plan_store.services import appointments as appointment_service
+from plan_store.services import consent, evaluations, requests
+from plan_store.services import flags as flag_service
+from plan_store.services import messages as message_service
+from plan_store.services.access import StaffActor, case_for_staff, scope_cases
+from plan_store.services.cases import local_today
+from plan_store.services.consent import ConsentState
+from plan_store.services.messages import TimelineEntry
+from plan_store.unit_of_work import UnitOfWork
+from staff_console.options import ConsoleOptions
+
+T = TypeVar("T")
+AnySelect = Select[*tuple[Any, ...]]
+Q = TypeVar("Q", bound=AnySelect)
+
+ACTIVE_FLAG = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
+SEVERITY_ORDER = case(*[(Flag.severity == s, s.rank) for s in Severity], else_=len(Severity))
+
+
+def scoped(query: Q, actor: StaffActor) -> Q:
+    """Narrow any query that has ``Adolescent`` among its tables to ``actor``'s cases."""
+    return cast(Q, scope_cases(cast(Any, query), actor))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRef:
+    id: int
+    alias: str
+    case_number: str
+    timezone: str
+
+
+CASE_COLUMNS = (Adolescent.id, Adolescent.alias, Adolescent.case_number, Home.timezone)
+
+
+def _ref(row: Any) -> CaseRef:
+    return CaseRef(id=row[0], alias=row[1], case_number=row[2], timezone=row[3])
+
+
+def _open_cases(query: Q, subject: Any, actor: StaffActor) -> Q:
+    """Join the case (``subject`` is the row's adolescent id) and its home; keep the
+    cases in ``actor``'s scope that are not closed."""
+    return scoped(
+        query.join(Adolescent, Adolescent.id == subject)
+        .join(Home, Home.id == Adolescent.home_id)
+        .where(Adolescent.status != CaseStatus.CLOSED),
+        actor,
+    )
+
+
+@dataclass(slots=True)
+class Section(Generic[T]):
+    rows: list[T]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+async def _section(
+    uow: UnitOfWork, query: AnySelect, limit: int, *, counted: AnySelect | None = None
+) -> tuple[list[Any], int]:
+    """The first ``limit`` rows, and how many there are in all (``counted`` is a
+    cheaper query with the same rows, when the listed columns are costly)."""
+    rows = list((await uow.session.execute(query.limit(limit))).all())
+    if len(rows) < limit:
+        return rows, len(rows)
+    counted = query if counted is None else counted
+    count_query = select(func.count()).select_from(counted.order_by(None).subquery())
+    return rows, int(await uow.session.scalar(count_query) or 0)
+
+
+# --- Dashboard -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UrgentItem:
+    kind: str  # "flag" or "request"
+    id: int
+    case: CaseRef
+    topic: StrEnum
+    since: datetime
+    acknowledged: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRow:
+    id: int
+    case: CaseRef
+    category: StrEnum
+    severity: Severity
+    status: FlagStatus
+    created_at: datetime
+    marked_for_evaluation: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRow:
+    id: int
+    case: CaseRef
+    reason: StrEnum
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationRow:
+    case: CaseRef
+    due_on: date
+    today: date
+
+    @property
+    def days_late(self) -> int:
+        return (self.today - self.due_on).days
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentRow:
+    id: int
+    case: CaseRef
+    kind: StrEnum
+    title: str
+    starts_at: datetime
+    status: AppointmentStatus
+
+
+@dataclass(frozen=True, slots=True)
+class SilentRow:
+    case: CaseRef
+    last_inbound_at: datetime | None
+    quiet_since: datetime
+
+
+@dataclass(slots=True)
+class Dashboard:
+    urgent: list[UrgentItem]
+    flags: Section[FlagRow]
+    requests: Section[RequestRow]
+    evaluations_overdue: Section[EvaluationRow]
+    evaluations_due: Section[EvaluationRow]
+    unconfirmed: Section[AppointmentRow]
+    missed: Section[AppointmentRow]
+    unrecorded: Section[AppointmentRow]
+    silent: Section[SilentRow]
+
+    @property
+    def empty(self) -> bool:
+        return not self.urgent and all(
+            not s.total
+            for s in (
+                self.flags,
+                self.requests,
+                self.evaluations_overdue,
+                self.evaluations_due,
+                self.unconfirmed,
+                self.missed,
+                self.unrecorded,
+                self.silent,
+            )
+        )
+
+
+async def urgent_items(uow: UnitOfWork, actor: StaffActor, *, limit: int = 100) -> list[UrgentItem]:
+    """Urgent flags not yet resolved and urgent requests still open, longest waiting first."""
+    flag_rows = await uow.session.execute(
+        _open_cases(
+            select(Flag.id, Flag.category, Flag.created_at, Flag.status, *CASE_COLUMNS).where(
+                Flag.severity == Severity.URGENT, Flag.status.in_(ACTIVE_FLAG)
+            ),
+            Flag.adolescent_id,
+            actor,
+        )
+        .order_by(Flag.created_at)
+        .limit(limit)
+    )
+    request_rows = await uow.session.execute(
+        _open_cases(
+            select(
+                OperatorRequest.id,
+                OperatorRequest.reason,
+                OperatorRequest.created_at,
+                *CASE_COLUMNS,
+            ).where(
+                OperatorRequest.status == RequestStatus.OPEN,
+                OperatorRequest.urgency == Urgency.URGENT,
+            ),
+            OperatorRequest.adolescent_id,
+            actor,
+        )
+        .order_by(OperatorRequest.created_at)
+        .limit(limit)
+    )
+    items = [
+        UrgentItem(
+            "flag", r[0], _ref(r[4:]), r[1], r[2], acknowledged=r[3] is FlagStatus.ACKNOWLEDGED
+        )
+        for r in flag_rows
+    ]
+    items += [UrgentItem("request", r[0], _ref(r[3:]), r[1], r[2]) for r in request_rows]
+    items.sort(key=lambda item: (item.acknowledged, item.since))
+    return items[:limit]
+
+
+async def dashboard(
+    uow: UnitOfWork, actor: StaffActor, now: datetime, options: ConsoleOptions
+) -> Dashboard:
+    limit = options.section_limit
+    urgent = await urgent_items(uow, actor)
+
+    flag_query = _open_cases(
+        select(
+            Flag.id,
+            Flag.category,
+            Flag.severity,
+            Flag.status,
+            Flag.created_at,
+            Flag.marked_for_evaluation,
+            *CASE_COLUMNS,
+        ).where(Flag.status.in_(ACTIVE_FLAG), Flag.severity != Severity.URGENT),
+        Flag.adolescent_id,
+        actor,
+    ).order_by(SEVERITY_ORDER, Flag.created_at)
+    rows, total = await _section(uow, flag_query, limit)
+    flags = Section([FlagRow(r[0], _ref(r[6:]), r[1], r[2], r[3], r[4], r[5]) for r in rows], total)
+
+    request_query = _open_cases(
+        select(
+            OperatorRequest.id, OperatorRequest.reason, OperatorRequest.created_at, *CASE_COLUMNS
+        ).where(
+            OperatorRequest.status == RequestStatus.OPEN,
+            OperatorRequest.urgency != Urgency.URGENT,
+        ),
+        OperatorRequest.adolescent_id,
+        actor,
+    ).order_by(OperatorRequest.created_at)
+    rows, total = await _section(uow, request_query, limit)
+    open_requests = Section([RequestRow(r[0], _ref(r[3:]), r[1], r[2]) for r in rows], total)
+
+    overdue, due = await _evaluations(uow, actor, now, options)
+
+    appointment_columns = (
+        Appointment.id,
+        Appointment.kind,
+        Appointment.title,
+        Appointment.starts_at,
+        Appointment.status,
+        *CASE_COLUMNS,
+    )
+
+    def appointment_rows(found: Iterable[Any]) -> list[AppointmentRow]:
+        return [AppointmentRow(r[0], _ref(r[5:]), r[1], r[2], r[3], r[4]) for r in found]
+
+    unconfirmed_query = _open_cases(
+        select(*appointment_columns).where(
+            or_(
+                and_(
+                    Appointment.status == AppointmentStatus.SCHEDULED,
+                    Appointment.starts_at > now,
+                    Appointment.starts_at <= now + options.unconfirmed_within,
+                ),
+                and_(
+                    Appointment.status.in_(
+                        [AppointmentStatus.CANNOT_GO, AppointmentStatus.CHANGE_REQUESTED]
+                    ),
+                    Appointment.starts_at > now,
+                ),
+            )
+        ),
+        Appointment.adolescent_id,
+        actor,
+    ).order_by(Appointment.starts_at)
+    rows, total = await _section(uow, unconfirmed_query, limit)
+    unconfirmed = Section(appointment_rows(rows), total)
+
+    missed_query = _open_cases(
+        select(*appointment_columns).where(
+            Appointment.status == AppointmentStatus.MISSED,
+            Appointment.starts_at >= now - options.missed_lookback,
+        ),
+        Appointment.adolescent_id,
+        actor,
+    ).order_by(Appointment.starts_at.desc())
+    rows, total = await _section(uow, missed_query, limit)
+    missed = Section(appointment_rows(rows), total)
+
+    unrecorded_query = _open_cases(
+        select(*appointment_columns).where(
+            Appointment.status.in_([AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED]),
+            Appointment.starts_at < now - timedelta(hours=2),
+            Appointment.starts_at >= now - options.missed_lookback,
+        ),
+        Appointment.adolescent_id,
+        actor,
+    ).order_by(Appointment.starts_at.desc())
+    rows, total = await _section(uow, unrecorded_query, limit)
+    unrecorded = Section(appointment_rows(rows), total)
+
+    silent = await _silent(uow, actor, now, options)
+    return Dashboard(
+        urgent=urgent,
+        flags=flags,
+        requests=open_requests,
+        evaluations_overdue=overdue,
+        evaluations_due=due,
+        unconfirmed=unconfirmed,
+        missed=missed,
+        unrecorded=unrecorded,
+        silent=silent,
+    )
+
+
+async def _home_days(uow: UnitOfWork, now: datetime) -> dict[str, date]:
+    """Today in each time zone homes use (a handful), so "due" follows each home's calendar."""
+    zones = await uow.session.scalars(select(Home.timezone).distinct())
+    return {zone: now.astimezone(ZoneInfo(zone)).date() for zone in zones}
+
+
+def _per_zone(days: dict[str, date], condition: Any) -> Any:
+    clauses = [and_(Home.timezone == zone, condition(today)) for zone, today in days.items()]
+    return or_(*clauses) if clauses else false()
+
+
+async def _evaluations(
+    uow: UnitOfWork, actor: StaffActor, now: datetime, options: ConsoleOptions
+) -> tuple[Section[EvaluationRow], Section[EvaluationRow]]:
+    days = await _home_days(uow, now)
+    base = scoped(
+        select(Adolescent.next_evaluation_on, *CASE_COLUMNS)
+        .join(Home, Home.id == Adolescent.home_id)
+        .where(Adolescent.status == CaseStatus.IN_CARE, Adolescent.next_evaluation_on.is_not(None)),
+        actor,
+    ).order_by(Adolescent.next_evaluation_on, Adolescent.id)
+    within = timedelta(days=options.evaluation_due_within_days)
+    sections = []
+    for condition in (
+        lambda today: Adolescent.next_evaluation_on < today,
+        lambda today: Adolescent.next_evaluation_on.between(today, today + within),
+    ):
+        rows, total = await _section(
+            uow, base.where(_per_zone(days, condition)), options.section_limit
+        )
+        sections.append(
+            Section([EvaluationRow(_ref(r[1:]), r[0], days[r[4]]) for r in rows], total)
+        )
+    return sections[0], sections[1]
+
+
+async def _silent(
+    uow: UnitOfWork, actor: StaffActor, now: datetime, options: ConsoleOptions
+) -> Section[SilentRow]:
+    """Linked adolescents who have written nothing for a long time (or never, since linking).
+
+    ``NOT EXISTS`` a recent inbound message is one index probe per case, so the
+    cases that write (most of them) cost almost nothing; the last message date is
+    looked up only for the silent ones."""
+    cutoff = now - options.silent_after
+    recent = (
+        select(Message.id)
+        .where(
+            Message.adolescent_id == Adolescent.id,
+            Message.created_at >= cutoff,
+            Message.direction == MessageDirection.INBOUND,
+        )
+        .correlate(Adolescent)
+        .exists()
+    )
+    last_inbound = (
+        select(func.max(Message.created_at))
+        .where(
+            Message.adolescent_id == Adolescent.id,
+            Message.direction == MessageDirection.INBOUND,
+        )
+        .correlate(Adolescent)
+        .scalar_subquery()
+    )
+    linked_at = func.min(ChatLink.linked_at)
+    silent = scoped(
+        select(Adolescent.id)
+        .join(Home, Home.id == Adolescent.home_id)
+        .join(ChatLink, and_(ChatLink.adolescent_id == Adolescent.id, ChatLink.active))
+        .where(Adolescent.status != CaseStatus.CLOSED, ChatLink.linked_at < cutoff, ~recent),
+        actor,
+    )
+    listed = (
+        silent.with_only_columns(
+            *CASE_COLUMNS, last_inbound.label("last_inbound"), linked_at.label("linked_at")
+        )
+        .group_by(*CASE_COLUMNS)
+        .subquery()
+    )
+    query = select(listed).order_by(
+        func.coalesce(listed.c.last_inbound, listed.c.linked_at), listed.c.id
+    )
+    counted = silent.group_by(Adolescent.id)
+    rows, total = await _section(uow, query, options.section_limit, counted=counted)
+    return Section(
+        [SilentRow(_ref(r[0:4]), _aware(r[4]), _aware(r[4]) or _aware(r[5]) or now) for r in rows],
+        total,
+    )
+
+
+def _aware(value: Any) -> datetime | None:
+    """Subquery columns lose the UTC type on SQLite; give them their zone back."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value if value.tzinfo is not None else value.replace(tzinfo=ZoneInfo("UTC"))
+
+
+# --- Lists ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    id: int
+    alias: str
+    case_number: str
+    phase: StrEnum
+    care_setting: StrEnum
+    status: CaseStatus
+    next_evaluation_on: date | None
+    home_name: str
+    operator_name: str | None
+    open_flags: int
+    open_requests: int
+
+
+@dataclass(slots=True)
+class CaseList:
+    rows: list[CaseRow]
+    total: int
+    page: int
+    pages: int
+
+
+async def caseload(
+    uow: UnitOfWork,
+    actor: StaffActor,
+    *,
+    status: CaseStatus | None,
+    page: int,
+    per_page: int,
+) -> CaseList:
+    open_flags = (
+        select(func.count(Flag.id))
+        .where(Flag.adolescent_id == Adolescent.id, Flag.status.in_(ACTIVE_FLAG))
+        .correlate(Adolescent)
+        .scalar_subquery()
+    )
+    open_requests = (
+        select(func.count(OperatorRequest.id))
+        .where(
+            OperatorRequest.adolescent_id == Adolescent.id,
+            OperatorRequest.status == RequestStatus.OPEN,
+        )
+        .correlate(Adolescent)
+        .scalar_subquery()
+    )
+    query = scoped(
+        select(
+            Adolescent.id,
+            Adolescent.alias,
+            Adolescent.case_number,
+            Adolescent.phase,
+            Adolescent.care_setting,
+            Adolescent.status,
+            Adolescent.next_evaluation_on,
+            Home.name,
+            Staff.display_name,
+            open_flags,
+            open_requests,
+        )
+        .join(Home, Home.id == Adolescent.home_id)
+        .outerjoin(Staff, Staff.id == Adolescent.reference_operator_id),
+        actor,
+    )
+    if status is not None:
+        query = query.where(Adolescent.status == status)
+    total = int(await uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    rows = await uow.session.execute(
+        query.order_by(Adolescent.alias, Adolescent.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return CaseList([CaseRow(*row) for row in rows], total, page, pages)
+
+
+async def case_id_by_number(uow: UnitOfWork, case_number: str) -> int:
+    found = await uow.session.scalar(
+        select(Adolescent.id).where(Adolescent.case_number == case_number.strip().upper())
+    )
+    if found is None:
+        raise NotFound("no such case number")
+    return int(found)
+
+
+async def active_flags(uow: UnitOfWork, actor: StaffActor, *, limit: int = 200) -> Section[FlagRow]:
+    query = _open_cases(
+        select(
+            Flag.id,
+            Flag.category,
+            Flag.severity,
+            Flag.status,
+            Flag.created_at,
+            Flag.marked_for_evaluation,
+            *CASE_COLUMNS,
+        ).where(Flag.status.in_(ACTIVE_FLAG)),
+        Flag.adolescent_id,
+        actor,
+    ).order_by(SEVERITY_ORDER, Flag.created_at)
+    rows, total = await _section(uow, query, limit)
+    return Section([FlagRow(r[0], _ref(r[6:]), r[1], r[2], r[3], r[4], r[5]) for r in rows], total)
+
+
+# --- One case ------------------------------------------------------------------------
+
+PROGRAMMES = tuple(Programme)
+HORIZONS = tuple(Horizon)
+
+
+@dataclass(slots=True)
+class ProgrammeGoals:
+    programme: Programme
+    goals: list[Goal]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    request: OperatorRequest
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class FlagView:
+    flag: Flag
+    message: str | None
+
+
+@dataclass(slots=True)
+class CasePage:
+    case: Adolescent
+    home: Home
+    today: date
+    age: int
+    operator_name: str | None
+    consents: list[ConsentState]
+    links: list[ChatLink]
+    programmes: list[ProgrammeGoals]
+    dropped_goals: list[Goal]
+    upcoming: list[Appointment]
+    past: list[Appointment]
+    open_flags: list[FlagView]
+    closed_flags: list[FlagView]
+    open_requests: list[RequestView]
+    handled_requests: list[RequestView]
+    timeline: list[TimelineEntry]
+    more_messages: bool
+    flags_by_message: dict[int, list[Flag]]
+    staff_names: dict[int, str]
+    last_evaluation: Evaluation | None
+    pending_confirmation: int = 0
+    can_message: bool = False
+
+    @property
+    def messaging_consent(self) -> ConsentState:
+        return self.consents[0]
+
+    @property
+    def timezone(self) -> str:
+        return self.home.timezone
+
+
+async def case_page(
+    uow: UnitOfWork, actor: StaffActor, case_id: int, *, timeline_limit: int
+) -> CasePage:
+    """Everything the progress mirror shows. The read is audited (``case.read``)."""
+    case = await case_for_staff(uow, actor, case_id)
+    home = await uow.session.get(Home, case.home_id)
+    assert home is not None
+    today = local_today(uow, home)
+    consents = [await consent.state(uow, case, purpose) for purpose in ConsentPurpose]
+    links = list(
+        await uow.session.scalars(
+            select(ChatLink)
+            .where(ChatLink.adolescent_id == case.id, ChatLink.active)
+            .order_by(ChatLink.linked_at.desc())
+        )
+    )
+    plan = await uow.session.scalar(
+        select(LifePlan)
+        .where(LifePlan.adolescent_id == case.id)
+        .options(selectinload(LifePlan.goals).selectinload(Goal.steps))
+    )
+    goals = list(plan.goals) if plan else []
+    by_programme: dict[Programme, list[Goal]] = defaultdict(list)
+    for goal in sorted(goals, key=lambda g: (HORIZONS.index(g.horizon), g.position, g.id)):
+        if goal.status is not GoalStatus.DROPPED:
+            by_programme[goal.programme].append(goal)
+    appointments = await appointment_service.with_history(uow, case.id)
+    now = uow.now()
+    upcoming = sorted((a for a in appointments if a.starts_at > now), key=lambda a: a.starts_at)
+    past = [a for a in appointments if a.starts_at <= now][:20]
+    all_flags = await flag_service.for_case(uow, case.id)
+    timeline = await message_service.timeline(uow, case.id, limit=timeline_limit + 1)
+    more = len(timeline) > timeline_limit
+    timeline = timeline[:timeline_limit]
+    bodies = {entry.id: entry.body for entry in timeline}
+    missing = {
+        f.message_id for f in all_flags if f.message_id is not None and f.message_id not in bodies
+    }
+    bodies.update(await _message_bodies(uow, case.id, missing))
+    flags_by_message: dict[int, list[Flag]] = defaultdict(list)
+    for flag in all_flags:
+        if flag.message_id is not None:
+            flags_by_message[flag.message_id].append(flag)
+
+    def flag_view(flag: Flag) -> FlagView:
+        return FlagView(flag, bodies.get(flag.message_id) if flag.message_id else None)
+
+    open_flags = sorted(
+        (flag_view(f) for f in all_flags if f.status is not FlagStatus.RESOLVED),
+        key=lambda v: (v.flag.severity.rank, v.flag.created_at),
+    )
+    closed_flags = [flag_view(f) for f in all_flags if f.status is FlagStatus.RESOLVED][:20]
+    request_rows = list(
+        await uow.session.scalars(
+            select(OperatorRequest)
+            .where(OperatorRequest.adolescent_id == case.id)
+            .order_by(OperatorRequest.created_at.desc())
+            .limit(40)
+        )
+    )
+    open_requests = [
+        RequestView(r, requests.message_of(uow, r))
+        for r in sorted(request_rows, key=lambda r: (r.urgency is not Urgency.URGENT, r.created_at))
+        if r.status is RequestStatus.OPEN
+    ]
+    handled = [
+        RequestView(r, requests.message_of(uow, r))
+        for r in request_rows
+        if r.status is not RequestStatus.OPEN
+    ][:10]
+    staff_ids = {case.reference_operator_id} | {e.staff_id for e in timeline}
+    staff_ids |= {s.confirmed_by_id for g in goals for s in g.steps}
+    staff_ids |= {c.by_staff_id for a in appointments for c in a.confirmations}
+    staff_ids |= {f.acknowledged_by_id for f in all_flags} | {f.resolved_by_id for f in all_flags}
+    staff_ids |= {r.handled_by_id for r in request_rows}
+    names = await staff_names(uow, staff_ids)
+    messaging = consents[0]
+    return CasePage(
+        case=case,
+        home=home,
+        today=today,
+        age=_age(case.birth_date, today),
+        operator_name=names.get(case.reference_operator_id or 0),
+        consents=consents,
+        links=links,
+        programmes=[ProgrammeGoals(p, by_programme.get(p, [])) for p in PROGRAMMES],
+        dropped_goals=[g for g in goals if g.status is GoalStatus.DROPPED],
+        upcoming=upcoming,
+        past=past,
+        open_flags=open_flags,
+        closed_flags=closed_flags,
+        open_requests=open_requests,
+        handled_requests=handled,
+        timeline=timeline,
+        more_messages=more,
+        flags_by_message=dict(flags_by_message),
+        staff_names=names,
+        last_evaluation=await evaluations.last_of(uow, case.id),
+        pending_confirmation=sum(
+            1 for g in goals for s in g.steps if s.done_at is not None and s.confirmed_at is None
+        ),
+        can_message=messaging.valid and bool(links) and case.status is not CaseStatus.CLOSED,
+    )
+
+
+@dataclass(slots=True)
+class TimelinePage:
+    case: Adolescent
+    home: Home
+    entries: list[TimelineEntry]
+    more: bool
+    flags_by_message: dict[int, list[Flag]]
+    staff_names: dict[int, str]
+
+
+async def older_messages(
+    uow: UnitOfWork, actor: StaffActor, case_id: int, *, before_id: int | None, limit: int
+) -> TimelinePage:
+    case = await case_for_staff(uow, actor, case_id)
+    home = await uow.session.get(Home, case.home_id)
+    assert home is not None
+    entries = await message_service.timeline(uow, case.id, limit=limit + 1, before_id=before_id)
+    more = len(entries) > limit
+    entries = entries[:limit]
+    ids = [e.id for e in entries]
+    flags_by_message: dict[int, list[Flag]] = defaultdict(list)
+    if ids:
+        for flag in await uow.session.scalars(select(Flag).where(Flag.message_id.in_(ids))):
+            if flag.message_id is not None:
+                flags_by_message[flag.message_id].append(flag)
+    names = await staff_names(uow, {e.staff_id for e in entries})
+    return TimelinePage(case, home, entries, more, dict(flags_by_message), names)
+
+
+async def _message_bodies(uow: UnitOfWork, case_id: int, ids: set[int]) -> dict[int, str]:
+    wanted = sorted(ids)
+    if not wanted:
+        return {}
+    rows = await uow.session.execute(
+        select(Message.id, Message.body_ciphertext).where(
+            Message.adolescent_id == case_id, Message.id.in_(wanted)
+        )
+    )
+    return {row[0]: uow.cipher.decrypt(row[1]) for row in rows}
+
+
+async def staff_names(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    rows = await uow.session.execute(
+        select(Staff.id, Staff.display_name).where(Staff.id.in_(wanted))
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def _age(birth_date: date, day: date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+# --- Whose is this? ------------------------------------------------------------------
+
+_OWNERS: dict[type[Any], Any] = {
+    Appointment: Appointment.adolescent_id,
+    Flag: Flag.adolescent_id,
+    Message: Message.adolescent_id,
+    OperatorRequest: OperatorRequest.adolescent_id,
+}
+
+
+async def owner_of(uow: UnitOfWork, model: type[Any], object_id: int) -> int | None:
+    """The adolescent a goal, step, appointment, flag, message or request belongs to."""
+    if model is Goal:
+        query = (
+            select(LifePlan.adolescent_id)
+            .join(Goal, Goal.plan_id == LifePlan.id)
+            .where(Goal.id == object_id)
+        )
+    elif model is Step:
+        query = (
+            select(LifePlan.adolescent_id)
+            .join(Goal, Goal.plan_id == LifePlan.id)
+            .join(Step, Step.goal_id == Goal.id)
+            .where(Step.id == object_id)
+        )
+    else:
+        column = _OWNERS[model]
+        query = select(column).where(model.id == object_id)
+    found = await uow.session.scalar(query)
+    return int(found) if found is not None else None
+
+
+async def require_owned(
+    uow: UnitOfWork, actor: StaffActor, case_id: int, model: type[Any], object_id: int
+) -> None:
+    """Refuse, as not found, a case out of scope or an object that is not this case's.
+    When the object belongs to a case outside the caller's scope, that attempt is
+    audited too."""
+    await case_for_staff(uow, actor, case_id, purpose="change")
+    owner = await owner_of(uow, model, object_id)
+    if owner == case_id:
+        return
+    if owner is not None:
+        await case_for_staff(uow, actor, owner, purpose="probe")
+    raise NotFound(f"no {model.__name__} {object_id} in case {case_id}")
+
+
+async def require_owned_case(uow: UnitOfWork, actor: StaffActor, case_id: int) -> None:
+    """The case must be in scope before anything about it is read (audited if not)."""
+    await case_for_staff(uow, actor, case_id, purpose="change")
+
+
+# --- Evaluations ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    case: CaseRef
+    due_on: date
+    today: date
+    last_held_on: date | None
+    operator_name: str | None
+
+    @property
+    def days_late(self) -> int:
+        return (self.today - self.due_on).days
+
+
+async def evaluation_board(
+    uow: UnitOfWork, actor: StaffActor, now: datetime, *, within_days: int, limit: int = 300
+) -> list[BoardRow]:
+    """Cases in care whose evaluation is overdue or due within ``within_days``."""
+    days = await _home_days(uow, now)
+    last_held = (
+        select(func.max(Evaluation.held_on))
+        .where(Evaluation.adolescent_id == Adolescent.id)
+        .correlate(Adolescent)
+        .scalar_subquery()
+    )
+    query = scoped(
+        select(Adolescent.next_evaluation_on, last_held, Staff.display_name, *CASE_COLUMNS)
+        .join(Home, Home.id == Adolescent.home_id)
+        .outerjoin(Staff, Staff.id == Adolescent.reference_operator_id)
+        .where(
+            Adolescent.status == CaseStatus.IN_CARE,
+            Adolescent.next_evaluation_on.is_not(None),
+            _per_zone(
+                days,
+                lambda today: Adolescent.next_evaluation_on <= today + timedelta(days=within_days),
+            ),
+        ),
+        actor,
+    ).order_by(Adolescent.next_evaluation_on, Adolescent.alias)
+    rows = await uow.session.execute(query.limit(limit))
+    return [
+        BoardRow(_ref(r[3:]), r[0] or days[r[6]], days[r[6]], _as_date(r[1]), r[2]) for r in rows
+    ]
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True, slots=True)
+class GoalReview:
+    goal: Goal
+    done_in_period: list[Step]
+    confirmed_in_period: list[Step]
+    overdue: list[Step]
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedMessage:
+    id: int
+    body: str
+    created_at: datetime
+    inbound: bool
+
+
+@dataclass(slots=True)
+class EvaluationSheet:
+    case: Adolescent
+    home: Home
+    today: date
+    period_start: date
+    last: Evaluation | None
+    operator_name: str | None
+    goals: list[GoalReview]
+    appointments: list[Appointment]
+    attendance: dict[AppointmentStatus, int]
+    flags_in_period: list[Flag]
+    marked_flags: list[FlagView]
+    marked_messages: list[MarkedMessage]
+    requests_in_period: list[OperatorRequest]
+    inbound_count: int
+    next_default: date
+
+
+async def evaluation_sheet(uow: UnitOfWork, actor: StaffActor, case_id: int) -> EvaluationSheet:
+    """What happened since the last evaluation: the preparation sheet. Audited read."""
+    case = await case_for_staff(uow, actor, case_id)
+    home = await uow.session.get(Home, case.home_id)
+    assert home is not None
+    zone = ZoneInfo(home.timezone)
+    today = local_today(uow, home)
+    last = await evaluations.last_of(uow, case.id)
+    period_start = last.held_on if last else case.created_at.astimezone(zone).date()
+    since = datetime.combine(period_start, datetime.min.time(), zone)
+    now = uow.now()
+    plan = await uow.session.scalar(
+        select(LifePlan)
+        .where(LifePlan.adolescent_id == case.id)
+        .options(selectinload(LifePlan.goals).selectinload(Goal.steps))
+    )
+    reviews = [
+        GoalReview(
+            goal=goal,
+            done_in_period=[s for s in goal.steps if s.done_at and s.done_at >= since],
+            confirmed_in_period=[
+                s for s in goal.steps if s.confirmed_at and s.confirmed_at >= since
+            ],
+            overdue=[s for s in goal.steps if s.done_at is None and s.due_on and s.due_on < today],
+        )
+        for goal in sorted(
+            plan.goals if plan else [],
+            key=lambda g: (PROGRAMMES.index(g.programme), HORIZONS.index(g.horizon), g.position),
+        )
+        if goal.status is not GoalStatus.DROPPED
+    ]
+    period_appointments = list(
+        await uow.session.scalars(
+            select(Appointment)
+            .where(
+                Appointment.adolescent_id == case.id,
+                Appointment.starts_at >= since,
+                Appointment.starts_at <= now,
+            )
+            .order_by(Appointment.starts_at)
+        )
+    )
+    attendance: dict[AppointmentStatus, int] = defaultdict(int)
+    for appointment in period_appointments:
+        attendance[appointment.status] += 1
+    all_flags = await flag_service.for_case(uow, case.id)
+    marked = [f for f in all_flags if f.marked_for_evaluation]
+    marked_ids = {f.message_id for f in marked if f.message_id is not None}
+    message_rows = list(
+        await uow.session.scalars(
+            select(Message)
+            .where(
+                Message.adolescent_id == case.id,
+                or_(Message.marked_for_evaluation, Message.id.in_(sorted(marked_ids) or [0])),
+            )
+            .order_by(Message.created_at)
+        )
+    )
+    bodies = {m.id: uow.cipher.decrypt(m.body_ciphertext) for m in message_rows}
+    inbound_count = await uow.session.scalar(
+        select(func.count(Message.id)).where(
+            Message.adolescent_id == case.id,
+            Message.direction == MessageDirection.INBOUND,
+            Message.created_at >= since,
+        )
+    )
+    period_requests = list(
+        await uow.session.scalars(
+            select(OperatorRequest)
+            .where(OperatorRequest.adolescent_id == case.id, OperatorRequest.created_at >= since)
+            .order_by(OperatorRequest.created_at)
+        )
+    )
+    names = await staff_names(uow, [case.reference_operator_id])
+    return EvaluationSheet(
+        case=case,
+        home=home,
+        today=today,
+        period_start=period_start,
+        last=last,
+        operator_name=names.get(case.reference_operator_id or 0),
+        goals=reviews,
+        appointments=period_appointments,
+        attendance=dict(attendance),
+        flags_in_period=[f for f in all_flags if f.created_at >= since],
+        marked_flags=[FlagView(f, bodies.get(f.message_id or 0)) for f in marked],
+        marked_messages=[
+            MarkedMessage(m.id, bodies[m.id], m.created_at, m.direction is MessageDirection.INBOUND)
+            for m in message_rows
+            if m.marked_for_evaluation
+        ],
+        requests_in_period=period_requests,
+        inbound_count=int(inbound_count or 0),
+        next_default=today + timedelta(days=home.evaluation_cadence_days),
+    )

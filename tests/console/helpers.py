@@ -1,0 +1,111 @@
+"""Walking the app's routes, filling their paths, and photographing the database."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select
+
+from plan_store.models import Base
+from rumbo.container import Container
+from tests.console.world import CaseIds
+
+_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+# Tables that record who did what: they are expected to grow on a refusal.
+LOG_TABLES = {"audit_log", "login_attempts"}
+
+
+def routes_with_method(app: Any, method: str, prefix: str = "") -> Iterator[str]:
+    """Every path template of ``app`` (mounts included) that answers ``method``."""
+    for route in app.routes:
+        methods = getattr(route, "methods", None)
+        if methods is not None and method in methods:
+            yield prefix + route.path
+        elif methods is None and hasattr(route, "routes"):
+            yield from routes_with_method(route, method, prefix + route.path)
+
+
+def fill(path: str, case: CaseIds) -> str:
+    ids = {
+        "case_id": case.id,
+        "goal_id": case.goal,
+        "step_id": case.step_done,
+        "appointment_id": case.appointment,
+        "flag_id": case.flag,
+        "message_id": case.message,
+        "request_id": case.request,
+        # Outside any case: the first staff member, home and risk term, and Spanish.
+        "staff_id": 1,
+        "home_id": 1,
+        "term_id": 1,
+        "lang": "es",
+    }
+    return _PARAM.sub(lambda m: str(ids[m.group(1)]), path)
+
+
+def plausible_form(path: str) -> dict[str, str]:
+    """Values that would make the route's change succeed, were it allowed."""
+    form = {
+        "title": "Algo nuevo",
+        "programme": "education",
+        "horizon": "short",
+        "target_date": "2026-06-01",
+        "responsible": "Tú",
+        "due_on": "2026-04-01",
+        "kind": "school",
+        "place": "Escuela",
+        "starts_at": "2026-03-20T10:00",
+        "answer": "attended",
+        "note": "Hablamos con ella.",
+        "marked": "1",
+        "body": "Hola, ¿cómo estás?",
+        "follow_up_until": "2027-01-01",
+        "confirm": "1",
+        "phase": "independence",
+        "summary": "Avanza bien.",
+        "case_number": "MX-2026-0002",
+    }
+    form["status"] = "answered" if "/requests/" in path else "in_progress"
+    form |= {  # accounts, homes, consent texts, risk terms, voice prompts
+        "username": "nuevo.operador",
+        "display_name": "Nuevo",
+        "role": "operator",
+        "home_id": "1",
+        "password": "una contraseña larga",
+        "password_repeat": "una contraseña larga",
+        "current_password": "correct horse battery",
+        "active": "0",
+        "name": "Casa Nueva",
+        "timezone": "America/Mexico_City",
+        "evaluation_cadence_days": "14",
+        "retention_days": "0",
+        "quiet_start": "21:00",
+        "quiet_end": "08:00",
+        "emergency_numbers": "Emergencias: 911",
+        "purpose": "messaging",
+        "language": "en",
+        "details": "Más detalles.",
+        "term": "me quiero ir lejos",
+        "category": "running_away",
+        "severity": "high",
+        "key": "menu",
+    }
+    if path.startswith("/admin/homes"):
+        form["kind"] = "group_home"
+    elif path.startswith("/admin/consent"):
+        form["kind"] = "new"
+    return form
+
+
+async def snapshot(container: Container) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table that holds case data (the logs left out)."""
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    async with container.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            if table.name in LOG_TABLES:
+                continue
+            rows = await connection.execute(select(table))
+            tables[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    return tables
