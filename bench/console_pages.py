@@ -255,7 +255,7 @@ async def fill(
                         "id": confirmation_id,
                         "appointment_id": appointment_id,
                         "answer": answer,
-                        "reason": "",
+                        "reason_ciphertext": None,
                         "channel": Channel.TELEGRAM,
                         "answered_at": starts - timedelta(days=1),
                     }

@@ -7,6 +7,10 @@ key, run ``rumbo keys rotate``, then drop the old one).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 __all__ = ["Cipher", "InvalidToken", "generate_key"]
@@ -23,6 +27,10 @@ class Cipher:
         if not key_list:
             raise ValueError("at least one data key is needed")
         self._fernet = MultiFernet([Fernet(k.encode("ascii")) for k in key_list])
+        self._lookup_keys = [
+            hmac.new(base64.urlsafe_b64decode(k), b"rumbo:lookup-hash", hashlib.sha256).digest()
+            for k in key_list
+        ]
 
     def encrypt(self, plaintext: str) -> bytes:
         return self._fernet.encrypt(plaintext.encode("utf-8"))
@@ -35,6 +43,18 @@ class Cipher:
 
     def decrypt_bytes(self, ciphertext: bytes) -> bytes:
         return self._fernet.decrypt(ciphertext)
+
+    def lookup_hash(self, value: str) -> str:
+        """A keyed hash of a secret (a linking code) under the current key, so the
+        secret can be found again without being stored. Unlike a plain hash, a copy
+        of the database alone is not enough to guess short codes by brute force."""
+        return self.lookup_hashes(value)[0]
+
+    def lookup_hashes(self, value: str) -> list[str]:
+        """The keyed hash under every key, the current one first: values hashed
+        before a key rotation are still found."""
+        message = value.encode("utf-8")
+        return [hmac.new(key, message, hashlib.sha256).hexdigest() for key in self._lookup_keys]
 
     def rotate(self, ciphertext: bytes) -> bytes:
         """Re-encrypt under the first key."""

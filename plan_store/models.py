@@ -368,7 +368,8 @@ class AppointmentConfirmation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
     answer: Mapped[AppointmentAnswer] = mapped_column(str_enum(AppointmentAnswer))
-    reason: Mapped[str] = mapped_column(String(500), default="")
+    # The adolescent's own words ("I have an exam that day"): encrypted like messages.
+    reason_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     channel: Mapped[Channel | None] = mapped_column(str_enum(Channel))
     by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     answered_at: Mapped[datetime] = created_at_column()

@@ -15,6 +15,7 @@ from plan_store import migrate
 from plan_store.crypto import generate_key
 from plan_store.enums import Role
 from plan_store.errors import PlanStoreError
+from plan_store.services import keys as keys_service
 from plan_store.services import linking, staff
 from plan_store.services.access import case_by_number
 from rumbo.container import Container, build_container
@@ -71,6 +72,15 @@ def _parser() -> argparse.ArgumentParser:
 
     keys = commands.add_parser("keys", help="secrets").add_subparsers(title="keys")
     keys.add_parser("new", help="print a new data key").set_defaults(run=_keys_new)
+    keys.add_parser(
+        "rotate",
+        help="re-encrypt everything under the first key of RUMBO_DATA_KEY",
+        description=(
+            "Put a new key first in RUMBO_DATA_KEY (comma-separated, the old one after it), "
+            "run this, then drop the old key. Linking codes issued under the old key stop "
+            "working when it is dropped; issue new ones."
+        ),
+    ).set_defaults(run=_keys_rotate)
 
     serve = commands.add_parser("serve", help="run the configured parts in one process")
     serve.add_argument("--only", choices=PARTS, action="append", help="run only this part")
@@ -168,6 +178,21 @@ def _case_code(args: argparse.Namespace) -> int:
 
 def _keys_new(args: argparse.Namespace) -> int:
     print(generate_key())
+    return 0
+
+
+def _keys_rotate(args: argparse.Namespace) -> int:
+    async def run() -> dict[str, int]:
+        container = _container()
+        try:
+            return await keys_service.rotate_all(container.uow)
+        finally:
+            await container.aclose()
+
+    done = asyncio.run(run())
+    print("Re-encrypted under the first key:")
+    for table, count in done.items():
+        print(f"  {table}: {count}")
     return 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Generic, TypeVar, cast
@@ -611,6 +611,7 @@ class CasePage:
     flags_by_message: dict[int, list[Flag]]
     staff_names: dict[int, str]
     last_evaluation: Evaluation | None
+    answer_reasons: dict[int, str] = field(default_factory=dict)
     pending_confirmation: int = 0
     can_message: bool = False
 
@@ -696,6 +697,12 @@ async def case_page(
     staff_ids = {case.reference_operator_id} | {e.staff_id for e in timeline}
     staff_ids |= {s.confirmed_by_id for g in goals for s in g.steps}
     staff_ids |= {c.by_staff_id for a in appointments for c in a.confirmations}
+    answer_reasons = {
+        c.id: appointment_service.reason_of(uow, c)
+        for a in appointments
+        for c in a.confirmations
+        if c.reason_ciphertext is not None
+    }
     staff_ids |= {f.acknowledged_by_id for f in all_flags} | {f.resolved_by_id for f in all_flags}
     staff_ids |= {r.handled_by_id for r in request_rows}
     names = await staff_names(uow, staff_ids)
@@ -721,6 +728,7 @@ async def case_page(
         flags_by_message=dict(flags_by_message),
         staff_names=names,
         last_evaluation=await evaluations.last_of(uow, case.id),
+        answer_reasons=answer_reasons,
         pending_confirmation=sum(
             1 for g in goals for s in g.steps if s.done_at is not None and s.confirmed_at is None
         ),

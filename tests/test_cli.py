@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from plan_store.crypto import generate_key
 from plan_store.enums import Channel
 from plan_store.models import Adolescent, Staff
-from plan_store.services import linking
+from plan_store.services import keys, linking
 from rumbo.cli import main
 from rumbo.container import build_container
 from rumbo.settings import load_settings
@@ -110,3 +110,39 @@ def test_demo_prepares_a_fresh_database_and_prints_how_to_reach_it(
     assert "http://127.0.0.1:8765/" in out
     assert "admin" in out and "rumbo-demo-2026" in out
     assert (environment.parent / "var" / "demo" / "rumbo-demo.sqlite3").exists()
+
+
+def test_keys_rotate_leaves_everything_readable_with_the_new_key_alone(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "upgrade"]) == 0
+    assert main(["seed"]) == 0
+    old_key, new_key = load_settings().data_key, generate_key()
+    assert old_key is not None
+    monkeypatch.setenv("RUMBO_DATA_KEY", f"{new_key},{old_key.get_secret_value()}")
+    capsys.readouterr()
+
+    assert main(["keys", "rotate"]) == 0
+
+    out = capsys.readouterr().out
+    assert "messages: 97" in out
+    monkeypatch.setenv("RUMBO_DATA_KEY", new_key)
+    assert asyncio.run(_decrypt_everything()) > 97
+
+
+async def _decrypt_everything() -> int:
+    """Decrypt every encrypted value with the configured keys; count them."""
+    container = build_container(load_settings())
+    decrypted = 0
+    try:
+        async with container.uow() as uow:
+            for table in keys.ENCRYPTED:
+                for row in await uow.session.scalars(select(table.model)):
+                    for column in table.columns:
+                        value = getattr(row, column)
+                        if value is not None:
+                            uow.cipher.decrypt_bytes(value)
+                            decrypted += 1
+    finally:
+        await container.aclose()
+    return decrypted

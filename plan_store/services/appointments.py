@@ -147,11 +147,12 @@ async def answer(
         raise ValidationFailed("attendance is recorded after the appointment starts")
     appointment.status = ANSWER_STATUS[given]
     appointment.updated_at = uow.now()
+    cleaned = " ".join(reason.split())[:500]
     uow.session.add(
         AppointmentConfirmation(
             appointment_id=appointment.id,
             answer=given,
-            reason=" ".join(reason.split())[:500],
+            reason_ciphertext=uow.cipher.encrypt(cleaned) if cleaned else None,
             channel=channel,
             by_staff_id=by_staff.id if by_staff else None,
             answered_at=uow.now(),
@@ -166,6 +167,12 @@ async def answer(
         target=f"appointment:{appointment.id}",
     )
     return appointment
+
+
+def reason_of(uow: UnitOfWork, confirmation: AppointmentConfirmation) -> str:
+    if confirmation.reason_ciphertext is None:
+        return ""
+    return uow.cipher.decrypt(confirmation.reason_ciphertext)
 
 
 async def appointment_of_case(

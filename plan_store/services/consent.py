@@ -18,6 +18,8 @@ from plan_store.enums import Channel, ConsentDecision, ConsentPurpose
 from plan_store.errors import ConsentMissing, DuplicateName, NotFound, ValidationFailed
 from plan_store.models import (
     Adolescent,
+    Appointment,
+    AppointmentConfirmation,
     ChatLink,
     Consent,
     ConsentText,
@@ -247,6 +249,15 @@ async def erase_chat_content(uow: UnitOfWork, adolescent_id: int) -> int:
         update(OperatorRequest)
         .where(OperatorRequest.adolescent_id == adolescent_id)
         .values(message_ciphertext=None)
+    )
+    await uow.session.execute(
+        update(AppointmentConfirmation)
+        .where(
+            AppointmentConfirmation.appointment_id.in_(
+                select(Appointment.id).where(Appointment.adolescent_id == adolescent_id)
+            )
+        )
+        .values(reason_ciphertext=None)
     )
     # What was queued for the chat (staff replies, screens) is chat content too; the
     # rows stay, without their words, so delivery records and deletions still work.

@@ -1,17 +1,18 @@
 """One-time linking codes: issued by staff in person, redeemed once from a chat.
 
 Codes are short enough to type on a cheap phone (8 characters without look-alikes)
-and kept only as a hash. Wrong codes from one chat slow that chat down.
+and kept only as a keyed hash (see ``Cipher.lookup_hash``). Wrong codes from one
+chat slow that chat down.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from plan_store.crypto import Cipher
 from plan_store.enums import CaseStatus, Channel
 from plan_store.errors import (
     CaseClosed,
@@ -41,8 +42,12 @@ def normalize_code(raw: str) -> str:
     return "".join(ch for ch in raw.upper() if ch.isascii() and ch.isalnum())
 
 
-def hash_code(code: str) -> str:
-    return hashlib.sha256(f"rumbo-link:{normalize_code(code)}".encode()).hexdigest()
+def hash_code(cipher: Cipher, code: str) -> str:
+    return cipher.lookup_hash(f"link:{normalize_code(code)}")
+
+
+def _code_hashes(cipher: Cipher, code: str) -> list[str]:
+    return cipher.lookup_hashes(f"link:{normalize_code(code)}")
 
 
 def looks_like_code(text: str) -> bool:
@@ -74,7 +79,7 @@ async def issue_code(
     uow.session.add(
         LinkingCode(
             adolescent_id=case.id,
-            code_hash=hash_code(code),
+            code_hash=hash_code(uow.cipher, code),
             issued_by_id=actor.id if actor else None,
             created_at=now,
             expires_at=now + ttl,
@@ -101,7 +106,7 @@ async def redeem_code(
     if session.code_blocked_until is not None and session.code_blocked_until > now:
         raise CodeAttemptsBlocked(f"wait until {session.code_blocked_until.isoformat()}")
     code = await uow.session.scalar(
-        select(LinkingCode).where(LinkingCode.code_hash == hash_code(raw_code))
+        select(LinkingCode).where(LinkingCode.code_hash.in_(_code_hashes(uow.cipher, raw_code)))
     )
     error: CodeInvalid | None = None
     if code is None:

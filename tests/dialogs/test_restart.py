@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from plan_store.enums import AppointmentAnswer, Urgency
 from plan_store.models import AppointmentConfirmation, OperatorRequest
-from plan_store.services import requests
+from plan_store.services import appointments, requests
 from rumbo.container import Container, build_container
 from rumbo.settings import Settings
 from tests.conftest import FakeClock
@@ -57,6 +57,7 @@ async def test_a_reason_prompt_survives_a_restart(
         async with restarted.uow() as uow:
             answer = await uow.session.scalar(select(AppointmentConfirmation))
             assert answer is not None
-            assert (answer.answer, answer.reason) == (AppointmentAnswer.CHANGE, "mejor en la tarde")
+            assert answer.answer is AppointmentAnswer.CHANGE
+            assert appointments.reason_of(uow, answer) == "mejor en la tarde"
     finally:
         await restarted.aclose()

@@ -3,12 +3,14 @@ withdrawal stops everything at once."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import LargeBinary, select
 
 from plan_store.enums import (
+    AppointmentAnswer,
+    AppointmentKind,
     Channel,
     ConsentDecision,
     ConsentPurpose,
@@ -22,6 +24,7 @@ from plan_store.errors import CodeExpired, ConsentMissing, ValidationFailed
 from plan_store.models import Adolescent, Base, OutboxMessage
 from plan_store.services import (
     access,
+    appointments,
     chats,
     consent,
     flags,
@@ -209,10 +212,27 @@ async def a_case_with_chat_content(container: Container, team: Team) -> None:
             message="Ayúdame por favor",
         )
         await messages.reply(uow, team.operator, team.case.id, "Te llamo a las cinco")
+        school = await appointments.schedule(
+            uow,
+            team.operator,
+            team.case.id,
+            kind=AppointmentKind.SCHOOL,
+            title="Inscripción",
+            place="Secundaria 12",
+            starts_at=uow.now() + timedelta(days=2),
+        )
+        await appointments.answer(
+            uow,
+            team.case.id,
+            school.id,
+            AppointmentAnswer.CANNOT_GO,
+            reason="No me dejan salir",
+            channel=Channel.TELEGRAM,
+        )
         await uow.commit()
 
 
-WORDS = ("Me quieren llevar", "Ayúdame", "Te llamo a las cinco")
+WORDS = ("Me quieren llevar", "Ayúdame", "Te llamo a las cinco", "No me dejan salir")
 
 
 async def readable_words(uow: UnitOfWork) -> list[str]:

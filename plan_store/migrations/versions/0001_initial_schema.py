@@ -735,7 +735,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("reason_ciphertext", sa.LargeBinary(), nullable=True),
         sa.Column(
             "channel",
             sa.Enum(

@@ -1,0 +1,80 @@
+"""Re-encryption of everything kept encrypted, after a new data key is put first.
+
+Rotation runs in batches, each its own transaction, so a large installation is never
+locked for long and an interrupted run can simply be started again: a row already
+under the current key is re-encrypted once more, harmlessly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from plan_store.models import (
+    AppointmentConfirmation,
+    Message,
+    OperatorRequest,
+    OutboxMessage,
+)
+from plan_store.services import audit
+from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+Encrypted = Message | OperatorRequest | AppointmentConfirmation | OutboxMessage
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptedColumns:
+    model: type[Encrypted]
+    columns: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return str(self.model.__tablename__)
+
+
+ENCRYPTED: tuple[EncryptedColumns, ...] = (
+    EncryptedColumns(Message, ("body_ciphertext", "voice_ciphertext")),
+    EncryptedColumns(OperatorRequest, ("message_ciphertext",)),
+    EncryptedColumns(AppointmentConfirmation, ("reason_ciphertext",)),
+    EncryptedColumns(OutboxMessage, ("payload_ciphertext",)),
+)
+
+
+async def rotate_batch(
+    uow: UnitOfWork, table: EncryptedColumns, *, after_id: int, limit: int = 500
+) -> list[int]:
+    """Re-encrypt up to ``limit`` rows with an id above ``after_id`` under the current
+    key. Returns their ids, in order; none when no row was left."""
+    model_id = table.model.id
+    rows: list[Encrypted] = list(
+        await uow.session.scalars(
+            select(table.model).where(model_id > after_id).order_by(model_id).limit(limit)
+        )
+    )
+    for row in rows:
+        for column in table.columns:
+            value = getattr(row, column)
+            if value is not None:
+                setattr(row, column, uow.cipher.rotate(value))
+    return [row.id for row in rows]
+
+
+async def rotate_all(uows: UnitOfWorkFactory, *, batch_size: int = 500) -> dict[str, int]:
+    """Every encrypted column of every table, batch by batch. Returns rows per table."""
+    done: dict[str, int] = {}
+    for table in ENCRYPTED:
+        count, after_id = 0, 0
+        while True:
+            async with uows() as uow:
+                ids = await rotate_batch(uow, table, after_id=after_id, limit=batch_size)
+                await uow.commit()
+            if not ids:
+                break
+            after_id = ids[-1]
+            count += len(ids)
+        done[table.name] = count
+    async with uows() as uow:
+        audit.record(uow, "keys.rotate", actor="system", details=done)
+        await uow.commit()
+    return done

@@ -1,0 +1,66 @@
+"""Linking codes are kept under a keyed hash: the data key is needed to check one."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import select
+
+from plan_store.crypto import Cipher, generate_key
+from plan_store.enums import Channel
+from plan_store.errors import CodeInvalid
+from plan_store.models import LinkingCode
+from plan_store.services import chats, linking
+from plan_store.unit_of_work import UnitOfWorkFactory
+from rumbo.container import Container
+from tests.plan_store.builders import a_team
+
+
+def rotated(container: Container, *keys: str) -> UnitOfWorkFactory:
+    factory = container.uow
+    return UnitOfWorkFactory(factory.session_factory, Cipher(list(keys)), factory.clock)
+
+
+async def test_a_copy_of_the_database_alone_cannot_check_a_code(container: Container) -> None:
+    async with container.uow() as uow:
+        team = await a_team(uow)
+        code = await linking.issue_code(uow, team.operator, team.case.id)
+        await uow.commit()
+        (stored,) = await uow.session.scalars(select(LinkingCode.code_hash))
+
+    plain_hashes = {
+        hashlib.sha256(candidate.encode()).hexdigest()
+        for candidate in (code, f"link:{code}", f"rumbo-link:{code}")
+    }
+    assert stored not in plain_hashes
+    assert code not in stored
+
+
+async def test_a_code_issued_before_a_key_rotation_still_links(container: Container) -> None:
+    old_key = container.settings.data_key
+    assert old_key is not None
+    async with container.uow() as uow:
+        team = await a_team(uow)
+        code = await linking.issue_code(uow, team.operator, team.case.id)
+        await uow.commit()
+
+    after_rotation = rotated(container, generate_key(), old_key.get_secret_value())
+    async with after_rotation() as uow:
+        await linking.redeem_code(uow, Channel.TELEGRAM, "4040", code.lower())
+        await uow.commit()
+    async with after_rotation() as uow:
+        context = await chats.chat_context(uow, Channel.TELEGRAM, "4040")
+        assert context.case is not None and context.case.id == team.case.id
+
+
+async def test_a_code_is_refused_once_its_key_is_dropped(container: Container) -> None:
+    async with container.uow() as uow:
+        team = await a_team(uow)
+        code = await linking.issue_code(uow, team.operator, team.case.id)
+        await uow.commit()
+
+    without_old_key = rotated(container, generate_key())
+    async with without_old_key() as uow:
+        with pytest.raises(CodeInvalid):
+            await linking.redeem_code(uow, Channel.TELEGRAM, "4041", code)
