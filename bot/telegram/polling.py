@@ -21,6 +21,7 @@ from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, Ti
 
 from bot.inbound import Handler, receive
 from bot.telegram.api import LONG_POLL_SECONDS, retry_after_seconds
+from bot.telegram.commands import publish_commands
 from bot.telegram.updates import ALLOWED_UPDATES, callback_query_id, to_incoming
 from plan_store.unit_of_work import UnitOfWorkFactory
 
@@ -91,17 +92,19 @@ class TelegramPoller:
             await self.bot.shutdown()
 
     async def _start(self) -> None:
-        """Initialize the bot and make sure no webhook stands in the way of polling."""
+        """Initialize the bot, make sure no webhook stands in the way of polling, and
+        publish the command list."""
         waiting = self._backoff()
         while True:
             try:
                 await self.bot.initialize()
                 await self.bot.delete_webhook(drop_pending_updates=False)
-                return
+                break
             except TelegramError as error:
                 wait = waiting.next()
                 log.warning("Telegram not reachable (%s); trying again in %.0f s", error, wait)
                 await self._sleep(wait)
+        await publish_commands(self.bot)
 
     async def fetch(self) -> tuple[Update, ...]:
         return await self.bot.get_updates(

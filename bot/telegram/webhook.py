@@ -28,6 +28,7 @@ from telegram.error import RetryAfter, TelegramError
 
 from bot.inbound import Handler, receive
 from bot.telegram.api import retry_after_seconds
+from bot.telegram.commands import publish_commands
 from bot.telegram.polling import Backoff, answer_callback
 from bot.telegram.updates import ALLOWED_UPDATES, callback_query_id, to_incoming
 from plan_store.unit_of_work import UnitOfWorkFactory
@@ -120,6 +121,7 @@ class TelegramWebhook:
                     wait = waiting.next()
                     log.warning("setWebhook failed (%s); trying again in %.0f s", error, wait)
                     await asyncio.sleep(wait)
+            await publish_commands(self.bot)
             await asyncio.Event().wait()
         finally:
             await self.bot.shutdown()
