@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     debug: bool = False
+    webchat: bool = False
+    """Serve the demo web chat at /chat/ beside the console (always on in ``rumbo demo``).
+    Off by default: it is for trying Rumbo and training staff, not a channel for
+    adolescents."""
 
     @field_validator("database_url")
     @classmethod

@@ -34,3 +34,16 @@ async def test_without_a_secret_key_the_console_stays_off(container: Container) 
     container.settings.secret_key = None
     (part,) = [p for p in build_parts(container, ["console"]) if p.name == "console"]
     assert part.routes == [] and "RUMBO_SECRET_KEY" in part.note
+
+
+async def test_the_demo_web_chat_is_served_only_in_the_demo_or_when_turned_on(
+    container: Container,
+) -> None:
+    def webchat_routes(demo: bool) -> int:
+        (part,) = [p for p in build_parts(container, ["console"], demo=demo) if p.name == "webchat"]
+        return len(part.routes)
+
+    assert webchat_routes(demo=True) > 0
+    assert webchat_routes(demo=False) == 0
+    container.settings.webchat = True
+    assert webchat_routes(demo=False) > 0
