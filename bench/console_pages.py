@@ -15,24 +15,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import random
 import re
 import statistics
 import time
-import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall_time
-from pathlib import Path
 from typing import Any
 
 import httpx
 from argon2 import PasswordHasher
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench._support import (
+    command_line,
+    database_options,
+    fresh_directory,
+    in_schemas,
+    insert_rows,
+    postgres_url,
+    table_of,
+)
 from plan_store import migrate
 from plan_store.crypto import Cipher, generate_key
 from plan_store.database import create_engine, create_session_factory
@@ -80,14 +86,12 @@ from staff_console.app import create_app
 PASSWORD = "bench-password-2026"  # noqa: S105 (a throwaway benchmark database)
 PER_HOME = 50
 PER_OPERATOR = 8
-CHUNK = 5_000
 ZONES = ["America/Mexico_City"] * 8 + ["America/Tijuana", "America/Cancun"]
 WORDS = [
     "hoy", "fui", "a", "la", "escuela", "y", "me", "fue", "bien,", "mañana", "tengo",
     "examen", "de", "historia,", "extraño", "a", "mi", "mamá,", "ya", "terminé", "el",
     "taller,", "me", "duele", "la", "cabeza,", "quiero", "hablar", "con", "Laura,", "gracias",
 ]  # fmt: skip
-POSTGRES_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
 @dataclass
@@ -99,19 +103,6 @@ class Fixture:
     busiest_case: int = 0
     typical_case: int = 0
     counts: dict[str, int] = field(default_factory=dict)
-
-
-def _chunks(
-    rows: Sequence[dict[str, Any]], size: int = CHUNK
-) -> Iterable[Sequence[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
-async def _insert(engine: AsyncEngine, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    async with engine.begin() as connection:
-        for chunk in _chunks(rows):
-            await connection.execute(insert(table), list(chunk))
 
 
 async def fill(
@@ -354,23 +345,23 @@ async def fill(
             )
 
     tables: list[tuple[Table, list[dict[str, Any]]]] = [
-        (_t(Home), home_rows),
-        (_t(Staff), staff_rows),
-        (_t(Adolescent), case_rows),
-        (_t(LifePlan), plan_rows),
-        (_t(Goal), goal_rows),
-        (_t(Step), step_rows),
-        (_t(Appointment), appointment_rows),
-        (_t(AppointmentConfirmation), confirmation_rows),
-        (_t(ChatLink), link_rows),
-        (_t(Consent), consent_rows),
-        (_t(OperatorRequest), request_rows),
-        (_t(Evaluation), evaluation_rows),
-        (_t(Message), message_rows),
-        (_t(Flag), flag_rows),
+        (table_of(Home), home_rows),
+        (table_of(Staff), staff_rows),
+        (table_of(Adolescent), case_rows),
+        (table_of(LifePlan), plan_rows),
+        (table_of(Goal), goal_rows),
+        (table_of(Step), step_rows),
+        (table_of(Appointment), appointment_rows),
+        (table_of(AppointmentConfirmation), confirmation_rows),
+        (table_of(ChatLink), link_rows),
+        (table_of(Consent), consent_rows),
+        (table_of(OperatorRequest), request_rows),
+        (table_of(Evaluation), evaluation_rows),
+        (table_of(Message), message_rows),
+        (table_of(Flag), flag_rows),
     ]
     for table, rows in tables:
-        await _insert(engine, table, rows)
+        await insert_rows(engine, table, rows)
         fixture.counts[table.name] = len(rows)
     if engine.dialect.name == "postgresql":
         async with engine.begin() as connection:
@@ -401,12 +392,6 @@ async def fill(
     fixture.counts["messages of the busiest case"] = ordered[-1][1]
     fixture.counts["messages of a typical case"] = ordered[len(ordered) // 2][1]
     return fixture
-
-
-def _t(model: Any) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
 
 
 def _staff(
@@ -513,7 +498,7 @@ async def run_on(url: str, label: str, args: argparse.Namespace) -> None:
         )
         filled = time.perf_counter() - started
         async with engine.connect() as connection:
-            total = await connection.scalar(select(func.count()).select_from(_t(Message)))
+            total = await connection.scalar(select(func.count()).select_from(table_of(Message)))
         uow_factory = UnitOfWorkFactory(create_session_factory(engine), cipher)
         figures = await measure(uow_factory, fixture, args.runs)
     finally:
@@ -535,41 +520,16 @@ async def run_on(url: str, label: str, args: argparse.Namespace) -> None:
         print(f"   {role:<12}{what:<28}{median:>10.1f}{p95:>10.1f}")
 
 
-async def _postgres_url(wanted: str | None) -> str | None:
-    import asyncpg  # type: ignore[import-untyped]
-
-    url = wanted or os.environ.get("RUMBO_BENCH_POSTGRES_URL") or POSTGRES_DEFAULT
-    try:
-        connection = await asyncpg.connect(
-            url.replace("postgresql+asyncpg://", "postgresql://"), timeout=3
-        )
-        await connection.close()
-    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
-        print(f"\nPostgreSQL not reachable at {url}: {error!r}; skipped.")
-        return None
-    return url
-
-
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.console_pages",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_line("python -m bench.console_pages", __doc__)
     parser.add_argument("--adolescents", type=int, default=5_000)
     parser.add_argument("--messages", type=int, default=500_000)
     parser.add_argument("--runs", type=int, default=40)
-    parser.add_argument("--postgres", help="a postgresql+asyncpg:// URL (default: the test one)")
-    parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--no-sqlite", action="store_true")
+    database_options(parser)
     args = parser.parse_args(argv)
     sqlite_url = None
     if not args.no_sqlite:
-        directory = Path("var/bench")
-        directory.mkdir(parents=True, exist_ok=True)
-        database = directory / "console-pages.sqlite3"
-        for stale in directory.glob("console-pages.sqlite3*"):
-            stale.unlink()
+        database = fresh_directory("console-pages.sqlite3*") / "console-pages.sqlite3"
         sqlite_url = f"sqlite+aiosqlite:///{database}"
     asyncio.run(run_all(args, sqlite_url))
 
@@ -577,23 +537,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 async def run_all(args: argparse.Namespace, sqlite_url: str | None) -> None:
     if sqlite_url is not None:
         await run_on(sqlite_url, "SQLite", args)
-    if not args.no_postgres and (url := await _postgres_url(args.postgres)):
-        await _in_schema(url, lambda scoped: run_on(scoped, "PostgreSQL", args))
-
-
-async def _in_schema(url: str, job: Callable[[str], Awaitable[None]]) -> None:
-    """Run ``job`` in a new schema of that database, dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
-    async with admin.begin() as connection:
-        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    try:
-        await job(f"{url}{separator}search_path={schema}")
-    finally:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+    if not args.no_postgres and (url := await postgres_url(args.postgres)):
+        await in_schemas(
+            url, ["pages"], lambda url_for: run_on(url_for("pages"), "PostgreSQL", args)
+        )
 
 
 if __name__ == "__main__":

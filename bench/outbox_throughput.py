@@ -26,9 +26,8 @@ import asyncio
 import multiprocessing
 import os
 import time
-import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as wall_time
@@ -37,14 +36,21 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import Table, func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import func, select
 
+from bench._support import (
+    command_line,
+    database_options,
+    fresh_directory,
+    in_schemas,
+    insert_rows,
+    postgres_url,
+    table_of,
+)
 from bot.outbox.limits import ChannelLimits, RateLimits
 from bot.outbox.sender import OutboxSender
 from bot.scheduler import jobs
 from plan_store.crypto import generate_key
-from plan_store.database import create_engine
 from plan_store.enums import (
     AppointmentKind,
     AppointmentStatus,
@@ -141,18 +147,6 @@ class FakeProcess:
 # ------------------------------------------------------------------ the data
 
 
-def _t(model: Any) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-async def _insert(engine: AsyncEngine, model: Any, rows: list[dict[str, Any]]) -> None:
-    async with engine.begin() as connection:
-        for start in range(0, len(rows), 2_000):
-            await connection.execute(insert(_t(model)), rows[start : start + 2_000])
-
-
 async def fill(container: Container, chats: int, per_chat: int, now: datetime) -> None:
     """``chats`` linked, consenting cases, each with ``per_chat`` appointments
     tomorrow (their 24-hour reminders are due ``now``)."""
@@ -160,9 +154,9 @@ async def fill(container: Container, chats: int, per_chat: int, now: datetime) -
     async with engine.begin() as connection:
         await connection.run_sync(Base.metadata.create_all)
     no_quiet = wall_time(0, 0)  # a bench must not wait for the night to end
-    await _insert(
+    await insert_rows(
         engine,
-        Home,
+        table_of(Home),
         [
             {
                 "id": 1,
@@ -228,10 +222,10 @@ async def fill(container: Container, chats: int, per_chat: int, now: datetime) -
                     "updated_at": now,
                 }
             )
-    await _insert(engine, Adolescent, cases)
-    await _insert(engine, ChatLink, links)
-    await _insert(engine, Consent, consents)
-    await _insert(engine, Appointment, appointments)
+    await insert_rows(engine, table_of(Adolescent), cases)
+    await insert_rows(engine, table_of(ChatLink), links)
+    await insert_rows(engine, table_of(Consent), consents)
+    await insert_rows(engine, table_of(Appointment), appointments)
 
 
 # ------------------------------------------------------------------ one run
@@ -361,23 +355,14 @@ async def run_on(url_for: Callable[[str], str], label: str, args: argparse.Names
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.outbox_throughput",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_line("python -m bench.outbox_throughput", __doc__)
     parser.add_argument("--reminders", type=int, default=10_000)
     parser.add_argument("--per-chat", type=int, default=4)
     parser.add_argument("--limited", type=int, default=900)
-    parser.add_argument("--postgres", help="a postgresql+asyncpg:// URL (default: the test one)")
-    parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--no-sqlite", action="store_true")
+    database_options(parser)
     args = parser.parse_args(argv)
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    directory = Path("var/bench")
-    directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob("outbox-*.sqlite3*"):
-        stale.unlink()
+    directory = fresh_directory("outbox-*.sqlite3*")
     print("Outbox throughput (the fake Bot API in its own process, on loopback)")
     asyncio.run(run_all(args, directory))
 
@@ -389,37 +374,10 @@ async def run_all(args: argparse.Namespace, directory: Path) -> None:
             "SQLite",
             args,
         )
-    if not args.no_postgres and (url := await _postgres_url(args.postgres)):
-        await _in_schemas(url, lambda url_for: run_on(url_for, "PostgreSQL", args))
-
-
-async def _postgres_url(wanted: str | None) -> str | None:
-    from tests.databases import POSTGRES_URL, postgres_unreachable_reason
-
-    if wanted is not None:
-        return wanted
-    reason = await postgres_unreachable_reason()
-    if reason is not None:
-        print(f"\nPostgreSQL skipped: {reason}")
-        return None
-    return POSTGRES_URL
-
-
-async def _in_schemas(url: str, job: Callable[[Callable[[str], str]], Awaitable[None]]) -> None:
-    """Run ``job`` with a new schema per run of that database, dropped afterwards."""
-    names = {run: f"bench_{run}_{uuid.uuid4().hex[:8]}" for run in ("unlimited", "limited")}
-    admin = create_engine(url)
-    async with admin.begin() as connection:
-        for schema in names.values():
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    try:
-        await job(lambda run: f"{url}{separator}search_path={names[run]}")
-    finally:
-        async with admin.begin() as connection:
-            for schema in names.values():
-                await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+    if not args.no_postgres and (url := await postgres_url(args.postgres)):
+        await in_schemas(
+            url, ["unlimited", "limited"], lambda url_for: run_on(url_for, "PostgreSQL", args)
+        )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from plan_store.models import Flag
 from plan_store.services import flags
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import queries
-from staff_console.actions import case_action
+from staff_console.actions import evaluation_mark_action, object_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form
 
@@ -26,44 +26,34 @@ async def flag_list(page: Page) -> Response:
 
 @staff_endpoint()
 async def acknowledge(page: Page) -> Response:
-    case_id = page.int_param("case_id")
-    flag_id = page.int_param("flag_id")
-
-    async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        await queries.require_owned(uow, page.actor, case_id, Flag, flag_id)
+    async def action(uow: UnitOfWork, form: Form, case_id: int, flag_id: int) -> tuple[str, ...]:
         await flags.acknowledge(uow, page.actor, case_id, flag_id)
         return ("flag.acknowledged",)
 
-    return await case_action(page, case_id, action, anchor=f"flag-{flag_id}")
+    return await object_action(page, Flag, "flag_id", action, anchor="flag")
 
 
 @staff_endpoint()
 async def resolve(page: Page) -> Response:
-    case_id = page.int_param("case_id")
-    flag_id = page.int_param("flag_id")
-
-    async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        await queries.require_owned(uow, page.actor, case_id, Flag, flag_id)
+    async def action(uow: UnitOfWork, form: Form, case_id: int, flag_id: int) -> tuple[str, ...]:
         await flags.resolve(
             uow, page.actor, case_id, flag_id, form.text("note", max_length=MAX_NOTE)
         )
         return ("flag.resolved",)
 
-    return await case_action(page, case_id, action, anchor=f"flag-{flag_id}")
+    return await object_action(page, Flag, "flag_id", action, anchor="flag")
 
 
 @staff_endpoint()
 async def mark_for_evaluation(page: Page) -> Response:
-    case_id = page.int_param("case_id")
-    flag_id = page.int_param("flag_id")
-
-    async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        marked = form.raw("marked") != "0"
-        await queries.require_owned(uow, page.actor, case_id, Flag, flag_id)
-        await flags.mark_for_evaluation(uow, page.actor, case_id, flag_id, marked)
-        return ("flag.marked" if marked else "flag.unmarked",)
-
-    return await case_action(page, case_id, action, anchor=f"flag-{flag_id}")
+    return await evaluation_mark_action(
+        page,
+        Flag,
+        "flag_id",
+        flags.mark_for_evaluation,
+        anchor="flag",
+        notices=("flag.marked", "flag.unmarked"),
+    )
 
 
 routes: list[BaseRoute] = [

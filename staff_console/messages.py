@@ -11,7 +11,7 @@ from plan_store.models import Message, OperatorRequest
 from plan_store.services import messages, requests
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import queries
-from staff_console.actions import case_action
+from staff_console.actions import case_action, evaluation_mark_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form, FormError
 
@@ -31,16 +31,14 @@ async def reply(page: Page) -> Response:
 
 @staff_endpoint()
 async def mark_for_evaluation(page: Page) -> Response:
-    case_id = page.int_param("case_id")
-    message_id = page.int_param("message_id")
-
-    async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        marked = form.raw("marked") != "0"
-        await queries.require_owned(uow, page.actor, case_id, Message, message_id)
-        await messages.mark_for_evaluation(uow, page.actor, case_id, message_id, marked)
-        return ("message.marked" if marked else "message.unmarked",)
-
-    return await case_action(page, case_id, action, anchor=f"message-{message_id}")
+    return await evaluation_mark_action(
+        page,
+        Message,
+        "message_id",
+        messages.mark_for_evaluation,
+        anchor="message",
+        notices=("message.marked", "message.unmarked"),
+    )
 
 
 @staff_endpoint()

@@ -10,8 +10,7 @@ from plan_store.enums import GoalStatus, Horizon, Programme
 from plan_store.models import Goal, Step
 from plan_store.services import plans
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import queries
-from staff_console.actions import case_action
+from staff_console.actions import case_action, object_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form
 
@@ -40,11 +39,7 @@ async def add_goal(page: Page) -> Response:
 
 @staff_endpoint()
 async def edit_goal(page: Page) -> Response:
-    case_id = page.int_param("case_id")
-    goal_id = page.int_param("goal_id")
-
-    async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        await queries.require_owned(uow, page.actor, case_id, Goal, goal_id)
+    async def action(uow: UnitOfWork, form: Form, case_id: int, goal_id: int) -> tuple[str, ...]:
         await plans.update_goal(
             uow,
             page.actor,
@@ -58,16 +53,12 @@ async def edit_goal(page: Page) -> Response:
         )
         return ("goal.updated",)
 
-    return await case_action(page, case_id, action, anchor=f"goal-{goal_id}")
+    return await object_action(page, Goal, "goal_id", action, anchor="goal")
 
 
 @staff_endpoint()
 async def add_step(page: Page) -> Response:
-    case_id = page.int_param("case_id")
-    goal_id = page.int_param("goal_id")
-
-    async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        await queries.require_owned(uow, page.actor, case_id, Goal, goal_id)
+    async def action(uow: UnitOfWork, form: Form, case_id: int, goal_id: int) -> tuple[str, ...]:
         await plans.add_step(
             uow,
             page.actor,
@@ -79,20 +70,16 @@ async def add_step(page: Page) -> Response:
         )
         return ("step.added",)
 
-    return await case_action(page, case_id, action, anchor=f"goal-{goal_id}")
+    return await object_action(page, Goal, "goal_id", action, anchor="goal")
 
 
 @staff_endpoint()
 async def confirm_step(page: Page) -> Response:
-    case_id = page.int_param("case_id")
-    step_id = page.int_param("step_id")
-
-    async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        await queries.require_owned(uow, page.actor, case_id, Step, step_id)
+    async def action(uow: UnitOfWork, form: Form, case_id: int, step_id: int) -> tuple[str, ...]:
         await plans.confirm_step(uow, page.actor, case_id, step_id)
         return ("step.confirmed",)
 
-    return await case_action(page, case_id, action, anchor=f"step-{step_id}")
+    return await object_action(page, Step, "step_id", action, anchor="step")
 
 
 routes: list[BaseRoute] = [

@@ -16,7 +16,17 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    case,
+    false,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import selectinload
 
 from plan_store.enums import (
@@ -69,6 +79,17 @@ SEVERITY_ORDER = case(*[(Flag.severity == s, s.rank) for s in Severity], else_=l
 def scoped(query: Q, actor: StaffActor) -> Q:
     """Narrow any query that has ``Adolescent`` among its tables to ``actor``'s cases."""
     return cast(Q, scope_cases(cast(Any, query), actor))
+
+
+def _per_case(
+    what: SQLColumnExpression[T],
+    case_id: SQLColumnExpression[int],
+    *conditions: ColumnElement[bool],
+) -> Select[T]:
+    """``what`` over the rows whose ``case_id`` is the enclosing query's ``Adolescent``
+    and that meet ``conditions``: a correlated subquery, to end with ``.exists()`` or
+    ``.scalar_subquery()``."""
+    return select(what).where(case_id == Adolescent.id, *conditions).correlate(Adolescent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,21 +277,7 @@ async def dashboard(
     limit = options.section_limit
     urgent = await urgent_items(uow, actor)
 
-    flag_query = _open_cases(
-        select(
-            Flag.id,
-            Flag.category,
-            Flag.severity,
-            Flag.status,
-            Flag.created_at,
-            Flag.marked_for_evaluation,
-            *CASE_COLUMNS,
-        ).where(Flag.status.in_(ACTIVE_FLAG), Flag.severity != Severity.URGENT),
-        Flag.adolescent_id,
-        actor,
-    ).order_by(SEVERITY_ORDER, Flag.created_at)
-    rows, total = await _section(uow, flag_query, limit)
-    flags = Section([FlagRow(r[0], _ref(r[6:]), r[1], r[2], r[3], r[4], r[5]) for r in rows], total)
+    flags = await _flag_section(uow, actor, limit, Flag.severity != Severity.URGENT)
 
     request_query = _open_cases(
         select(
@@ -296,53 +303,44 @@ async def dashboard(
         *CASE_COLUMNS,
     )
 
-    def appointment_rows(found: Iterable[Any]) -> list[AppointmentRow]:
-        return [AppointmentRow(r[0], _ref(r[5:]), r[1], r[2], r[3], r[4]) for r in found]
+    async def appointment_section(
+        *conditions: ColumnElement[bool], latest_first: bool
+    ) -> Section[AppointmentRow]:
+        query = _open_cases(
+            select(*appointment_columns).where(*conditions), Appointment.adolescent_id, actor
+        ).order_by(Appointment.starts_at.desc() if latest_first else Appointment.starts_at)
+        rows, total = await _section(uow, query, limit)
+        return Section(
+            [AppointmentRow(r[0], _ref(r[5:]), r[1], r[2], r[3], r[4]) for r in rows], total
+        )
 
-    unconfirmed_query = _open_cases(
-        select(*appointment_columns).where(
-            or_(
-                and_(
-                    Appointment.status == AppointmentStatus.SCHEDULED,
-                    Appointment.starts_at > now,
-                    Appointment.starts_at <= now + options.unconfirmed_within,
+    unconfirmed = await appointment_section(
+        or_(
+            and_(
+                Appointment.status == AppointmentStatus.SCHEDULED,
+                Appointment.starts_at > now,
+                Appointment.starts_at <= now + options.unconfirmed_within,
+            ),
+            and_(
+                Appointment.status.in_(
+                    [AppointmentStatus.CANNOT_GO, AppointmentStatus.CHANGE_REQUESTED]
                 ),
-                and_(
-                    Appointment.status.in_(
-                        [AppointmentStatus.CANNOT_GO, AppointmentStatus.CHANGE_REQUESTED]
-                    ),
-                    Appointment.starts_at > now,
-                ),
-            )
+                Appointment.starts_at > now,
+            ),
         ),
-        Appointment.adolescent_id,
-        actor,
-    ).order_by(Appointment.starts_at)
-    rows, total = await _section(uow, unconfirmed_query, limit)
-    unconfirmed = Section(appointment_rows(rows), total)
-
-    missed_query = _open_cases(
-        select(*appointment_columns).where(
-            Appointment.status == AppointmentStatus.MISSED,
-            Appointment.starts_at >= now - options.missed_lookback,
-        ),
-        Appointment.adolescent_id,
-        actor,
-    ).order_by(Appointment.starts_at.desc())
-    rows, total = await _section(uow, missed_query, limit)
-    missed = Section(appointment_rows(rows), total)
-
-    unrecorded_query = _open_cases(
-        select(*appointment_columns).where(
-            Appointment.status.in_([AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED]),
-            Appointment.starts_at < now - timedelta(hours=2),
-            Appointment.starts_at >= now - options.missed_lookback,
-        ),
-        Appointment.adolescent_id,
-        actor,
-    ).order_by(Appointment.starts_at.desc())
-    rows, total = await _section(uow, unrecorded_query, limit)
-    unrecorded = Section(appointment_rows(rows), total)
+        latest_first=False,
+    )
+    missed = await appointment_section(
+        Appointment.status == AppointmentStatus.MISSED,
+        Appointment.starts_at >= now - options.missed_lookback,
+        latest_first=True,
+    )
+    unrecorded = await appointment_section(
+        Appointment.status.in_([AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED]),
+        Appointment.starts_at < now - timedelta(hours=2),
+        Appointment.starts_at >= now - options.missed_lookback,
+        latest_first=True,
+    )
 
     silent = await _silent(uow, actor, now, options)
     return Dashboard(
@@ -403,25 +401,13 @@ async def _silent(
     cases that write (most of them) cost almost nothing; the last message date is
     looked up only for the silent ones."""
     cutoff = now - options.silent_after
-    recent = (
-        select(Message.id)
-        .where(
-            Message.adolescent_id == Adolescent.id,
-            Message.created_at >= cutoff,
-            Message.direction == MessageDirection.INBOUND,
-        )
-        .correlate(Adolescent)
-        .exists()
-    )
-    last_inbound = (
-        select(func.max(Message.created_at))
-        .where(
-            Message.adolescent_id == Adolescent.id,
-            Message.direction == MessageDirection.INBOUND,
-        )
-        .correlate(Adolescent)
-        .scalar_subquery()
-    )
+    inbound = Message.direction == MessageDirection.INBOUND
+    recent = _per_case(
+        Message.id, Message.adolescent_id, Message.created_at >= cutoff, inbound
+    ).exists()
+    last_inbound = _per_case(
+        func.max(Message.created_at), Message.adolescent_id, inbound
+    ).scalar_subquery()
     linked_at = func.min(ChatLink.linked_at)
     silent = scoped(
         select(Adolescent.id)
@@ -492,21 +478,14 @@ async def caseload(
     page: int,
     per_page: int,
 ) -> CaseList:
-    open_flags = (
-        select(func.count(Flag.id))
-        .where(Flag.adolescent_id == Adolescent.id, Flag.status.in_(ACTIVE_FLAG))
-        .correlate(Adolescent)
-        .scalar_subquery()
-    )
-    open_requests = (
-        select(func.count(OperatorRequest.id))
-        .where(
-            OperatorRequest.adolescent_id == Adolescent.id,
-            OperatorRequest.status == RequestStatus.OPEN,
-        )
-        .correlate(Adolescent)
-        .scalar_subquery()
-    )
+    open_flags = _per_case(
+        func.count(Flag.id), Flag.adolescent_id, Flag.status.in_(ACTIVE_FLAG)
+    ).scalar_subquery()
+    open_requests = _per_case(
+        func.count(OperatorRequest.id),
+        OperatorRequest.adolescent_id,
+        OperatorRequest.status == RequestStatus.OPEN,
+    ).scalar_subquery()
     query = scoped(
         select(
             Adolescent.id,
@@ -548,6 +527,14 @@ async def case_id_by_number(uow: UnitOfWork, case_number: str) -> int:
 
 
 async def active_flags(uow: UnitOfWork, actor: StaffActor, *, limit: int = 200) -> Section[FlagRow]:
+    return await _flag_section(uow, actor, limit)
+
+
+async def _flag_section(
+    uow: UnitOfWork, actor: StaffActor, limit: int, *conditions: ColumnElement[bool]
+) -> Section[FlagRow]:
+    """Open and acknowledged flags (that also meet ``conditions``) of the open cases in
+    ``actor``'s scope, the most severe first, then the oldest."""
     query = _open_cases(
         select(
             Flag.id,
@@ -557,7 +544,7 @@ async def active_flags(uow: UnitOfWork, actor: StaffActor, *, limit: int = 200) 
             Flag.created_at,
             Flag.marked_for_evaluation,
             *CASE_COLUMNS,
-        ).where(Flag.status.in_(ACTIVE_FLAG)),
+        ).where(Flag.status.in_(ACTIVE_FLAG), *conditions),
         Flag.adolescent_id,
         actor,
     ).order_by(SEVERITY_ORDER, Flag.created_at)
@@ -864,12 +851,7 @@ async def evaluation_board(
 ) -> list[BoardRow]:
     """Cases in care whose evaluation is overdue or due within ``within_days``."""
     days = await _home_days(uow, now)
-    last_held = (
-        select(func.max(Evaluation.held_on))
-        .where(Evaluation.adolescent_id == Adolescent.id)
-        .correlate(Adolescent)
-        .scalar_subquery()
-    )
+    last_held = _per_case(func.max(Evaluation.held_on), Evaluation.adolescent_id).scalar_subquery()
     query = scoped(
         select(Adolescent.next_evaluation_on, last_held, Staff.display_name, *CASE_COLUMNS)
         .join(Home, Home.id == Adolescent.home_id)

@@ -1,0 +1,97 @@
+"""What the benchmarks share: their command line's database options, where their
+databases live (SQLite files under ``var/bench``, PostgreSQL schemas of their own)
+and bulk inserts of fixture rows (which bypass the services)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, insert, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from plan_store.database import create_engine
+
+DIRECTORY = Path("var/bench")
+CHUNK = 5_000
+
+
+def command_line(prog: str, description: str | None) -> argparse.ArgumentParser:
+    """A benchmark's command line; its own options first, then ``database_options``."""
+    return argparse.ArgumentParser(
+        prog=prog,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def database_options(parser: argparse.ArgumentParser) -> None:
+    """Which databases to run on: SQLite, and PostgreSQL when one is reachable."""
+    parser.add_argument("--postgres", help="a postgresql+asyncpg:// URL (default: the test one)")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+
+
+def fresh_directory(stale: str) -> Path:
+    """``var/bench``, made if missing, without the files matching the glob ``stale``
+    that an earlier run left."""
+    DIRECTORY.mkdir(parents=True, exist_ok=True)
+    for path in DIRECTORY.glob(stale):
+        path.unlink()
+    return DIRECTORY
+
+
+async def postgres_url(wanted: str | None) -> str | None:
+    """The PostgreSQL to run on: ``wanted``, else ``RUMBO_BENCH_POSTGRES_URL``, else the
+    tests' one. None, saying why, when it does not answer."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    from tests.databases import POSTGRES_URL
+
+    url = wanted or os.environ.get("RUMBO_BENCH_POSTGRES_URL") or POSTGRES_URL
+    try:
+        connection = await asyncpg.connect(
+            url.replace("postgresql+asyncpg://", "postgresql://"), timeout=3
+        )
+        await connection.close()
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        print(f"\nPostgreSQL not reachable at {url}: {error!r}; skipped.")
+        return None
+    return url
+
+
+async def in_schemas(
+    url: str, runs: Sequence[str], job: Callable[[Callable[[str], str]], Awaitable[None]]
+) -> None:
+    """Run ``job`` with a new schema of that database for each of ``runs``, all dropped
+    afterwards; ``job`` is given ``url_for(run)``, the URL that sees that run's schema."""
+    names = {run: f"bench_{run}_{uuid.uuid4().hex[:8]}" for run in runs}
+    admin = create_engine(url)
+    async with admin.begin() as connection:
+        for schema in names.values():
+            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    try:
+        await job(lambda run: f"{url}{separator}search_path={names[run]}")
+    finally:
+        async with admin.begin() as connection:
+            for schema in names.values():
+                await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+def table_of(model: Any) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+async def insert_rows(engine: AsyncEngine, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk-insert ``rows`` into ``table``, in one transaction."""
+    async with engine.begin() as connection:
+        for start in range(0, len(rows), CHUNK):
+            await connection.execute(insert(table), list(rows[start : start + CHUNK]))
