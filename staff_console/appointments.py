@@ -10,14 +10,15 @@ from plan_store.enums import AppointmentAnswer, AppointmentKind
 from plan_store.models import Adolescent, Appointment, Home
 from plan_store.services import appointments
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import notify, queries
-from staff_console.actions import case_action
+from staff_console import notify
+from staff_console.actions import case_action, object_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form, FormError
 
 MAX_TITLE = 200
 MAX_PLACE = 200
 ATTENDANCE = (AppointmentAnswer.ATTENDED, AppointmentAnswer.MISSED)
+Notices = tuple[str, ...]
 
 
 async def _case_and_zone(uow: UnitOfWork, case_id: int) -> tuple[Adolescent, str]:
@@ -55,48 +56,36 @@ async def schedule(page: Page) -> Response:
 
 @staff_endpoint()
 async def move(page: Page) -> Response:
-    case_id = page.int_param("case_id")
-    appointment_id = page.int_param("appointment_id")
-
-    async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        await queries.require_owned(uow, page.actor, case_id, Appointment, appointment_id)
+    async def action(uow: UnitOfWork, form: Form, case_id: int, appointment_id: int) -> Notices:
         case, zone = await _case_and_zone(uow, case_id)
         appointment = await appointments.move(
             uow, page.actor, case_id, appointment_id, form.local_datetime("starts_at", zone)
         )
         return ("appointment.moved", await _told(uow, case, appointment, "moved"))
 
-    return await case_action(page, case_id, action, anchor=f"appointment-{appointment_id}")
+    return await object_action(page, Appointment, "appointment_id", action, anchor="appointment")
 
 
 @staff_endpoint()
 async def cancel(page: Page) -> Response:
-    case_id = page.int_param("case_id")
-    appointment_id = page.int_param("appointment_id")
-
-    async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        await queries.require_owned(uow, page.actor, case_id, Appointment, appointment_id)
+    async def action(uow: UnitOfWork, form: Form, case_id: int, appointment_id: int) -> Notices:
         case, _zone = await _case_and_zone(uow, case_id)
         appointment = await appointments.cancel(uow, page.actor, case_id, appointment_id)
         return ("appointment.cancelled", await _told(uow, case, appointment, "cancelled"))
 
-    return await case_action(page, case_id, action, anchor=f"appointment-{appointment_id}")
+    return await object_action(page, Appointment, "appointment_id", action, anchor="appointment")
 
 
 @staff_endpoint()
 async def attendance(page: Page) -> Response:
-    case_id = page.int_param("case_id")
-    appointment_id = page.int_param("appointment_id")
-
-    async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        await queries.require_owned(uow, page.actor, case_id, Appointment, appointment_id)
+    async def action(uow: UnitOfWork, form: Form, case_id: int, appointment_id: int) -> Notices:
         answer = form.choice("answer", AppointmentAnswer)
         if answer not in ATTENDANCE:
             raise FormError("form.choice")
         await appointments.answer(uow, case_id, appointment_id, answer, by_staff=page.actor)
         return ("appointment.attendance",)
 
-    return await case_action(page, case_id, action, anchor=f"appointment-{appointment_id}")
+    return await object_action(page, Appointment, "appointment_id", action, anchor="appointment")
 
 
 routes: list[BaseRoute] = [

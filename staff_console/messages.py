@@ -47,10 +47,11 @@ async def handle_request(page: Page) -> Response:
     request_id = page.int_param("request_id")
 
     async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        # Whose request it is comes before what the form says: another case's is a 404.
+        await queries.require_owned(uow, page.actor, case_id, OperatorRequest, request_id)
         status = form.choice("status", RequestStatus)
         if status is RequestStatus.OPEN:
             raise FormError("form.choice")
-        await queries.require_owned(uow, page.actor, case_id, OperatorRequest, request_id)
         await requests.handle(uow, page.actor, case_id, request_id, status)
         return ("request.handled",)
 

@@ -13,6 +13,7 @@ import os
 # would hide the real exception. ``rumbo`` sets the same at start.
 os.environ["PTB_TIMEDELTA"] = "true"
 
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -80,6 +81,20 @@ async def container(settings: Settings, clock: FakeClock) -> AsyncIterator[Conta
         await connection.run_sync(Base.metadata.create_all)
     yield container
     await container.aclose()
+
+
+@contextlib.asynccontextmanager
+async def after_a_restart(
+    container: Container, settings: Settings, clock: FakeClock
+) -> AsyncIterator[Container]:
+    """The process stops (``container`` is closed) and starts again on the same
+    database with ``settings``: the new container, closed on leaving."""
+    await container.aclose()
+    restarted = build_container(settings, clock=clock)
+    try:
+        yield restarted
+    finally:
+        await restarted.aclose()
 
 
 @pytest.fixture

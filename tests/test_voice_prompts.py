@@ -17,7 +17,7 @@ from plan_store.models import AuditEntry, VoicePrompt
 from plan_store.services import voice_prompts
 from plan_store.services.access import StaffActor
 from rumbo.container import Container
-from tests.plan_store.builders import a_home, a_staff_member
+from tests.builders import a_home, a_staff_member
 from tests.voice_samples import ogg_opus
 
 

@@ -19,7 +19,6 @@ from bot.telegram.client import TelegramClient
 from dialogs import follow_up
 from plan_store.enums import (
     AppointmentAnswer,
-    AppointmentKind,
     Channel,
     ConsentDecision,
     ConsentPurpose,
@@ -34,6 +33,7 @@ from plan_store.services import appointments, cases, consent, messages, plans
 from plan_store.services.outbox import payload_of
 from plan_store.unit_of_work import UnitOfWork
 from rumbo.container import Container
+from tests import builders
 from tests.bot.outbox_support import (
     LinkedCase,
     a_home_in,
@@ -43,22 +43,11 @@ from tests.bot.outbox_support import (
     telegram_client,
     texts_to,
 )
+from tests.builders import birth_date_for_age
 from tests.conftest import FakeClock
 from tests.fakes import FakeTelegram
-from tests.plan_store.builders import birth_date_for_age
 
 Job = Callable[..., Awaitable[int]]
-
-
-@pytest.fixture(autouse=True)
-def _timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -88,14 +77,9 @@ async def all_flags(container: Container) -> list[Flag]:
 async def an_appointment(
     uow: UnitOfWork, linked: LinkedCase, starts_at: datetime, title: str = "Examen del INEA"
 ) -> Appointment:
-    return await appointments.schedule(
-        uow,
-        linked.operator,
-        linked.case.id,
-        kind=AppointmentKind.SCHOOL,
-        title=title,
-        place="Plaza comunitaria",
-        starts_at=starts_at,
+    """At the Plaza comunitaria, scheduled by the case's operator."""
+    return await builders.an_appointment(
+        uow, linked.operator, linked.case, starts_at=starts_at, title=title
     )
 
 

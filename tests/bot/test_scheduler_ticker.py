@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.scheduler import JOBS, Job, Scheduler, jobs, lease, run_jobs
@@ -21,14 +19,10 @@ from rumbo import parts
 from rumbo.container import Container, build_container
 from tests.bot.outbox_support import a_home_in, a_linked_case, detached, texts_to
 from tests.conftest import FakeClock
+from tests.e2e.support import telegram_settings
 from tests.fakes import FakeTelegram
 
 REMINDERS = (Job("appointment_reminders", jobs.appointment_reminders),)
-
-
-@pytest.fixture(autouse=True)
-def _timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
 
 
 async def a_reminder_due(container: Container, chat: str = "6001") -> None:
@@ -137,20 +131,11 @@ async def test_the_ticker_sweeps_at_once_and_hands_the_lease_over_when_stopped(
     assert await lease.holder_of(container.uow, clock.now) is None
 
 
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
 async def test_the_serve_part_reminds_through_telegram(
     container: Container, clock: FakeClock, tg: FakeTelegram
 ) -> None:
     await a_reminder_due(container, chat="6101")
-    settings = container.settings.model_copy(
-        update={"telegram_token": SecretStr(tg.token), "telegram_api_url": tg.api_url}
-    )
-    served = build_container(settings, clock=clock)
+    served = build_container(telegram_settings(container.settings, tg), clock=clock)
     try:
         part = parts.scheduler(served)
         assert part.note.endswith("outbox to telegram")

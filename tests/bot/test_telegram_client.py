@@ -22,17 +22,6 @@ from tests.voice_samples import ogg_opus
 CHAT = 5151
 
 
-@pytest.fixture(autouse=True)
-def _timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
 @pytest.fixture
 async def client(tg: FakeTelegram, settings: Settings) -> AsyncIterator[TelegramClient]:
     async with build_client(telegram_settings(settings, tg)) as built:

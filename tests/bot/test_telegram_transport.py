@@ -21,29 +21,24 @@ from starlette.applications import Starlette
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.telegram import TelegramPoller, TelegramWebhook, build_bot
-from bot.telegram.polling import Backoff
 from plan_store.enums import Channel
 from plan_store.models import ProcessedUpdate
 from rumbo import parts
 from rumbo.container import Container
 from rumbo.settings import Settings, SettingsError
-from tests.e2e.support import eventually, outbox_rows, processed_count, telegram_settings
+from tests.e2e.support import (
+    STICKER,
+    eventually,
+    outbox_rows,
+    processed_count,
+    running_poller,
+    telegram_settings,
+)
 from tests.fakes import FakeTelegram, serve_loopback
 
 CHAT = 3131
 SECRET = "s3cr3t-Webhook_token"
 WEBHOOK_URL = "https://rumbo.example.org/telegram/webhook"
-
-
-@pytest.fixture(autouse=True)
-def _timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
 
 
 def sticker(chat: int = CHAT, chat_type: str = "private") -> dict[str, Any]:
@@ -53,15 +48,7 @@ def sticker(chat: int = CHAT, chat_type: str = "private") -> dict[str, Any]:
             "date": 1_700_000_000,
             "chat": {"id": chat, "type": chat_type, "first_name": "Lu", "title": "t"},
             "from": {"id": abs(chat), "is_bot": False, "first_name": "Lu"},
-            "sticker": {
-                "file_id": "s1",
-                "file_unique_id": "s1",
-                "type": "regular",
-                "width": 512,
-                "height": 512,
-                "is_animated": False,
-                "is_video": False,
-            },
+            "sticker": STICKER,
         }
     }
 
@@ -77,22 +64,19 @@ async def mend_the_database(container: Container) -> None:
         await connection.run_sync(ProcessedUpdate.__table__.create)  # type: ignore[attr-defined]
 
 
-@contextlib.asynccontextmanager
-async def polling(container: Container, tg: FakeTelegram) -> AsyncIterator[TelegramPoller]:
-    settings = telegram_settings(container.settings, tg)
-    poller = TelegramPoller(
-        build_bot(settings),
-        container.uow,
-        poll_seconds=1,
-        backoff=lambda: Backoff(first=0.01, most=0.05),
+async def updates_and_replies(container: Container) -> tuple[int, int]:
+    """How many Telegram updates were stored, and how many replies were queued."""
+    stored = await processed_count(container.uow, Channel.TELEGRAM)
+    return stored, len(await outbox_rows(container.uow, Channel.TELEGRAM))
+
+
+def polling(
+    container: Container, tg: FakeTelegram
+) -> contextlib.AbstractAsyncContextManager[TelegramPoller]:
+    """The polling loop on a short long-poll, retrying a failed store almost at once."""
+    return running_poller(
+        telegram_settings(container.settings, tg), container, poll_seconds=1, longest_backoff=0.05
     )
-    task = asyncio.create_task(poller.run())
-    try:
-        yield poller
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 # ----------------------------------------------------------------- polling
@@ -133,8 +117,7 @@ async def test_a_poller_killed_before_it_could_store_an_update_leaves_it_to_the_
     async with polling(container, tg) as poller:
         await eventually(lambda: poller.offset == update_id + 1)
         await eventually(lambda: tg.pending_update_count == 0)
-    assert await processed_count(container.uow, Channel.TELEGRAM) == 1
-    assert len(await outbox_rows(container.uow, Channel.TELEGRAM)) == 1
+    assert await updates_and_replies(container) == (1, 1)  # applied once
 
 
 async def test_polling_applies_a_redelivered_update_once(
@@ -145,8 +128,7 @@ async def test_polling_applies_a_redelivered_update_once(
         await eventually(lambda: poller.offset == update_id + 1)
         tg.redeliver(update_id)
         await eventually(lambda: poller.handled == 2)
-    assert await processed_count(container.uow, Channel.TELEGRAM) == 1
-    assert len(await outbox_rows(container.uow, Channel.TELEGRAM)) == 1
+    assert await updates_and_replies(container) == (1, 1)  # applied once
 
 
 async def test_polling_removes_a_webhook_left_from_before_and_ignores_groups(
@@ -191,8 +173,7 @@ async def test_a_webhook_call_without_the_right_secret_is_refused_and_nothing_st
         assert (await client.post(url, content=body, headers=headers)).status_code == 403
         garbage = await client.post(url, content=b"not json", headers=headers)
         assert garbage.status_code == 403
-    assert await processed_count(container.uow, Channel.TELEGRAM) == 0
-    assert await outbox_rows(container.uow, Channel.TELEGRAM) == []
+    assert await updates_and_replies(container) == (0, 0)
 
 
 async def test_a_webhook_update_is_stored_before_200_and_applied_once(
@@ -205,8 +186,7 @@ async def test_a_webhook_update_is_stored_before_200_and_applied_once(
         assert await processed_count(container.uow, Channel.TELEGRAM) == 1
         again = await tg.post_update_to(url, update_id, SECRET)
         assert again.status_code == 200
-    assert await processed_count(container.uow, Channel.TELEGRAM) == 1
-    assert len(await outbox_rows(container.uow, Channel.TELEGRAM)) == 1
+    assert await updates_and_replies(container) == (1, 1)  # applied once
 
 
 async def test_a_webhook_update_that_was_not_committed_answers_500_so_telegram_resends(
@@ -218,13 +198,11 @@ async def test_a_webhook_update_that_was_not_committed_answers_500_so_telegram_r
         failed = await tg.post_update_to(url, update_id, SECRET)
         assert failed.status_code == 500
         await mend_the_database(container)
-        assert await outbox_rows(container.uow, Channel.TELEGRAM) == []
-        assert await processed_count(container.uow, Channel.TELEGRAM) == 0
+        assert await updates_and_replies(container) == (0, 0)
 
         resent = await tg.post_update_to(url, update_id, SECRET)
         assert resent.status_code == 200
-    assert await processed_count(container.uow, Channel.TELEGRAM) == 1
-    assert len(await outbox_rows(container.uow, Channel.TELEGRAM)) == 1
+    assert await updates_and_replies(container) == (1, 1)  # applied once
 
 
 async def test_a_webhook_ignores_groups_and_refuses_what_is_not_an_update(

@@ -15,21 +15,10 @@ from dialogs.events import Event, EventKind
 from plan_store.enums import Channel
 from rumbo.container import Container
 from rumbo.settings import Settings
-from tests.e2e.support import outbox_rows, telegram_settings
+from tests.e2e.support import STICKER, outbox_rows, telegram_settings
 from tests.fakes import FakeTelegram
 
 CHAT = 7070
-
-
-@pytest.fixture(autouse=True)
-def _timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -173,20 +162,7 @@ async def test_what_is_not_a_private_conversation_is_ignored(
     ("update", "says"),
     [
         (
-            {
-                "message": message(
-                    None,
-                    sticker={
-                        "file_id": "s1",
-                        "file_unique_id": "s1",
-                        "type": "regular",
-                        "width": 512,
-                        "height": 512,
-                        "is_animated": False,
-                        "is_video": False,
-                    },
-                )
-            },
+            {"message": message(None, sticker=STICKER)},
             "Solo puedo leer texto, botones y notas de voz",
         ),
         (

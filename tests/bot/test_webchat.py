@@ -244,10 +244,10 @@ async def test_a_form_sent_twice_is_applied_once(browser: Browser, container: Co
     assert page.text.count('<span class="who">Tú</span>') == 1
 
 
-async def test_rumbo_serve_mounts_the_web_chat_with_the_console(container: Container) -> None:
+async def test_rumbo_demo_mounts_the_web_chat_with_the_console(container: Container) -> None:
     from rumbo.server import build_app, build_parts
 
-    built = build_parts(container, ())
+    built = build_parts(container, (), demo=True)
     webchat = next(part for part in built if part.name == "webchat")
     assert "demo" in webchat.note
     assert "webchat" not in [part.name for part in build_parts(container, ("telegram",))]
@@ -265,5 +265,5 @@ async def test_without_a_secret_key_the_web_chat_is_off(container: Container) ->
     from rumbo import parts
 
     container.settings = container.settings.model_copy(update={"secret_key": None})
-    part = parts.webchat(container)
+    part = parts.webchat(container, demo=True)
     assert part.routes == [] and "RUMBO_SECRET_KEY" in part.note

@@ -26,11 +26,11 @@ from plan_store.enums import (
 from plan_store.models import Appointment, AppointmentConfirmation, Flag, OutboxMessage
 from plan_store.services import messages, outbox, voice_prompts
 from rumbo.container import Container
+from tests.builders import a_home, a_staff_member
 from tests.conftest import FakeClock
 from tests.e2e.support import CaseToLink, a_case_with_code
 from tests.e2e.whatsapp_support import WA_ID, Bridge, whatsapp_bridge
 from tests.fakes.whatsapp_api import FaultKind
-from tests.plan_store.builders import a_home, a_staff_member
 from tests.voice_samples import ogg_opus
 
 
@@ -102,6 +102,14 @@ async def enqueue(
             payload=payload,
             dedupe_key=key,
         )
+        await uow.commit()
+
+
+async def staff_reply(container: Container, case: CaseToLink, *texts: str) -> None:
+    """The operator answers in the console, one message a text."""
+    async with container.uow() as uow:
+        for text in texts:
+            await messages.reply(uow, case.operator, case.case_id, text)
         await uow.commit()
 
 
@@ -180,10 +188,7 @@ async def test_outside_the_window_a_staff_reply_waits_behind_a_content_free_noti
 ) -> None:
     case = await linked(bridge)
     clock.advance(hours=30)
-    async with container.uow() as uow:
-        await messages.reply(uow, case.operator, case.case_id, "Hola Lu, ¿nos vemos el jueves? 🙂")
-        await messages.reply(uow, case.operator, case.case_id, "Te llevo los papeles.")
-        await uow.commit()
+    await staff_reply(container, case, "Hola Lu, ¿nos vemos el jueves? 🙂", "Te llevo los papeles.")
     sent = await bridge.deliver()
 
     # One notice covers both replies; nothing of them was shown.
@@ -214,9 +219,7 @@ async def test_writing_anything_also_delivers_the_waiting_messages(
 ) -> None:
     case = await linked(bridge)
     clock.advance(days=2)
-    async with container.uow() as uow:
-        await messages.reply(uow, case.operator, case.case_id, "¿Cómo te fue?")
-        await uow.commit()
+    await staff_reply(container, case, "¿Cómo te fue?")
     (notice,) = await bridge.deliver()
     assert notice.template == "mensaje_pendiente"
     texts = [m.text for m in await bridge.phone().send("menú")]
@@ -228,9 +231,7 @@ async def test_a_message_nobody_came_back_for_fails_after_three_days_with_a_flag
 ) -> None:
     case = await linked(bridge)
     clock.advance(days=2)
-    async with container.uow() as uow:
-        await messages.reply(uow, case.operator, case.case_id, "¿Cómo te fue?")
-        await uow.commit()
+    await staff_reply(container, case, "¿Cómo te fue?")
     await bridge.deliver()
     clock.advance(days=3, minutes=1)
     assert await bridge.deliver() == []

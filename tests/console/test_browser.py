@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 import uvicorn
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from plan_store.enums import Channel, FlagCategory, Severity
 from plan_store.models import Base
@@ -22,6 +22,8 @@ from plan_store.services import flags, messages
 from rumbo.container import Container, build_container
 from rumbo.settings import Settings
 from staff_console.options import ConsoleOptions
+from tests.chromium import ARTIFACTS as ALL_ARTIFACTS
+from tests.chromium import headless_chromium
 from tests.conftest import FakeClock
 from tests.console.world import PASSWORD, World, build_world
 from tests.databases import sqlite_url
@@ -30,16 +32,7 @@ from tests.databases import sqlite_url
 # tests and their async fixtures share the module's event loop for that.
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARTIFACTS = ALL_ARTIFACTS / "console"
 LAPTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 
@@ -95,12 +88,8 @@ async def live_url(app: Any, world: World) -> AsyncIterator[str]:
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def chromium() -> AsyncIterator[Browser]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    async with headless_chromium() as browser:
         yield browser
-        await browser.close()
 
 
 Opener = Callable[..., Awaitable[Page]]

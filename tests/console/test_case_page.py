@@ -16,7 +16,6 @@ from plan_store.models import (
     Appointment,
     Flag,
     Goal,
-    Home,
     LinkingCode,
     Message,
     OperatorRequest,
@@ -24,11 +23,10 @@ from plan_store.models import (
     Step,
 )
 from plan_store.services import linking, messages
-from plan_store.services.cases import local_today
 from rumbo.container import Container
 from tests.conftest import FakeClock
 from tests.console.conftest import Browser
-from tests.console.world import World, a_case
+from tests.console.world import World, a_full_case
 
 
 async def outbox_texts(container: Container, case_id: int) -> list[dict[str, Any]]:
@@ -208,17 +206,8 @@ async def test_without_consent_the_adolescent_is_not_written_to(
     browsers: Any, world: World, container: Container
 ) -> None:
     async with container.uow() as uow:
-        home = await uow.session.get(Home, world.home)
-        assert home is not None
-        unlinked = await a_case(
-            uow,
-            home_id=world.home,
-            operator=world.ana,
-            number="MX-2026-0003",
-            alias="Ceiba",
-            chat="7003",
-            today=local_today(uow, home),
-            linked=False,
+        unlinked = await a_full_case(
+            uow, world.home, world.ana, "MX-2026-0003", alias="Ceiba", chat="7003", linked=False
         )
         await uow.commit()
     browser: Browser = browsers()

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from plan_store.enums import Channel, FlagCategory, RequestReason, Severity, Urgency
-from plan_store.models import Home
 from plan_store.services import flags, messages, requests
-from plan_store.services.cases import local_today
 from rumbo.container import Container
 from tests.console.conftest import Browser
-from tests.console.world import World, a_case
+from tests.console.world import World, a_full_case
 
 SCRIPT = "<script>alert('x')</script>"
 IMAGE = '<img src=x onerror="alert(1)">'
@@ -20,16 +18,8 @@ async def test_script_in_an_alias_a_message_or_a_request_is_shown_as_text(
     browsers: Any, world: World, container: Container
 ) -> None:
     async with container.uow() as uow:
-        home = await uow.session.get(Home, world.home)
-        assert home is not None
-        case = await a_case(
-            uow,
-            home_id=world.home,
-            operator=world.ana,
-            number="MX-2026-0666",
-            alias=SCRIPT[:60],
-            chat="7666",
-            today=local_today(uow, home),
+        case = await a_full_case(
+            uow, world.home, world.ana, "MX-2026-0666", alias=SCRIPT[:60], chat="7666"
         )
         message = await messages.record_inbound(
             uow, case.id, channel=Channel.TELEGRAM, body=f"{IMAGE} y {SCRIPT} & más"

@@ -9,38 +9,34 @@ request. A coordinator for the home, a coordinator of another home, and an admin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from plan_store.enums import (
     AppointmentAnswer,
     AppointmentKind,
     CareSetting,
     Channel,
-    ConsentDecision,
     FlagCategory,
-    Horizon,
-    Phase,
-    Programme,
     RequestReason,
     Role,
     Severity,
     Urgency,
 )
 from plan_store.models import ChatLink
-from plan_store.services import (
-    appointments,
-    cases,
-    consent,
-    flags,
-    messages,
-    plans,
-    requests,
-    staff,
-)
+from plan_store.services import appointments, flags, messages, plans, requests
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from tests.builders import (
+    PASSWORD,
+    a_case,
+    a_goal,
+    a_home,
+    a_staff_member,
+    an_appointment,
+    consent_given,
+)
 
-PASSWORD = "correct horse battery"
+__all__ = ["PASSWORD", "CaseIds", "World", "a_full_case", "build_world"]
 
 
 @dataclass(frozen=True)
@@ -72,82 +68,53 @@ class World:
     beto_case: CaseIds
 
 
-async def _member(
-    uow: UnitOfWork, username: str, role: Role, home_id: int | None, name: str
-) -> StaffActor:
-    member = await staff.add_staff(
-        uow,
-        username=username,
-        display_name=name,
-        password=PASSWORD,
-        role=role,
-        home_id=home_id,
-    )
-    return StaffActor.of(member)
-
-
-async def a_case(
+async def a_full_case(
     uow: UnitOfWork,
-    *,
     home_id: int,
     operator: StaffActor,
     number: str,
+    *,
     alias: str,
     chat: str,
-    today: date,
     linked: bool = True,
 ) -> CaseIds:
-    case = await cases.create_case(
-        uow,
-        case_number=number,
-        alias=alias,
-        birth_date=today.replace(year=today.year - 15) - timedelta(days=40),
-        home_id=home_id,
-        phase=Phase.INTEGRATION,
-        care_setting=CareSetting.RESIDENTIAL_CENTRE,
-        reference_operator_id=operator.id,
-    )
-    goal = await plans.add_goal(
+    """A case with everything its page shows (see the module's docstring); ``linked``:
+    its Telegram chat linked two days ago, with consent given."""
+    # Fifteen, since forty days ago.
+    case = await a_case(uow, home_id, operator, number, alias=alias, days_to_birthday=325)
+    goal, (done, still_open) = await a_goal(
         uow,
         operator,
-        case.id,
-        programme=Programme.EDUCATION,
-        horizon=Horizon.MEDIUM,
+        case,
         title="Terminar la secundaria abierta",
-    )
-    done = await plans.add_step(
-        uow, operator, case.id, goal.id, title="Inscribirte en el INEA", responsible="Tú"
-    )
-    still_open = await plans.add_step(
-        uow, operator, case.id, goal.id, title="Presentar el examen de Historia", responsible="Tú"
+        steps=("Inscribirte en el INEA", "Presentar el examen de Historia"),
+        responsible="Tú",
     )
     await plans.mark_step_done(uow, case.id, done.id)
     now = uow.now()
-    past = await appointments.schedule(
+    past = await an_appointment(
         uow,
         operator,
-        case.id,
+        case,
         kind=AppointmentKind.HEALTH,
         title="Consulta de salud general",
         place="Centro de Salud",
-        starts_at=now + timedelta(minutes=1),
+        starts_in=timedelta(minutes=1),
     )
-    upcoming = await appointments.schedule(
+    upcoming = await an_appointment(
         uow,
         operator,
-        case.id,
+        case,
         kind=AppointmentKind.JOB_TRAINING,
         title="Inscripción al taller de carpintería",
         place="CECATI 42",
-        starts_at=now + timedelta(days=5),
+        starts_in=timedelta(days=5),
     )
     await appointments.answer(
         uow, case.id, upcoming.id, AppointmentAnswer.WILL_GO, channel=Channel.TELEGRAM
     )
     if linked:
-        await consent.decide(
-            uow, case, decision=ConsentDecision.GIVEN, language="es", channel=Channel.TELEGRAM
-        )
+        await consent_given(uow, case)
         uow.session.add(
             ChatLink(
                 adolescent_id=case.id,
@@ -188,31 +155,18 @@ async def a_case(
 
 async def build_world(uow_factory: UnitOfWorkFactory) -> World:
     async with uow_factory() as uow:
-        home = await cases.create_home(uow, name="Casa Ceiba", kind=CareSetting.RESIDENTIAL_CENTRE)
-        other = await cases.create_home(uow, name="Casa Nido", kind=CareSetting.GROUP_HOME)
-        admin = await _member(uow, "admin", Role.ADMIN, None, "Administración")
-        coordinator = await _member(uow, "marta", Role.COORDINATOR, home.id, "Marta")
-        other_coordinator = await _member(uow, "rosa", Role.COORDINATOR, other.id, "Rosa")
-        ana = await _member(uow, "ana", Role.OPERATOR, home.id, "Ana")
-        beto = await _member(uow, "beto", Role.OPERATOR, home.id, "Beto")
-        today = cases.local_today(uow, home)
-        ana_case = await a_case(
-            uow,
-            home_id=home.id,
-            operator=ana,
-            number="MX-2026-0001",
-            alias="Colibrí",
-            chat="7001",
-            today=today,
+        home = await a_home(uow)
+        other = await a_home(uow, "Casa Nido", kind=CareSetting.GROUP_HOME)
+        admin = await a_staff_member(uow, None, "admin", Role.ADMIN, display_name="Administración")
+        coordinator = await a_staff_member(uow, home, "marta", Role.COORDINATOR)
+        other_coordinator = await a_staff_member(uow, other, "rosa", Role.COORDINATOR)
+        ana = await a_staff_member(uow, home, "ana")
+        beto = await a_staff_member(uow, home, "beto")
+        ana_case = await a_full_case(
+            uow, home.id, ana, "MX-2026-0001", alias="Colibrí", chat="7001"
         )
-        beto_case = await a_case(
-            uow,
-            home_id=home.id,
-            operator=beto,
-            number="MX-2026-0002",
-            alias="Jaguar",
-            chat="7002",
-            today=today,
+        beto_case = await a_full_case(
+            uow, home.id, beto, "MX-2026-0002", alias="Jaguar", chat="7002"
         )
         await uow.commit()
     return World(

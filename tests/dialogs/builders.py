@@ -8,23 +8,13 @@ appointment of their own, which Luna's chat must never see or touch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
-from plan_store.enums import (
-    AppointmentKind,
-    CareSetting,
-    Channel,
-    ConsentDecision,
-    Horizon,
-    Phase,
-    Programme,
-    Role,
-)
-from plan_store.models import Adolescent, Home
-from plan_store.services import appointments, cases, consent, linking, plans, staff
+from plan_store.enums import AppointmentKind, Horizon, Programme
+from plan_store.services import linking, plans
 from plan_store.services.access import StaffActor
-from plan_store.unit_of_work import UnitOfWork
 from rumbo.container import Container
+from tests.builders import a_case, a_goal, a_home, a_staff_member, an_appointment
 from tests.dialogs.chat import Chat
 
 GUARD_NUMBER = "55 1234 5678"
@@ -57,71 +47,23 @@ class World:
     code: str  # a fresh linking code for Luna
 
 
-async def _staff(uow: UnitOfWork, home_id: int, username: str, name: str) -> StaffActor:
-    member = await staff.add_staff(
-        uow,
-        username=username,
-        display_name=name,
-        password="correct horse battery",
-        role=Role.OPERATOR,
-        home_id=home_id,
-    )
-    return StaffActor.of(member)
-
-
-def birth_date(today: date, years: int, *, days_to_birthday: int = 60) -> date:
-    upcoming = today + timedelta(days=days_to_birthday)
-    return upcoming.replace(year=upcoming.year - years - 1)
-
-
-async def a_case(
-    uow: UnitOfWork,
-    home_id: int,
-    operator: StaffActor | None,
-    number: str,
-    alias: str,
-    *,
-    age: int = 15,
-    days_to_birthday: int = 60,
-    language: str = "es",
-) -> Adolescent:
-    home = await uow.session.get(Home, home_id)
-    assert home is not None
-    today = cases.local_today(uow, home)
-    return await cases.create_case(
-        uow,
-        case_number=number,
-        alias=alias,
-        birth_date=birth_date(today, age, days_to_birthday=days_to_birthday),
-        home_id=home_id,
-        phase=Phase.INTEGRATION,
-        care_setting=CareSetting.RESIDENTIAL_CENTRE,
-        reference_operator_id=operator.id if operator else None,
-        language=language,
-    )
-
-
 async def a_world(container: Container, *, retention_days: int = 0) -> World:
     async with container.uow() as uow:
-        home = await cases.create_home(
-            uow,
-            name="Casa Ceiba",
-            kind=CareSetting.RESIDENTIAL_CENTRE,
-            emergency_numbers=dict(EMERGENCY_NUMBERS),
-            retention_days=retention_days,
+        home = await a_home(
+            uow, emergency_numbers=dict(EMERGENCY_NUMBERS), retention_days=retention_days
         )
-        laura = await _staff(uow, home.id, "laura", "Laura Méndez")
-        beto = await _staff(uow, home.id, "beto", "Beto Ruiz")
-        luna = await a_case(uow, home.id, laura, "CC-001", "Luna")
-        zafiro = await a_case(uow, home.id, beto, "CC-002", "Zafiro")
+        laura = await a_staff_member(uow, home, "laura", display_name="Laura Méndez")
+        beto = await a_staff_member(uow, home, "beto", display_name="Beto Ruiz")
+        luna = await a_case(uow, home, laura, "CC-001", alias="Luna")
+        zafiro = await a_case(uow, home, beto, "CC-002", alias="Zafiro")
 
-        school = await plans.add_goal(
+        school, _ = await a_goal(
             uow,
             laura,
-            luna.id,
-            programme=Programme.EDUCATION,
-            horizon=Horizon.SHORT,
+            luna,
             title="Terminar la secundaria abierta",
+            horizon=Horizon.SHORT,
+            steps=(),
         )
         step_titles = [
             "Inscribirme en el INEA",
@@ -140,50 +82,46 @@ async def a_world(container: Container, *, retention_days: int = 0) -> World:
             if index < 3:
                 await plans.mark_step_done(uow, luna.id, step.id)
                 await plans.confirm_step(uow, laura, luna.id, step.id)
-        growth = await plans.add_goal(
+        growth, _ = await a_goal(
             uow,
             laura,
-            luna.id,
-            programme=Programme.PERSONAL_GROWTH,
-            horizon=Horizon.MEDIUM,
+            luna,
             title="Aprender a calmarme cuando me enojo",
+            programme=Programme.PERSONAL_GROWTH,
+            steps=("Ir al taller de emociones",),
+            responsible="Luna",
         )
-        await plans.add_step(
-            uow, laura, luna.id, growth.id, title="Ir al taller de emociones", responsible="Luna"
-        )
-        carpentry = await appointments.schedule(
+        carpentry = await an_appointment(
             uow,
             laura,
-            luna.id,
+            luna,
             kind=AppointmentKind.JOB_TRAINING,
             title="Inscripción al taller de carpintería",
             place="CECATI 42",
             starts_at=CARPENTRY_AT,
         )
-        doctor = await appointments.schedule(
+        doctor = await an_appointment(
             uow,
             laura,
-            luna.id,
+            luna,
             kind=AppointmentKind.HEALTH,
             title="Consulta en el centro de salud",
             place="Centro de salud Tláhuac",
             starts_at=DOCTOR_AT,
         )
-        zafiro_goal = await plans.add_goal(
+        zafiro_goal, (zafiro_step,) = await a_goal(
             uow,
             beto,
-            zafiro.id,
-            programme=Programme.EDUCATION,
-            horizon=Horizon.SHORT,
+            zafiro,
             title="Sacar la licencia de Zafiro",
+            horizon=Horizon.SHORT,
+            steps=("Paso secreto de Zafiro",),
+            responsible="Z",
         )
-        zafiro_step = await plans.add_step(
-            uow, beto, zafiro.id, zafiro_goal.id, title="Paso secreto de Zafiro", responsible="Z"
-        )
-        zafiro_appointment = await appointments.schedule(
+        zafiro_appointment = await an_appointment(
             uow,
             beto,
-            zafiro.id,
+            zafiro,
             kind=AppointmentKind.LEGAL,
             title="Audiencia de Zafiro",
             place="Juzgado",
@@ -215,17 +153,6 @@ async def new_code(container: Container, actor: StaffActor, case_id: int) -> str
         code = await linking.issue_code(uow, actor, case_id)
         await uow.commit()
     return code
-
-
-async def give_consent(container: Container, case_id: int) -> None:
-    """Consent recorded by staff in person (to set a scene quickly)."""
-    async with container.uow() as uow:
-        case = await uow.session.get(Adolescent, case_id)
-        assert case is not None
-        await consent.decide(
-            uow, case, decision=ConsentDecision.GIVEN, language="es", channel=Channel.TELEGRAM
-        )
-        await uow.commit()
 
 
 async def a_consented_chat(container: Container, world: World, chat_id: str = "100") -> Chat:

@@ -34,12 +34,13 @@ from plan_store.models import (
 from plan_store.services import appointments, plans, requests
 from rumbo.container import Container
 from tests.conftest import FakeClock
-from tests.dialogs.builders import CARPENTRY_AT, GUARD_NUMBER, a_consented_chat, a_world
+from tests.dialogs.builders import CARPENTRY_AT, GUARD_NUMBER, World, a_consented_chat
 from tests.dialogs.chat import Chat
 
 
-async def test_language_then_code_then_consent_then_menu(container: Container) -> None:
-    world = await a_world(container)
+async def test_language_then_code_then_consent_then_menu(
+    container: Container, world: World
+) -> None:
     chat = Chat(container)
 
     await chat.start()
@@ -85,8 +86,7 @@ async def test_language_then_code_then_consent_then_menu(container: Container) -
         assert given.text_version == 1
 
 
-async def test_deep_link_links_in_the_cases_language(container: Container) -> None:
-    world = await a_world(container)
+async def test_deep_link_links_in_the_cases_language(container: Container, world: World) -> None:
     chat = Chat(container)
     await chat.send(f"/start {world.code}")
     assert chat.sees("Listo, ya estamos conectados ✅", "¿Estás de acuerdo?")
@@ -95,8 +95,7 @@ async def test_deep_link_links_in_the_cases_language(container: Container) -> No
         assert session is not None and session.language == "es"
 
 
-async def test_an_english_chat_is_answered_in_english(container: Container) -> None:
-    world = await a_world(container)
+async def test_an_english_chat_is_answered_in_english(container: Container, world: World) -> None:
     chat = Chat(container)
     await chat.start()
     await chat.tap("English")
@@ -107,9 +106,9 @@ async def test_an_english_chat_is_answered_in_english(container: Container) -> N
     assert chat.sees("Wednesday, March 4, 3:30 PM", "Tuesday, March 10, 10:00 AM")
 
 
-async def test_the_menu_word_returns_to_the_menu_from_anywhere(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_the_menu_word_returns_to_the_menu_from_anywhere(
+    container: Container, world: World, chat: Chat
+) -> None:
     await chat.tap("🙋 Hablar con Laura")
     await chat.tap("⚠️ Pasó algo")
     assert chat.sees("¿Quieres escribirle algo a Laura?")
@@ -124,9 +123,7 @@ async def test_the_menu_word_returns_to_the_menu_from_anywhere(container: Contai
         assert chat.sees("¿Qué quieres hacer, Luna?")
 
 
-async def test_goals_by_programme_with_progress_and_next_step(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_goals_by_programme_with_progress_and_next_step(chat: Chat) -> None:
     await chat.tap("🎯 Mis metas")
     assert chat.sees("🎯 Tus metas", "¿Cuáles quieres ver?")
     assert chat.labels == ["📚 Educación (1)", "🌱 Crecer como persona (1)", "🏠 Menú"]
@@ -147,9 +144,9 @@ async def test_goals_by_programme_with_progress_and_next_step(container: Contain
     assert {"✅ Ya lo hice", "🆘 Necesito ayuda", "⬅️ Volver"} <= set(chat.labels)
 
 
-async def test_marking_a_step_done_waits_for_staff_to_confirm(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_marking_a_step_done_waits_for_staff_to_confirm(
+    container: Container, world: World, chat: Chat
+) -> None:
     await chat.press(actions.goal(world.school))
     await chat.tap("✅ Ya lo hice")
     assert chat.sees(
@@ -169,9 +166,9 @@ async def test_marking_a_step_done_waits_for_staff_to_confirm(container: Contain
     assert chat.last.notices == []
 
 
-async def test_need_help_with_a_goal_asks_the_operator_once(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_need_help_with_a_goal_asks_the_operator_once(
+    container: Container, world: World, chat: Chat
+) -> None:
     await chat.press(actions.goal(world.growth))
     await chat.tap("🆘 Necesito ayuda")
     assert chat.sees("Le aviso a Laura que necesitas ayuda con esta meta. Te busca hoy.")
@@ -184,9 +181,7 @@ async def test_need_help_with_a_goal_asks_the_operator_once(container: Container
         assert found[0].urgency is Urgency.NORMAL
 
 
-async def test_confirm_an_appointment(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_confirm_an_appointment(container: Container, world: World, chat: Chat) -> None:
     await chat.tap("📅 Mis citas")
     assert chat.sees(
         "📅 Tus próximas citas",
@@ -203,9 +198,9 @@ async def test_confirm_an_appointment(container: Container) -> None:
         assert appointment is not None and appointment.status is AppointmentStatus.CONFIRMED
 
 
-async def test_cannot_go_with_a_typed_reason(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_cannot_go_with_a_typed_reason(
+    container: Container, world: World, chat: Chat
+) -> None:
     await chat.press(actions.appointment(world.doctor))
     await chat.tap("❌ No puedo ir")
     assert chat.sees("¿Por qué no puedes ir? Escríbelo, o toca «Saltar».")
@@ -222,9 +217,9 @@ async def test_cannot_go_with_a_typed_reason(container: Container) -> None:
         assert stored == []  # a reason is the appointment's, not a message to the team
 
 
-async def test_ask_to_change_without_a_reason(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_ask_to_change_without_a_reason(
+    container: Container, world: World, chat: Chat
+) -> None:
     await chat.press(actions.appointment(world.carpentry))
     await chat.tap("🔁 Cambiar")
     assert chat.sees("¿Qué cambio necesitas?")
@@ -239,9 +234,9 @@ async def test_ask_to_change_without_a_reason(container: Container) -> None:
         assert appointment.status is AppointmentStatus.CHANGE_REQUESTED
 
 
-async def test_reminder_buttons_work_from_anywhere(container: Container, clock: FakeClock) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_reminder_buttons_work_from_anywhere(
+    container: Container, world: World, chat: Chat, clock: FakeClock
+) -> None:
     await chat.tap("🎯 Mis metas")  # somewhere else in the conversation
     await chat.press(actions.will_go(world.doctor))
     assert chat.sees("vas a ir")
@@ -265,10 +260,8 @@ async def test_reminder_buttons_work_from_anywhere(container: Container, clock: 
 
 
 async def test_an_urgent_request_shows_emergency_numbers_and_tells_staff(
-    container: Container,
+    container: Container, world: World, chat: Chat
 ) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
     await chat.tap("🙋 Hablar con Laura")
     assert chat.sees("¿De qué quieres hablar con Laura?")
     await chat.tap("⚠️ Pasó algo")
@@ -296,10 +289,8 @@ async def test_an_urgent_request_shows_emergency_numbers_and_tells_staff(
 
 
 async def test_a_request_that_can_wait_says_who_answers_and_when(
-    container: Container, clock: FakeClock
+    container: Container, chat: Chat, clock: FakeClock
 ) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
     await chat.tap("🙋 Hablar con Laura")
     await chat.tap("📄 Mis papeles")
     await chat.tap("⏭️ Saltar")
@@ -322,9 +313,7 @@ async def test_a_request_that_can_wait_says_who_answers_and_when(
         ]
 
 
-async def test_free_text_goes_to_the_team_encrypted(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_free_text_goes_to_the_team_encrypted(container: Container, chat: Chat) -> None:
     await chat.send("Hoy me fue bien en la escuela")
     assert chat.sees("Se lo paso a tu equipo. Laura lo lee hoy.")
     async with container.uow() as uow:
@@ -337,10 +326,8 @@ async def test_free_text_goes_to_the_team_encrypted(container: Container) -> Non
 
 
 async def test_a_risk_phrase_is_flagged_and_answered_with_safety_first(
-    container: Container,
+    container: Container, world: World, chat: Chat
 ) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
     await chat.send("ya no aguanto, me quiero morir")
     first = chat.screens[0].text
     assert first.startswith("Gracias por contármelo. 💛\nLe estoy avisando ahora")
@@ -364,9 +351,7 @@ async def test_a_risk_phrase_is_flagged_and_answered_with_safety_first(
         assert request is not None and request.urgency is Urgency.URGENT
 
 
-async def test_each_risk_reaches_the_right_flag(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_each_risk_reaches_the_right_flag(container: Container, chat: Chat) -> None:
     said = {
         "mi tío me pegaaa": (FlagCategory.VIOLENCE_ABUSE, Severity.HIGH),
         "me kitaron mis papeles": (FlagCategory.TRAFFICKING, Severity.HIGH),
@@ -382,9 +367,7 @@ async def test_each_risk_reaches_the_right_flag(container: Container) -> None:
         assert [(f.category, f.severity) for f in flags] == list(said.values())
 
 
-async def test_an_everyday_idiom_is_no_alarm(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_an_everyday_idiom_is_no_alarm(container: Container, chat: Chat) -> None:
     for text in ("jajaja me muero de risa", "me muero de hambre, ¿qué hay de comer?"):
         await chat.send(text)
         assert chat.sees("Se lo paso a tu equipo.")
@@ -394,9 +377,7 @@ async def test_an_everyday_idiom_is_no_alarm(container: Container) -> None:
         assert len(list(await uow.session.scalars(select(Message)))) == 2
 
 
-async def test_a_low_risk_is_flagged_quietly(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_a_low_risk_is_flagged_quietly(container: Container, chat: Chat) -> None:
     await chat.send("hoy me siento muy triste")
     assert chat.sees("Se lo paso a tu equipo. Laura lo lee hoy.")
     async with container.uow() as uow:
@@ -405,9 +386,9 @@ async def test_a_low_risk_is_flagged_quietly(container: Container) -> None:
         assert (flag.category, flag.severity) == (FlagCategory.SELF_HARM, Severity.LOW)
 
 
-async def test_risk_in_a_message_for_the_operator_makes_it_urgent(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_risk_in_a_message_for_the_operator_makes_it_urgent(
+    container: Container, chat: Chat
+) -> None:
     await chat.tap("🙋 Hablar con Laura")
     await chat.tap("💬 Solo platicar")
     await chat.send("me están pegando")
@@ -422,9 +403,9 @@ async def test_risk_in_a_message_for_the_operator_makes_it_urgent(container: Con
         assert (flag.category, flag.severity) == (FlagCategory.VIOLENCE_ABUSE, Severity.URGENT)
 
 
-async def test_risk_in_an_appointment_reason_answers_safety_first(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_risk_in_an_appointment_reason_answers_safety_first(
+    container: Container, world: World, chat: Chat
+) -> None:
     await chat.press(actions.cannot_go(world.carpentry))
     await chat.send("no puedo ir porque me tienen encerrada")
     assert chat.screens[0].text.startswith("Gracias por contármelo.")
@@ -438,10 +419,8 @@ async def test_risk_in_an_appointment_reason_answers_safety_first(container: Con
 
 
 async def test_a_voice_note_is_kept_encrypted_and_flagged_for_listening(
-    container: Container,
+    container: Container, chat: Chat
 ) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
     audio = b"OggS" + bytes(range(200))
     await chat.voice(audio)
     assert chat.sees("Recibí tu audio 🎧 Laura lo escucha hoy.")
@@ -460,9 +439,7 @@ async def test_a_voice_note_is_kept_encrypted_and_flagged_for_listening(
         )
 
 
-async def test_a_voice_note_can_be_the_message_for_the_operator(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_a_voice_note_can_be_the_message_for_the_operator(chat: Chat) -> None:
     await chat.tap("🙋 Hablar con Laura")
     await chat.tap("💬 Solo platicar")
     await chat.voice(b"OggS-voice")
@@ -471,9 +448,7 @@ async def test_a_voice_note_can_be_the_message_for_the_operator(container: Conta
     assert chat.sees("Le avisé a Laura")
 
 
-async def test_the_language_can_be_changed_from_the_menu(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_the_language_can_be_changed_from_the_menu(chat: Chat) -> None:
     await chat.tap("🌐 Idioma")
     assert chat.has_button("Español ✓")
     await chat.tap("English")
@@ -484,16 +459,12 @@ async def test_the_language_can_be_changed_from_the_menu(container: Container) -
     assert chat.has_button("🎯 Mis metas")
 
 
-async def test_help_explains_and_gives_the_emergency_numbers(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_help_explains_and_gives_the_emergency_numbers(chat: Chat) -> None:
     await chat.tap("❓ Ayuda")
     assert chat.sees("Así funciono:", "🙋 Hablar con Laura", "911", GUARD_NUMBER)
 
 
-async def test_a_greeting_shows_the_menu_and_is_not_kept(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_a_greeting_shows_the_menu_and_is_not_kept(container: Container, chat: Chat) -> None:
     await chat.send("Holaaa")
     await chat.send("hola")
     assert chat.sees("Hola 👋", "¿Qué quieres hacer, Luna?")
@@ -501,8 +472,7 @@ async def test_a_greeting_shows_the_menu_and_is_not_kept(container: Container) -
         assert list(await uow.session.scalars(select(Message))) == []
 
 
-async def test_long_lists_are_cut_cleanly(container: Container) -> None:
-    world = await a_world(container)
+async def test_long_lists_are_cut_cleanly(container: Container, world: World) -> None:
     async with container.uow() as uow:
         for number in range(25):
             await appointments.schedule(
@@ -538,9 +508,9 @@ async def test_long_lists_are_cut_cleanly(container: Container) -> None:
     assert len(chat.text) <= 4096
 
 
-async def test_leaving_a_prompt_by_another_way_drops_it(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_leaving_a_prompt_by_another_way_drops_it(
+    container: Container, world: World, chat: Chat
+) -> None:
     await chat.press(actions.cannot_go(world.carpentry))
     assert chat.sees("¿Por qué no puedes ir?")
     await chat.tap("⬅️ Volver")

@@ -13,7 +13,8 @@ from plan_store.models import Flag, FollowUpCheckin
 from plan_store.services import cases
 from plan_store.services import follow_up as follow_up_service
 from rumbo.container import Container
-from tests.dialogs.builders import World, a_consented_chat, a_world
+from tests.dialogs.builders import World
+from tests.dialogs.chat import Chat
 
 
 async def a_checkin(container: Container, world: World, case_id: int) -> int:
@@ -25,9 +26,9 @@ async def a_checkin(container: Container, world: World, case_id: int) -> int:
         return checkin.id
 
 
-async def test_a_check_in_is_answered_question_by_question(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_a_check_in_is_answered_question_by_question(
+    container: Container, world: World, chat: Chat
+) -> None:
     checkin = await a_checkin(container, world, world.luna)
     await chat.press(follow_up.open_action(checkin))
     assert chat.sees("🏠 ¿Cómo estás en el lugar donde vives?")
@@ -55,9 +56,9 @@ async def test_a_check_in_is_answered_question_by_question(container: Container)
         ]
 
 
-async def test_another_cases_check_in_is_a_stale_button(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_another_cases_check_in_is_a_stale_button(
+    container: Container, world: World, chat: Chat
+) -> None:
     other = await a_checkin(container, world, world.zafiro)
     for action in (
         follow_up.open_action(other),

@@ -27,8 +27,9 @@ from plan_store.models import (
 )
 from plan_store.services import appointments, cases, consent, plans
 from rumbo.container import Container
+from tests.builders import a_case
 from tests.conftest import FakeClock
-from tests.dialogs.builders import World, a_case, a_consented_chat, a_world, new_code
+from tests.dialogs.builders import World, a_consented_chat, a_world, new_code
 from tests.dialogs.chat import Chat
 
 
@@ -87,8 +88,7 @@ async def nothing_changed(container: Container) -> None:
         assert done == 3  # the three steps the builder confirmed
 
 
-async def test_unlinked_chat_sees_no_goals(container: Container) -> None:
-    world = await a_world(container)
+async def test_unlinked_chat_sees_no_goals(container: Container, world: World) -> None:
     chat = Chat(container)
     await chat.start()
     await chat.tap("Español")
@@ -105,8 +105,9 @@ async def test_unlinked_chat_sees_no_goals(container: Container) -> None:
     await nothing_changed(container)
 
 
-async def test_chat_before_consent_sees_nothing_of_the_case(container: Container) -> None:
-    world = await a_world(container)
+async def test_chat_before_consent_sees_nothing_of_the_case(
+    container: Container, world: World
+) -> None:
     chat = Chat(container)
     await chat.start(world.code)
     assert chat.sees("¿Estás de acuerdo?")
@@ -142,9 +143,9 @@ async def test_chat_before_consent_sees_nothing_of_the_case(container: Container
         assert request.message_ciphertext is None
 
 
-async def test_chat_after_withdrawal_sees_nothing(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_chat_after_withdrawal_sees_nothing(
+    container: Container, world: World, chat: Chat
+) -> None:
     await chat.tap("⚙️ Privacidad")
     await chat.tap("🚪 Dejar Rumbo")
     await chat.tap("✅ Sí, dejar Rumbo")
@@ -165,10 +166,8 @@ async def test_chat_after_withdrawal_sees_nothing(container: Container) -> None:
 
 
 async def test_forged_action_for_another_cases_appointment_changes_nothing(
-    container: Container, clock: FakeClock
+    container: Container, world: World, chat: Chat, clock: FakeClock
 ) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
     other = world.zafiro_appointment
     forged = [
         actions.appointment(other),
@@ -198,11 +197,11 @@ async def test_forged_action_for_another_cases_appointment_changes_nothing(
     await nothing_changed(container)
 
 
-async def test_a_typed_reason_cannot_be_steered_to_another_case(container: Container) -> None:
+async def test_a_typed_reason_cannot_be_steered_to_another_case(
+    container: Container, world: World, chat: Chat
+) -> None:
     """The reason prompt keeps its appointment in the chat's own state; a forged skip
     for another appointment is refused like any foreign id."""
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
     await chat.press(actions.cannot_go(world.carpentry))
     await chat.press(actions.skip_reason("no", world.zafiro_appointment))
     assert chat.sees("Ese botón ya no sirve.")
@@ -212,10 +211,8 @@ async def test_a_typed_reason_cannot_be_steered_to_another_case(container: Conta
 
 
 async def test_stale_buttons_after_changes_are_answered_kindly(
-    container: Container, clock: FakeClock
+    container: Container, world: World, chat: Chat, clock: FakeClock
 ) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
     async with container.uow() as uow:
         await appointments.cancel(uow, world.laura, world.luna, world.carpentry)
         await plans.update_goal(
@@ -239,9 +236,7 @@ async def test_stale_buttons_after_changes_are_answered_kindly(
         assert await uow.session.scalar(select(func.count()).select_from(OperatorRequest)) == 0
 
 
-async def test_garbage_actions_are_stale_buttons(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_garbage_actions_are_stale_buttons(container: Container, chat: Chat) -> None:
     garbage = [
         "",
         ":",
@@ -273,8 +268,7 @@ async def test_garbage_actions_are_stale_buttons(container: Container) -> None:
     await nothing_changed(container)
 
 
-async def test_a_refusal_is_respected_and_can_change(container: Container) -> None:
-    world = await a_world(container)
+async def test_a_refusal_is_respected_and_can_change(container: Container, world: World) -> None:
     chat = Chat(container)
     await chat.start(world.code)
     await chat.tap("✋ No, gracias")
@@ -293,9 +287,9 @@ async def test_a_refusal_is_respected_and_can_change(container: Container) -> No
     assert chat.sees("¿Qué quieres hacer, Luna?")
 
 
-async def test_consent_is_asked_again_when_the_text_changes(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_consent_is_asked_again_when_the_text_changes(
+    container: Container, chat: Chat
+) -> None:
     old_yes = actions.consent_yes(1)
     async with container.uow() as uow:
         for version in (1, 2):
@@ -319,10 +313,8 @@ async def test_consent_is_asked_again_when_the_text_changes(container: Container
 
 
 async def test_leaving_stays_one_tap_away_when_consent_is_asked_again(
-    container: Container,
+    container: Container, world: World, chat: Chat
 ) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
     async with container.uow() as uow:
         await consent.publish_text(
             uow,
@@ -348,11 +340,12 @@ async def test_leaving_stays_one_tap_away_when_consent_is_asked_again(
         assert (await consent.state(uow, case)).decision is ConsentDecision.WITHDRAWN
 
 
-async def test_consent_is_asked_again_at_18(container: Container, clock: FakeClock) -> None:
-    world = await a_world(container)
+async def test_consent_is_asked_again_at_18(
+    container: Container, world: World, clock: FakeClock
+) -> None:
     async with container.uow() as uow:
         case = await a_case(
-            uow, world.home_id, world.laura, "CC-003", "Sol", age=17, days_to_birthday=3
+            uow, world.home_id, world.laura, "CC-003", alias="Sol", age=17, days_to_birthday=3
         )
         await uow.commit()
     chat = Chat(container, chat_id="300")
@@ -371,9 +364,8 @@ async def test_consent_is_asked_again_at_18(container: Container, clock: FakeClo
 
 
 async def test_a_risky_text_before_consent_gets_help_but_is_not_kept(
-    container: Container,
+    container: Container, world: World
 ) -> None:
-    world = await a_world(container)
     chat = Chat(container)
     await chat.start(world.code)
     await chat.send("me quiero morir")
@@ -404,9 +396,9 @@ async def test_an_unlinked_chat_asking_for_a_person_is_pointed_to_an_adult(
         assert await uow.session.scalar(select(func.count()).select_from(OperatorRequest)) == 0
 
 
-async def test_a_closed_case_is_no_longer_shown(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_a_closed_case_is_no_longer_shown(
+    container: Container, world: World, chat: Chat
+) -> None:
     async with container.uow() as uow:
         await cases.close_case(uow, world.laura, world.luna)
         await uow.commit()
@@ -415,8 +407,7 @@ async def test_a_closed_case_is_no_longer_shown(container: Container) -> None:
     assert chat.last.adolescent_id is None
 
 
-async def test_a_second_phone_replaces_the_first(container: Container) -> None:
-    world = await a_world(container)
+async def test_a_second_phone_replaces_the_first(container: Container, world: World) -> None:
     first = await a_consented_chat(container, world, chat_id="100")
     second = Chat(container, chat_id="200")
     await second.start(await new_code(container, world.laura, world.luna))

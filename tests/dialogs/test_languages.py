@@ -32,7 +32,7 @@ from locales.core_strings import (
 )
 from locales.tooling import read_template
 from rumbo.container import Container
-from tests.dialogs.builders import a_world
+from tests.dialogs.builders import World, a_world
 from tests.dialogs.chat import Chat
 
 CODES = [lang.code for lang in LANGUAGES]
@@ -77,9 +77,8 @@ def check_screens(chat: Chat, code: str) -> None:
 
 @pytest.mark.parametrize("code", CODES)
 async def test_an_adolescent_walks_consent_and_the_menu_in_each_language(
-    container: Container, code: str
+    container: Container, world: World, code: str
 ) -> None:
-    world = await a_world(container)
     chat = Chat(container, chat_id=f"lang-{code}")
 
     await chat.start()
@@ -132,8 +131,9 @@ async def test_an_adolescent_walks_consent_and_the_menu_in_each_language(
     assert chat.sees(shown(code, HELLO), shown(code, MENU_QUESTION).format(name="Luna"))
 
 
-async def test_english_is_english_throughout_consent_and_the_menu(container: Container) -> None:
-    world = await a_world(container)
+async def test_english_is_english_throughout_consent_and_the_menu(
+    container: Container, world: World
+) -> None:
     chat = Chat(container, chat_id="english")
     await chat.start()
     await chat.tap("English")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from plan_store.models import ChatLink, ChatSession
 from rumbo.container import Container
 from tests.conftest import FakeClock
-from tests.dialogs.builders import a_world, new_code
+from tests.dialogs.builders import World, a_world, new_code
 from tests.dialogs.chat import Chat
 
 WRONG = "ABCD2345"
@@ -31,8 +31,7 @@ async def test_a_wrong_code_is_answered_kindly(container: Container) -> None:
     assert chat.last.adolescent_id is None
 
 
-async def test_a_used_code_is_answered_kindly(container: Container) -> None:
-    world = await a_world(container)
+async def test_a_used_code_is_answered_kindly(container: Container, world: World) -> None:
     first = Chat(container, chat_id="100")
     await first.start(world.code)
     second = await a_chat_at_the_code_prompt(container, "200")
@@ -41,8 +40,9 @@ async def test_a_used_code_is_answered_kindly(container: Container) -> None:
     assert second.last.adolescent_id is None
 
 
-async def test_an_expired_code_is_answered_kindly(container: Container, clock: FakeClock) -> None:
-    world = await a_world(container)
+async def test_an_expired_code_is_answered_kindly(
+    container: Container, world: World, clock: FakeClock
+) -> None:
     clock.advance(days=8)
     chat = await a_chat_at_the_code_prompt(container)
     await chat.send(world.code.lower())
@@ -50,9 +50,8 @@ async def test_an_expired_code_is_answered_kindly(container: Container, clock: F
 
 
 async def test_repeated_wrong_codes_slow_the_chat_down(
-    container: Container, clock: FakeClock
+    container: Container, world: World, clock: FakeClock
 ) -> None:
-    world = await a_world(container)
     chat = await a_chat_at_the_code_prompt(container)
     for _ in range(4):
         await chat.send(WRONG)
@@ -69,8 +68,7 @@ async def test_repeated_wrong_codes_slow_the_chat_down(
         assert session.failed_code_attempts == 0
 
 
-async def test_the_code_is_found_however_it_is_typed(container: Container) -> None:
-    world = await a_world(container)
+async def test_the_code_is_found_however_it_is_typed(container: Container, world: World) -> None:
     spaced = f"{world.code[:4].lower()} - {world.code[4:]}"
     chat = await a_chat_at_the_code_prompt(container)
     await chat.send(spaced)
@@ -87,8 +85,9 @@ async def test_the_code_is_found_however_it_is_typed(container: Container) -> No
     assert other.sees("Listo, ya estamos conectados ✅")
 
 
-async def test_a_code_typed_before_choosing_a_language_links(container: Container) -> None:
-    world = await a_world(container)
+async def test_a_code_typed_before_choosing_a_language_links(
+    container: Container, world: World
+) -> None:
     chat = Chat(container)
     await chat.send(world.code)
     assert chat.sees("Listo, ya estamos conectados ✅", "¿Estás de acuerdo?")
@@ -104,8 +103,9 @@ async def test_text_that_is_no_code_asks_for_the_code_again(container: Container
         assert session is not None and session.failed_code_attempts == 0
 
 
-async def test_a_deep_link_with_a_wrong_code_keeps_a_linked_chat(container: Container) -> None:
-    world = await a_world(container)
+async def test_a_deep_link_with_a_wrong_code_keeps_a_linked_chat(
+    container: Container, world: World
+) -> None:
     chat = Chat(container)
     await chat.start(world.code)
     await chat.tap("✅ Acepto")

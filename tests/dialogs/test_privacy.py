@@ -8,13 +8,11 @@ from plan_store.enums import Channel, ConsentDecision, OutboxKind, OutboxStatus
 from plan_store.models import Adolescent, ChatLink, Message, OutboxMessage
 from plan_store.services import consent, outbox
 from rumbo.container import Container
-from tests.dialogs.builders import a_consented_chat, a_world
+from tests.dialogs.builders import World, a_consented_chat, a_world
 from tests.dialogs.chat import Chat
 
 
-async def test_privacy_says_what_is_kept_in_plain_words(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_privacy_says_what_is_kept_in_plain_words(chat: Chat) -> None:
     await chat.tap("⚙️ Privacidad")
     assert chat.sees(
         "Guardo tu apodo", "con llave 🔒", "Solo los leen Laura y el equipo de tu casa"
@@ -22,9 +20,9 @@ async def test_privacy_says_what_is_kept_in_plain_words(container: Container) ->
     assert {"🧹 Borrar este chat", "🚪 Dejar Rumbo", "⬅️ Volver"} <= set(chat.labels)
 
 
-async def test_leaving_is_confirmed_first_then_stops_everything(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_leaving_is_confirmed_first_then_stops_everything(
+    container: Container, world: World, chat: Chat
+) -> None:
     await chat.send("hoy fui a la escuela")
     async with container.uow() as uow:
         reminder = await outbox.enqueue(
@@ -79,9 +77,7 @@ async def test_leaving_with_retention_says_when_words_are_erased(container: Cont
     assert chat.sees("⚙️ Tu privacidad")
 
 
-async def test_clear_chat_deletes_what_the_bot_sent(container: Container) -> None:
-    world = await a_world(container)
-    chat = await a_consented_chat(container, world)
+async def test_clear_chat_deletes_what_the_bot_sent(container: Container, chat: Chat) -> None:
     async with container.uow() as uow:  # pretend the outbox delivered the earlier screens
         rows = list(await uow.session.scalars(select(OutboxMessage)))
         for number, row in enumerate(rows, start=1):

@@ -7,25 +7,22 @@ from sqlalchemy import select
 from plan_store.enums import AppointmentAnswer, Urgency
 from plan_store.models import AppointmentConfirmation, OperatorRequest
 from plan_store.services import appointments, requests
-from rumbo.container import Container, build_container
+from rumbo.container import Container
 from rumbo.settings import Settings
-from tests.conftest import FakeClock
-from tests.dialogs.builders import a_consented_chat, a_world
+from tests.conftest import FakeClock, after_a_restart
+from tests.dialogs.builders import World, a_consented_chat
 from tests.dialogs.chat import Chat
 
 
 async def test_a_chat_continues_after_a_restart(
-    container: Container, settings: Settings, clock: FakeClock
+    container: Container, world: World, settings: Settings, clock: FakeClock
 ) -> None:
-    world = await a_world(container)
     before = await a_consented_chat(container, world)
     await before.tap("🙋 Hablar con Laura")
     await before.tap("⚠️ Pasó algo")
     assert before.sees("¿Quieres escribirle algo a Laura?")
-    await container.aclose()
 
-    restarted = build_container(settings, clock=clock)
-    try:
+    async with after_a_restart(container, settings, clock) as restarted:
         after = Chat(restarted, chat_id="100")
         await after.send("Se llevaron mis cosas")
         assert after.sees("¿Es urgente?")
@@ -35,22 +32,17 @@ async def test_a_chat_continues_after_a_restart(
             request = await uow.session.scalar(select(OperatorRequest))
             assert request is not None and request.urgency is Urgency.NORMAL
             assert requests.message_of(uow, request) == "Se llevaron mis cosas"
-    finally:
-        await restarted.aclose()
 
 
 async def test_a_reason_prompt_survives_a_restart(
-    container: Container, settings: Settings, clock: FakeClock
+    container: Container, world: World, settings: Settings, clock: FakeClock
 ) -> None:
-    world = await a_world(container)
     before = await a_consented_chat(container, world)
     await before.tap("📅 Mis citas")
     await before.tap("Inscripción al taller")
     await before.tap("🔁 Cambiar")
-    await container.aclose()
 
-    restarted = build_container(settings, clock=clock)
-    try:
+    async with after_a_restart(container, settings, clock) as restarted:
         after = Chat(restarted, chat_id="100")
         await after.send("mejor en la tarde")
         assert after.sees("Le pido a Laura que busque otra fecha contigo.")
@@ -59,5 +51,3 @@ async def test_a_reason_prompt_survives_a_restart(
             assert answer is not None
             assert answer.answer is AppointmentAnswer.CHANGE
             assert appointments.reason_of(uow, answer) == "mejor en la tarde"
-    finally:
-        await restarted.aclose()

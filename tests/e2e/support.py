@@ -4,27 +4,61 @@ drained through a real channel client, and small reads of what was stored."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.outbox import ChannelClient, OutboxSender, RateLimits
-from bot.telegram import TelegramPoller
-from plan_store.enums import AppointmentKind, Channel, Role
-from plan_store.models import Adolescent, OutboxMessage, ProcessedUpdate
-from plan_store.services import appointments, linking
+from bot.telegram import TelegramPoller, build_bot
+from bot.telegram.polling import Backoff
+from plan_store.enums import (
+    AppointmentAnswer,
+    Channel,
+    ConsentDecision,
+    FlagCategory,
+    RequestReason,
+    Role,
+    Severity,
+    Urgency,
+)
+from plan_store.models import (
+    Adolescent,
+    AppointmentConfirmation,
+    ChatLink,
+    Consent,
+    Flag,
+    Message,
+    OperatorRequest,
+    OutboxMessage,
+    ProcessedUpdate,
+    Step,
+)
+from plan_store.services import linking
 from plan_store.services.access import StaffActor
 from plan_store.services.outbox import payload_of
 from plan_store.unit_of_work import UnitOfWorkFactory
+from rumbo.container import Container
 from rumbo.settings import Settings
+from tests.builders import a_case, a_goal, a_home, a_staff_member, an_appointment
 from tests.fakes import ChatMessage, FakeTelegram
-from tests.plan_store.builders import a_case, a_goal, a_home, a_staff_member
 
 TOKEN = "123456:TEST-TOKEN"
+
+
+# A sticker, as Telegram sends it in a message: what the conversation cannot read.
+STICKER = {
+    "file_id": "s1",
+    "file_unique_id": "s1",
+    "type": "regular",
+    "width": 512,
+    "height": 512,
+    "is_animated": False,
+    "is_video": False,
+}
 
 
 def telegram_settings(settings: Settings, tg: FakeTelegram, **extra: Any) -> Settings:
@@ -32,6 +66,30 @@ def telegram_settings(settings: Settings, tg: FakeTelegram, **extra: Any) -> Set
     return settings.model_copy(
         update={"telegram_token": SecretStr(tg.token), "telegram_api_url": tg.api_url, **extra}
     )
+
+
+@contextlib.asynccontextmanager
+async def running_poller(
+    settings: Settings,
+    container: Container,
+    *,
+    poll_seconds: float = 5,
+    longest_backoff: float = 0.1,
+) -> AsyncIterator[TelegramPoller]:
+    """Rumbo's polling loop as ``rumbo serve`` runs it, as a task; cancelled on exit."""
+    poller = TelegramPoller(
+        build_bot(settings),
+        container.uow,
+        poll_seconds=poll_seconds,
+        backoff=lambda: Backoff(first=0.01, most=longest_backoff),
+    )
+    task = asyncio.create_task(poller.run())
+    try:
+        yield poller
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +112,8 @@ async def a_case_with_code(
         case = await a_case(uow, home, operator, alias=alias)
         await a_goal(uow, operator, case)
         if appointment:
-            await appointments.schedule(
-                uow,
-                operator,
-                case.id,
-                kind=AppointmentKind.SCHOOL,
-                title="Inscripción al taller de carpintería",
-                place="CECATI 42",
-                starts_at=uow.now() + timedelta(days=2),
+            await an_appointment(
+                uow, operator, case, title="Inscripción al taller de carpintería", place="CECATI 42"
             )
         code = await linking.issue_code(uow, operator, case.id)
         await uow.commit()
@@ -121,6 +173,36 @@ async def case_of(uow_factory: UnitOfWorkFactory, case_id: int) -> Adolescent:
         case = await uow.session.get(Adolescent, case_id)
         assert case is not None
         return case
+
+
+async def assert_the_journey_was_stored(
+    uow_factory: UnitOfWorkFactory, case_id: int, channel: Channel, external_id: str
+) -> None:
+    """What an adolescent does in a first conversation (the journey tests), read back:
+    the chat linked, consent given, the first step done, "I'll go" to the appointment,
+    a talk with the operator that can wait, and the risk phrase flagged and encrypted."""
+    async with uow_factory() as uow:
+        link = await uow.session.scalar(select(ChatLink).where(ChatLink.active))
+        assert link is not None
+        assert (link.adolescent_id, link.channel, link.external_id) == (
+            case_id,
+            channel,
+            external_id,
+        )
+        (agreed,) = await uow.session.scalars(select(Consent))
+        assert (agreed.decision, agreed.channel) == (ConsentDecision.GIVEN, channel)
+        done = await uow.session.scalar(select(Step).where(Step.done_at.is_not(None)))
+        assert done is not None and done.title == "Inscribirme en el INEA"
+        (answer,) = await uow.session.scalars(select(AppointmentConfirmation))
+        assert (answer.answer, answer.channel) == (AppointmentAnswer.WILL_GO, channel)
+        (request,) = await uow.session.scalars(select(OperatorRequest))
+        assert (request.reason, request.urgency) == (RequestReason.TALK, Urgency.NORMAL)
+        (flag,) = await uow.session.scalars(select(Flag))
+        assert (flag.category, flag.severity) == (FlagCategory.SELF_HARM, Severity.URGENT)
+        assert flag.adolescent_id == case_id
+        message = await uow.session.get(Message, flag.message_id)
+        assert message is not None
+        assert uow.cipher.decrypt(message.body_ciphertext) == "ya no aguanto, me quiero morir"
 
 
 class Phone:

@@ -9,32 +9,20 @@ read back from the database.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from bot.telegram import TelegramClient
-from plan_store.enums import (
-    AppointmentAnswer,
-    Channel,
-    ConsentDecision,
-    FlagCategory,
-    RequestReason,
-    Severity,
-    Urgency,
-)
-from plan_store.models import (
-    AppointmentConfirmation,
-    ChatLink,
-    Consent,
-    Flag,
-    Message,
-    OperatorRequest,
-    Step,
-)
-from rumbo.container import Container, build_container
+from plan_store.enums import Channel
+from rumbo.container import Container
 from rumbo.settings import Settings
-from tests.conftest import FakeClock
-from tests.e2e.conftest import running_poller
-from tests.e2e.support import Phone, a_case_with_code, outbox_rows, processed_count
+from tests.conftest import FakeClock, after_a_restart
+from tests.e2e.support import (
+    Phone,
+    a_case_with_code,
+    assert_the_journey_was_stored,
+    outbox_rows,
+    processed_count,
+    running_poller,
+)
 from tests.fakes import FakeTelegram
 
 CHAT = 880_001
@@ -96,28 +84,7 @@ async def test_an_adolescent_links_agrees_follows_the_plan_asks_for_help_and_is_
         assert "Le estoy avisando ahora a una persona de tu equipo" in (safety.text or "")
         assert "911" in (safety.text or "") and "800 911 2000" in (safety.text or "")
 
-    async with container.uow() as uow:
-        link = await uow.session.scalar(select(ChatLink).where(ChatLink.active))
-        assert link is not None
-        assert (link.adolescent_id, link.channel, link.external_id) == (
-            case.case_id,
-            Channel.TELEGRAM,
-            str(CHAT),
-        )
-        (agreed,) = await uow.session.scalars(select(Consent))
-        assert (agreed.decision, agreed.channel) == (ConsentDecision.GIVEN, Channel.TELEGRAM)
-        done = await uow.session.scalar(select(Step).where(Step.done_at.is_not(None)))
-        assert done is not None and done.title == "Inscribirme en el INEA"
-        (answer,) = await uow.session.scalars(select(AppointmentConfirmation))
-        assert answer.answer is AppointmentAnswer.WILL_GO
-        (request,) = await uow.session.scalars(select(OperatorRequest))
-        assert (request.reason, request.urgency) == (RequestReason.TALK, Urgency.NORMAL)
-        (flag,) = await uow.session.scalars(select(Flag))
-        assert (flag.category, flag.severity) == (FlagCategory.SELF_HARM, Severity.URGENT)
-        assert flag.adolescent_id == case.case_id
-        message = await uow.session.get(Message, flag.message_id)
-        assert message is not None
-        assert uow.cipher.decrypt(message.body_ciphertext) == "ya no aguanto, me quiero morir"
+    await assert_the_journey_was_stored(container.uow, case.case_id, Channel.TELEGRAM, str(CHAT))
 
     # Every tap was acknowledged (after it was stored), and every reply delivered.
     assert tg.unanswered_callbacks() == []
@@ -146,10 +113,8 @@ async def test_a_restarted_bot_continues_where_the_adolescent_was(
     if redelivered:
         # Killed after storing its last update but before Telegram heard of it.
         tg.redeliver(last_update)
-    await container.aclose()
 
-    fresh = build_container(tg_settings, clock=clock)
-    try:
+    async with after_a_restart(container, tg_settings, clock) as fresh:
         async with running_poller(tg_settings, fresh) as poller:
             phone = Phone(tg, CHAT, fresh.uow, telegram_client, poller)
             phone.poller = poller
@@ -159,8 +124,6 @@ async def test_a_restarted_bot_continues_where_the_adolescent_was(
             assert "Terminar la secundaria" in (phone.screen().text or "")
         processed = await processed_count(fresh.uow, Channel.TELEGRAM)
         rows = await outbox_rows(fresh.uow, Channel.TELEGRAM)
-    finally:
-        await fresh.aclose()
     assert processed == 4  # /start, consent, the goals, a programme: each once
     texts = [row["text"] for row in rows]
     assert len(texts) == len(set(texts)) == 4, texts  # one reply each, none twice

@@ -25,10 +25,9 @@ from plan_store.services import voice_prompts
 from rumbo import parts
 from rumbo.container import Container
 from rumbo.settings import Settings
-from tests.e2e.conftest import running_poller
-from tests.e2e.support import Phone, a_case_with_code
+from tests.builders import a_staff_member
+from tests.e2e.support import Phone, a_case_with_code, running_poller
 from tests.fakes import ChatMessage, FakeTelegram
-from tests.plan_store.builders import a_staff_member
 from tests.voice_samples import ogg_opus
 
 CHAT = 770_001

@@ -7,10 +7,9 @@ language, consent, goals, an appointment, the operator, and a message at risk.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
 from starlette.applications import Starlette
 
@@ -18,36 +17,19 @@ from bot.webchat import webchat_routes
 from plan_store.enums import Channel, FlagCategory, RequestReason, Severity
 from plan_store.models import ChatLink, Flag, OperatorRequest
 from rumbo.container import Container
+from tests.chromium import ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, headless_chromium
 from tests.e2e.support import a_case_with_code
 from tests.fakes import serve_loopback
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     if not HAVE_CHROMIUM:
         pytest.skip(f"no chromium at {CHROMIUM} (./dev setup installs it)")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
+    async with headless_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

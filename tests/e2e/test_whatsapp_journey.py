@@ -10,28 +10,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from plan_store.enums import (
-    AppointmentAnswer,
-    Channel,
-    ConsentDecision,
-    FlagCategory,
-    RequestReason,
-    Severity,
-    Urgency,
-)
-from plan_store.models import (
-    AppointmentConfirmation,
-    ChatLink,
-    ChatSession,
-    Consent,
-    Flag,
-    Message,
-    OperatorRequest,
-    Step,
-)
+from plan_store.enums import Channel
+from plan_store.models import ChatSession
 from rumbo.container import Container
 from tests.conftest import FakeClock
-from tests.e2e.support import a_case_with_code, outbox_rows, processed_count
+from tests.e2e.support import (
+    a_case_with_code,
+    assert_the_journey_was_stored,
+    outbox_rows,
+    processed_count,
+)
 from tests.e2e.whatsapp_support import WA_ID, whatsapp_bridge
 
 
@@ -94,30 +82,10 @@ async def test_an_adolescent_links_agrees_follows_the_plan_asks_for_help_and_is_
         assert await bridge.deliver() == []
         assert bridge.wa.refused == [] and bridge.wa.window_violations == []
 
+    await assert_the_journey_was_stored(container.uow, case.case_id, Channel.WHATSAPP, WA_ID)
     async with container.uow() as uow:
-        link = await uow.session.scalar(select(ChatLink).where(ChatLink.active))
-        assert link is not None
-        assert (link.adolescent_id, link.channel, link.external_id) == (
-            case.case_id,
-            Channel.WHATSAPP,
-            WA_ID,
-        )
         session = await uow.session.scalar(select(ChatSession))
         assert session is not None and session.last_inbound_at == clock.now
-        (agreed,) = await uow.session.scalars(select(Consent))
-        assert (agreed.decision, agreed.channel) == (ConsentDecision.GIVEN, Channel.WHATSAPP)
-        done_step = await uow.session.scalar(select(Step).where(Step.done_at.is_not(None)))
-        assert done_step is not None and done_step.title == "Inscribirme en el INEA"
-        (answer,) = await uow.session.scalars(select(AppointmentConfirmation))
-        assert (answer.answer, answer.channel) == (AppointmentAnswer.WILL_GO, Channel.WHATSAPP)
-        (request,) = await uow.session.scalars(select(OperatorRequest))
-        assert (request.reason, request.urgency) == (RequestReason.TALK, Urgency.NORMAL)
-        (flag,) = await uow.session.scalars(select(Flag))
-        assert (flag.category, flag.severity) == (FlagCategory.SELF_HARM, Severity.URGENT)
-        assert flag.adolescent_id == case.case_id
-        message = await uow.session.get(Message, flag.message_id)
-        assert message is not None
-        assert uow.cipher.decrypt(message.body_ciphertext) == "ya no aguanto, me quiero morir"
 
     # Every message was applied once, and every reply delivered.
     assert await processed_count(container.uow, Channel.WHATSAPP) == 18  # one per message

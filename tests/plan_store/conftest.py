@@ -29,6 +29,7 @@ from rumbo.container import Container, build_container
 from rumbo.settings import Settings
 from tests.conftest import FakeClock
 from tests.databases import POSTGRES_URL, postgres_unreachable_reason, sqlite_url
+from tests.plan_store.builders import Team, a_team
 
 hypothesis_settings.register_profile(
     "rumbo",
@@ -142,3 +143,12 @@ def production_password_hashing(
     """For the tests about passwords themselves: the hasher Rumbo ships with."""
     monkeypatch.setattr(staff, "_hasher", PRODUCTION_HASHER)
     return PRODUCTION_HASHER
+
+
+@pytest.fixture
+async def team(container: Container) -> Team:
+    """``a_team``, committed: a home, its coordinator, two operators and a case."""
+    async with container.uow() as uow:
+        team = await a_team(uow)
+        await uow.commit()
+    return team

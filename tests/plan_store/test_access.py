@@ -11,15 +11,7 @@ from plan_store.errors import NotFound, OutOfScope
 from plan_store.models import Adolescent, AuditEntry, Flag
 from plan_store.services import access, flags
 from rumbo.container import Container
-from tests.plan_store.builders import Team, a_case, a_home, a_staff_member, a_team, an_operator
-
-
-@pytest.fixture
-async def team(container: Container) -> Team:
-    async with container.uow() as uow:
-        team = await a_team(uow)
-        await uow.commit()
-    return team
+from tests.plan_store.builders import Team, a_case, a_home, a_staff_member, an_operator
 
 
 async def audit_actions(container: Container) -> list[tuple[str, int | None, int | None]]:

@@ -18,21 +18,13 @@ from plan_store.errors import (
 from plan_store.services import appointments, cases
 from rumbo.container import Container
 from tests.conftest import FakeClock
-from tests.plan_store.builders import Team, a_case, a_team, an_appointment
+from tests.plan_store.builders import Team, a_case, an_appointment
 
 WILL_GO, CANNOT_GO, CHANGE = (
     AppointmentAnswer.WILL_GO,
     AppointmentAnswer.CANNOT_GO,
     AppointmentAnswer.CHANGE,
 )
-
-
-@pytest.fixture
-async def team(container: Container) -> Team:
-    async with container.uow() as uow:
-        team = await a_team(uow)
-        await uow.commit()
-    return team
 
 
 async def answer(

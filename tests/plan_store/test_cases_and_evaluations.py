@@ -35,18 +35,9 @@ from tests.plan_store.builders import (
     a_home,
     a_linked_chat,
     a_staff_member,
-    a_team,
     an_operator,
     birth_date_for_age,
 )
-
-
-@pytest.fixture
-async def team(container: Container) -> Team:
-    async with container.uow() as uow:
-        team = await a_team(uow)
-        await uow.commit()
-    return team
 
 
 async def test_a_home_is_stored_with_its_settings(container: Container, clock: FakeClock) -> None:

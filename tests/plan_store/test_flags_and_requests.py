@@ -22,15 +22,7 @@ from plan_store.errors import (
 from plan_store.services import flags, requests
 from rumbo.container import Container
 from tests.conftest import FakeClock
-from tests.plan_store.builders import Team, a_case, a_goal, a_team, an_appointment
-
-
-@pytest.fixture
-async def team(container: Container) -> Team:
-    async with container.uow() as uow:
-        team = await a_team(uow)
-        await uow.commit()
-    return team
+from tests.plan_store.builders import Team, a_case, a_goal, an_appointment
 
 
 async def a_flag(container: Container, team: Team, dedupe_key: str | None = None) -> int:

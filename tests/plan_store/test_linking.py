@@ -21,17 +21,9 @@ from plan_store.models import ChatLink
 from plan_store.services import cases, chats, linking
 from rumbo.container import Container
 from tests.conftest import FakeClock
-from tests.plan_store.builders import Team, a_case, a_team
+from tests.plan_store.builders import Team, a_case
 
 TELEGRAM = Channel.TELEGRAM
-
-
-@pytest.fixture
-async def team(container: Container) -> Team:
-    async with container.uow() as uow:
-        team = await a_team(uow)
-        await uow.commit()
-    return team
 
 
 async def issue(container: Container, team: Team, case_id: int | None = None) -> str:

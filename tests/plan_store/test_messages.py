@@ -14,15 +14,7 @@ from plan_store.services import messages, outbox
 from plan_store.unit_of_work import UnitOfWorkFactory
 from rumbo.container import Container
 from tests.conftest import FakeClock
-from tests.plan_store.builders import Team, a_case, a_linked_chat, a_team, consent_given
-
-
-@pytest.fixture
-async def team(container: Container) -> Team:
-    async with container.uow() as uow:
-        team = await a_team(uow)
-        await uow.commit()
-    return team
+from tests.plan_store.builders import Team, a_case, a_linked_chat, consent_given
 
 
 async def test_a_staff_reply_needs_a_linked_consenting_chat(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -13,15 +12,7 @@ from plan_store.enums import Channel, OutboxStatus
 from plan_store.models import OutboxMessage, ProcessedUpdate
 from plan_store.services import cases, outbox, updates
 from rumbo.container import Container
-from tests.plan_store.builders import Team, a_case, a_team
-
-
-@pytest.fixture
-async def team(container: Container) -> Team:
-    async with container.uow() as uow:
-        team = await a_team(uow)
-        await uow.commit()
-    return team
+from tests.plan_store.builders import Team, a_case
 
 
 async def remind(container: Container, case_id: int, key: str | None) -> int:

@@ -17,15 +17,7 @@ from plan_store.errors import (
 from plan_store.services import cases, plans
 from rumbo.container import Container
 from tests.conftest import FakeClock
-from tests.plan_store.builders import Team, a_case, a_goal, a_team
-
-
-@pytest.fixture
-async def team(container: Container) -> Team:
-    async with container.uow() as uow:
-        team = await a_team(uow)
-        await uow.commit()
-    return team
+from tests.plan_store.builders import Team, a_case, a_goal
 
 
 async def test_a_goal_on_another_adolescents_plan_cannot_be_changed_by_chat(

@@ -20,9 +20,27 @@ from plan_store.errors import (
 )
 from plan_store.models import AuditEntry, LoginAttempt, Staff
 from plan_store.services import staff
+from plan_store.services.access import StaffActor
 from rumbo.container import Container
 from tests.conftest import FakeClock
 from tests.plan_store.builders import PASSWORD, a_home, a_staff_member, staff_row
+
+
+@pytest.fixture
+async def ana(container: Container) -> StaffActor:
+    """An operator, with the usual password."""
+    async with container.uow() as uow:
+        ana = await a_staff_member(uow, await a_home(uow), "ana")
+        await uow.commit()
+    return ana
+
+
+@pytest.fixture
+async def admin(container: Container) -> StaffActor:
+    async with container.uow() as uow:
+        admin = await a_staff_member(uow, None, "root", Role.ADMIN)
+        await uow.commit()
+    return admin
 
 
 async def test_staff_passwords_are_argon2_hashes_and_wrong_ones_fail(
@@ -45,12 +63,8 @@ async def test_staff_passwords_are_argon2_hashes_and_wrong_ones_fail(
 
 
 async def test_a_hash_made_with_weaker_settings_is_upgraded_at_login(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+    container: Container, ana: StaffActor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with container.uow() as uow:
-        home = await a_home(uow)
-        ana = await a_staff_member(uow, home, "ana")
-        await uow.commit()
     stronger = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)
     monkeypatch.setattr(staff, "_hasher", stronger)
 
@@ -94,11 +108,9 @@ async def test_a_staff_account_is_checked_before_it_is_added(container: Containe
         assert admin is not None
 
 
-async def test_log_out_everywhere_invalidates_older_sessions(container: Container) -> None:
-    async with container.uow() as uow:
-        home = await a_home(uow)
-        ana = await a_staff_member(uow, home, "ana")
-        await uow.commit()
+async def test_log_out_everywhere_invalidates_older_sessions(
+    container: Container, ana: StaffActor
+) -> None:
     async with container.uow() as uow:
         await staff.log_out_everywhere(uow, ana.id)
         await uow.commit()
@@ -164,11 +176,9 @@ async def test_one_address_trying_many_accounts_is_throttled(container: Containe
     assert "beto" not in keys and "203.0.113.7" not in keys
 
 
-async def test_a_successful_log_in_forgets_earlier_failures(container: Container) -> None:
-    async with container.uow() as uow:
-        home = await a_home(uow)
-        await a_staff_member(uow, home, "ana")
-        await uow.commit()
+async def test_a_successful_log_in_forgets_earlier_failures(
+    container: Container, ana: StaffActor
+) -> None:
     for _ in range(staff.MAX_FAILURES_PER_USERNAME - 1):
         await attempt(container, "ana", "typo typo typo", "10.0.0.1")
     assert await attempt(container, "Ana", PASSWORD, "10.0.0.1") == "ana"
@@ -178,13 +188,8 @@ async def test_a_successful_log_in_forgets_earlier_failures(container: Container
 
 
 async def test_an_admin_deactivates_and_reactivates_an_account_but_never_their_own(
-    container: Container,
+    container: Container, admin: StaffActor, ana: StaffActor
 ) -> None:
-    async with container.uow() as uow:
-        home = await a_home(uow)
-        admin = await a_staff_member(uow, None, "root", Role.ADMIN)
-        ana = await a_staff_member(uow, home, "ana")
-        await uow.commit()
     async with container.uow() as uow:
         await staff.set_active(uow, admin, ana.id, False)
         await uow.commit()
@@ -213,14 +218,9 @@ async def test_an_admin_deactivates_and_reactivates_an_account_but_never_their_o
 
 
 async def test_passwords_are_reset_by_an_admin_or_changed_knowing_the_current_one(
-    container: Container,
+    container: Container, admin: StaffActor, ana: StaffActor
 ) -> None:
     new, newer = "nueva contraseña 1", "nueva contraseña 2"
-    async with container.uow() as uow:
-        home = await a_home(uow)
-        admin = await a_staff_member(uow, None, "root", Role.ADMIN)
-        ana = await a_staff_member(uow, home, "ana")
-        await uow.commit()
     async with container.uow() as uow:
         with pytest.raises(ValidationFailed):
             await staff.reset_password(uow, admin, ana.id, "corta")
@@ -252,11 +252,9 @@ async def test_passwords_are_reset_by_an_admin_or_changed_knowing_the_current_on
             assert new not in f"{entry.target} {entry.details}"
 
 
-async def test_wrong_current_passwords_throttle_like_failed_log_ins(container: Container) -> None:
-    async with container.uow() as uow:
-        home = await a_home(uow)
-        ana = await a_staff_member(uow, home, "ana")
-        await uow.commit()
+async def test_wrong_current_passwords_throttle_like_failed_log_ins(
+    container: Container, ana: StaffActor
+) -> None:
     for _ in range(staff.MAX_FAILURES_PER_USERNAME):
         async with container.uow() as uow:
             with pytest.raises(WrongPassword):
@@ -267,11 +265,9 @@ async def test_wrong_current_passwords_throttle_like_failed_log_ins(container: C
     assert isinstance(await attempt(container, "ana", PASSWORD, "10.0.0.1"), LoginThrottled)
 
 
-async def test_the_console_language_is_kept_in_the_account(container: Container) -> None:
-    async with container.uow() as uow:
-        home = await a_home(uow)
-        ana = await a_staff_member(uow, home, "ana")
-        await uow.commit()
+async def test_the_console_language_is_kept_in_the_account(
+    container: Container, ana: StaffActor
+) -> None:
     async with container.uow() as uow:
         with pytest.raises(ValidationFailed):
             await staff.set_language(uow, ana.id, "quc")
@@ -285,13 +281,8 @@ async def test_the_console_language_is_kept_in_the_account(container: Container)
 
 
 async def test_an_admin_logging_someone_out_everywhere_is_audited_as_the_admin(
-    container: Container,
+    container: Container, admin: StaffActor, ana: StaffActor
 ) -> None:
-    async with container.uow() as uow:
-        home = await a_home(uow)
-        admin = await a_staff_member(uow, None, "root", Role.ADMIN)
-        ana = await a_staff_member(uow, home, "ana")
-        await uow.commit()
     async with container.uow() as uow:
         await staff.log_out_everywhere(uow, ana.id, by=admin)
         await uow.commit()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import select
 
@@ -15,17 +17,11 @@ from plan_store.errors import (
 )
 from plan_store.models import AuditEntry, TriageTerm
 from plan_store.services import triage_terms
+from plan_store.services.access import StaffActor
 from plan_store.services.triage_terms import ActiveTerm
+from plan_store.unit_of_work import UnitOfWork
 from rumbo.container import Container
-from tests.plan_store.builders import Team, a_staff_member, a_team
-
-
-@pytest.fixture
-async def team(container: Container) -> Team:
-    async with container.uow() as uow:
-        team = await a_team(uow)
-        await uow.commit()
-    return team
+from tests.plan_store.builders import Team, a_staff_member
 
 
 @pytest.mark.parametrize(
@@ -64,63 +60,36 @@ def test_a_term_outside_the_format_is_refused(typed: str) -> None:
         triage_terms.normalized(typed)
 
 
+async def add(uow: UnitOfWork, actor: StaffActor, term: ActiveTerm) -> TriageTerm:
+    """``term`` added through the service, field by field."""
+    return await triage_terms.add(
+        uow,
+        actor,
+        language=term.language,
+        category=term.category,
+        severity=term.severity,
+        term=term.term,
+    )
+
+
 async def test_coordinators_add_and_deactivate_terms_per_language(
     container: Container, team: Team
 ) -> None:
+    tio = ActiveTerm("mam", RiskCategory.RUNNING_AWAY, Severity.HIGH, "tío chucho")
+    ayudenme = ActiveTerm("es", RiskCategory.DISTRESS, Severity.URGENT, "= ayúdenme")
+    me_duele = ActiveTerm("mam", RiskCategory.HEALTH, Severity.LOW, "me duele")
     async with container.uow() as uow:
-        kept = await triage_terms.add(
-            uow,
-            team.coordinator,
-            language="mam",
-            category=RiskCategory.RUNNING_AWAY,
-            severity=Severity.HIGH,
-            term="tío chucho",
-        )
-        await triage_terms.add(
-            uow,
-            team.coordinator,
-            language="es",
-            category=RiskCategory.DISTRESS,
-            severity=Severity.URGENT,
-            term="= ayúdenme",
-        )
-        gone = await triage_terms.add(
-            uow,
-            team.coordinator,
-            language="mam",
-            category=RiskCategory.HEALTH,
-            severity=Severity.LOW,
-            term="me duele",
-        )
+        kept = await add(uow, team.coordinator, tio)
+        await add(uow, team.coordinator, ayudenme)
+        gone = await add(uow, team.coordinator, me_duele)
         await uow.commit()
     async with container.uow() as uow:
-        with pytest.raises(DuplicateName):
-            await triage_terms.add(
-                uow,
-                team.coordinator,
-                language="mam",
-                category=RiskCategory.HEALTH,
-                severity=Severity.LOW,
-                term="TÍO  chucho",
-            )
-        with pytest.raises(ValidationFailed):
-            await triage_terms.add(
-                uow,
-                team.coordinator,
-                language="xx",
-                category=RiskCategory.HEALTH,
-                severity=Severity.LOW,
-                term="algo",
-            )
-        with pytest.raises(OutOfScope):
-            await triage_terms.add(
-                uow,
-                team.operator,
-                language="es",
-                category=RiskCategory.HEALTH,
-                severity=Severity.LOW,
-                term="algo",
-            )
+        with pytest.raises(DuplicateName):  # "tío chucho" again, however typed
+            await add(uow, team.coordinator, replace(me_duele, term="TÍO  chucho"))
+        with pytest.raises(ValidationFailed):  # no such language
+            await add(uow, team.coordinator, replace(me_duele, language="xx", term="algo"))
+        with pytest.raises(OutOfScope):  # operators do not edit terms
+            await add(uow, team.operator, replace(me_duele, language="es", term="algo"))
         with pytest.raises(OutOfScope):
             await triage_terms.deactivate(uow, team.operator, kept.id)
         await triage_terms.deactivate(uow, team.coordinator, gone.id)
@@ -130,10 +99,7 @@ async def test_coordinators_add_and_deactivate_terms_per_language(
             await triage_terms.deactivate(uow, team.coordinator, gone.id)
         with pytest.raises(NotFound):
             await triage_terms.deactivate(uow, team.coordinator, gone.id + 100)
-        assert await triage_terms.active_terms(uow, ["es", "mam"]) == [
-            ActiveTerm("mam", RiskCategory.RUNNING_AWAY, Severity.HIGH, "tío chucho"),
-            ActiveTerm("es", RiskCategory.DISTRESS, Severity.URGENT, "= ayúdenme"),
-        ]
+        assert await triage_terms.active_terms(uow, ["es", "mam"]) == [tio, ayudenme]
         assert [t.term for t in await triage_terms.active_terms(uow, ["quc"])] == []
         listed = await triage_terms.of_language(uow, "mam")
         assert [(t.term, t.active) for t in listed] == [("tío chucho", True), ("me duele", False)]
@@ -149,12 +115,5 @@ async def test_coordinators_add_and_deactivate_terms_per_language(
 
     async with container.uow() as uow:  # an admin may too; the same term again once off
         admin = await a_staff_member(uow, None, "root", Role.ADMIN)
-        again = await triage_terms.add(
-            uow,
-            admin,
-            language="mam",
-            category=RiskCategory.HEALTH,
-            severity=Severity.MEDIUM,
-            term="me duele",
-        )
+        again = await add(uow, admin, replace(me_duele, severity=Severity.MEDIUM))
         assert again.active
