@@ -3,11 +3,17 @@
 The web app (console, web chat, webhooks) is one Starlette app under uvicorn; the
 Telegram poller, the outbox sender and the scheduler run as tasks beside it. A part
 whose code is not built yet, or that is not configured, is named as such at start.
+
+Parts without web routes (``--only scheduler``, or ``--only telegram`` when it
+polls) run without a web server: several such workers share one host without
+fighting over ``RUMBO_PORT``. SIGTERM or SIGINT stops them cleanly (exit 0).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import signal
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -74,11 +80,47 @@ async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+log = logging.getLogger("rumbo")
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def serve(settings: Settings, *, only: Sequence[str] = (), demo: bool = False) -> int:
+    logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO, format=LOG_FORMAT)
     container = build_container(settings)
     built = build_parts(container, only, demo=demo)
     for part in built:
         print(f"  {part.name:<10} {part.note}")
+    if not any(part.routes for part in built):
+        return asyncio.run(run_without_web(container, built))
     app = build_app(container, built)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
     return 0
+
+
+async def run_without_web(container: Container, built: Sequence[Part]) -> int:
+    """Run the parts' tasks until SIGTERM or SIGINT (0), or until one of them fails (1)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    tasks = [asyncio.create_task(task(), name=part.name) for part in built for task in part.tasks]
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        if not tasks:
+            log.warning("nothing to run: no part has work in this process")
+            return 1
+        done, _pending = await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        failed = [task for task in done if task is not stopping]
+        for task in failed:
+            error = None if task.cancelled() else task.exception()
+            log.error("%s stopped unexpectedly", task.get_name(), exc_info=error)
+        log.info("stopping")
+        return 1 if failed else 0
+    finally:
+        stopping.cancel()
+        await _cancel(tasks)
+        await container.aclose()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        log.info("stopped")

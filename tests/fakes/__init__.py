@@ -1,6 +1,7 @@
 """Fakes of external platforms, served over HTTP on loopback for the tests."""
 
 from tests.fakes.telegram_api import (
+    CLIENT_CLOSED,
     DEFAULT_TOKEN,
     Call,
     ChatMessage,
@@ -12,6 +13,7 @@ from tests.fakes.telegram_api import (
 )
 
 __all__ = [
+    "CLIENT_CLOSED",
     "DEFAULT_TOKEN",
     "Call",
     "ChatMessage",

@@ -16,6 +16,8 @@ The fake answers like the real server (``{"ok": true, "result": ...}``, or
 refuses (text over 4096 characters, empty text, callback data over 64 bytes, broken
 HTML, unknown methods, a wrong token, ...), records every call, and lets a test play
 the user (``user_sends_text``, ``user_taps``, ...) and inject faults (``fail_next``).
+``hold`` keeps calls waiting before the fake takes them: one whose client goes away
+meanwhile is dropped, never delivered (as when a sender process dies mid-call).
 """
 
 from __future__ import annotations
@@ -121,6 +123,8 @@ _NOT_MODIFIED = (
 )
 _QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 _CLOSE_TIMEOUT = 5.0
+CLIENT_CLOSED = 499
+"""The status a held call gets when its client went away before the hold ended."""
 
 
 # --------------------------------------------------------------------------- records
@@ -168,8 +172,9 @@ class ChatMessage:
 class Call:
     """Every request that reached a known method, answered or not (yet).
 
-    ``status`` is None while the request is held (a "timeout" fault), else the HTTP
-    status the fake answered with; ``description`` is the error description.
+    ``status`` is None while the request is held (a "timeout" fault, ``hold``), else
+    the HTTP status the fake answered with (``CLIENT_CLOSED`` for a held call whose
+    client went away: not delivered); ``description`` is the error description.
     """
 
     method: str
@@ -196,6 +201,13 @@ class _Fault:
     retry_after: float
     delay: float | None
     chat_id: int | None
+
+
+@dataclass
+class _Gate:
+    method: str
+    let_through: int
+    opened: asyncio.Event
 
 
 @dataclass
@@ -636,6 +648,8 @@ class FakeTelegram:
         self._changed = asyncio.Event()
         self._internal_errors: list[BaseException] = []
         self._faults: list[_Fault] = []
+        self._gates: list[_Gate] = []
+        self._held: list[Call] = []
         self._pending: list[_Pending] = []
         self._confirmed = 0
         self._allowed_updates: frozenset[str] | None = None
@@ -862,6 +876,41 @@ class FakeTelegram:
     def unblock_chat(self, chat_id: int) -> None:
         self.blocked_chats.discard(chat_id)
 
+    def hold(self, method: str, *, after: int = 0) -> None:
+        """Holds the calls of ``method`` (all but the next ``after``) until ``release``.
+
+        A held call waits before the fake takes it: nothing is delivered or checked
+        yet (its ``Call`` has status None and is in ``held``). On ``release`` it is
+        handled as usual. When its client goes away first (it closes the connection,
+        its process dies), the call is dropped undelivered with ``CLIENT_CLOSED``: the
+        platform never received the message, so whoever sends it again sends it once.
+        """
+        canonical = _METHODS.get(method.lower())
+        if canonical is None:
+            raise ValueError(f"unknown method {method!r}")
+        self._gates.append(_Gate(canonical, after, asyncio.Event()))
+
+    def release(self, method: str | None = None) -> None:
+        """Lets the held calls (of ``method``, or of every method) go on, and stops
+        holding later ones."""
+        for gate in [g for g in self._gates if method is None or g.method == method]:
+            gate.opened.set()
+            self._gates.remove(gate)
+
+    @property
+    def held(self) -> list[Call]:
+        """The calls waiting at a ``hold`` now, oldest first."""
+        return list(self._held)
+
+    def dropped(self, method: str | None = None) -> list[Call]:
+        """Held calls whose client went away before the hold ended (not delivered)."""
+        return [
+            call
+            for call in self.calls
+            if call.status == CLIENT_CLOSED
+            and (method is None or call.method.lower() == method.lower())
+        ]
+
     # ----------------------------------------------------------------- what the bot did
 
     def messages_for(self, chat_id: int, *, include_user: bool = False) -> list[ChatMessage]:
@@ -927,6 +976,18 @@ class FakeTelegram:
         got = len(self.calls_to(method))
         raise AssertionError(f"expected {count} {method} calls, got {got} in {timeout}s")
 
+    async def wait_until(
+        self,
+        condition: Callable[[], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109 (a bound on the wait, not on a call inside)
+        *,
+        what: str = "the condition",
+    ) -> None:
+        """Waits until ``condition()`` holds, checked whenever the fake's state changes
+        (a call arrives, is held, answered or dropped); AssertionError after ``timeout``."""
+        if not await self._wait_until(condition, timeout):
+            raise AssertionError(f"{what}: not reached in {timeout}s")
+
     async def _wait_until(self, condition: Callable[[], bool], seconds: float) -> bool:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
@@ -961,6 +1022,12 @@ class FakeTelegram:
         )
         self.calls.append(call)
         self._notify()
+        gate = self._gate_for(method)
+        if gate is not None and not await self._pass_gate(gate, call, request):
+            call.status = CLIENT_CLOSED
+            call.description = "the client went away while the call was held: not delivered"
+            self._notify()
+            return Response(status_code=CLIENT_CLOSED)  # nobody is listening any more
         try:
             fault = self._take_fault(call)
             if fault is None:
@@ -987,6 +1054,35 @@ class FakeTelegram:
         if file_id is None:
             return _error_response(ApiError(404, "Not Found"))
         return Response(self.files[file_id], media_type="audio/ogg")
+
+    def _gate_for(self, method: str) -> _Gate | None:
+        for gate in self._gates:
+            if gate.method == method:
+                if gate.let_through > 0:
+                    gate.let_through -= 1
+                    return None
+                return gate
+        return None
+
+    async def _pass_gate(self, gate: _Gate, call: Call, request: Request) -> bool:
+        """Waits for the gate to open (True) or the client to go away (False). When
+        the fake stops first, the call goes on (and usually finds its client gone)."""
+        self._held.append(call)
+        self._notify()
+        waiters = {
+            asyncio.ensure_future(gate.opened.wait()),
+            asyncio.ensure_future(self._closing.wait()),
+        }
+        gone = asyncio.ensure_future(_client_gone(request))
+        try:
+            await asyncio.wait({*waiters, gone}, return_when=asyncio.FIRST_COMPLETED)
+            # Both at once: the client is gone, so the platform never got the message.
+            return not gone.done()
+        finally:
+            for waiter in (*waiters, gone):
+                waiter.cancel()
+            self._held.remove(call)
+            self._notify()
 
     def _take_fault(self, call: Call) -> _Fault | None:
         for fault in self._faults:
@@ -1517,6 +1613,13 @@ class FakeTelegram:
         return True
 
 
+async def _client_gone(request: Request) -> None:
+    """Returns when the client closes the connection (the body is read by now, so
+    the next ASGI message is the disconnect)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
 def _raise_flood(wait: float) -> None:
     seconds = max(1, math.ceil(wait))
     raise ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
@@ -1530,6 +1633,7 @@ def _error_response(error: ApiError) -> JSONResponse:
 
 
 __all__ = [
+    "CLIENT_CLOSED",
     "DEFAULT_TOKEN",
     "Call",
     "ChatMessage",

@@ -30,7 +30,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from tests.fakes import FakeTelegram, serve_loopback
+from tests.fakes import CLIENT_CLOSED, FakeTelegram, serve_loopback
 
 TOKEN = "123456:ABC-fake"
 CHAT = 4242
@@ -475,11 +475,49 @@ async def test_a_timeout_after_delivery_leaves_the_message_sent(tg: FakeTelegram
     assert [r.text for r in tg.sent] == ["hola"]
 
 
+async def test_held_calls_wait_undelivered_until_released(tg: FakeTelegram, bot: Bot) -> None:
+    tg.hold("sendMessage", after=1)
+    await bot.send_message(CHAT, "first")  # let through
+    second = asyncio.create_task(bot.send_message(CHAT, "second"))
+    await tg.wait_until(lambda: len(tg.held) == 1, what="one held call")
+    assert [r.text for r in tg.sent] == ["first"]
+    assert tg.held[0].status is None
+
+    tg.release()
+    assert (await second).text == "second"
+    assert [r.text for r in tg.sent] == ["first", "second"]
+    assert tg.held == []
+    await bot.send_message(CHAT, "third")  # no longer held
+    assert len(tg.sent) == 3
+
+
+async def test_a_held_call_whose_client_goes_away_is_dropped_undelivered(
+    tg: FakeTelegram,
+) -> None:
+    tg.hold("sendMessage")
+    async with httpx.AsyncClient() as client:
+        call = asyncio.create_task(
+            client.post(tg.method_url("sendMessage"), json={"chat_id": CHAT, "text": "hola"})
+        )
+        await tg.wait_until(lambda: len(tg.held) == 1, what="one held call")
+        call.cancel()  # httpx closes the connection
+        with pytest.raises(asyncio.CancelledError):
+            await call
+    await tg.wait_until(lambda: len(tg.dropped("sendMessage")) == 1, what="the call dropped")
+
+    tg.release()
+    assert tg.held == []
+    assert tg.sent == []
+    assert tg.calls_to("sendMessage")[0].status == CLIENT_CLOSED
+
+
 async def test_unknown_faults_and_methods_are_refused_at_once(tg: FakeTelegram) -> None:
     with pytest.raises(ValueError, match="unknown method"):
         tg.fail_next("sendTelepathy", kind="server_error")
     with pytest.raises(ValueError, match="unknown fault kind"):
         tg.fail_next("sendMessage", kind="gremlins")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown method"):
+        tg.hold("sendTelepathy")
 
 
 # ----------------------------------------------------------------- rate limits
