@@ -3,10 +3,11 @@
 ``staff_console.app.create_app`` builds it (``ConsoleRoute`` serves it beside the
 other parts of ``rumbo serve``). Routes live in one small module per area
 (``auth``, ``dashboard``, ``cases``, ``plan``, ``appointments``, ``flags``,
-``messages``, ``codes``, ``evaluations``, ``account``; ``languages`` for
-coordinators and admins; ``admin``, ``consent_texts`` and ``audit_log`` for admins),
-gathered in ``routes.AREAS``; read queries are in ``queries`` (``admin_queries`` for
-the admin and languages pages); every change goes through a ``plan_store`` service.
+``messages``, ``codes``, ``evaluations``, ``account``; ``languages`` and
+``case_admin`` (admitting, reassigning, exporting) for coordinators and admins;
+``admin``, ``consent_texts`` and ``audit_log`` for admins), gathered in
+``routes.AREAS``; read queries are in ``queries`` (``admin_queries`` for the admin
+and languages pages); every change goes through a ``plan_store`` service.
 
 Adding an area:
 

@@ -1,5 +1,6 @@
 """Cases: the caseload list, opening a case by its number, the case page (the
-progress mirror), older messages, and moving a case along or closing it."""
+progress mirror), older messages, and moving a case along or closing it.
+Admitting, reassigning and exporting a case are coordination's: ``case_admin``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from plan_store.services.access import case_for_staff
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import queries
 from staff_console.actions import case_action
+from staff_console.case_admin import coordination_for
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form, FormError, read_form
 
@@ -64,12 +66,14 @@ async def case_page(page: Page) -> Response:
         view = await queries.case_page(
             uow, page.actor, case_id, timeline_limit=page.console.options.timeline_page
         )
+        coordination = await coordination_for(uow, page.actor, view.case)
         await uow.commit()  # the audited read
     return page.render(
         "case.html",
         view=view,
         tz=view.timezone,
         follow_up_default=(view.today + timedelta(days=365)).isoformat(),
+        coordination=coordination,
     )
 
 

@@ -26,6 +26,9 @@ DONE: dict[str, str] = {
     "case.follow_up": N_("El caso pasó a seguimiento después del cuidado."),
     "case.closed": N_("Caso cerrado. Su chat quedó desvinculado."),
     "case.phase": N_("Fase actualizada."),
+    "case.admitted": N_("Caso abierto. Ahora dale su código para vincular el chat."),
+    "case.operator": N_("Operador(a) de referencia cambiado(a). El caso pasó a su lista."),
+    "case.care_setting": N_("Entorno de cuidado actualizado."),
     "evaluation.recorded": N_("Evaluación registrada."),
     "staff.added": N_("Cuenta creada. Dale su contraseña en persona."),
     "staff.deactivated": N_("Cuenta desactivada. Sus sesiones se cerraron."),
@@ -80,6 +83,13 @@ PROBLEMS: dict[str, str] = {
         "o «consent:messaging:2»."
     ),
     "duplicate_name": N_("Ya existe uno igual."),
+    "case.number_taken": N_("Ese número de caso ya existe. Revisa el número o abre ese caso."),
+    "form.case_number": N_(
+        "El número de caso lleva solo letras sin acentos, números y los signos - / . _ "
+        "(hasta 32, sin espacios)."
+    ),
+    "form.operator": N_("Elige un(a) operador(a) de referencia activo(a) de esa casa."),
+    "form.age": N_("Rumbo es para adolescentes de 10 a 21 años: revisa la fecha de nacimiento."),
     "wrong_password": N_("La contraseña actual no es correcta."),
     "login_throttled": N_("Demasiados intentos. Espera unos minutos y prueba otra vez."),
     "invalid_voice_prompt": N_(

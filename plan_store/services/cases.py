@@ -1,4 +1,9 @@
-"""Homes and cases: creating them and moving them along the route of care."""
+"""Homes and cases: creating them and moving them along the route of care.
+
+Coordinators admit adolescents to their own home and admins to any home
+(``create_case`` with ``by``); the same people change a case's reference operator
+and care setting. Operators work their caseload but do not reassign it.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,16 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from locales import is_supported
 from plan_store.enums import CareSetting, CaseStatus, Phase, Role
 from plan_store.errors import (
     CaseClosed,
     DuplicateName,
     InvalidTransition,
     NotFound,
+    OutOfScope,
     ValidationFailed,
 )
 from plan_store.models import Adolescent, ChatLink, Home, LifePlan, Staff
@@ -24,7 +32,14 @@ from plan_store.services.outbox import cancel_pending_for
 from plan_store.unit_of_work import UnitOfWork
 
 MEXICO_EMERGENCY_NUMBERS = {"Emergencias": "911", "Línea de la Vida": "800 911 2000"}
+MIN_AGE = 10
 MAX_FOLLOW_UP_AGE = 21
+MAX_CASE_NUMBER = 32
+CASE_NUMBER = re.compile(rf"[A-Z0-9][A-Z0-9./_-]{{0,{MAX_CASE_NUMBER - 1}}}")
+"""A case number as stored: upper-case letters, digits and ``. / _ -``, no spaces."""
+MAX_ALIAS = 60
+COORDINATION = frozenset({Role.COORDINATOR, Role.ADMIN})
+"""Who admits adolescents, reassigns them and exports their data."""
 
 
 def local_today(uow: UnitOfWork, home: Home) -> date:
@@ -188,6 +203,38 @@ async def update_home(
     return home
 
 
+def normalized_case_number(raw: str) -> str:
+    """A case number as typed ("  mx-2026-0001 ") as it is stored ("MX-2026-0001")."""
+    return raw.strip().upper()
+
+
+async def _reference_operator(uow: UnitOfWork, operator_id: int, home_id: int) -> Staff:
+    """The staff member, if they can be a reference operator in ``home_id``: an active
+    operator of that home. ``ValidationFailed`` otherwise."""
+    operator = await uow.session.get(Staff, operator_id)
+    if operator is None or operator.role is not Role.OPERATOR or not operator.active:
+        raise ValidationFailed("the reference operator must be an active operator")
+    if operator.home_id != home_id:
+        raise ValidationFailed("the reference operator works in another home")
+    return operator
+
+
+async def _may_admit(uow: UnitOfWork, actor: StaffActor, home_id: int) -> None:
+    """Coordinators admit to their own home, admins to any; a refusal is audited."""
+    if actor.role is Role.ADMIN or (actor.role is Role.COORDINATOR and actor.home_id == home_id):
+        return
+    await uow.commit_apart(
+        audit.entry(
+            uow,
+            "case.refused",
+            staff_id=actor.id,
+            target=f"home:{home_id}",
+            details={"purpose": "admit"},
+        )
+    )
+    raise OutOfScope(f"{actor.role} {actor.id} may not admit adolescents to home {home_id}")
+
+
 async def create_case(
     uow: UnitOfWork,
     *,
@@ -201,24 +248,41 @@ async def create_case(
     language: str = "es",
     by: StaffActor | None = None,
 ) -> Adolescent:
-    """A new case with an empty life plan and its first evaluation date."""
-    case_number = case_number.strip().upper()
+    """A new case, in care, with an empty life plan and its first evaluation date.
+
+    Only what the design keeps: a case number (unique), the alias the adolescent
+    chooses, birth date, language, care setting and phase. ``by`` is the staff member
+    admitting (a coordinator of that home or an admin; anyone else is ``OutOfScope``);
+    without ``by`` it is the system (the seed, the command line). The reference
+    operator, when named, is an active operator of that home. A case starts in care:
+    an adolescent who has already left care is admitted and then moved to follow-up
+    (``move_to_follow_up``), so that leaving care is one step with one set of rules.
+    """
+    if by is not None:
+        await _may_admit(uow, by, home_id)
+    case_number = normalized_case_number(case_number)
     alias = alias.strip()
     if not case_number or not alias:
         raise ValidationFailed("a case needs a case number and an alias")
+    if not CASE_NUMBER.fullmatch(case_number):
+        raise ValidationFailed(
+            f"a case number has 1 to {MAX_CASE_NUMBER} letters, digits and . / _ -"
+        )
+    if len(alias) > MAX_ALIAS:
+        raise ValidationFailed(f"an alias has at most {MAX_ALIAS} characters")
+    if not is_supported(language):
+        raise ValidationFailed(f"not a supported language: {language!r}")
+    if phase is Phase.AFTER_CARE or care_setting is CareSetting.AFTER_CARE:
+        raise ValidationFailed("a case starts in care; after care begins with move_to_follow_up")
     home = await uow.session.get(Home, home_id)
     if home is None:
         raise NotFound(f"no home {home_id}")
     today = local_today(uow, home)
     age = age_on(birth_date, today)
-    if not 10 <= age <= MAX_FOLLOW_UP_AGE:
+    if not MIN_AGE <= age <= MAX_FOLLOW_UP_AGE:
         raise ValidationFailed("Rumbo serves adolescents from 10 to 21 years old")
     if reference_operator_id is not None:
-        operator = await uow.session.get(Staff, reference_operator_id)
-        if operator is None or operator.role is not Role.OPERATOR or not operator.active:
-            raise ValidationFailed("the reference operator must be an active operator")
-        if operator.home_id != home_id:
-            raise ValidationFailed("the reference operator works in another home")
+        await _reference_operator(uow, reference_operator_id, home_id)
     if await uow.session.scalar(select(Adolescent.id).where(Adolescent.case_number == case_number)):
         raise DuplicateName(f"case number {case_number} exists")
     case = Adolescent(
@@ -235,7 +299,10 @@ async def create_case(
         created_at=uow.now(),
     )
     uow.session.add(case)
-    await uow.flush()
+    try:
+        await uow.flush()
+    except IntegrityError as error:  # the same number, admitted at the same moment
+        raise DuplicateName(f"case number {case_number} exists") from error
     uow.session.add(LifePlan(adolescent_id=case.id, drafted_at=uow.now()))
     audit.record(
         uow,
@@ -318,5 +385,79 @@ async def change_phase(
         staff_id=actor.id,
         adolescent_id=case.id,
         details={"from": old.value, "to": phase.value},
+    )
+    return case
+
+
+async def case_for_coordination(
+    uow: UnitOfWork, actor: StaffActor, adolescent_id: int, *, purpose: str
+) -> Adolescent:
+    """The case, for what only coordination does with it (reassign, export): a case out
+    of ``actor``'s scope is refused as ``case_for_staff`` refuses it; an operator, even
+    the case's own, gets ``OutOfScope`` too (shown as not found), and the attempt is
+    audited (``case.refused``) even though the work rolls back."""
+    case = await case_for_staff(uow, actor, adolescent_id, purpose=purpose)
+    if actor.role not in COORDINATION:
+        await uow.commit_apart(
+            audit.entry(
+                uow,
+                "case.refused",
+                staff_id=actor.id,
+                adolescent_id=case.id,
+                details={"purpose": purpose},
+            )
+        )
+        raise OutOfScope(f"{purpose} of case {adolescent_id} is for coordinators and admins")
+    return case
+
+
+async def change_reference_operator(
+    uow: UnitOfWork, actor: StaffActor, adolescent_id: int, operator_id: int
+) -> Adolescent:
+    """Refer the case to another operator: an active operator of the case's home. The
+    case leaves the old operator's caseload at once (their scope is the cases that
+    name them). A closed case stays as it was closed."""
+    case = await case_for_coordination(uow, actor, adolescent_id, purpose="change")
+    if case.status is CaseStatus.CLOSED:
+        raise CaseClosed(f"case {adolescent_id} is closed")
+    await _reference_operator(uow, operator_id, case.home_id)
+    if case.reference_operator_id == operator_id:
+        raise InvalidTransition(f"staff {operator_id} is already the reference operator")
+    old = case.reference_operator_id
+    case.reference_operator_id = operator_id
+    audit.record(
+        uow,
+        "case.reference_operator",
+        staff_id=actor.id,
+        adolescent_id=case.id,
+        target=f"staff:{operator_id}",
+        details={"from": old, "to": operator_id},
+    )
+    return case
+
+
+async def change_care_setting(
+    uow: UnitOfWork, actor: StaffActor, adolescent_id: int, care_setting: CareSetting
+) -> Adolescent:
+    """Move a case in care to another care setting (a residential centre, a foster
+    family, ...). Leaving care is ``move_to_follow_up``, not a care setting chosen
+    here; a case in follow-up or closed keeps its setting."""
+    case = await case_for_coordination(uow, actor, adolescent_id, purpose="change")
+    if case.status is CaseStatus.CLOSED:
+        raise CaseClosed(f"case {adolescent_id} is closed")
+    if case.status is not CaseStatus.IN_CARE:
+        raise InvalidTransition(f"a case in status {case.status} keeps its care setting")
+    if care_setting is CareSetting.AFTER_CARE:
+        raise ValidationFailed("leaving care is a move to follow-up, not a care setting")
+    if case.care_setting is care_setting:
+        raise InvalidTransition(f"case {adolescent_id} is already in {care_setting}")
+    old = case.care_setting
+    case.care_setting = care_setting
+    audit.record(
+        uow,
+        "case.care_setting",
+        staff_id=actor.id,
+        adolescent_id=case.id,
+        details={"from": old.value, "to": care_setting.value},
     )
     return case

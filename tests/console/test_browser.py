@@ -348,3 +348,32 @@ async def test_the_admin_pages_fit_on_a_phone(open_page: Opener, world: World) -
         )
         assert overflow <= 0, path
         await shot(page, name)
+
+
+async def test_a_coordinator_admits_an_adolescent_and_can_issue_the_code(
+    open_page: Opener, world: World
+) -> None:
+    page = await open_page()
+    await log_in(page, "marta")
+    await page.get_by_role("link", name="Casos", exact=True).click()
+    await page.get_by_role("link", name="Admitir a un(a) adolescente").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Admitir a un(a) adolescente")
+    form = page.locator("#admission")
+    await form.get_by_label("Número de caso").fill("MX-2026-0101")
+    await form.get_by_label("Nombre que elige").fill("Quetzal")
+    await form.get_by_label("Fecha de nacimiento").fill("2011-07-09")
+    await form.get_by_label("Idioma del chat").select_option("mam")
+    await form.get_by_label("Operador(a) de referencia").select_option(str(world.beto.id))
+    await shot(page, "22-admission")
+    await form.get_by_role("button", name="Admitir y abrir su caso").click()
+    await expect(page.locator(".notice.done")).to_have_text(
+        "Caso abierto. Ahora dale su código para vincular el chat."
+    )
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Quetzal")
+    await expect(
+        page.get_by_role("button", name="Dar código para vincular su chat")
+    ).to_be_visible()
+    await shot(page, "23-admitted-case")
+    await page.get_by_text("Operador(a), entorno de cuidado y sus datos").click()
+    await expect(page.get_by_role("button", name="Descargar sus datos")).to_be_visible()
+    await shot(page, "24-case-coordination")
