@@ -44,7 +44,13 @@ Only for a linked chat with consent in force:
     op:now                    urgent, straight away (from the safety answer)
     fu:<checkin_id>           a follow-up check-in after care: its next question
     fu:<checkin_id>:<question>:<answer>   one answer (see dialogs.follow_up)
-    priv                      privacy: what is kept, clear the chat, leave Rumbo
+    fuc:ask:<case_id>         after care: do you want the monthly check-ins?
+    fuc:more:<case_id>        ... its details
+    fuc:yes:<version>:<case_id>, fuc:no:<version>:<case_id>   ... the answer
+    fuc:on:<version>:<case_id>, fuc:off:<case_id>   ... started or stopped from Privacy
+                              (see dialogs.follow_up_consent; another case's id is stale)
+    priv                      privacy: what is kept, clear the chat, leave Rumbo (and,
+                              after care, the monthly check-ins: on or off)
     priv:stop                 leave Rumbo (withdraw consent): asks to confirm
     priv:stop:yes             ... confirmed
 """

@@ -19,6 +19,7 @@ from dialogs import (
     appointments,
     consent,
     follow_up,
+    follow_up_consent,
     free_text,
     goals,
     help,
@@ -266,6 +267,8 @@ async def _case_action(turn: Turn, head: str, args: list[str]) -> bool:
             await operator.now(turn)
         case "fu", _:
             await follow_up.on_action(turn, ":".join([head, *args]))
+        case "fuc", _:
+            await follow_up_consent.on_action(turn, ":".join([head, *args]))
         case "priv", []:
             await privacy.show(turn)
         case "priv", ["stop"]:

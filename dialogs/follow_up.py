@@ -30,6 +30,8 @@ from plan_store.services import flags, follow_up
 from plan_store.services.follow_up import QUESTIONS
 
 PREFIX = "fu"
+CHECKIN_KEY_PREFIX = "checkin:"
+"""The outbox dedupe key of a check-in's message: ``checkin:<checkin_id>``."""
 
 ANSWERS: dict[str, tuple[str, ...]] = {
     "housing": ("good", "so_so", "bad"),
@@ -72,6 +74,10 @@ class CheckinAction:
     checkin_id: int
     question: str | None = None
     answer: str | None = None
+
+
+def checkin_key(checkin_id: int) -> str:
+    return f"{CHECKIN_KEY_PREFIX}{checkin_id}"
 
 
 def open_action(checkin_id: int) -> str:

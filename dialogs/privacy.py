@@ -1,4 +1,5 @@
-"""Privacy: what is kept, in plain words; clearing the chat; leaving Rumbo.
+"""Privacy: what is kept, in plain words; clearing the chat; leaving Rumbo; and,
+after care, the monthly check-ins (``dialogs.follow_up_consent``).
 
 Leaving (withdrawing consent) is confirmed first, then stops everything at once:
 pending messages are cancelled, the chat is unlinked, and the chat content is erased
@@ -8,14 +9,14 @@ phones that others may see; it is open to every chat.
 
 from __future__ import annotations
 
-from dialogs import actions, labels, menu
+from dialogs import actions, follow_up_consent, labels, menu
 from dialogs.common import Level, State, Turn, button, column, menu_button
 from locales.core_strings import BACK
 from plan_store.enums import Channel
 from plan_store.services import consent
 
 
-async def show(turn: Turn) -> None:
+async def show(turn: Turn, note: str | None = None) -> None:
     t = turn.t
     operator = await turn.operator()
     # Translators: the privacy screen's title.
@@ -36,13 +37,19 @@ async def show(turn: Turn) -> None:
             "Lo que escribes y tus audios se guardan con llave 🔒. Solo los lee el equipo "
             "de tu casa."
         )
-    rows = column(
-        # Translators: button: the bot deletes the messages it sent here (for a shared phone).
-        button(t.gettext("🧹 Borrar este chat"), actions.CLEAR_CHAT),
+    text = f"{title}\n\n{kept}\n{locked}"
+    # Translators: button: the bot deletes the messages it sent here (for a shared phone).
+    buttons = [button(t.gettext("🧹 Borrar este chat"), actions.CLEAR_CHAT)]
+    check_ins = await follow_up_consent.privacy_section(turn)
+    if check_ins is not None:
+        about, toggle = check_ins
+        text += f"\n\n{about}"
+        buttons.append(toggle)
+    buttons += [
         button(t.gettext(labels.LEAVE), actions.WITHDRAW),
         button(t.gettext(BACK), actions.MENU),
-    )
-    turn.say(f"{title}\n\n{kept}\n{locked}", rows)
+    ]
+    turn.say(text, column(*buttons), note=note)
 
 
 async def clear(turn: Turn) -> None:

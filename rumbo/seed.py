@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from plan_store.enums import (
     AppointmentAnswer,
     AppointmentKind,
@@ -90,6 +92,11 @@ ALIASES = [
     "Nopal",
 ]
 LANGUAGES = ["es"] * 6 + ["quc", "mam", "kek", "kjb"]
+AFTER_CARE = frozenset({5, 6, 7, 13, 15})
+"""Adolescents of the group home (by their index there) who left care: in follow-up."""
+CHECK_INS_AGREED = frozenset({5, 13})
+"""... of those, the ones who said yes to the monthly check-ins. Index 6 has a chat and
+has not answered yet (the scheduler asks); 7 and 15 have no chat."""
 
 GOALS: dict[Programme, list[tuple[Horizon, str, list[tuple[str, str]]]]] = {
     Programme.EDUCATION: [
@@ -434,10 +441,29 @@ async def _adolescent(
         report.evaluations += 1
     else:
         case.next_evaluation_on = today + timedelta(days=shift)
-    if index % 8 == 7 and spec.kind is CareSetting.GROUP_HOME:
-        await cases.move_to_follow_up(
-            uow, actor, case.id, follow_up_until=today + timedelta(days=365)
-        )
+    if spec.kind is CareSetting.GROUP_HOME and index in AFTER_CARE:
+        await _after_care(uow, actor, case, today, agreed=linked and index in CHECK_INS_AGREED)
+
+
+async def _after_care(
+    uow: UnitOfWork, actor: StaffActor, case: Adolescent, today: date, *, agreed: bool
+) -> None:
+    """The adolescent left care. One who ``agreed`` to the monthly check-ins left five
+    weeks ago, so a check-in is due; the others left today, and the scheduler asks
+    those with a chat whether they want the check-ins."""
+    await cases.move_to_follow_up(uow, actor, case.id, follow_up_until=today + timedelta(days=365))
+    if not agreed:
+        return
+    case.left_care_on = today - timedelta(weeks=5)
+    link = await uow.session.scalar(select(ChatLink).where(ChatLink.adolescent_id == case.id))
+    await consent.decide(
+        uow,
+        case,
+        decision=ConsentDecision.GIVEN,
+        language=case.language,
+        channel=link.channel if link else None,
+        purpose=ConsentPurpose.FOLLOW_UP,
+    )
 
 
 async def _plan(

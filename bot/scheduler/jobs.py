@@ -32,12 +32,13 @@ from sqlalchemy import ColumnElement, select, update
 
 from bot.outbox.quiet import local_instant
 from bot.scheduler import texts
+from dialogs import follow_up_consent
+from dialogs.follow_up import checkin_key
 from locales import format_datetime, is_supported
 from plan_store.enums import (
     AppointmentStatus,
     CaseStatus,
     Channel,
-    ConsentDecision,
     ConsentPurpose,
     FlagCategory,
     GoalStatus,
@@ -82,7 +83,7 @@ CHECKIN_TTL = timedelta(days=7)
 ADULTHOOD_YEARS = 18
 
 ADOLESCENT_RESPONSIBLE = frozenset(
-    {"adolescente", "el adolescente", "la adolescente", "el/la adolescente", "yo"}
+    {"adolescente", "el adolescente", "la adolescente", "el/la adolescente", "yo", "tú", "tu"}
 )
 """How staff write, in a step's "responsible", that the step is the adolescent's
 (besides their alias)."""
@@ -161,8 +162,7 @@ class Targets:
         if chat is None or not (await consent.state(self._uow, case)).valid:
             return None
         for purpose in purposes:
-            decision = (await consent.state(self._uow, case, purpose)).decision
-            if decision in (ConsentDecision.REFUSED, ConsentDecision.WITHDRAWN):
+            if not await consent.allows(self._uow, case, purpose):
                 return None
         return chat
 
@@ -221,6 +221,38 @@ async def _existing(uow: UnitOfWork, column: Any, keys: Iterable[str]) -> set[st
             )
         )
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class _NewFlag:
+    """A flag for staff that a job raises once: unless one under ``key`` exists."""
+
+    case_id: int
+    key: str
+    category: FlagCategory
+    severity: Severity
+    detail: str
+
+
+async def _raise_new_flags(uow: UnitOfWork, planned: Sequence[_NewFlag], limit: int | None) -> int:
+    """Raise, in order, each of ``planned`` whose key is not taken yet (``limit`` at most)."""
+    existing = await _existing(uow, Flag.dedupe_key, (flag.key for flag in planned))
+    made = 0
+    for flag in planned:
+        if flag.key in existing:
+            continue
+        await flags.raise_flag(
+            uow,
+            flag.case_id,
+            category=flag.category,
+            severity=flag.severity,
+            detail=flag.detail,
+            dedupe_key=flag.key,
+        )
+        made += 1
+        if _full(made, limit):
+            break
+    return made
 
 
 def _appointment_key(appointment: Appointment, what: str) -> str:
@@ -392,25 +424,20 @@ async def unconfirmed_appointment_flags(
         Appointment.starts_at > now,
         Appointment.starts_at <= now + before,
     )
-    keyed = [(a, c, h, _appointment_key(a, "unconfirmed")) for a, c, h in found]
-    existing = await _existing(uow, Flag.dedupe_key, (k for *_, k in keyed))
-    made = 0
-    for appointment, case, home, key in keyed:
-        if key in existing:
-            continue
-        when = _staff_when(appointment.starts_at, ZoneInfo(home.timezone))
-        await flags.raise_flag(
-            uow,
-            case.id,
-            category=FlagCategory.UNCONFIRMED_APPOINTMENT,
-            severity=Severity.MEDIUM,
-            detail=f"Cita sin confirmar: {appointment.title} — {when}",
-            dedupe_key=key,
-        )
-        made += 1
-        if _full(made, limit):
-            break
-    return made
+    return await _raise_new_flags(
+        uow,
+        [
+            _NewFlag(
+                case.id,
+                _appointment_key(appointment, "unconfirmed"),
+                FlagCategory.UNCONFIRMED_APPOINTMENT,
+                Severity.MEDIUM,
+                f"Cita sin confirmar: {_appointment_line(appointment, home)}",
+            )
+            for appointment, case, home in found
+        ],
+        limit,
+    )
 
 
 async def missed_appointment_flags(
@@ -429,31 +456,26 @@ async def missed_appointment_flags(
         Appointment.starts_at <= now,
         Appointment.starts_at > now - lookback,
     )
-    keyed = [(a, c, h, f"appt:{a.id}:missed") for a, c, h in found]
-    existing = await _existing(uow, Flag.dedupe_key, (k for *_, k in keyed))
-    made = 0
-    for appointment, case, home, key in keyed:
-        if key in existing:
-            continue
+    planned: list[_NewFlag] = []
+    for appointment, case, home in found:
         if appointment.status is AppointmentStatus.MISSED:
             why = "dijo que no fue"
         elif appointment.starts_at <= now - after:
             why = "nadie respondió si fue"
         else:
             continue
-        when = _staff_when(appointment.starts_at, ZoneInfo(home.timezone))
-        await flags.raise_flag(
-            uow,
-            case.id,
-            category=FlagCategory.MISSED_APPOINTMENT,
-            severity=Severity.MEDIUM,
-            detail=f"Cita perdida ({why}): {appointment.title} — {when}",
-            dedupe_key=key,
+        key = f"appt:{appointment.id}:missed"
+        detail = f"Cita perdida ({why}): {_appointment_line(appointment, home)}"
+        planned.append(
+            _NewFlag(case.id, key, FlagCategory.MISSED_APPOINTMENT, Severity.MEDIUM, detail)
         )
-        made += 1
-        if _full(made, limit):
-            break
-    return made
+    return await _raise_new_flags(uow, planned, limit)
+
+
+def _appointment_line(appointment: Appointment, home: Home) -> str:
+    """How a flag names an appointment: its title and when, in the home's time zone."""
+    when = _staff_when(appointment.starts_at, ZoneInfo(home.timezone))
+    return f"{appointment.title} — {when}"
 
 
 # ------------------------------------------------------------------ evaluations and steps
@@ -478,36 +500,21 @@ async def evaluation_flags(
         )
         .order_by(Adolescent.id)
     )
-    planned: list[tuple[Adolescent, date, str, bool]] = []
+    planned: list[_NewFlag] = []
     for case, home in rows.all():
         today = now.astimezone(ZoneInfo(home.timezone)).date()
         next_on = case.next_evaluation_on or await _evaluation_due_on(uow, case, home)
-        key = f"eval:{case.id}:{next_on.isoformat()}"
+        day = next_on.isoformat()
         if today > next_on:
-            planned.append((case, next_on, f"{key}:overdue", True))
+            key = f"eval:{case.id}:{day}:overdue"
+            severity, detail = Severity.MEDIUM, f"Evaluación atrasada: era el {day}"
         elif today >= next_on - timedelta(days=lead_days):
-            planned.append((case, next_on, f"{key}:due", False))
-    existing = await _existing(uow, Flag.dedupe_key, (p[2] for p in planned))
-    made = 0
-    for case, next_on, key, late in planned:
-        if key in existing:
-            continue
-        if late:
-            detail = f"Evaluación atrasada: era el {next_on.isoformat()}"
+            key = f"eval:{case.id}:{day}:due"
+            severity, detail = Severity.LOW, f"Evaluación próxima: el {day}"
         else:
-            detail = f"Evaluación próxima: el {next_on.isoformat()}"
-        await flags.raise_flag(
-            uow,
-            case.id,
-            category=FlagCategory.EVALUATION_DUE,
-            severity=Severity.MEDIUM if late else Severity.LOW,
-            detail=detail,
-            dedupe_key=key,
-        )
-        made += 1
-        if _full(made, limit):
-            break
-    return made
+            continue
+        planned.append(_NewFlag(case.id, key, FlagCategory.EVALUATION_DUE, severity, detail))
+    return await _raise_new_flags(uow, planned, limit)
 
 
 async def _evaluation_due_on(uow: UnitOfWork, case: Adolescent, home: Home) -> date:
@@ -590,28 +597,14 @@ async def step_overdue_flags(
     found = await _open_steps(
         uow, now.date() - timedelta(days=lookback_days), now.date() + timedelta(days=1)
     )
-    late: list[tuple[Step, Adolescent, date, str]] = []
+    late: list[_NewFlag] = []
     for step, _goal, case, home in found:
         day = step.due_on
         if day is not None and day < now.astimezone(ZoneInfo(home.timezone)).date():
-            late.append((step, case, day, f"step:{step.id}:{day.isoformat()}:overdue"))
-    existing = await _existing(uow, Flag.dedupe_key, (item[3] for item in late))
-    made = 0
-    for step, case, day, key in late:
-        if key in existing:
-            continue
-        await flags.raise_flag(
-            uow,
-            case.id,
-            category=FlagCategory.STEP_DUE,
-            severity=Severity.LOW,
-            detail=f"Paso sin hacer: {step.title} (era para el {day.isoformat()})",
-            dedupe_key=key,
-        )
-        made += 1
-        if _full(made, limit):
-            break
-    return made
+            key = f"step:{step.id}:{day.isoformat()}:overdue"
+            detail = f"Paso sin hacer: {step.title} (era para el {day.isoformat()})"
+            late.append(_NewFlag(case.id, key, FlagCategory.STEP_DUE, Severity.LOW, detail))
+    return await _raise_new_flags(uow, late, limit)
 
 
 # ------------------------------------------------------------------ after care and consent
@@ -674,9 +667,53 @@ async def follow_up_checkins(
         if target is None:
             continue
         payload = texts.follow_up_checkin(checkin.id, case.alias, target.lang)
-        key = f"checkin:{checkin.id}"
+        key = checkin_key(checkin.id)
         await _send(uow, target, case, payload, key, now, expires_at=now + CHECKIN_TTL)
         checkin.sent_at = now
+        made += 1
+        if _full(made, limit):
+            break
+    return made
+
+
+async def follow_up_consent_asks(
+    uow: UnitOfWork, now: datetime, *, limit: int | None = None
+) -> int:
+    """After care: ask once whether the adolescent wants the monthly check-ins, when
+    there is no decision on the current version of the follow-up consent text (a new
+    version asks again). Only while the follow-up lasts, and only to a chat whose
+    consent for messaging is in force; the answer is taken by
+    ``dialogs.follow_up_consent``."""
+    purpose = follow_up_consent.PURPOSE
+    version = await consent.current_version(uow, purpose)
+    rows = await uow.session.execute(
+        select(Adolescent, Home)
+        .join(Home, Home.id == Adolescent.home_id)
+        .where(
+            Adolescent.status == CaseStatus.FOLLOW_UP,
+            Adolescent.follow_up_until >= now.date() - timedelta(days=1),
+        )
+        .order_by(Adolescent.id)
+    )
+    keyed = [
+        (case, follow_up_consent.ask_key(case.id, version))
+        for case, home in rows.all()
+        if follow_up.in_follow_up(case, now.astimezone(ZoneInfo(home.timezone)).date())
+    ]
+    existing = await _existing(uow, OutboxMessage.dedupe_key, (key for _, key in keyed))
+    keyed = [(case, key) for case, key in keyed if key not in existing]
+    targets = Targets(uow)
+    await targets.preload(case for case, _ in keyed)
+    made = 0
+    for case, key in keyed:
+        if not (await consent.state(uow, case, purpose)).undecided:
+            continue
+        target = await targets.of(case)
+        if target is None:
+            continue
+        words = await follow_up_consent.wording(uow, target.lang)
+        payload = texts.follow_up_consent_question(case.id, case.alias, target.lang, words)
+        await _send(uow, target, case, payload, key, now, expires_at=now + CHECKIN_TTL)
         made += 1
         if _full(made, limit):
             break
@@ -750,6 +787,7 @@ __all__ = [
     "erase_expired_content",
     "evaluation_flags",
     "follow_up_checkins",
+    "follow_up_consent_asks",
     "latest_checkin_due",
     "missed_appointment_flags",
     "reconsent_at_18",

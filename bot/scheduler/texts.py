@@ -16,14 +16,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialogs import actions, follow_up, labels
+from bot.whatsapp.templates import default_book
+from dialogs import actions, follow_up, follow_up_consent, labels
 from dialogs.appointments import attendance_buttons, reminder_buttons
+from dialogs.follow_up_consent import Wording
 from dialogs.screens import Button, Screen
 from locales import format_date, format_time, translator
 from plan_store.models import Appointment, Goal, Step
 from plan_store.services.follow_up import QUESTIONS
 
 MAX_TITLE = 120
+FOLLOW_UP_CONSENT_TEMPLATE = "acuerdo_seguimiento"
 
 
 def _one_line(text: str, limit: int = MAX_TITLE) -> str:
@@ -164,6 +167,28 @@ def follow_up_checkin(checkin_id: int, alias: str, lang: str) -> dict[str, Any]:
                 follow_up.open_action(checkin_id),
                 follow_up.answer_action(checkin_id, "wants_contact", "yes"),
             ],
+        },
+    )
+
+
+def follow_up_consent_question(
+    case_id: int, alias: str, lang: str, words: Wording
+) -> dict[str, Any]:
+    """After care: do you want the monthly check-ins? (asked once per version)."""
+    screen = follow_up_consent.ask_screen(lang, alias, case_id, words)
+    yes, no, more = (b.action for b in screen.all_buttons)
+    # The template's words stand for the consent text only when they are the built-in
+    # words in the chat's own language; otherwise (staff's own text, or a language
+    # with no template of its own) its "yes" opens the question in the chat instead
+    # of recording a consent to words that were not shown.
+    template = default_book().find(FOLLOW_UP_CONSENT_TEMPLATE, lang)
+    same_words = not words.published and template.language.split("_")[0] == lang
+    return _payload(
+        screen,
+        {
+            "name": FOLLOW_UP_CONSENT_TEMPLATE,
+            "params": [alias],
+            "buttons": [yes if same_words else follow_up_consent.ask_action(case_id), no, more],
         },
     )
 

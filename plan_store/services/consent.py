@@ -57,6 +57,16 @@ class ConsentState:
             and not self.needs_reconsent_at_18
         )
 
+    @property
+    def undecided(self) -> bool:
+        """No decision (given, refused or withdrawn) on the current version of the text."""
+        return self.decision is None or self.version != self.current_version
+
+    @property
+    def declined(self) -> bool:
+        """The latest decision, on any version, is a refusal or a withdrawal."""
+        return self.decision in (ConsentDecision.REFUSED, ConsentDecision.WITHDRAWN)
+
 
 async def current_version(uow: UnitOfWork, purpose: ConsentPurpose) -> int:
     version = await uow.session.scalar(
@@ -200,6 +210,49 @@ async def decide(
     return consent
 
 
+async def allows(uow: UnitOfWork, case: Adolescent, purpose: ConsentPurpose) -> bool:
+    """Whether messages for ``purpose`` (besides messaging, which ``state().valid``
+    gates) may go to the case: the adolescent said yes to the current text. Silence is
+    not a yes. (Coming of age is handled by messaging's own re-consent, which gates
+    everything.) The scheduler and the privacy screen both read this, so they never
+    disagree."""
+    current = await state(uow, case, purpose)
+    return current.decision is ConsentDecision.GIVEN and current.version == current.current_version
+
+
+async def withdraw_purpose(
+    uow: UnitOfWork,
+    case: Adolescent,
+    purpose: ConsentPurpose,
+    *,
+    language: str,
+    channel: Channel | None,
+) -> Consent:
+    """Withdraw one purpose other than messaging (the follow-up check-ins): only what
+    that purpose covers stops; the chat stays linked and consent to messaging stays in
+    force. Withdrawing messaging withdraws everything: that is ``withdraw``."""
+    if purpose is ConsentPurpose.MESSAGING:
+        raise ValidationFailed("withdrawing messaging withdraws everything: use withdraw()")
+    consent = Consent(
+        adolescent_id=case.id,
+        purpose=purpose,
+        text_version=await current_version(uow, purpose),
+        language=language,
+        decision=ConsentDecision.WITHDRAWN,
+        channel=channel,
+        decided_at=uow.now(),
+    )
+    uow.session.add(consent)
+    audit.record(
+        uow,
+        "consent.withdrawn",
+        actor="adolescent",
+        adolescent_id=case.id,
+        details={"purpose": purpose.value, "version": consent.text_version},
+    )
+    return consent
+
+
 async def withdraw(uow: UnitOfWork, case: Adolescent, *, channel: Channel | None) -> None:
     """Withdraw every purpose: unlink all chats, cancel what is pending, erase the chat
     content now if the home keeps none (otherwise the retention job erases it later)."""
@@ -282,7 +335,11 @@ async def erase_expired_content(uow: UnitOfWork) -> int:
         select(Adolescent.id, Home.retention_days, func.max(Consent.decided_at))
         .join(Home, Home.id == Adolescent.home_id)
         .join(Consent, Consent.adolescent_id == Adolescent.id)
-        .where(Consent.decision == ConsentDecision.WITHDRAWN, Home.retention_days > 0)
+        .where(
+            Consent.purpose == ConsentPurpose.MESSAGING,
+            Consent.decision == ConsentDecision.WITHDRAWN,
+            Home.retention_days > 0,
+        )
         .group_by(Adolescent.id, Home.retention_days)
     )
     erased = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -11,9 +11,23 @@ from plan_store.enums import CaseStatus
 from plan_store.errors import InvalidTransition, NotFound, NotOwnedByCase, ValidationFailed
 from plan_store.models import Adolescent, FollowUpCheckin
 from plan_store.services import audit
+from plan_store.services.cases import twenty_first_birthday
 from plan_store.unit_of_work import UnitOfWork
 
 QUESTIONS = ("housing", "school_work", "health", "wants_contact")
+
+
+def last_day(case: Adolescent) -> date | None:
+    """The last day of the case's follow-up: its end date, and the day before 21."""
+    if case.follow_up_until is None:
+        return None
+    return min(case.follow_up_until, twenty_first_birthday(case.birth_date) - timedelta(days=1))
+
+
+def in_follow_up(case: Adolescent, today: date) -> bool:
+    """Whether the case is in follow-up after care on ``today`` (the home's day)."""
+    end = last_day(case)
+    return case.status is CaseStatus.FOLLOW_UP and end is not None and today <= end
 
 
 async def checkin_due(uow: UnitOfWork, adolescent_id: int, due_on: date) -> FollowUpCheckin:

@@ -70,3 +70,20 @@ async def cancel_pending_for(uow: UnitOfWork, adolescent_id: int) -> int:
         .values(status=OutboxStatus.CANCELLED, last_error="cancelled")
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def cancel_pending_keyed(uow: UnitOfWork, adolescent_id: int, prefix: str) -> int:
+    """Stop what waits to be sent to an adolescent under dedupe keys starting with
+    ``prefix`` (a kind of message they no longer want, such as follow-up check-ins).
+    A row already being sent is left to finish."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    result = await uow.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.adolescent_id == adolescent_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.dedupe_key.like(f"{escaped}%", escape="\\"),
+        )
+        .values(status=OutboxStatus.CANCELLED, last_error="cancelled")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -468,12 +468,29 @@ async def test_a_step_of_the_adolescents_is_reminded_on_its_day_and_flagged_afte
 
 
 async def in_follow_up(
-    container: Container, clock: FakeClock, *, until: date, age: int = 18, chat: str = "5101"
+    container: Container,
+    clock: FakeClock,
+    *,
+    until: date,
+    age: int = 18,
+    chat: str = "5101",
+    follow_up_consent: bool = True,
 ) -> LinkedCase:
+    """A linked case that left care, and (unless told otherwise) said yes to the
+    monthly check-ins."""
     async with container.uow() as uow:
         home = await a_home_in(uow, "America/Mexico_City")
         lu = await a_linked_case(uow, home, chat, age=age)
         await cases.move_to_follow_up(uow, lu.operator, lu.case.id, follow_up_until=until)
+        if follow_up_consent:
+            await consent.decide(
+                uow,
+                lu.case,
+                decision=ConsentDecision.GIVEN,
+                language="es",
+                channel=Channel.TELEGRAM,
+                purpose=ConsentPurpose.FOLLOW_UP,
+            )
         await uow.commit()
     return lu
 
@@ -539,6 +556,14 @@ async def test_check_ins_stop_at_21(container: Container, clock: FakeClock) -> N
         await cases.move_to_follow_up(
             uow, lu.operator, lu.case.id, follow_up_until=today + timedelta(days=300)
         )
+        await consent.decide(
+            uow,
+            lu.case,
+            decision=ConsentDecision.GIVEN,
+            language="es",
+            channel=Channel.TELEGRAM,
+            purpose=ConsentPurpose.FOLLOW_UP,
+        )
         await uow.commit()
 
     moments = [datetime(2026, 4, 2, 18, tzinfo=UTC), datetime(2026, 5, 2, 18, tzinfo=UTC)]
@@ -564,6 +589,16 @@ async def test_a_refused_follow_up_is_recorded_for_staff_but_not_sent(
     assert await run(container, jobs.follow_up_checkins, datetime(2026, 2, 10, 18, tzinfo=UTC)) == 0
     (checkin,) = await detached(container.uow, select(FollowUpCheckin))
     assert checkin.sent_at is None
+    assert await queued(container) == []
+
+
+async def test_no_check_in_goes_to_one_who_never_said_yes(
+    container: Container, clock: FakeClock
+) -> None:
+    clock.now = datetime(2026, 1, 10, 18, 0, tzinfo=UTC)
+    await in_follow_up(container, clock, until=date(2026, 5, 20), follow_up_consent=False)
+
+    assert await run(container, jobs.follow_up_checkins, datetime(2026, 2, 10, 18, tzinfo=UTC)) == 0
     assert await queued(container) == []
 
 
