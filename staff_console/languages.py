@@ -70,9 +70,11 @@ async def overview(page: Page) -> Response:
 
 
 async def suggested_keys(uow: UnitOfWork, voices: admin_queries.LanguageVoices) -> list[str]:
-    version = await consent.current_version(uow, ConsentPurpose.MESSAGING)
-    consent_key = f"consent:{ConsentPurpose.MESSAGING.value}:{version}"
-    wanted = [*SCREEN_VOICE_KEYS, consent_key, f"{consent_key}:details"]
+    wanted = list(SCREEN_VOICE_KEYS)
+    for purpose in ConsentPurpose:  # each consent question on its current text
+        version = await consent.current_version(uow, purpose)
+        consent_key = f"consent:{purpose.value}:{version}"
+        wanted += [consent_key, f"{consent_key}:details"]
     return list(dict.fromkeys([*wanted, *voices.keys]))
 
 

@@ -464,7 +464,7 @@ async def missed_appointment_flags(
             why = "nadie respondió si fue"
         else:
             continue
-        key = f"appt:{appointment.id}:missed"
+        key = _appointment_key(appointment, "missed")
         detail = f"Cita perdida ({why}): {_appointment_line(appointment, home)}"
         planned.append(
             _NewFlag(case.id, key, FlagCategory.MISSED_APPOINTMENT, Severity.MEDIUM, detail)

@@ -363,9 +363,32 @@ async def test_missed_appointments_are_flagged_said_or_unanswered(
     assert await run(container, jobs.missed_appointment_flags, clock.now) == 0
 
     flags = await all_flags(container)
-    assert [f.dedupe_key for f in flags] == [f"appt:{said.id}:missed", f"appt:{silent.id}:missed"]
+    assert [f.dedupe_key for f in flags] == [
+        f"appt:{a.id}:{int(a.starts_at.timestamp())}:missed" for a in (said, silent)
+    ]
     assert {f.category for f in flags} == {FlagCategory.MISSED_APPOINTMENT}
     assert "dijo que no fue" in flags[0].detail and "nadie respondió" in flags[1].detail
+
+
+async def test_an_unanswered_appointment_moved_and_missed_again_is_flagged_again(
+    container: Container, clock: FakeClock
+) -> None:
+    async with container.uow() as uow:
+        home = await a_home_in(uow, "America/Mexico_City")
+        lu = await a_linked_case(uow, home, "4802")
+        silent = await an_appointment(uow, lu, clock.now + timedelta(hours=1), "Abogada")
+        await uow.commit()
+    clock.advance(hours=26)
+    assert await run(container, jobs.missed_appointment_flags, clock.now) == 1
+    async with container.uow() as uow:
+        await appointments.move(
+            uow, lu.operator, lu.case.id, silent.id, clock.now + timedelta(days=2)
+        )
+        await uow.commit()
+
+    clock.advance(days=3, hours=1)
+    assert await run(container, jobs.missed_appointment_flags, clock.now) == 1
+    assert len(await all_flags(container)) == 2
 
 
 async def test_evaluations_are_flagged_when_due_and_again_when_overdue(

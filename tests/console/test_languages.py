@@ -212,7 +212,8 @@ async def test_voice_prompts_are_uploaded_listed_and_removed_per_language(
     as_marta: Browser, world: World, container: Container
 ) -> None:
     page = (await as_marta.get("/languages/mam")).text
-    for key in ("welcome", "menu", "consent:messaging:1", "consent:messaging:1:details"):
+    keys = ("welcome", "menu", "consent:messaging:1", "consent:messaging:1:details")
+    for key in (*keys, "consent:follow_up:1", "consent:follow_up:1:details"):
         assert f"<code>{key}</code>" in page, key
     recording = ogg_opus("menú en mam")
     token = await as_marta.token()
