@@ -4,7 +4,10 @@ Every job sweeps our own tables and decides from them what is due at ``now``;
 nothing is kept in the scheduler between runs. Each message and flag a job makes
 carries a dedupe key (unique in the database), so running a job twice, or in two
 processes at once, sends and flags once. A job returns how many messages or flags it
-made, and never commits: the caller does.
+made, and never commits: the caller does. A job that sends messages reads what it
+needs (chats, languages, consent, which keys are taken) for all its cases at once, a
+few queries per ``CHUNK`` of cases rather than per case, and adds its messages in one
+statement at its end: a catch-up of thousands of reminders takes seconds.
 
 Messages go only to a chat linked to an open case whose consent for messaging is in
 force (the re-consent prompt at 18 is the one exception: it asks for that consent),
@@ -52,6 +55,7 @@ from plan_store.models import (
     ChatSession,
     Evaluation,
     Flag,
+    FollowUpCheckin,
     Goal,
     Home,
     LifePlan,
@@ -60,6 +64,7 @@ from plan_store.models import (
 )
 from plan_store.services import consent, flags, follow_up, outbox
 from plan_store.services.cases import twenty_first_birthday
+from plan_store.services.consent import ConsentState
 from plan_store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -111,16 +116,28 @@ class Targets:
 
     A case's chat is its most recently linked one; messages go there only for an
     open case whose consent for messaging is in force (``purposes`` adds purposes
-    that must not have been refused or withdrawn). Links and chat languages are
-    loaded for many cases at once (``preload``); consent is asked of the consent
-    service, case by case, so that its rules stay in one place.
+    the adolescent must have said yes to). Consent is read through the consent
+    service, so that its rules stay in one place. ``preload`` loads links, chat
+    languages and consent states for many cases at once, a few queries per ``CHUNK``
+    of cases; a case not preloaded is loaded on its own.
     """
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
         self._chats: dict[int, Target | None] = {}
+        self._consents: dict[tuple[int, ConsentPurpose], ConsentState] = {}
 
-    async def preload(self, cases: Iterable[Adolescent]) -> None:
+    async def preload(
+        self, cases: Iterable[Adolescent], purposes: Sequence[ConsentPurpose] = ()
+    ) -> None:
+        """Load what ``of`` needs for ``cases`` (and ``consent_of`` for ``purposes``)."""
+        wanted = list(cases)
+        await self._load_chats(wanted)
+        reachable = [case for case in wanted if self._chats[case.id] is not None]
+        for purpose in (ConsentPurpose.MESSAGING, *purposes):
+            await self._load_consents(reachable, purpose)
+
+    async def _load_chats(self, cases: Sequence[Adolescent]) -> None:
         wanted = {case.id: case for case in cases if case.id not in self._chats}
         ids = list(wanted)
         for start in range(0, len(ids), CHUNK):
@@ -147,10 +164,24 @@ class Targets:
                     chosen = languages.get((found.channel, found.external_id))
                     self._chats[case_id] = _target(found, chosen, wanted[case_id])
 
+    async def _load_consents(self, cases: Sequence[Adolescent], purpose: ConsentPurpose) -> None:
+        wanted = [case for case in cases if (case.id, purpose) not in self._consents]
+        if wanted:
+            for case_id, state in (await consent.states(self._uow, wanted, purpose)).items():
+                self._consents[case_id, purpose] = state
+
+    async def consent_of(
+        self, case: Adolescent, purpose: ConsentPurpose = ConsentPurpose.MESSAGING
+    ) -> ConsentState:
+        """The case's consent state for ``purpose`` (``consent.state``)."""
+        if (case.id, purpose) not in self._consents:
+            await self._load_consents([case], purpose)
+        return self._consents[case.id, purpose]
+
     async def chat_of(self, case: Adolescent) -> Target | None:
         """The case's chat, consent or not (for the re-consent prompt)."""
         if case.id not in self._chats:
-            await self.preload([case])
+            await self._load_chats([case])
         return self._chats[case.id]
 
     async def of(
@@ -159,10 +190,10 @@ class Targets:
         if case.status is CaseStatus.CLOSED:
             return None
         chat = await self.chat_of(case)
-        if chat is None or not (await consent.state(self._uow, case)).valid:
+        if chat is None or not (await self.consent_of(case)).valid:
             return None
         for purpose in purposes:
-            if not await consent.allows(self._uow, case, purpose):
+            if not (await self.consent_of(case, purpose)).allows:
                 return None
         return chat
 
@@ -187,8 +218,7 @@ def _full(made: int, limit: int | None) -> bool:
     return limit is not None and made >= limit
 
 
-async def _send(
-    uow: UnitOfWork,
+def _message(
     target: Target,
     case: Adolescent,
     payload: dict[str, Any],
@@ -196,9 +226,10 @@ async def _send(
     now: datetime,
     *,
     expires_at: datetime | None = None,
-) -> None:
-    row = await outbox.enqueue(
-        uow,
+) -> outbox.Outgoing:
+    """A message under ``key``, which the job has found free (``_existing``); the job
+    adds all of its messages at once at its end (``outbox.enqueue_many``)."""
+    return outbox.Outgoing(
         channel=target.channel,
         external_chat_id=target.chat_id,
         adolescent_id=case.id,
@@ -206,8 +237,8 @@ async def _send(
         dedupe_key=key,
         urgent=False,
         not_before=now,
+        expires_at=expires_at,
     )
-    row.expires_at = expires_at
 
 
 async def _existing(uow: UnitOfWork, column: Any, keys: Iterable[str]) -> set[str]:
@@ -324,17 +355,17 @@ async def appointment_reminders(
     due = [item for item in due if item[3] not in existing]
     targets = Targets(uow)
     await targets.preload(case for _, case, _, _ in due)
-    made = 0
+    queued: list[outbox.Outgoing] = []
     for appointment, case, zone, key in due:
         target = await targets.of(case)
         if target is None:
             continue
         payload = texts.appointment_reminder(appointment, case.alias, target.lang, zone, now)
-        await _send(uow, target, case, payload, key, now, expires_at=appointment.starts_at)
-        made += 1
-        if _full(made, limit):
+        queued.append(_message(target, case, payload, key, now, expires_at=appointment.starts_at))
+        if _full(len(queued), limit):
             break
-    return made
+    await outbox.enqueue_many(uow, queued)
+    return len(queued)
 
 
 async def attendance_checks(
@@ -357,7 +388,7 @@ async def attendance_checks(
     keyed = [item for item in keyed if item[3] not in existing]
     targets = Targets(uow)
     await targets.preload(case for _, case, _, _ in keyed)
-    made = 0
+    queued: list[outbox.Outgoing] = []
     for appointment, case, home, key in keyed:
         target = await targets.of(case)
         if target is None:
@@ -365,40 +396,42 @@ async def attendance_checks(
         zone = ZoneInfo(home.timezone)
         payload = texts.attendance_question(appointment, case.alias, target.lang, zone, now)
         expires_at = appointment.starts_at + window
-        await _send(uow, target, case, payload, key, now, expires_at=expires_at)
-        made += 1
-        if _full(made, limit):
+        queued.append(_message(target, case, payload, key, now, expires_at=expires_at))
+        if _full(len(queued), limit):
             break
-    return made
+    await outbox.enqueue_many(uow, queued)
+    return len(queued)
 
 
 async def _cancel_stale_appointment_messages(uow: UnitOfWork, now: datetime) -> None:
     """A reminder still waiting (quiet hours, a retry) for an appointment that was
-    moved, cancelled or answered meanwhile must not go out."""
-    waiting = list(
-        await uow.session.scalars(
-            select(OutboxMessage).where(
+    moved, cancelled or answered meanwhile must not go out. Only rows still pending
+    when the update runs are cancelled: one a sender claimed meanwhile is its own."""
+    waiting = (
+        await uow.session.execute(
+            select(OutboxMessage.id, OutboxMessage.dedupe_key).where(
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.dedupe_key.like("appt:%"),
             )
         )
-    )
+    ).all()
     if not waiting:
         return
-    parsed: dict[int, list[tuple[OutboxMessage, int, str]]] = {}
-    for row in waiting:
-        parts = (row.dedupe_key or "").split(":", 3)  # appt, id, start, what
+    parsed: dict[int, list[tuple[int, int, str]]] = {}
+    for row_id, key in waiting:
+        parts = (key or "").split(":", 3)  # appt, id, start, what
         if len(parts) == 4 and parts[1].isdigit() and parts[2].lstrip("-").isdigit():
-            parsed.setdefault(int(parts[1]), []).append((row, int(parts[2]), parts[3]))
+            parsed.setdefault(int(parts[1]), []).append((row_id, int(parts[2]), parts[3]))
     appointments = {
         a.id: a
         for a in await uow.session.scalars(
             select(Appointment).where(Appointment.id.in_(list(parsed)))
         )
     }
+    stale_ids: list[int] = []
     for appointment_id, rows in parsed.items():
         appointment = appointments.get(appointment_id)
-        for row, starts, what in rows:
+        for row_id, starts, what in rows:
             if appointment is None or int(appointment.starts_at.timestamp()) != starts:
                 stale = True
             elif what == "went":
@@ -406,8 +439,16 @@ async def _cancel_stale_appointment_messages(uow: UnitOfWork, now: datetime) -> 
             else:
                 stale = appointment.status not in REMINDABLE or appointment.starts_at <= now
             if stale:
-                row.status = OutboxStatus.CANCELLED
-                row.last_error = "the appointment changed"
+                stale_ids.append(row_id)
+    for first in range(0, len(stale_ids), CHUNK):
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(stale_ids[first : first + CHUNK]),
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.CANCELLED, last_error="the appointment changed")
+        )
 
 
 async def unconfirmed_appointment_flags(
@@ -572,18 +613,18 @@ async def step_reminders(
     due = [item for item in due if item[5] not in existing]
     targets = Targets(uow)
     await targets.preload(item[2] for item in due)
-    made = 0
+    queued: list[outbox.Outgoing] = []
     for step, goal, case, day, zone, key in due:
         target = await targets.of(case)
         if target is None:
             continue
         payload = texts.step_reminder(step, goal, day, case.alias, target.lang)
         end_of_day = local_instant(day + timedelta(days=1), time(0), zone)
-        await _send(uow, target, case, payload, key, now, expires_at=end_of_day)
-        made += 1
-        if _full(made, limit):
+        queued.append(_message(target, case, payload, key, now, expires_at=end_of_day))
+        if _full(len(queued), limit):
             break
-    return made
+    await outbox.enqueue_many(uow, queued)
+    return len(queued)
 
 
 async def step_overdue_flags(
@@ -653,27 +694,61 @@ async def follow_up_checkins(
         )
         .order_by(Adolescent.id)
     )
-    targets = Targets(uow)
-    made = 0
+    due_on: list[tuple[Adolescent, date]] = []
     for case, home in rows.all():
         local = now.astimezone(ZoneInfo(home.timezone))
         due = latest_checkin_due(case, local.date(), every_months)
-        if due is None or (due == local.date() and local.time() < at):
+        if due is not None and not (due == local.date() and local.time() < at):
+            due_on.append((case, due))
+    made_already = await _checkins(uow, due_on)
+    due_on = [(case, due) for case, due in due_on if _open(made_already.get((case.id, due)))]
+    purposes = (ConsentPurpose.FOLLOW_UP,)
+    targets = Targets(uow)
+    await targets.preload((case for case, _ in due_on), purposes)
+    queued: list[outbox.Outgoing] = []
+    for case, due in due_on:
+        checkin = made_already.get((case.id, due))
+        if checkin is None:
+            checkin = await follow_up.checkin_due(uow, case.id, due)
+        if not _open(checkin):
             continue
-        checkin = await follow_up.checkin_due(uow, case.id, due)
-        if checkin.sent_at is not None or checkin.answered_at is not None:
-            continue
-        target = await targets.of(case, purposes=(ConsentPurpose.FOLLOW_UP,))
+        target = await targets.of(case, purposes=purposes)
         if target is None:
             continue
         payload = texts.follow_up_checkin(checkin.id, case.alias, target.lang)
         key = checkin_key(checkin.id)
-        await _send(uow, target, case, payload, key, now, expires_at=now + CHECKIN_TTL)
+        queued.append(_message(target, case, payload, key, now, expires_at=now + CHECKIN_TTL))
         checkin.sent_at = now
-        made += 1
-        if _full(made, limit):
+        if _full(len(queued), limit):
             break
-    return made
+    await outbox.enqueue_many(uow, queued)
+    return len(queued)
+
+
+async def _checkins(
+    uow: UnitOfWork, due_on: Sequence[tuple[Adolescent, date]]
+) -> dict[tuple[int, date], FollowUpCheckin]:
+    """The check-ins already made among ``due_on``, by (case id, day due)."""
+    wanted = {(case.id, due) for case, due in due_on}
+    ids = sorted({case_id for case_id, _ in wanted})
+    days = sorted({due for _, due in wanted})
+    found: dict[tuple[int, date], FollowUpCheckin] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = await uow.session.scalars(
+            select(FollowUpCheckin).where(
+                FollowUpCheckin.adolescent_id.in_(ids[start : start + CHUNK]),
+                FollowUpCheckin.due_on.in_(days),
+            )
+        )
+        for row in rows:
+            if (row.adolescent_id, row.due_on) in wanted:
+                found[row.adolescent_id, row.due_on] = row
+    return found
+
+
+def _open(checkin: FollowUpCheckin | None) -> bool:
+    """Not made yet, or made and neither sent nor answered."""
+    return checkin is None or (checkin.sent_at is None and checkin.answered_at is None)
 
 
 async def follow_up_consent_asks(
@@ -703,21 +778,22 @@ async def follow_up_consent_asks(
     existing = await _existing(uow, OutboxMessage.dedupe_key, (key for _, key in keyed))
     keyed = [(case, key) for case, key in keyed if key not in existing]
     targets = Targets(uow)
-    await targets.preload(case for case, _ in keyed)
-    made = 0
+    await targets.preload((case for case, _ in keyed), (purpose,))
+    wordings: dict[str, follow_up_consent.Wording] = {}
+    queued: list[outbox.Outgoing] = []
     for case, key in keyed:
-        if not (await consent.state(uow, case, purpose)).undecided:
-            continue
         target = await targets.of(case)
-        if target is None:
+        if target is None or not (await targets.consent_of(case, purpose)).undecided:
             continue
-        words = await follow_up_consent.wording(uow, target.lang)
+        if target.lang not in wordings:
+            wordings[target.lang] = await follow_up_consent.wording(uow, target.lang)
+        words = wordings[target.lang]
         payload = texts.follow_up_consent_question(case.id, case.alias, target.lang, words)
-        await _send(uow, target, case, payload, key, now, expires_at=now + CHECKIN_TTL)
-        made += 1
-        if _full(made, limit):
+        queued.append(_message(target, case, payload, key, now, expires_at=now + CHECKIN_TTL))
+        if _full(len(queued), limit):
             break
-    return made
+    await outbox.enqueue_many(uow, queued)
+    return len(queued)
 
 
 async def reconsent_at_18(uow: UnitOfWork, now: datetime, *, limit: int | None = None) -> int:
@@ -736,18 +812,20 @@ async def reconsent_at_18(uow: UnitOfWork, now: datetime, *, limit: int | None =
     cases = [case for case in cases if keys[case.id] not in existing]
     targets = Targets(uow)
     await targets.preload(cases)
-    made = 0
+    queued: list[outbox.Outgoing] = []
     for case in cases:
-        if not (await consent.state(uow, case)).needs_reconsent_at_18:
+        if not (await targets.consent_of(case)).needs_reconsent_at_18:
             continue
         target = await targets.chat_of(case)
         if target is None:
             continue
-        await _send(uow, target, case, texts.reconsent_prompt(target.lang), keys[case.id], now)
-        made += 1
-        if _full(made, limit):
+        queued.append(
+            _message(target, case, texts.reconsent_prompt(target.lang), keys[case.id], now)
+        )
+        if _full(len(queued), limit):
             break
-    return made
+    await outbox.enqueue_many(uow, queued)
+    return len(queued)
 
 
 def _years_before(day: date, years: int) -> date:

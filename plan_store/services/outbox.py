@@ -8,14 +8,32 @@ The payload is encrypted: it may hold goals, appointments or a staff reply.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from plan_store.enums import Channel, OutboxKind, OutboxStatus
 from plan_store.models import OutboxMessage
 from plan_store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message to add (see ``enqueue`` for what each part means)."""
+
+    channel: Channel
+    external_chat_id: str
+    payload: dict[str, Any]
+    adolescent_id: int | None = None
+    kind: OutboxKind = OutboxKind.SCREEN
+    dedupe_key: str | None = None
+    urgent: bool = False
+    not_before: datetime | None = None
+    expires_at: datetime | None = None
+    """Not worth sending after this."""
 
 
 async def enqueue(
@@ -37,21 +55,49 @@ async def enqueue(
         )
         if existing is not None:
             return existing
-    row = OutboxMessage(
+    message = Outgoing(
         channel=channel,
         external_chat_id=external_chat_id,
+        payload=payload,
         adolescent_id=adolescent_id,
         kind=kind,
-        payload_ciphertext=uow.cipher.encrypt(json.dumps(payload, ensure_ascii=False)),
         dedupe_key=dedupe_key,
         urgent=urgent,
-        status=OutboxStatus.PENDING,
-        not_before=not_before or uow.now(),
-        created_at=uow.now(),
+        not_before=not_before,
     )
+    row = OutboxMessage(**_columns(uow, message))
     uow.session.add(row)
     await uow.flush()
     return row
+
+
+async def enqueue_many(uow: UnitOfWork, messages: Sequence[Outgoing]) -> None:
+    """Add many messages in one statement, their ids in the order given (the order
+    they go out in, chat by chat). For a producer that has looked its dedupe keys up
+    itself, all at once: a key taken meanwhile fails the statement (IntegrityError),
+    so a message is never added twice."""
+    if messages:
+        await uow.session.execute(
+            insert(OutboxMessage), [_columns(uow, message) for message in messages]
+        )
+
+
+def _columns(uow: UnitOfWork, message: Outgoing) -> dict[str, Any]:
+    now = uow.now()
+    plain = json.dumps(message.payload, ensure_ascii=False)
+    return {
+        "channel": message.channel,
+        "external_chat_id": message.external_chat_id,
+        "adolescent_id": message.adolescent_id,
+        "kind": message.kind,
+        "payload_ciphertext": uow.cipher.encrypt(plain),
+        "dedupe_key": message.dedupe_key,
+        "urgent": message.urgent,
+        "status": OutboxStatus.PENDING,
+        "not_before": message.not_before or now,
+        "created_at": now,
+        "expires_at": message.expires_at,
+    }
 
 
 def payload_of(uow: UnitOfWork, row: OutboxMessage) -> dict[str, Any]:

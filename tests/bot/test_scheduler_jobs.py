@@ -7,12 +7,13 @@ to the fake Bot API to see what the adolescent would read.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.scheduler import jobs
 from bot.telegram.client import TelegramClient
@@ -286,6 +287,92 @@ async def test_nothing_goes_to_unlinked_chats_without_consent_or_to_closed_cases
     # Staff still hear about unconfirmed appointments of open cases, linked or not.
     flagged = await run(container, jobs.unconfirmed_appointment_flags, clock.now)
     assert flagged == 3
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"])
+async def test_reminders_of_many_cases_go_in_order_a_chunk_at_a_time(
+    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "CHUNK", 2)  # several chunks out of a few cases
+    monkeypatch.setattr(consent, "CHUNK", 2)
+    async with container.uow() as uow:
+        home = await a_home_in(uow, "America/Mexico_City")
+        reachable = [await a_linked_case(uow, home, f"470{n}", alias=f"A{n}") for n in range(4)]
+        refused = await a_linked_case(uow, home, "4710", consented=False)
+        unlinked = await a_linked_case(uow, home, "4711", linked=False)
+        everyone = [*reachable, refused, unlinked]
+        for n, linked in enumerate(everyone):  # interleaved: the later cases first
+            await an_appointment(uow, linked, clock.now + timedelta(hours=20, minutes=9 - n))
+            await an_appointment(uow, linked, clock.now + timedelta(hours=21, minutes=n))
+        await uow.commit()
+
+    made = [
+        await run(container, jobs.appointment_reminders, clock.now, limit=3),
+        await run(container, jobs.appointment_reminders, clock.now, limit=3),
+        await run(container, jobs.appointment_reminders, clock.now, limit=3),
+    ]
+
+    assert made == [3, 3, 2]
+    ours = [
+        a
+        for a in await detached(
+            container.uow, select(Appointment).order_by(Appointment.starts_at, Appointment.id)
+        )
+        if a.adolescent_id in {linked.case.id for linked in reachable}
+    ]
+    rows = await detached(container.uow, select(OutboxMessage).order_by(OutboxMessage.id))
+    assert [row.dedupe_key for row in rows] == [
+        f"appt:{a.id}:{int(a.starts_at.timestamp())}:remind:1440m" for a in ours
+    ]
+    assert [row.external_chat_id for row in rows] == [
+        "4703", "4702", "4701", "4700", "4700", "4701", "4702", "4703"
+    ]  # fmt: skip
+    assert [row.expires_at for row in rows] == [a.starts_at for a in ours]
+    assert await run(container, jobs.appointment_reminders, clock.now) == 0
+
+
+@contextlib.contextmanager
+def statements(container: Container) -> Iterator[list[str]]:
+    """The SQL statements sent to the database while inside."""
+    sent: list[str] = []
+
+    def record(*args: Any) -> None:
+        sent.append(args[2])
+
+    engine = container.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"])
+async def test_reminding_many_cases_takes_as_many_queries_as_reminding_one(
+    container: Container, clock: FakeClock
+) -> None:
+    async def new_cases(first: int, count: int) -> None:
+        async with container.uow() as uow:
+            home = await a_home_in(uow, "America/Mexico_City", name=f"Casa {first}")
+            for n in range(first, first + count):
+                linked = await a_linked_case(uow, home, str(n))
+                await an_appointment(uow, linked, clock.now + timedelta(hours=20))
+            await uow.commit()
+
+    async def remind() -> tuple[int, int]:
+        with statements(container) as sent:
+            made = await run(container, jobs.appointment_reminders, clock.now)
+        return made, len(sent)
+
+    await new_cases(4800, 1)
+    await remind()  # from now on, reminders wait in the outbox: each run looks at them
+    await new_cases(4810, 1)
+    one, queries = await remind()
+    await new_cases(4820, 12)
+    many, queries_for_many = await remind()
+
+    assert (one, many) == (1, 12)
+    assert queries_for_many == queries
 
 
 async def test_did_you_go_comes_three_hours_after_and_only_if_nobody_answered(

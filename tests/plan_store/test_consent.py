@@ -171,6 +171,62 @@ async def test_consent_is_asked_again_at_18(container: Container, clock: FakeClo
     assert await is_valid(container, case.id)
 
 
+async def test_the_states_of_many_cases_at_once_are_each_ones_state(
+    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(consent, "CHUNK", 2)  # several chunks out of a few cases
+    follow_up = ConsentPurpose.FOLLOW_UP
+    async with container.uow() as uow:
+        team = await a_team(uow)
+        home, operator = team.home, team.operator
+        silent = await a_case(uow, home, operator, "CAS-002")
+        refused = await a_case(uow, home, operator, "CAS-003")
+        stopped = await a_case(uow, home, operator, "CAS-004")
+        minor = await a_case(uow, home, operator, "CAS-005", age=17, days_to_birthday=2)
+        for case, decision, purpose in (
+            (team.case, ConsentDecision.REFUSED, MESSAGING),
+            (team.case, ConsentDecision.GIVEN, MESSAGING),
+            (team.case, ConsentDecision.GIVEN, follow_up),
+            (refused, ConsentDecision.GIVEN, MESSAGING),
+            (refused, ConsentDecision.REFUSED, MESSAGING),
+            (stopped, ConsentDecision.GIVEN, MESSAGING),
+            (stopped, ConsentDecision.GIVEN, follow_up),
+            (minor, ConsentDecision.GIVEN, MESSAGING),
+        ):
+            await consent.decide(
+                uow, case, decision=decision, language="es", channel=None, purpose=purpose
+            )
+        await consent.withdraw_purpose(uow, stopped, follow_up, language="es", channel=None)
+        await uow.commit()
+    clock.advance(days=3)  # the minor has turned 18
+    async with container.uow() as uow:  # a new text: the check-ins are asked again
+        await consent.publish_text(
+            uow, purpose=follow_up, version=2, language="es", summary="v2", details=""
+        )
+        await uow.commit()
+
+    async with container.uow() as uow:
+        everyone = list(await uow.session.scalars(select(Adolescent).order_by(Adolescent.id)))
+        assert [case.id for case in everyone] == [
+            c.id for c in (team.case, silent, refused, stopped, minor)
+        ]
+        for purpose in ConsentPurpose:
+            one_by_one = {case.id: await consent.state(uow, case, purpose) for case in everyone}
+            assert await consent.states(uow, everyone, purpose) == one_by_one
+        messaging = list((await consent.states(uow, everyone)).values())
+        assert [s.valid for s in messaging] == [True, False, False, True, False]
+        assert messaging[-1].needs_reconsent_at_18
+        checkins = list((await consent.states(uow, everyone, follow_up)).values())
+        assert [s.decision for s in checkins] == [
+            ConsentDecision.GIVEN,
+            None,
+            None,
+            ConsentDecision.WITHDRAWN,
+            None,
+        ]
+        assert not any(s.allows for s in checkins)  # nobody said yes to version 2
+
+
 async def test_consent_given_the_evening_before_turning_18_is_asked_again_next_morning(
     container: Container, clock: FakeClock
 ) -> None:
