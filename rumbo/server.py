@@ -87,6 +87,8 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 def serve(settings: Settings, *, only: Sequence[str] = (), demo: bool = False) -> int:
     logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO, format=LOG_FORMAT)
+    # The ticker rings every few seconds; APScheduler would log each ring.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     container = build_container(settings)
     built = build_parts(container, only, demo=demo)
     for part in built:
