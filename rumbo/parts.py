@@ -67,9 +67,9 @@ def telegram_client(container: Container) -> TelegramClient | None:
 
 def webchat(container: Container, *, demo: bool = False) -> Part:
     """The demo web chat at /chat/, served with the console in ``rumbo demo`` and
-    where ``RUMBO_WEBCHAT`` turns it on."""
+    unless ``RUMBO_WEBCHAT=false`` turns it off outside the demo."""
     if not (demo or container.settings.webchat):
-        return Part("webchat", note="off: set RUMBO_WEBCHAT=true to try the chat on the web")
+        return Part("webchat", note="off: RUMBO_WEBCHAT=false")
     secret = container.settings.secret_key
     if secret is None:
         return Part("webchat", note="off: RUMBO_SECRET_KEY is not set (it signs the chat cookie)")
