@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dialogs import actions, menu, triage
+from dialogs import actions, menu
 from dialogs.common import Turn, button, menu_button, typed_command
 from dialogs.screens import Button
-from dialogs.triage import Risk
 from locales.core_strings import BACK, TALK_TO_A_PERSON
+from plan_store import triage
 from plan_store.enums import MessageKind, Severity
 from plan_store.services import flags, messages, triage_terms
+from plan_store.triage import Risk
 
 ALARM = {Severity.URGENT, Severity.HIGH}
 """Severities whose answer says a person is being told now."""

@@ -6,10 +6,11 @@ import time
 
 import pytest
 
-from dialogs import triage
-from dialogs.triage import TRIAGE_DIR, Risk, TriageFileError, parse, read_file
 from locales import LANGUAGES
+from plan_store import triage
 from plan_store.enums import FlagCategory, RiskCategory, Severity
+from plan_store.triage import TRIAGE_DIR, Risk, TriageFileError, parse, read_file
+from plan_store.triage.folding import within_one
 
 SELF_HARM = FlagCategory.SELF_HARM
 VIOLENCE = FlagCategory.VIOLENCE_ABUSE
@@ -39,12 +40,12 @@ def categories(text: str, language: str = "es") -> dict[FlagCategory, Severity]:
         ("ya me quiero morir", (SELF_HARM, Severity.URGENT)),
         ("me quiero ya morir", (SELF_HARM, Severity.URGENT)),
         ("me quiero suisidar", (SELF_HARM, Severity.URGENT)),
-        ("pienso en el suicidio", (SELF_HARM, Severity.HIGH)),
+        ("pienso en el suicidio", (SELF_HARM, Severity.URGENT)),
         ("quiero m4tarme", (SELF_HARM, Severity.URGENT)),
         ("quiero matrame", (SELF_HARM, Severity.URGENT)),  # two letters swapped
         ("quiero matarmee", (SELF_HARM, Severity.URGENT)),
         ("me voy a kitar la vida", (SELF_HARM, Severity.URGENT)),
-        ("ya no quiero vivir", (SELF_HARM, Severity.HIGH)),
+        ("ya no quiero vivir", (SELF_HARM, Severity.URGENT)),
         ("me corté otra vez", (SELF_HARM, Severity.HIGH)),
         ("me odio", (SELF_HARM, Severity.MEDIUM)),
         # violence and abuse
@@ -217,8 +218,8 @@ def test_folding_is_the_same_for_terms_and_text() -> None:
         "porke",
     ]
     assert triage.words_of("K'iche' ñandú") == ["kiche", "nandu"]
-    assert triage.within_one("matarme", "matrame")
-    assert not triage.within_one("matarme", "mtrame")
+    assert within_one("matarme", "matrame")
+    assert not within_one("matarme", "mtrame")
 
 
 def test_triage_is_fast_on_a_long_message() -> None:
