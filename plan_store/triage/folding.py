@@ -38,6 +38,7 @@ _ABBREVIATIONS = {
     "tmb": "tambien",
     "n": "en",
     "pa": "para",
+    "pal": "al",
     "toy": "estoy",
     "stoy": "estoy",
     "sta": "esta",
