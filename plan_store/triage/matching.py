@@ -115,6 +115,7 @@ class Matcher:
             start, end = positions[0], positions[-1]
             negated = _negated(words, read.breaks, start)
             found.setdefault(each.keys, []).append(_Found(start, end, negated))
+        _spread_negation(found)
         best: dict[FlagCategory, tuple[Severity, Term]] = {}
         for term in self.rules.terms:
             severity = _severity(term, found, len(words))
@@ -162,6 +163,18 @@ def _severity(
     if term.category not in STILL_A_LOOK:
         return None
     return NEGATED if term.severity.rank < NEGATED.rank else term.severity
+
+
+def _spread_negation(found: dict[tuple[str, ...], list[_Found]]) -> None:
+    """A match inside a negated one is negated too: in "nunca me voy a suicidar",
+    ``suicid*`` as well as ``me voy a suicidar``."""
+    spans = [(h.start, h.end) for hits in found.values() for h in hits if h.negated]
+    if not spans:
+        return
+    for hits in found.values():
+        for index, hit in enumerate(hits):
+            if not hit.negated and any(s <= hit.start and hit.end <= e for s, e in spans):
+                hits[index] = _Found(hit.start, hit.end, True)
 
 
 def _negated(words: Sequence[str], breaks: frozenset[int], start: int) -> bool:
