@@ -55,15 +55,21 @@ class Figures:
     misses: list[Example]
     false_flags: list[Example]
     seconds: float
+    rules_caught: int = 0
+    rules_flagged_benign: int = 0
 
 
 def measure(examples: Sequence[Example]) -> Figures:
     figures = Figures(Counter(), Counter(), Counter(), Counter(), Counter(), [], [], 0.0)
     started = time.perf_counter()
     for example in examples:
-        found = {
-            r.category: r.severity.value for r in triage.triage(example.text, example.language)
-        }
+        risks = triage.triage(example.text, example.language)
+        found = {r.category: r.severity.value for r in risks}
+        rules = {r.category for r in risks if r.term != triage.MODEL_TERM}
+        if example.category == NONE:
+            figures.rules_flagged_benign += bool(rules)
+        else:
+            figures.rules_caught += CATEGORIES[example.category] in rules
         if example.category == NONE:
             figures.benign[example.language] += 1
             if found:
@@ -114,6 +120,10 @@ def report(figures: Figures, part: str, show: bool) -> bool:
     flagged = sum(figures.flagged_benign.values())
     print(f"{'no risk, all':<26}{benign:>4}{flagged:>8}{_rate(flagged, benign):>8}")
     count = risky + benign
+    print(
+        f"the rules alone: recall {_rate(figures.rules_caught, risky)}, "
+        f"false flags {_rate(figures.rules_flagged_benign, benign)}"
+    )
     print(f"{count} messages in {figures.seconds * 1000:.0f} ms")
     recall = caught / risky if risky else 1.0
     false_flags = flagged / benign if benign else 0.0

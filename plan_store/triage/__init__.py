@@ -6,7 +6,8 @@ Triage belongs to the domain: the terms live in ``locales/triage/<lang>.txt``
 parser), and staff add more in the console (``plan_store.services.triage_terms``),
 passed in as ``extra``. A chat is read with the terms of its language plus the
 Spanish ones, always. ``folding`` says how words are compared, ``matching`` how
-terms are found.
+terms are found, and ``model`` adds what a small statistical model is sure of and
+the rules missed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 
+from plan_store.enums import FlagCategory
+from plan_store.triage import model
 from plan_store.triage.folding import words_of
 from plan_store.triage.matching import Matcher, Risk
 from plan_store.triage.terms import (
@@ -34,6 +37,7 @@ from plan_store.triage.terms import (
 __all__ = [
     "ALWAYS",
     "CATEGORIES",
+    "MODEL_TERM",
     "TRIAGE_DIR",
     "FileSection",
     "Matcher",
@@ -47,6 +51,7 @@ __all__ = [
     "read_file",
     "strongest",
     "triage",
+    "with_model",
     "words_of",
 ]
 
@@ -67,7 +72,27 @@ def matcher_for(code: str, extra: tuple[StaffTerm, ...] = ()) -> Matcher:
 def triage(text: str, language: str, extra: Iterable[StaffTerm] = ()) -> list[Risk]:
     """The risks in ``text`` written in a chat of ``language``, most severe first.
     ``extra``: the active terms staff added for ``language`` and Spanish."""
-    return matcher_for(language, tuple(extra)).triage(text)
+    reading = matcher_for(language, tuple(extra)).read(text)
+    return with_model(text, reading.risks, reading.negated)
+
+
+MODEL_TERM = "(model)"
+
+
+def with_model(
+    text: str, risks: list[Risk], negated: frozenset[FlagCategory] = frozenset()
+) -> list[Risk]:
+    """``risks`` and, when the model is sure of a category the rules did not find
+    (nor found only negated), that category at the model's severity. Never a cry for
+    help (``distress``): that is a whole-message reading the rules make."""
+    label, probability = model.classify(text)
+    category = CATEGORIES.get(label)
+    if category is None or category is FlagCategory.OTHER or probability < model.THRESHOLD:
+        return risks
+    if category in negated or any(risk.category is category for risk in risks):
+        return risks
+    found = [*risks, Risk(category, model.SEVERITY, MODEL_TERM)]
+    return sorted(found, key=lambda r: (r.severity.rank, r.category.value))
 
 
 def strongest(risks: Sequence[Risk]) -> Risk | None:

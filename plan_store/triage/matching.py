@@ -50,6 +50,14 @@ class Risk:
 
 
 @dataclass(frozen=True, slots=True)
+class Reading:
+    risks: list[Risk]
+    negated: frozenset[FlagCategory]
+    """Categories whose terms were all negated ("no me voy a escapar"): not risk, and
+    nothing else (the model) may raise them for this text."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Found:
     start: int
     end: int
@@ -66,12 +74,12 @@ class Matcher:
         self._prefixes: set[str] = set()
         self._typos: dict[str, set[str]] = {}
         phrases = [p for t in rules.terms for side in t.sides for p in side]
-        for each in [*phrases, *rules.ignores]:
-            for key in each.keys:
-                kind, word = key[:2], key[2:]
-                if kind == "p:":
-                    self._prefixes.add(word)
-                    continue
+        slot_words = [key for members in rules.slots.values() for key in members]
+        for key in [*(k for p in [*phrases, *rules.ignores] for k in p.keys), *slot_words]:
+            kind, word = key[:2], key[2:]
+            if kind == "p:":
+                self._prefixes.add(word)
+            elif kind == "w:":
                 self._exact.add(word)
                 if len(word) >= FUZZY_MIN_TERM:
                     for variant in {word, *deletions(word)}:
@@ -92,6 +100,7 @@ class Matcher:
             for variant in (word, *deletions(word)):
                 candidates.update(self._typos.get(variant, ()))
             keys.update("w:" + c for c in candidates if c[-2:] == word[-2:] and within_one(word, c))
+        keys.update(slot for slot, members in self.rules.slots.items() if keys & members)
         result = frozenset(keys)
         if len(self._cache) < 50_000:
             self._cache[word] = result
@@ -99,10 +108,14 @@ class Matcher:
 
     def triage(self, text: str) -> list[Risk]:
         """The strongest risk per category found in ``text``, most severe first."""
+        return self.read(text).risks
+
+    def read(self, text: str) -> Reading:
+        """The risks in ``text``, and the categories only found negated."""
         read = read_words(text)
         words = read.words
         if not words:
-            return []
+            return Reading([], frozenset())
         keys: list[frozenset[str] | None] = [self.keys_of(w) for w in words]
         ignored = self._matches(keys, read.breaks, self._ignores_by_first, gap=MAX_GAP)
         for positions, _ in list(ignored):
@@ -113,19 +126,24 @@ class Matcher:
             keys, read.breaks, self._phrases_by_first, gap=MAX_GAP
         ):
             start, end = positions[0], positions[-1]
-            negated = _negated(words, read.breaks, start)
-            found.setdefault(each.keys, []).append(_Found(start, end, negated))
+            denied = _negated(words, read.breaks, start)
+            found.setdefault(each.keys, []).append(_Found(start, end, denied))
         _spread_negation(found)
         best: dict[FlagCategory, tuple[Severity, Term]] = {}
+        only_negated: set[FlagCategory] = set()
         for term in self.rules.terms:
-            severity = _severity(term, found, len(words))
+            present, denied = _presence(term, found, len(words))
+            severity = _severity(term, denied) if present else None
             if severity is None:
+                if present:
+                    only_negated.add(term.category)
                 continue
             held = best.get(term.category)
             if held is None or severity.rank < held[0].rank:
                 best[term.category] = (severity, term)
         risks = [Risk(c, severity, t.text) for c, (severity, t) in best.items()]
-        return sorted(risks, key=lambda r: (r.severity.rank, r.category.value))
+        risks.sort(key=lambda r: (r.severity.rank, r.category.value))
+        return Reading(risks, frozenset(only_negated - best.keys()))
 
     def _matches(
         self,
@@ -145,10 +163,10 @@ class Matcher:
                         yield positions, each
 
 
-def _severity(
+def _presence(
     term: Term, found: dict[tuple[str, ...], list[_Found]], length: int
-) -> Severity | None:
-    """The severity ``term`` counts at in a text, or None if it is not there."""
+) -> tuple[bool, bool]:
+    """Whether ``term`` is in a text, and whether negated."""
     negated = False
     for side in term.sides:
         hits = [hit for each in side for hit in found.get(each.keys, ())]
@@ -156,11 +174,16 @@ def _severity(
             hits = [h for h in hits if h.start == 0 and h.end == length - 1]
             hits = [h for h in hits if h.end - h.start + 1 == len(side[0].keys)]
         if not hits:
-            return None
+            return False, False
         negated = negated or all(hit.negated for hit in hits)
+    return True, negated
+
+
+def _severity(term: Term, negated: bool) -> Severity | None:
+    """The severity a present ``term`` counts at; None when its negation drops it."""
     if not negated:
         return term.severity
-    if term.category not in STILL_A_LOOK:
+    if term.category not in STILL_A_LOOK or term.severity is NEGATED:
         return None
     return NEGATED if term.severity.rank < NEGATED.rank else term.severity
 

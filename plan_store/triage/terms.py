@@ -94,17 +94,28 @@ class Rules:
     ignores: list[Phrase] = field(default_factory=list)
     known_words: set[str] = field(default_factory=set)
     sections: list[FileSection] = field(default_factory=list)
+    slots: dict[str, frozenset[str]] = field(default_factory=dict)
+    """``"g:<file>/<group>"`` -> the keys of its words: a group of single words used
+    as one word of a phrase (``@querer @morir``)."""
 
     def extend(self, other: Rules) -> None:
         self.terms.extend(other.terms)
         self.ignores.extend(other.ignores)
         self.known_words.update(other.known_words)
+        self.slots.update(other.slots)
 
 
-def phrase(text: str, where: str) -> Phrase:
-    """One phrase of words, each folded; ``TriageFileError`` if a word is not one."""
+def phrase(
+    text: str, where: str, groups: dict[str, list[Phrase]] | None = None, rules: Rules | None = None
+) -> Phrase:
+    """One phrase of words, each folded; ``TriageFileError`` if a word is not one. A
+    word ``@name`` stands for any word of a group of single words (a slot, kept in
+    ``rules.slots``)."""
     keys: list[str] = []
     for raw in text.split():
+        if raw.startswith("@"):
+            keys.append(_slot(raw[1:], where, groups, rules))
+            continue
         prefix = raw.endswith("*")
         folded = words_of(raw.rstrip("*"))
         if len(folded) != 1:
@@ -119,12 +130,26 @@ def phrase(text: str, where: str) -> Phrase:
     return Phrase(tuple(keys), text)
 
 
+def _slot(
+    name: str, where: str, groups: dict[str, list[Phrase]] | None, rules: Rules | None
+) -> str:
+    if groups is None or rules is None or name not in groups:
+        raise TriageFileError(f"{where}: no [group {name}] before this line")
+    members = groups[name]
+    if any(len(each.keys) != 1 for each in members):
+        raise TriageFileError(f"{where}: @{name} inside a phrase needs a group of single words")
+    key = f"g:{where.split(':', 1)[0]}/{name}"
+    rules.slots[key] = frozenset(each.keys[0] for each in members)
+    return key
+
+
 def term(
     line: str,
     category: FlagCategory,
     severity: Severity,
     where: str,
     groups: dict[str, list[Phrase]] | None = None,
+    rules: Rules | None = None,
 ) -> Term:
     """One line under ``[category severity]``."""
     text = line.strip()
@@ -134,13 +159,13 @@ def term(
     sides: list[tuple[Phrase, ...]] = []
     for side in text.split(" + ") if " + " in f" {text} " else [text]:
         side = side.strip()
-        if side.startswith("@"):
+        if side.startswith("@") and " " not in side:
             name = side[1:]
             if groups is None or name not in groups:
                 raise TriageFileError(f"{where}: no [group {name}] before this line")
             sides.append(tuple(groups[name]))
         else:
-            sides.append((phrase(side, where),))
+            sides.append((phrase(side, where, groups, rules),))
     if whole and len(sides) > 1:
         raise TriageFileError(f"{where}: '=' and '+' do not go together")
     return Term(tuple(sides), whole, category, severity, text)
@@ -196,10 +221,10 @@ def parse(text: str, name: str = "<terms>") -> Rules:
         elif section == IGNORE:
             if line.startswith("="):
                 raise TriageFileError(f"{where}: '=' has no meaning in [{IGNORE}]")
-            rules.ignores.append(phrase(line, where))
+            rules.ignores.append(phrase(line, where, groups, rules))
         else:
             assert category is not None and severity is not None
-            rules.terms.append(term(line, category, severity, where, groups))
+            rules.terms.append(term(line, category, severity, where, groups, rules))
     rules.sections = [FileSection(h, tuple(each)) for h, each in written.items() if each]
     return rules
 

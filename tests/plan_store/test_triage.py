@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ from locales import LANGUAGES
 from plan_store import triage
 from plan_store.enums import FlagCategory, RiskCategory, Severity
 from plan_store.triage import TRIAGE_DIR, Risk, TriageFileError, parse, read_file
+from plan_store.triage import model
 from plan_store.triage.folding import within_one
 
 SELF_HARM = FlagCategory.SELF_HARM
@@ -151,7 +153,8 @@ def test_english_chats_read_english_and_spanish() -> None:
     assert top("im dying of laughter lol", "en") is None
     assert top("this homework is killing me", "en") is None
     assert top("me quiero morir", "en") == (SELF_HARM, Severity.URGENT)
-    assert top("I want to kill myself", "es") is None  # Spanish chats read Spanish terms
+    # Spanish chats read the Spanish terms (the model beside them reads any text).
+    assert triage.matcher_for("es").triage("I want to kill myself") == []
 
 
 def test_chats_in_mayan_languages_are_read_with_the_spanish_terms() -> None:
@@ -435,3 +438,39 @@ def test_the_console_lists_each_file_section_as_written() -> None:
     assert "@medios + @guardado" in sections["self_harm urgent"]
     assert triage.file_sections("quc") == []
     assert triage.file_sections("xx") == []
+
+
+# --- the model beside the rules ---------------------------------------------------
+
+
+def test_the_model_adds_what_it_is_sure_of_and_the_rules_missed_as_a_look() -> None:
+    text = "ya no quiero seguir, estoy harta de todo"
+    assert triage.matcher_for("es").triage(text) == []
+    assert [(r.category, r.severity, r.term) for r in triage.triage(text, "es")] == [
+        (SELF_HARM, Severity.MEDIUM, triage.MODEL_TERM)
+    ]
+
+
+def test_the_model_never_lowers_nor_repeats_what_the_rules_found() -> None:
+    text = "mi tio me hace cosas feas en la noche"
+    assert categories(text) == {VIOLENCE: Severity.URGENT}
+
+
+def test_without_its_file_the_model_is_silent_and_the_rules_still_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "model.json"
+    broken.write_text("{not json", encoding="utf-8")
+    assert model.load(tmp_path / "missing.json") is None
+    assert model.load(broken) is None
+    monkeypatch.setattr(model, "load", lambda path=model.MODEL_FILE: None)
+    assert categories("ya no quiero seguir, estoy harta de todo") == {}
+    assert categories("me quiero morir") == {SELF_HARM: Severity.URGENT}
+
+
+def test_the_model_reads_character_ngrams_of_words_as_it_was_trained() -> None:
+    assert model.ngrams("me", 2, 3) == {" m": 1, "me": 1, "e ": 1, " me": 1, "me ": 1}
+    shipped = model.load()
+    assert shipped is not None
+    assert set(shipped.classes) == {"none", *triage.CATEGORIES}
+    assert shipped.threshold == model.THRESHOLD
