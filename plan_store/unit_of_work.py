@@ -15,6 +15,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from plan_store.crypto import Cipher
+from plan_store.events import Event, MessageBus
 from plan_store.types import utcnow
 
 Clock = Callable[[], datetime]
@@ -26,12 +27,15 @@ class UnitOfWork:
         session_factory: async_sessionmaker[AsyncSession],
         cipher: Cipher,
         clock: Clock = utcnow,
+        bus: MessageBus | None = None,
     ) -> None:
         self._session_factory = session_factory
         self.cipher = cipher
         self.clock = clock
+        self.bus = bus or MessageBus()
         self._session: AsyncSession | None = None
         self._apart: list[object] = []
+        self._events: list[Event] = []
 
     @property
     def session(self) -> AsyncSession:
@@ -53,6 +57,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session = self.session
+        self._events = []  # what was not committed did not happen
         try:
             await session.rollback()
         finally:
@@ -66,6 +71,13 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
+        events, self._events = self._events, []
+        for event in events:
+            self.bus.publish(event)
+
+    def record(self, event: Event) -> None:
+        """Note a domain event; its handlers run after this unit of work commits."""
+        self._events.append(event)
 
     async def commit_apart(self, *rows: object) -> None:
         """Write ``rows`` in a transaction of their own, kept even if this one rolls back.
@@ -89,10 +101,13 @@ class UnitOfWorkFactory:
         session_factory: async_sessionmaker[AsyncSession],
         cipher: Cipher,
         clock: Clock = utcnow,
+        bus: MessageBus | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.cipher = cipher
         self.clock = clock
+        self.bus = bus or MessageBus()
+        """Handlers of the domain events, shared by every unit of work made here."""
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.cipher, self.clock)
+        return UnitOfWork(self.session_factory, self.cipher, self.clock, self.bus)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from plan_store.enums import RequestReason, RequestStatus, Urgency
+from plan_store.enums import RequestReason, RequestStatus, Severity, Urgency
 from plan_store.errors import InvalidTransition, NotFound
 from plan_store.models import OperatorRequest
-from plan_store.services import audit
+from plan_store.services import alerts, audit
 from plan_store.services.access import StaffActor, case_for_staff
 from plan_store.services.appointments import appointment_of_case
 from plan_store.services.plans import goal_of_case
@@ -51,6 +51,14 @@ async def create(
         target=f"request:{request.id}",
         details={"reason": reason.value, "urgency": urgency.value},
     )
+    if urgency is Urgency.URGENT:
+        await alerts.raise_alert(
+            uow,
+            adolescent_id,
+            category=alerts.REQUEST_CATEGORY,
+            severity=Severity.URGENT,
+            request_id=request.id,
+        )
     return request
 
 
