@@ -3,8 +3,8 @@
 When a message raises an urgent flag or she asks for a person now, the services write
 an alert and its recipients in the same transaction (``plan_store.services.alerts``).
 ``telling`` reads them: the bot names the people told only when at least one of them
-is really reached (a Telegram chat or an email); otherwise it says plainly that
-nobody could be told at once. ``acknowledged`` and ``unanswered`` are the screens the
+is really reached (a Telegram chat or an email, or a console page open right now);
+otherwise it says plainly that nobody could be told at once. ``acknowledged`` and ``unanswered`` are the screens the
 alert dispatcher queues later: someone saw it, or nobody did in time.
 """
 

@@ -117,6 +117,8 @@ class Staff(Base):
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     # Where alerts reach her besides Telegram and the console (optional).
     email: Mapped[str | None] = mapped_column(String(254))
+    # Last time one of her console pages asked for alerts: an open page reaches her.
+    console_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
 
     home: Mapped[Home | None] = relationship(lazy="raise_on_sql")

@@ -15,10 +15,12 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from plan_store.crypto import Cipher
+from plan_store.enums import AlertChannel
 from plan_store.events import Event, MessageBus
 from plan_store.types import utcnow
 
 Clock = Callable[[], datetime]
+ALL_ALERT_CHANNELS = frozenset(AlertChannel)
 
 
 class UnitOfWork:
@@ -28,11 +30,13 @@ class UnitOfWork:
         cipher: Cipher,
         clock: Clock = utcnow,
         bus: MessageBus | None = None,
+        alert_channels: frozenset[AlertChannel] = ALL_ALERT_CHANNELS,
     ) -> None:
         self._session_factory = session_factory
         self.cipher = cipher
         self.clock = clock
         self.bus = bus or MessageBus()
+        self.alert_channels = alert_channels
         self._session: AsyncSession | None = None
         self._apart: list[object] = []
         self._events: list[Event] = []
@@ -102,12 +106,17 @@ class UnitOfWorkFactory:
         cipher: Cipher,
         clock: Clock = utcnow,
         bus: MessageBus | None = None,
+        alert_channels: frozenset[AlertChannel] = ALL_ALERT_CHANNELS,
     ) -> None:
         self.session_factory = session_factory
         self.cipher = cipher
         self.clock = clock
         self.bus = bus or MessageBus()
         """Handlers of the domain events, shared by every unit of work made here."""
+        self.alert_channels = alert_channels
+        """The alert channels this installation has configured (the console always)."""
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.cipher, self.clock, self.bus)
+        return UnitOfWork(
+            self.session_factory, self.cipher, self.clock, self.bus, self.alert_channels
+        )

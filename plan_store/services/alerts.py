@@ -54,8 +54,6 @@ from plan_store.unit_of_work import UnitOfWork
 ALERTING = frozenset({Severity.URGENT, Severity.HIGH})
 """Flag severities that raise an alert (the chat tells the adolescent a person is
 told now for exactly these)."""
-REAL_CHANNELS = (AlertChannel.TELEGRAM, AlertChannel.EMAIL)
-"""Channels that reach a person whether or not she has the console open."""
 REQUEST_CATEGORY = "urgent_request"
 MAX_ATTEMPTS = 8
 
@@ -163,9 +161,9 @@ async def _deliver_to(uow: UnitOfWork, alert: Alert, staff: Iterable[Staff], ste
     added = 0
     for member in people.values():
         channels = [AlertChannel.CONSOLE]
-        if member.id in chats:
+        if member.id in chats and AlertChannel.TELEGRAM in uow.alert_channels:
             channels.append(AlertChannel.TELEGRAM)
-        if member.email:
+        if member.email and AlertChannel.EMAIL in uow.alert_channels:
             channels.append(AlertChannel.EMAIL)
         for channel in channels:
             if (member.id, channel) in already:
@@ -201,19 +199,21 @@ async def open_for_case(uow: UnitOfWork, adolescent_id: int) -> Alert | None:
 
 
 async def told(uow: UnitOfWork, alert_id: int) -> list[Staff]:
-    """The people this alert really reaches (a Telegram chat or an email), by name."""
+    """The people this alert really reaches: by Telegram or email, or on a console
+    page they have open right now; by name."""
     rows = await uow.session.scalars(
         select(Staff)
         .join(AlertDelivery, AlertDelivery.staff_id == Staff.id)
         .where(
             AlertDelivery.alert_id == alert_id,
-            AlertDelivery.channel.in_(REAL_CHANNELS),
             AlertDelivery.status != DeliveryStatus.FAILED,
         )
         .distinct()
         .order_by(Staff.display_name)
     )
-    return list(rows)
+    people = list(rows)
+    reached = await duty.reachable(uow, people)
+    return [member for member in people if member.id in reached]
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +274,18 @@ async def live_for(uow: UnitOfWork, staff_id: int) -> list[OpenAlert]:
         )
     )
     rows = (await uow.session.execute(query)).all()
+    now = uow.now()
+    await uow.session.execute(
+        update(Staff)
+        .where(
+            Staff.id == staff_id,
+            or_(
+                Staff.console_seen_at.is_(None),
+                Staff.console_seen_at < now - timedelta(seconds=20),
+            ),
+        )
+        .values(console_seen_at=now)
+    )
     if rows:
         await uow.session.execute(
             update(AlertDelivery)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
-from plan_store.enums import Role
+from plan_store.enums import AlertChannel, Role
 from plan_store.errors import NotFound, OutOfScope, ValidationFailed
 from plan_store.models import Adolescent, DutyChange, DutyShift, Home, Staff, StaffChat
 from plan_store.services import audit
@@ -73,17 +73,31 @@ async def is_on_duty(
     return any(member.id == staff_id for member in await on_duty(uow, home_id, at))
 
 
+CONSOLE_PRESENCE = timedelta(seconds=60)
+"""A console page that asked for alerts this recently is open: it reaches her."""
+
+
 async def reachable(uow: UnitOfWork, staff: Iterable[Staff]) -> set[int]:
-    """Of ``staff``, those an alert really reaches: a linked Telegram chat or an email.
-    (A console page reaches only someone who has one open.)"""
+    """Of ``staff``, those an alert really reaches now: a linked Telegram chat or an
+    email (when the installation sends them), or a console page open right now."""
     members = list(staff)
     ids = [member.id for member in members]
     if not ids:
         return set()
-    linked = set(
-        await uow.session.scalars(select(StaffChat.staff_id).where(StaffChat.staff_id.in_(ids)))
-    )
-    return {member.id for member in members if member.id in linked or member.email}
+    channels = uow.alert_channels
+    linked: set[int] = set()
+    if AlertChannel.TELEGRAM in channels:
+        linked = set(
+            await uow.session.scalars(select(StaffChat.staff_id).where(StaffChat.staff_id.in_(ids)))
+        )
+    recent = uow.now() - CONSOLE_PRESENCE
+    return {
+        member.id
+        for member in members
+        if member.id in linked
+        or (member.email and AlertChannel.EMAIL in channels)
+        or (member.console_seen_at is not None and member.console_seen_at >= recent)
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +306,19 @@ async def set_backup(
     case = await uow.session.get(Adolescent, adolescent_id)
     if case is None:
         raise NotFound(f"no case {adolescent_id}")
-    _may_edit(actor, case.home_id)
+    try:
+        _may_edit(actor, case.home_id)
+    except OutOfScope:
+        await uow.commit_apart(
+            audit.entry(
+                uow,
+                "case.out_of_scope",
+                staff_id=actor.id,
+                adolescent_id=case.id,
+                details={"purpose": "change"},
+            )
+        )
+        raise
     if staff_id is not None:
         await _member(uow, case.home_id, staff_id)
     case.backup_operator_id = staff_id

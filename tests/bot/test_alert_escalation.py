@@ -27,8 +27,13 @@ from rumbo.container import Container
 from rumbo.settings import Settings
 from tests.builders import a_linked_chat, consent_given
 from tests.conftest import FakeClock, after_a_restart
-from tests.e2e.alerts_support import Team, a_team_on_duty, dispatcher
+from tests.e2e.alerts_support import Team, a_team_on_duty, dispatcher, with_alert_channels
 from tests.fakes.smtp import Mailbox, smtp_server
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return with_alert_channels(settings)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -21,6 +21,7 @@ from plan_store.enums import Role
 from plan_store.models import Alert, Home
 from plan_store.services import alerts, duty, linking, staff_chats
 from rumbo.container import Container
+from rumbo.settings import Settings
 from tests.builders import a_staff_member
 from tests.dialogs.builders import World
 from tests.dialogs.chat import Chat
@@ -86,8 +87,14 @@ PATHS: dict[str, Callable[[Chat, World], Awaitable[None]]] = {
 }
 
 
-async def beto_on_duty(container: Container, world: World, *, reachable: bool) -> None:
-    """Beto on duty all week; reachable: his email is known."""
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """An installation that sends alerts by email."""
+    return settings.model_copy(update={"smtp_host": "127.0.0.1"})
+
+
+async def beto_on_duty(container: Container, world: World, *, reachable: str) -> None:
+    """Beto on duty all week; reachable by email, on a console page he has open, or not."""
     async with container.uow() as uow:
         home = await uow.session.get(Home, world.home_id)
         marta = await a_staff_member(uow, home, "marta", Role.COORDINATOR)
@@ -100,18 +107,23 @@ async def beto_on_duty(container: Container, world: World, *, reachable: bool) -
             starts=time(0),
             ends=time(0),
         )
-        if reachable:
+        if reachable == "email":
             await staff_chats.set_email(uow, world.beto, "beto@casa.test")
+        if reachable == "console":
+            await alerts.live_for(uow, world.beto.id)  # a page of his asks for alerts
         await uow.commit()
 
 
 @pytest.mark.parametrize("path", PATHS, ids=list(PATHS))
-@pytest.mark.parametrize("someone", ["reachable", "on duty, no channel", "nobody"])
+@pytest.mark.parametrize(
+    "someone", ["reachable by email", "on a console page", "on duty, no channel", "nobody"]
+)
 async def test_the_bot_says_someone_is_told_only_when_an_alert_reaches_someone(
     container: Container, world: World, chat: Chat, path: str, someone: str
 ) -> None:
     if someone != "nobody":
-        await beto_on_duty(container, world, reachable=someone == "reachable")
+        ways = {"reachable by email": "email", "on a console page": "console"}
+        await beto_on_duty(container, world, reachable=ways.get(someone, ""))
 
     await PATHS[path](chat, world)
 
@@ -119,7 +131,7 @@ async def test_the_bot_says_someone_is_told_only_when_an_alert_reaches_someone(
     async with container.uow() as uow:
         (alert,) = await uow.session.scalars(select(Alert))
         told = [s.display_name for s in await alerts.told(uow, alert.id)]
-    if someone == "reachable":
+    if someone in ("reachable by email", "on a console page"):
         assert told == ["Beto Ruiz"]
         assert TELLING in said
         if "before consent" not in path:  # names are for a consenting chat only

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
+from pydantic import SecretStr
+
 from bot.alerts import AlertDispatcher, AlertSender, EmailAlerts, TelegramAlerts
 from bot.telegram import TelegramClient
 from plan_store.enums import Role
@@ -13,10 +15,19 @@ from plan_store.models import Staff
 from plan_store.services import duty, linking, staff_chats
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWorkFactory
+from rumbo.settings import Settings
 from tests.builders import a_case, a_goal, a_home, a_staff_member
 from tests.fakes.smtp import Mailbox
 
 CONSOLE = "https://consola.rumbo.test"
+
+
+def with_alert_channels(settings: Settings) -> Settings:
+    """An installation that sends alerts by Telegram and email (the tests point both at
+    fakes on loopback: the token and host here only switch the channels on)."""
+    return settings.model_copy(
+        update={"telegram_token": SecretStr("123456:ALERTS"), "smtp_host": "127.0.0.1"}
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,11 @@ a real SMTP server on loopback. WhatsApp: Rumbo's webhook and the fake Cloud API
 
 from __future__ import annotations
 
+import logging
+import re
+
+import httpx
+import pytest
 from sqlalchemy import select
 
 from bot.telegram import TelegramClient
@@ -14,8 +19,16 @@ from plan_store.enums import AlertChannel, DeliveryStatus
 from plan_store.models import Alert, AlertDelivery, AuditEntry
 from rumbo.container import Container
 from rumbo.settings import Settings
+from staff_console.app import create_app
+from tests.builders import PASSWORD
 from tests.conftest import FakeClock
-from tests.e2e.alerts_support import CONSOLE, a_team_on_duty, dispatcher, staff_code
+from tests.e2e.alerts_support import (
+    CONSOLE,
+    a_team_on_duty,
+    dispatcher,
+    staff_code,
+    with_alert_channels,
+)
 from tests.e2e.support import Phone, drain, running_poller
 from tests.e2e.whatsapp_support import whatsapp_bridge
 from tests.fakes import FakeTelegram
@@ -23,6 +36,11 @@ from tests.fakes.smtp import smtp_server
 
 CHAT = 880_101
 STAFF_CHAT = 990_101
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return with_alert_channels(settings)
 
 
 async def test_a_risk_message_on_telegram_reaches_laura_on_duty_and_her_look_reaches_back(
@@ -121,3 +139,73 @@ async def test_a_risk_message_on_whatsapp_reaches_laura_on_duty_and_her_look_rea
         await alerts.run_once()
         (seen,) = await bridge.deliver()
         assert "Laura ya vio tu mensaje." in seen.text
+
+
+WORDS = ("Xiomara", "cuarto azul", "aguanto", "morir", "pasó en")
+
+
+def carries_nothing_of_hers(text: str) -> bool:
+    found = [word for word in WORDS if word.casefold() in text.casefold()]
+    assert not found, f"{found} in: {text}"
+    return True
+
+
+async def test_no_alert_carries_the_adolescents_words_or_alias(
+    tg: FakeTelegram,
+    tg_settings: Settings,
+    container: Container,
+    clock: FakeClock,
+    telegram_client: TelegramClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    team = await a_team_on_duty(container.uow, alias="Xiomara")
+    app = create_app(container.uow, secret_key="k" * 40)
+    async with (
+        smtp_server() as mailbox,
+        running_poller(tg_settings, container) as poller,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c.test") as web,
+    ):
+        await Phone(tg, STAFF_CHAT, container.uow, telegram_client, poller).send(
+            await staff_code(container.uow, team.laura)
+        )
+        phone = Phone(tg, CHAT, container.uow, telegram_client, poller)
+        await phone.send(f"/start {team.code}")
+        await phone.tap("✅ Acepto")
+        # A risk in free text, then an urgent request with a message of her own.
+        await phone.send("soy Xiomara del cuarto azul, ya no aguanto, me quiero morir")
+        await phone.tap("🔴 Hablar con Laura ya")
+        await phone.tap("🏠 Menú")
+        await phone.tap("🙋 Hablar con Laura")
+        await phone.tap("⚠️ Pasó algo")
+        await phone.send("quiero hablar de lo que pasó en el cuarto azul")
+        await phone.tap("🔴 Sí, es urgente")
+        alerts = dispatcher(container.uow, telegram=telegram_client, mailbox=mailbox)
+        await alerts.run_once()
+        # The console's live banner, as Laura's open page asks for it.
+        login = await web.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+        assert token is not None
+        await web.post(
+            "/login",
+            data={"csrf_token": token.group(1), "username": "laura", "password": PASSWORD},
+        )
+        live = await web.get("/alerts/live")
+
+    told = tg.messages_for(STAFF_CHAT)[1:]
+    assert told and len(mailbox.messages) >= 1
+    assert live.status_code == 200 and live.json()["alerts"]
+    for message in told:
+        carries_nothing_of_hers(message.text or "")
+        carries_nothing_of_hers(str(message.buttons))
+    for mail in mailbox.messages:
+        carries_nothing_of_hers(mail.as_string())
+    carries_nothing_of_hers(live.text)
+    for record in caplog.records:
+        ours = record.name.startswith(("bot.alerts", "bot.staff_chat", "plan_store"))
+        if ours or record.levelno >= logging.INFO:
+            carries_nothing_of_hers(record.getMessage())
+    # And the words were there to leak: kept (encrypted) for the people who act on them.
+    async with container.uow() as uow:
+        (alert,) = await uow.session.scalars(select(Alert))
+        assert alert.category == "self_harm"
