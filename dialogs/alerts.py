@@ -4,8 +4,9 @@ When a message raises an urgent flag or she asks for a person now, the services 
 an alert and its recipients in the same transaction (``plan_store.services.alerts``).
 ``telling`` reads them: the bot names the people told only when at least one of them
 is really reached (a Telegram chat or an email, or a console page open right now);
-otherwise it says plainly that nobody could be told at once. ``acknowledged`` and ``unanswered`` are the screens the
-alert dispatcher queues later: someone saw it, or nobody did in time.
+otherwise it says plainly that nobody could be told at once. ``acknowledged`` and
+``unanswered`` are the screens the alert dispatcher queues later: someone saw it, or
+nobody did in time.
 """
 
 from __future__ import annotations

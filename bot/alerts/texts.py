@@ -60,10 +60,9 @@ def alert_lines(job: DeliveryJob, now: datetime, console_url: str) -> tuple[str,
     if job.step >= AlertStep.BACKUP:
         # Translators: in an alert to staff: it went to more people because nobody saw it in time.
         lines.append(t.gettext("Nadie la ha visto todavía: te llega como respaldo."))
+    url = f"{console_url}/alerts/{job.alert_id}"
     # Translators: in an alert to staff; {url} opens the alert in the console.
-    lines.append(
-        t.gettext("Ábrela en la consola: {url}").format(url=f"{console_url}/alerts/{job.alert_id}")
-    )
+    lines.append(t.gettext("Ábrela en la consola: {url}").format(url=url))
     # Translators: the button under an alert to staff: "I see it" (acknowledges the alert).
     button = t.gettext("👀 Lo veo")
     return subject, "\n".join(lines), button
