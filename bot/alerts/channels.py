@@ -67,7 +67,7 @@ class EmailAlerts:
         security: str = "starttls",
         timeout: float = 20.0,
     ) -> None:
-        self._console_url = console_url.rstrip("/")
+        self.console_url = console_url.rstrip("/")
         self._hostname = hostname
         self._port = port
         self._sender = sender
@@ -79,7 +79,7 @@ class EmailAlerts:
     async def send(self, job: DeliveryJob, now: datetime) -> None:
         if not job.address:
             raise PermanentFailure("no email address")
-        subject, body, _ = alert_lines(job, now, self._console_url)
+        subject, body, _ = alert_lines(job, now, self.console_url)
         await self.send_mail(job.address, subject, body)
 
     async def send_mail(self, to: str, subject: str, body: str) -> None:

@@ -29,14 +29,15 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from bot.alerts.channels import AlertSender
+from bot.alerts.channels import AlertSender, EmailAlerts
+from bot.alerts.texts import digest_lines
 from bot.outbox.channel import PermanentFailure, RetryLater
 from dialogs import alerts as alert_screens
 from dialogs.screens import Screen
 from locales import Translator, is_supported, translator
 from plan_store.enums import AlertChannel, AlertStep
 from plan_store.models import Adolescent, Home
-from plan_store.services import alerts, chats, consent, outbox
+from plan_store.services import alerts, chats, consent, digests, outbox
 from plan_store.services.cases import MEXICO_EMERGENCY_NUMBERS
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -80,7 +81,9 @@ class AlertDispatcher:
         queued += await self._tell_acknowledged()
         if queued and self._on_outbox is not None:
             self._on_outbox()
-        return await self._deliver(when)
+        tried = await self._deliver(when)
+        await self._digests(when)
+        return tried
 
     async def run_forever(self, stop_event: asyncio.Event) -> None:
         while not stop_event.is_set():
@@ -158,6 +161,29 @@ class AlertDispatcher:
                     log.warning("alert delivery %s was claimed again meanwhile", job.id)
             await uow.commit()
         return len(jobs)
+
+    async def _digests(self, now: datetime) -> None:
+        """Today's digests of non-urgent flags, by email (when email is configured)."""
+        email = self._senders.get(AlertChannel.EMAIL)
+        if not isinstance(email, EmailAlerts):
+            return
+        async with self._uow_factory() as uow:
+            await digests.plan(uow, now)
+            jobs = await digests.claim(uow, now, lease=self.lease)
+            await uow.commit()
+        for job in jobs:
+            subject, body = digest_lines(job, email.console_url)
+            try:
+                await email.send_mail(job.address, subject, body)
+            except RetryLater:
+                sent, retry = False, timedelta(minutes=5)
+            except PermanentFailure:
+                sent, retry = False, None
+            else:
+                sent, retry = True, None
+            async with self._uow_factory() as uow:
+                await digests.record(uow, job, sent=sent, retry_in=retry)
+                await uow.commit()
 
     async def _send(
         self, job: alerts.DeliveryJob, now: datetime

@@ -10,6 +10,7 @@ from datetime import datetime
 from locales import N_, Translator, translator
 from plan_store.enums import AlertStep, FlagCategory
 from plan_store.services.alerts import REQUEST_CATEGORY, DeliveryJob
+from plan_store.services.digests import DigestJob
 
 CATEGORIES = {
     # Translators: the reason of an alert to staff: a message shows a risk of self-harm.
@@ -26,6 +27,22 @@ CATEGORIES = {
     FlagCategory.OTHER.value: N_("Otro"),
     # Translators: the reason of an alert to staff: the adolescent asked to talk to someone now.
     REQUEST_CATEGORY: N_("Pidió hablar con alguien ya"),
+    # Translators: in the daily digest to staff: a voice note to listen to.
+    FlagCategory.VOICE_NOTE.value: N_("Nota de voz por escuchar"),
+    # Translators: in the daily digest to staff: an appointment not confirmed.
+    FlagCategory.UNCONFIRMED_APPOINTMENT.value: N_("Cita sin confirmar"),
+    # Translators: in the daily digest to staff: a missed appointment.
+    FlagCategory.MISSED_APPOINTMENT.value: N_("Cita perdida"),
+    # Translators: in the daily digest to staff: an evaluation is due.
+    FlagCategory.EVALUATION_DUE.value: N_("Evaluación por hacer"),
+    # Translators: in the daily digest to staff: a step of the plan is due.
+    FlagCategory.STEP_DUE.value: N_("Paso por vencer"),
+    # Translators: in the daily digest to staff: a message could not be delivered.
+    FlagCategory.DELIVERY_FAILED.value: N_("Mensaje sin entregar"),
+    # Translators: in the daily digest to staff: the adolescent's chat is gone.
+    FlagCategory.CHAT_GONE.value: N_("Chat perdido"),
+    # Translators: in the daily digest to staff: an answer to a follow-up check-in.
+    FlagCategory.FOLLOW_UP_ANSWER.value: N_("Respuesta de seguimiento"),
 }
 ACK = "alert:ack:"
 """The action of the "Lo veo" button, followed by the alert's id."""
@@ -66,3 +83,19 @@ def alert_lines(job: DeliveryJob, now: datetime, console_url: str) -> tuple[str,
     # Translators: the button under an alert to staff: "I see it" (acknowledges the alert).
     button = t.gettext("👀 Lo veo")
     return subject, "\n".join(lines), button
+
+
+def digest_lines(job: DigestJob, console_url: str) -> tuple[str, str]:
+    """(subject, body) of one operator's daily digest of non-urgent flags."""
+    t = translator(job.language if job.language in ("es", "en") else "es")
+    count = len(job.lines)
+    # Translators: the subject of the daily email to staff; {count} is how many flags.
+    subject = t.ngettext(
+        "Rumbo: {count} alerta sin urgencia de ayer",
+        "Rumbo: {count} alertas sin urgencia de ayer",
+        count,
+    ).format(count=count)
+    lines = [f"• {number}: {category_label(t, category)}" for number, category in job.lines]
+    # Translators: the last line of the daily email to staff; {url} opens the alerts page.
+    lines += ["", t.gettext("Revísalas en la consola: {url}").format(url=f"{console_url}/flags")]
+    return subject, "\n".join(lines)
