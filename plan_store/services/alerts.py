@@ -263,16 +263,24 @@ async def open_alerts(uow: UnitOfWork, home_ids: Sequence[int] | None = None) ->
 
 
 async def live_for(uow: UnitOfWork, staff_id: int) -> list[OpenAlert]:
-    """The open alerts told to this person's console; the first time a page of hers
-    shows one, its console delivery is sent."""
-    query = _open_alerts_query(None).where(
-        Alert.id.in_(
-            select(AlertDelivery.alert_id).where(
-                AlertDelivery.staff_id == staff_id,
-                AlertDelivery.channel == AlertChannel.CONSOLE,
-            )
-        )
+    """The open alerts for this person's console: those told to her, and while she is
+    on duty every open alert of her home. The first time a page of hers shows one,
+    its console delivery is sent; asking marks her console as open."""
+    told_to_her = select(AlertDelivery.alert_id).where(
+        AlertDelivery.staff_id == staff_id,
+        AlertDelivery.channel == AlertChannel.CONSOLE,
     )
+    member = await uow.session.get(Staff, staff_id)
+    if (
+        member is not None
+        and member.home_id is not None
+        and await duty.is_on_duty(uow, staff_id, member.home_id)
+    ):
+        query = _open_alerts_query(None).where(
+            or_(Alert.id.in_(told_to_her), Alert.home_id == member.home_id)
+        )
+    else:
+        query = _open_alerts_query(None).where(Alert.id.in_(told_to_her))
     rows = (await uow.session.execute(query)).all()
     now = uow.now()
     await uow.session.execute(
