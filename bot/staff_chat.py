@@ -31,14 +31,15 @@ def _code(event: Event) -> str | None:
 
 
 async def staff_of(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> bool:
-    """Whether this update belongs to a staff chat (or would make one)."""
-    if _code(event) is not None:
+    """Whether this update belongs to a staff chat (or would make one: staff link
+    their Telegram, the channel alerts go out on)."""
+    if channel is Channel.TELEGRAM and _code(event) is not None:
         return True
     return await staff_chats.staff_of_chat(uow, channel, chat_id) is not None
 
 
 async def handle(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> Reply:
-    code = _code(event)
+    code = _code(event) if channel is Channel.TELEGRAM else None
     if code is not None:
         return await _link(uow, channel, chat_id, code)
     staff = await staff_chats.staff_of_chat(uow, channel, chat_id)

@@ -32,6 +32,7 @@ from sqlalchemy.engine import CursorResult
 from plan_store.enums import (
     AlertChannel,
     AlertStep,
+    Channel,
     DeliveryStatus,
     FlagStatus,
     Severity,
@@ -145,7 +146,11 @@ async def _deliver_to(uow: UnitOfWork, alert: Alert, staff: Iterable[Staff], ste
     if not people:
         return 0
     chats = set(
-        await uow.session.scalars(select(StaffChat.staff_id).where(StaffChat.staff_id.in_(people)))
+        await uow.session.scalars(
+            select(StaffChat.staff_id).where(
+                StaffChat.staff_id.in_(people), StaffChat.channel == Channel.TELEGRAM
+            )
+        )
     )
     already = set(
         (row.staff_id, row.channel)
@@ -637,7 +642,10 @@ async def claim_deliveries(
             .join(Alert, Alert.id == AlertDelivery.alert_id)
             .join(Adolescent, Adolescent.id == Alert.adolescent_id)
             .join(Staff, Staff.id == AlertDelivery.staff_id)
-            .outerjoin(StaffChat, StaffChat.staff_id == Staff.id)
+            .outerjoin(
+                StaffChat,
+                (StaffChat.staff_id == Staff.id) & (StaffChat.channel == Channel.TELEGRAM),
+            )
             .where(AlertDelivery.claim_token == token)
             .order_by(AlertDelivery.id)
         )

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
-from plan_store.enums import AlertChannel, Role
+from plan_store.enums import AlertChannel, Channel, Role
 from plan_store.errors import NotFound, OutOfScope, ValidationFailed
 from plan_store.models import Adolescent, DutyChange, DutyShift, Home, Staff, StaffChat
 from plan_store.services import audit
@@ -88,7 +88,11 @@ async def reachable(uow: UnitOfWork, staff: Iterable[Staff]) -> set[int]:
     linked: set[int] = set()
     if AlertChannel.TELEGRAM in channels:
         linked = set(
-            await uow.session.scalars(select(StaffChat.staff_id).where(StaffChat.staff_id.in_(ids)))
+            await uow.session.scalars(
+                select(StaffChat.staff_id).where(
+                    StaffChat.staff_id.in_(ids), StaffChat.channel == Channel.TELEGRAM
+                )
+            )
         )
     recent = uow.now() - CONSOLE_PRESENCE
     return {
