@@ -144,3 +144,13 @@ async def test_an_unacknowledged_alert_reaches_the_backup_at_5_and_the_coordinat
                 assert [d["step"] for d in steps] == ["backup", "coordinators", "unanswered"]
                 case = await uow.session.get(Adolescent, team.case_id)
                 assert case is not None and (await consent.state(uow, case)).valid
+
+
+async def test_quiet_hours_never_hold_an_alert_back(
+    container: Container, clock: FakeClock, mailbox: Mailbox
+) -> None:
+    team = await a_team_on_duty(container.uow)
+    clock.advance(hours=13)  # 23:00 at the home: inside its quiet hours
+    await a_risk_flag(container, team)
+    await dispatcher(container.uow, mailbox=mailbox).run_once()
+    assert mails(mailbox) == {"laura": 1, "beto": 0, "marta": 0}

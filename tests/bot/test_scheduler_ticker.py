@@ -138,7 +138,7 @@ async def test_the_serve_part_reminds_through_telegram(
     served = build_container(telegram_settings(container.settings, tg), clock=clock)
     try:
         part = parts.scheduler(served)
-        assert part.note.endswith("outbox to telegram")
+        assert part.note.endswith("outbox to telegram; alerts by telegram")
         tasks = [asyncio.create_task(task()) for task in part.tasks]
         try:
             (sent,) = await tg.wait_for_sent(1, chat_id=6101)

@@ -8,7 +8,6 @@ a real SMTP server on loopback. WhatsApp: Rumbo's webhook and the fake Cloud API
 from __future__ import annotations
 
 import logging
-import re
 
 import httpx
 import pytest
@@ -20,8 +19,8 @@ from plan_store.models import Alert, AlertDelivery, AuditEntry
 from rumbo.container import Container
 from rumbo.settings import Settings
 from staff_console.app import create_app
-from tests.builders import PASSWORD
 from tests.conftest import FakeClock
+from tests.console.conftest import Browser
 from tests.e2e.alerts_support import (
     CONSOLE,
     a_team_on_duty,
@@ -183,13 +182,8 @@ async def test_no_alert_carries_the_adolescents_words_or_alias(
         alerts = dispatcher(container.uow, telegram=telegram_client, mailbox=mailbox)
         await alerts.run_once()
         # The console's live banner, as Laura's open page asks for it.
-        login = await web.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
-        assert token is not None
-        await web.post(
-            "/login",
-            data={"csrf_token": token.group(1), "username": "laura", "password": PASSWORD},
-        )
+        laura = Browser(web)
+        assert (await laura.login("laura")).status_code == 303
         live = await web.get("/alerts/live")
 
     told = tg.messages_for(STAFF_CHAT)[1:]
