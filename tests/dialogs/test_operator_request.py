@@ -66,7 +66,7 @@ async def test_a_typed_request_can_still_be_made_urgent(container: Container, ch
     await chat.tap("⏭️ Saltar")
     await chat.send("necesito hablar con alguien")
     await chat.tap("🔴 Sí, es urgente")
-    assert chat.sees("Le estoy avisando ahora a Laura y a quien esté de turno.")
+    assert chat.sees("Si estás en peligro ahora, llama:", "911")
     assert [urgency for _, urgency, _ in await open_requests(container)] == [
         Urgency.NORMAL,
         Urgency.URGENT,
@@ -81,7 +81,7 @@ async def test_risk_typed_instead_of_the_urgency_makes_the_request_urgent(
     await chat.send("pasó algo en la casa")
     await chat.send("ya no quiero despertar")
     assert chat.screens[0].text.startswith("Gracias por contármelo.")
-    assert chat.sees("Le estoy avisando ahora a una persona de tu equipo.", "911")
+    assert chat.sees("Si estás en peligro ahora, llama:", "911")
     assert await open_requests(container) == [
         (
             RequestReason.SOMETHING_HAPPENED,
@@ -104,7 +104,7 @@ async def test_an_older_urgency_button_answers_the_waiting_request(
     await chat.send("quiero cambiar de escuela")
     assert chat.sees("¿Es urgente?")
     await chat.press(old_urgent)
-    assert chat.sees("Le estoy avisando ahora a Laura")
+    assert chat.sees("Si estás en peligro ahora, llama:")
     assert await open_requests(container) == [
         (RequestReason.PAPERS, Urgency.NORMAL, ""),
         (RequestReason.OTHER, Urgency.URGENT, "quiero cambiar de escuela"),

@@ -10,8 +10,7 @@ import pytest
 from locales import LANGUAGES
 from plan_store import triage
 from plan_store.enums import FlagCategory, RiskCategory, Severity
-from plan_store.triage import TRIAGE_DIR, Risk, TriageFileError, parse, read_file
-from plan_store.triage import model
+from plan_store.triage import TRIAGE_DIR, Risk, TriageFileError, model, parse, read_file
 from plan_store.triage.folding import within_one
 
 SELF_HARM = FlagCategory.SELF_HARM

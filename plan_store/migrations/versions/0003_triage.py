@@ -1,7 +1,7 @@
 """messages and requests say when a text was cut, and how long it was
 
 Revision ID: 0003_triage
-Revises: 0001
+Revises: 0002_duty_alerts
 Create Date: 2026-12-05 23:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_triage"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_duty_alerts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
