@@ -404,6 +404,8 @@ class OperatorRequest(Base):
     reason: Mapped[RequestReason] = mapped_column(str_enum(RequestReason))
     urgency: Mapped[Urgency] = mapped_column(str_enum(Urgency))
     message_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Set when the message was longer than what is kept: its length, in characters.
+    original_length: Mapped[int | None] = mapped_column(Integer)
     goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"))
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
     status: Mapped[RequestStatus] = mapped_column(
@@ -430,6 +432,8 @@ class Message(Base):
     kind: Mapped[MessageKind] = mapped_column(str_enum(MessageKind), default=MessageKind.TEXT)
     channel: Mapped[Channel | None] = mapped_column(str_enum(Channel))
     body_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    # Set when the text was longer than what is kept: its length, in characters.
+    original_length: Mapped[int | None] = mapped_column(Integer)
     voice_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     marked_for_evaluation: Mapped[bool] = mapped_column(Boolean, default=False)
