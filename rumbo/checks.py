@@ -95,9 +95,12 @@ async def _stored_data(settings: Settings) -> list[str]:
         )
     older = sum(usage.by_key[1:])
     if key_count > 1 and usage.by_key[0] == 0 and older:
+        # Before `rumbo keys rotate`, or after it with the keys listed in the wrong
+        # order: the database alone cannot tell which, so the line says both.
         found.append(
-            "RUMBO_DATA_KEY: no stored value is under the first key: the key in use is not "
-            "first (put the newest key first, then run `rumbo keys rotate`)"
+            "RUMBO_DATA_KEY: no stored value is under the first key: if the new key was "
+            "just put first, run `rumbo keys rotate`; if you rotated already, put the key "
+            "you rotated to first"
         )
     elif older:
         found.append(
