@@ -199,8 +199,10 @@ def configure_logging(settings: Settings) -> None:
     root.addHandler(handler)
     root.addHandler(_CountErrors())
     root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
-    # The ticker rings every few seconds; APScheduler would log each ring.
+    # The ticker rings every few seconds; APScheduler would log each ring. httpx logs
+    # every platform call with its URL, and Telegram's URLs carry the bot's token.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers.clear()
