@@ -137,6 +137,7 @@ def metrics_listener(container: Container) -> _QuietServer | None:
         host=settings.metrics_host,
         port=settings.metrics_port,
         log_level="warning",
+        log_config=None,
         access_log=False,
         lifespan="off",
     )
@@ -203,6 +204,8 @@ def configure_logging(settings: Settings) -> None:
     # every platform call with its URL, and Telegram's URLs carry the bot's token.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # /readyz reads the schema revision; Alembic would say "Context impl ..." each time.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers.clear()

@@ -101,6 +101,9 @@ def serve(settings: Settings, *, only: Sequence[str] = (), demo: bool = False) -
     if not any(part.routes for part in built):
         return asyncio.run(run_without_web(container, built))
     app = build_app(container, built)
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again with the
+    # handler found at start: this one turns it into a clean exit (status 0).
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         app,
         host=settings.host,
@@ -111,6 +114,10 @@ def serve(settings: Settings, *, only: Sequence[str] = (), demo: bool = False) -
         proxy_headers=True,
     )
     return 0
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 async def run_without_web(container: Container, built: Sequence[Part]) -> int:
