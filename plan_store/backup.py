@@ -178,6 +178,8 @@ class _Partial:
 
     def __enter__(self) -> IO[bytes]:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if self.path.exists():
+            raise BackupError(f"{self.path} exists already (two backups in one second?)")
         fd = os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self._out = os.fdopen(fd, "wb")
         self._out.write(MAGIC)
