@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -37,6 +38,7 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     return config
 
 
+@functools.cache
 def head_revisions() -> frozenset[str]:
     """The newest revision(s) this code knows."""
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())

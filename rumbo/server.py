@@ -97,7 +97,10 @@ def serve(settings: Settings, *, only: Sequence[str] = (), demo: bool = False) -
 
         built.append(Part("metrics", tasks=[run_listener], note=f"Prometheus at {where}"))
     for part in built:
-        print(f"  {part.name:<10} {part.note}")
+        if settings.log_format == "json":  # every line of the output is JSON
+            log.info("%s: %s", part.name, part.note)
+        else:
+            print(f"  {part.name:<10} {part.note}")
     if not any(part.routes for part in built):
         return asyncio.run(run_without_web(container, built))
     app = build_app(container, built)

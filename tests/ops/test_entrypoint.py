@@ -102,8 +102,12 @@ def test_the_compose_services_run_through_the_entry_point(
         )
         exposition = httpx.get(f"http://127.0.0.1:{scheduler_metrics}/metrics").text
         assert "rumbo_outbox_depth 0.0" in exposition
-        # JSON lines, as .env asks (RUMBO_LOG_FORMAT=json).
-        assert any(line.startswith('{"time"') for line in web.log.splitlines())
+        # After the migration's one line, only JSON lines, as .env asks (RUMBO_LOG_FORMAT=json).
+        first, *rest = web.log.splitlines()
+        assert first == "Database at head."
+        logged = [json.loads(line) for line in rest]
+        assert {"time", "level", "logger", "message"} <= set(logged[0])
+        assert any(line["message"].startswith("console: staff console at") for line in logged)
     finally:
         codes = (web.stop(), scheduler.stop())
     assert codes == (0, 0), web.log + scheduler.log
