@@ -205,3 +205,38 @@ class OutboxKind(StrEnum):
     VOICE = "voice"
     DELETE = "delete"
     TEMPLATE = "template"
+
+
+class ProposalKind(StrEnum):
+    """What the adolescent proposes for her plan: a new goal, or a step of a goal."""
+
+    GOAL = "goal"
+    STEP = "step"
+
+
+class ProposalStatus(StrEnum):
+    """``rework``: staff will shape it with her; ``declined`` carries a reason she reads."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REWORK = "rework"
+    DECLINED = "declined"
+
+
+class ConcernKind(StrEnum):
+    """What goes to the home's coordinators only, never to the reference operator."""
+
+    OPERATOR_CHANGE = "operator_change"
+    COMPLAINT = "complaint"
+
+
+class ConcernStatus(StrEnum):
+    OPEN = "open"
+    HANDLED = "handled"
+
+
+class AgreementAnswer(StrEnum):
+    """The adolescent's answer to the agreements of an evaluation."""
+
+    AGREED = "agreed"
+    TALK = "talk"
