@@ -5,7 +5,8 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from staff_console import queries
+from plan_store.services import concerns
+from staff_console import participation, queries
 from staff_console.context import Page, staff_endpoint
 
 
@@ -13,7 +14,17 @@ from staff_console.context import Page, staff_endpoint
 async def dashboard(page: Page) -> Response:
     async with page.uow() as uow:
         board = await queries.dashboard(uow, page.actor, page.now(), page.console.options)
-    return page.render("dashboard.html", board=board, urgent=board.urgent)
+        proposals = await participation.for_dashboard(
+            uow, page.actor, page.console.options.section_limit
+        )
+        open_concerns = await concerns.open_count(uow, page.actor)
+    return page.render(
+        "dashboard.html",
+        board=board,
+        urgent=board.urgent,
+        proposals=proposals,
+        open_concerns=open_concerns,
+    )
 
 
 @staff_endpoint(passive=True)
