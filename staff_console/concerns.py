@@ -32,7 +32,8 @@ class ConcernRow:
 async def listing(page: Page) -> Response:
     async with page.uow() as uow:
         rows = [ConcernRow(c, a) for c, a in await concerns.listing(uow, page.actor)]
-    return page.render("concerns.html", rows=rows)
+        # Rendered before the unit of work ends: its rollback would expire the rows.
+        return page.render("concerns.html", rows=rows)
 
 
 @staff_endpoint()

@@ -19,7 +19,8 @@ from staff_console.guards import COORDINATORS_AND_ADMINS, only
 async def rules_page(page: Page) -> Response:
     async with page.uow() as uow:
         homes = await house_rules.editable_homes(uow, page.actor)
-    return page.render("rules.html", homes=homes, max_rules=house_rules.MAX_RULES)
+        # Rendered before the unit of work ends: its rollback would expire the rows.
+        return page.render("rules.html", homes=homes, max_rules=house_rules.MAX_RULES)
 
 
 @staff_endpoint()
