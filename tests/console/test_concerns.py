@@ -105,6 +105,12 @@ async def test_the_homes_coordinator_reads_them_audited_and_the_person_it_is_abo
     assert "Quejas y pedidos de cambio de operador(a)" in dashboard.text
     handled = await marta.post(f"/concerns/{complaint_id}/handle", {"note": "Hablé con las dos."})
     assert handled.status_code == 303
+    # Her right of access: the export coordination hands her holds what she said.
+    exported = (await marta.post(f"/cases/{world.ana_case.id}/export")).json()
+    said = {c["kind"]: c for c in exported["her_voice"]["concerns"]}
+    assert said["complaint"]["text"] == COMPLAINT
+    assert said["complaint"]["note"] == "Hablé con las dos."
+    assert said["operator_change"]["voice_note"]["base64"]
 
     rosa: Browser = browsers()  # the coordinator of another home
     assert (await rosa.login("rosa")).status_code == 303
