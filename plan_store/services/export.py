@@ -7,9 +7,10 @@ appointments and their answers, requests, messages, flags, evaluations, follow-u
 check-ins, her voice in the plan (proposals, answers before evaluations, agreements,
 requests to change operator and complaints, save one about the person exporting),
 linking codes (when issued and used; the code itself is never kept) and the audit
-trail of who read or changed the case. What the adolescent wrote is decrypted; voice notes come as base64 OGG/Opus. Times are ISO 8601 in UTC ("Z"),
-days are ISO dates, closed vocabularies are their stored codes, staff appear by
-display name. The caller serialises it (the console as JSON).
+trail of who read or changed the case. What the adolescent wrote is decrypted; voice
+notes come as base64 OGG/Opus. Times are ISO 8601 in UTC ("Z"), days are ISO dates,
+closed vocabularies are their stored codes, staff appear by display name. The caller
+serialises it (the console as JSON).
 
 Who may export: a coordinator of the case's home or an admin, never an operator, not
 even the case's reference operator. An operator already reads all of this on the
