@@ -20,6 +20,7 @@ from plan_store.enums import (
     AppointmentKind,
     CareSetting,
     Channel,
+    ConcernKind,
     ConsentDecision,
     ConsentPurpose,
     FlagCategory,
@@ -36,11 +37,15 @@ from plan_store.models import Adolescent, Appointment, ChatLink, Home, Staff
 from plan_store.services import (
     appointments,
     cases,
+    concerns,
     consent,
+    evaluation_voice,
     evaluations,
     flags,
+    house_rules,
     messages,
     plans,
+    proposals,
     requests,
     staff,
 )
@@ -322,6 +327,9 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
                 operators.append(operator)
                 report.logins.append((operator.username, DEMO_PASSWORD, "operator"))
             report.staff += 1 + len(operators)
+            await house_rules.set_rules(
+                uow, StaffActor.of(coordinator), home.id, "\n".join(HOUSE_RULES)
+            )
             await uow.commit()
         for index in range(spec.adolescents):
             number += 1
@@ -340,6 +348,45 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
                 )
                 await uow.commit()
     return report
+
+
+HOUSE_RULES = (
+    "• Llegamos a casa antes de las 20:00.",
+    "• El celular se guarda a las 22:00 y se recoge en la mañana.",
+    "• Cada quien ayuda con la limpieza según el rol de la semana.",
+    "• Las visitas se acuerdan antes con tu operador(a).",
+    "• Nadie puede pegarte ni gritarte. Si pasa, dilo: hay quien te escucha.",
+)
+
+
+async def _her_voice(uow: UnitOfWork, case: Adolescent, index: int, today: date) -> None:
+    """A proposal to decide, answers before a near evaluation, a complaint: so that the
+    demo shows the adolescent's side of the plan."""
+    if index % 4 == 1:
+        await proposals.propose_goal(
+            uow,
+            case.id,
+            programme=Programme.INDEPENDENT_LIVING,
+            horizon=Horizon.SHORT,
+            text="Aprender a cocinar",
+            due_on=today + timedelta(days=30),
+            channel=Channel.TELEGRAM,
+        )
+    if index % 6 == 3:
+        voice = await evaluation_voice.ask(uow, case.id, today + timedelta(days=2))
+        for question, answer in (("going", "so_so"), ("hard", "school"), ("talk", "family")):
+            await evaluation_voice.answer(uow, case.id, voice.id, question, answer)
+        await evaluation_voice.add_words(
+            uow, case.id, voice.id, text="Quiero saber cuándo puedo hablar con mi mamá."
+        )
+    if index == 2:
+        await concerns.create(
+            uow,
+            case.id,
+            ConcernKind.COMPLAINT,
+            text="En la noche no nos dejan llamar a la familia.",
+            channel=Channel.TELEGRAM,
+        )
 
 
 async def _consent_texts(uow: UnitOfWork, staff_id: int) -> None:
@@ -413,6 +460,7 @@ async def _adolescent(
             )
         )
         await _messages(uow, rng, report, case, index)
+        await _her_voice(uow, case, index, today)
     if index % 5 == 0:
         request = await requests.create(
             uow,
