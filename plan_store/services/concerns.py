@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, select
 
 from plan_store.enums import Channel, ConcernKind, ConcernStatus, Role
 from plan_store.errors import InvalidTransition, NotFound, OutOfScope, ValidationFailed
@@ -130,9 +130,8 @@ async def listing(
     query = select(Concern, Adolescent).join(Adolescent, Adolescent.id == Concern.adolescent_id)
     if open_only:
         query = query.where(Concern.status == ConcernStatus.OPEN)
-    query = _scoped(query, actor).order_by(
-        Concern.status, Concern.urgent.desc(), Concern.created_at
-    )
+    still_open = case((Concern.status == ConcernStatus.OPEN, 0), else_=1)
+    query = _scoped(query, actor).order_by(still_open, Concern.urgent.desc(), Concern.created_at)
     rows = await uow.session.execute(query.limit(limit))
     return [(c, a) for c, a in rows.all()]
 
