@@ -91,3 +91,24 @@ async def test_leaving_a_proposal_half_way_keeps_nothing_and_typed_text_goes_to_
         assert list(await uow.session.scalars(select(Proposal))) == []
         (message,) = await uow.session.scalars(select(Message))
         assert uow.cipher.decrypt(message.body_ciphertext) == "Hola, hoy me fue bien"
+
+
+async def test_a_voice_note_before_the_evaluation_is_kept_for_it_and_heard_by_the_team(
+    chat: Chat, world: World, container: Container
+) -> None:
+    async with container.uow() as uow:
+        voice = await evaluation_voice.ask(uow, world.luna, date(2026, 3, 5))
+        await uow.commit()
+    for question, answer in (("going", "good"), ("hard", "nothing"), ("talk", "goals")):
+        await chat.press(f"pe:{voice.id}:{question}:{answer}")
+    assert chat.sees("¿De qué meta estás orgullosa u orgulloso?")
+    assert "Todavía de ninguna" in chat.labels
+    await chat.press(f"pe:{voice.id}:proud:none")
+    assert chat.sees("¿Quieres decir algo más para la reunión?")
+    await chat.voice(b"OggS-for-the-meeting")
+    assert chat.sees("Laura y tu equipo van a leer lo que dijiste")
+    async with container.uow() as uow:
+        kept = await evaluation_voice.voice_of_case(uow, world.luna, voice.id)
+        assert kept.answers["proud"] == "none"
+        (message,) = await uow.session.scalars(select(Message))
+        assert kept.voice_message_id == message.id
