@@ -17,13 +17,14 @@ async def dashboard(page: Page) -> Response:
         proposals = await participation.for_dashboard(
             uow, page.actor, page.console.options.section_limit
         )
-        open_concerns = await concerns.open_count(uow, page.actor)
+        open_concerns, urgent_concerns = await concerns.open_counts(uow, page.actor)
     return page.render(
         "dashboard.html",
         board=board,
         urgent=board.urgent,
         proposals=proposals,
         open_concerns=open_concerns,
+        urgent_concerns=urgent_concerns,
     )
 
 

@@ -136,8 +136,10 @@ async def listing(
     return [(c, a) for c, a in rows.all()]
 
 
-async def open_count(uow: UnitOfWork, actor: StaffActor) -> int:
-    return len(await listing(uow, actor, open_only=True))
+async def open_counts(uow: UnitOfWork, actor: StaffActor) -> tuple[int, int]:
+    """How many open concerns ``actor`` may read, and how many of them are urgent."""
+    found = await listing(uow, actor, open_only=True)
+    return len(found), sum(concern.urgent for concern, _ in found)
 
 
 async def read(uow: UnitOfWork, actor: StaffActor, concern_id: int) -> Concern:

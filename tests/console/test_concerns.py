@@ -24,7 +24,12 @@ CHANGE = "Quiero otra operadora, con Ana no puedo hablar"
 async def _concerns_about_ana(container: Container, world: World) -> tuple[int, int]:
     async with container.uow() as uow:
         complaint = await concerns.create(
-            uow, world.ana_case.id, ConcernKind.COMPLAINT, text=COMPLAINT, channel=Channel.TELEGRAM
+            uow,
+            world.ana_case.id,
+            ConcernKind.COMPLAINT,
+            text=COMPLAINT,
+            urgent=True,
+            channel=Channel.TELEGRAM,
         )
         change = await concerns.create(
             uow,
@@ -103,6 +108,7 @@ async def test_the_homes_coordinator_reads_them_audited_and_the_person_it_is_abo
     assert await audit_count(container, "concern.read", staff_id=world.coordinator.id) == 2
     dashboard = await marta.get("/")
     assert "Quejas y pedidos de cambio de operador(a)" in dashboard.text
+    assert "1 urgente" in dashboard.text
     handled = await marta.post(f"/concerns/{complaint_id}/handle", {"note": "Hablé con las dos."})
     assert handled.status_code == 303
     # Her right of access: the export coordination hands her holds what she said.
