@@ -206,18 +206,27 @@ def _enum(kind: type[E], value: str) -> E | None:
 # --- what she reads once staff decided ---------------------------------------------
 
 
-def decision_screen(uow: UnitOfWork, proposal: Proposal, lang: str, operator: str | None) -> Screen:
-    """The message that tells her what staff decided about her proposal."""
+def decision_screen(
+    uow: UnitOfWork,
+    proposal: Proposal,
+    lang: str,
+    operator: str | None,
+    in_plan: str | None = None,
+) -> Screen:
+    """The message that tells her what staff decided about her proposal; ``in_plan``
+    is the goal or step as it went into her plan (staff may have made it clearer)."""
     t = translator(lang)
     words = proposals.text_of(uow, proposal)
     reply = proposals.reply_of(uow, proposal)
     rows: list[list[Button]] = []
     if proposal.status is ProposalStatus.ACCEPTED and proposal.kind is ProposalKind.GOAL:
-        # Translators: a proposed goal was accepted; {what} is the goal in her words.
-        text = t.gettext("🎉 ¡Tu meta ya está en tu plan!\n«{what}»").format(what=words)
+        # Translators: a proposed goal was accepted; {what} is the goal as it is in her plan.
+        text = t.gettext("🎉 ¡Tu meta ya está en tu plan!\n«{what}»")
+        text = text.format(what=in_plan or words)
     elif proposal.status is ProposalStatus.ACCEPTED:
-        # Translators: a proposed step was accepted; {what} is the step in her words.
-        text = t.gettext("🎉 ¡Tu paso ya está en tu plan!\n«{what}»").format(what=words)
+        # Translators: a proposed step was accepted; {what} is the step as it is in her plan.
+        text = t.gettext("🎉 ¡Tu paso ya está en tu plan!\n«{what}»")
+        text = text.format(what=in_plan or words)
     elif proposal.status is ProposalStatus.REWORK and operator:
         # Translators: staff want to shape the proposal with the adolescent; {what} is her proposal,
         # {name} the first name of her operator.

@@ -61,6 +61,7 @@ from plan_store.models import (
     Home,
     LifePlan,
     OutboxMessage,
+    Proposal,
     Staff,
     Step,
 )
@@ -914,7 +915,8 @@ async def participation_news(uow: UnitOfWork, now: datetime, *, limit: int | Non
         if target is None:
             continue
         operator = await _operator_name(uow, case, names)
-        screen = proposals.decision_screen(uow, proposal, target.lang, operator)
+        in_plan = await _in_plan(uow, proposal)
+        screen = proposals.decision_screen(uow, proposal, target.lang, operator, in_plan)
         key = proposal_service.tell_key(proposal)
         queued.append(_message(target, case, screen.to_payload(), key, now))
         if _full(len(queued), limit):
@@ -933,6 +935,17 @@ async def participation_news(uow: UnitOfWork, now: datetime, *, limit: int | Non
         )
     await outbox.enqueue_many(uow, queued)
     return len(queued)
+
+
+async def _in_plan(uow: UnitOfWork, proposal: Proposal) -> str | None:
+    """The title of the step or goal an accepted proposal became."""
+    if proposal.result_step_id is not None:
+        step = await uow.session.get(Step, proposal.result_step_id)
+        return step.title if step else None
+    if proposal.result_goal_id is not None:
+        goal = await uow.session.get(Goal, proposal.result_goal_id)
+        return goal.title if goal else None
+    return None
 
 
 async def _operator_name(

@@ -190,7 +190,13 @@ async def test_she_proposes_a_goal_and_a_step_and_reads_what_her_team_decided(
             goal_idea, step_idea = await proposals.of_case(uow, scene.case.case_id)
             assert proposals.text_of(uow, goal_idea) == "Aprender a cocinar"
             assert goal_idea.due_on == date(2026, 4, 1)  # thirty days on, in her home
-            await proposals.accept(uow, scene.case.operator, scene.case.case_id, goal_idea.id)
+            await proposals.accept(
+                uow,
+                scene.case.operator,
+                scene.case.case_id,
+                goal_idea.id,
+                title="Aprender a cocinar tres platillos",
+            )
             await proposals.decline(
                 uow,
                 scene.case.operator,
@@ -201,17 +207,20 @@ async def test_she_proposes_a_goal_and_a_step_and_reads_what_her_team_decided(
             await uow.commit()
         await sweep(container)
         accepted, declined = await phone.deliver()
-        assert "¡Tu meta ya está en tu plan!" in accepted and "Aprender a cocinar" in accepted
+        assert "¡Tu meta ya está en tu plan!" in accepted
+        assert "Aprender a cocinar tres platillos" in accepted  # as it went into her plan
         assert "por ahora no la vamos a agregar" in declined
         assert "Ya lo pedimos la semana pasada, llega el lunes." in declined
         await sweep(container)
         assert await phone.deliver() == []  # told once
 
         await phone.tap("🎯 Ver mi meta")
-        assert "🎯 Aprender a cocinar" in phone.last()
+        assert "🎯 Aprender a cocinar tres platillos" in phone.last()
 
     async with container.uow() as uow:
-        goal = await uow.session.scalar(select(Goal).where(Goal.title == "Aprender a cocinar"))
+        goal = await uow.session.scalar(
+            select(Goal).where(Goal.title == "Aprender a cocinar tres platillos")
+        )
         assert goal is not None and goal.target_date == date(2026, 4, 1)
         steps = list(await uow.session.scalars(select(Step.title)))
         assert "Pedir mi certificado de primaria" not in steps
