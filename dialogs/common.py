@@ -65,6 +65,10 @@ class State(StrEnum):
     OPERATOR_MESSAGE = "operator_message"  # optional message for the operator
     OPERATOR_URGENCY = "operator_urgency"  # the request's urgency, what was typed kept
     APPOINTMENT_REASON = "appointment_reason"  # optional reason for an appointment answer
+    PROPOSAL_TEXT = "proposal_text"  # the words of a goal or step she proposes
+    PROPOSAL_WHEN = "proposal_when"  # ... and by when (kept: the words, encrypted)
+    EVALUATION_WORDS = "evaluation_words"  # her own words before an evaluation
+    CONCERN_MESSAGE = "concern_message"  # optional words of a complaint or operator change
 
 
 class NotAllowed(Exception):

@@ -39,6 +39,12 @@ DONE: dict[str, str] = {
     "case.operator": N_("Operador(a) de referencia cambiado(a). El caso pasó a su lista."),
     "case.care_setting": N_("Entorno de cuidado actualizado."),
     "evaluation.recorded": N_("Evaluación registrada."),
+    "proposal.accepted": N_("Propuesta aceptada: ya está en su plan. Se le avisa por su chat."),
+    "proposal.rework": N_("Se le avisa por su chat que la van a platicar."),
+    "proposal.declined": N_("Se le avisa por su chat, con tu razón."),
+    "agreements.sent": N_("Acuerdos en camino a su chat."),
+    "concern.handled": N_("Marcada como atendida."),
+    "rules.saved": N_("Reglas guardadas. Las ve en «Tus derechos y reglas»."),
     "staff.added": N_("Cuenta creada. Dale su contraseña en persona."),
     "staff.deactivated": N_("Cuenta desactivada. Sus sesiones se cerraron."),
     "staff.reactivated": N_("Cuenta activada de nuevo."),
@@ -77,6 +83,7 @@ PROBLEMS: dict[str, str] = {
     "form.date": N_("Una fecha no es válida."),
     "form.datetime": N_("La fecha u hora no es válida."),
     "form.confirm": N_("Marca la casilla para confirmar."),
+    "form.reason": N_("Escribe la razón: ella o él la va a leer."),
     "form.time": N_("Una hora no es válida."),
     "form.numbers": N_(
         "Escribe de 1 a 6 números de emergencia, uno por línea: nombre, dos puntos y número."

@@ -127,7 +127,12 @@ async def test_the_menu_word_returns_to_the_menu_from_anywhere(
 async def test_goals_by_programme_with_progress_and_next_step(chat: Chat) -> None:
     await chat.tap("🎯 Mis metas")
     assert chat.sees("🎯 Tus metas", "¿Cuáles quieres ver?")
-    assert chat.labels == ["📚 Educación (1)", "🌱 Crecer como persona (1)", "🏠 Menú"]
+    assert chat.labels == [
+        "📚 Educación (1)",
+        "🌱 Crecer como persona (1)",
+        "💡 Quiero proponer una meta",
+        "🏠 Menú",
+    ]
 
     await chat.tap("📚 Educación (1)")
     assert chat.sees(
