@@ -41,9 +41,18 @@ class CaseStatus(StrEnum):
 
 
 class Role(StrEnum):
+    """Operators hold a caseload; coordinators and the team around the plan
+    (psychologist, social worker, lawyer, educator) read their home's cases; admins
+    everything. ``plan_store.services.access`` says who may read and write what."""
+
     OPERATOR = "operator"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    # The team around the plan, one role a line.
+    PSYCHOLOGIST = "psychologist"
+    SOCIAL_WORKER = "social_worker"
+    LAWYER = "lawyer"
+    EDUCATOR = "educator"
 
 
 class Channel(StrEnum):

@@ -37,6 +37,10 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         Role.OPERATOR: N_("Operador(a) de referencia"),
         Role.COORDINATOR: N_("Coordinación"),
         Role.ADMIN: N_("Administración"),
+        Role.PSYCHOLOGIST: N_("Psicología"),
+        Role.SOCIAL_WORKER: N_("Trabajo social"),
+        Role.LAWYER: N_("Asesoría legal"),
+        Role.EDUCATOR: N_("Educación"),
     },
     Phase: {
         Phase.DETECTION: N_("Detección"),

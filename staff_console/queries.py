@@ -816,7 +816,7 @@ async def require_owned(
     """Refuse, as not found, a case out of scope or an object that is not this case's.
     When the object belongs to a case outside the caller's scope, that attempt is
     audited too."""
-    await case_for_staff(uow, actor, case_id, purpose="change")
+    await case_for_staff(uow, actor, case_id, purpose="reach")
     owner = await owner_of(uow, model, object_id)
     if owner == case_id:
         return
@@ -827,7 +827,7 @@ async def require_owned(
 
 async def require_owned_case(uow: UnitOfWork, actor: StaffActor, case_id: int) -> None:
     """The case must be in scope before anything about it is read (audited if not)."""
-    await case_for_staff(uow, actor, case_id, purpose="change")
+    await case_for_staff(uow, actor, case_id, purpose="reach")
 
 
 # --- Evaluations ---------------------------------------------------------------------

@@ -20,12 +20,13 @@ from plan_store.enums import CareSetting, CaseStatus, Phase, Role
 from plan_store.errors import (
     CaseClosed,
     DuplicateName,
+    HandoverNoteMissing,
     InvalidTransition,
     NotFound,
     OutOfScope,
     ValidationFailed,
 )
-from plan_store.models import Adolescent, ChatLink, Home, LifePlan, Staff
+from plan_store.models import Adolescent, ChatLink, Handover, Home, LifePlan, PhaseChange, Staff
 from plan_store.services import audit
 from plan_store.services.access import StaffActor, case_for_staff
 from plan_store.services.outbox import cancel_pending_for
@@ -304,6 +305,14 @@ async def create_case(
     except IntegrityError as error:  # the same number, admitted at the same moment
         raise DuplicateName(f"case number {case_number} exists") from error
     uow.session.add(LifePlan(adolescent_id=case.id, drafted_at=uow.now()))
+    uow.session.add(
+        PhaseChange(
+            adolescent_id=case.id,
+            phase=phase,
+            started_at=uow.now(),
+            by_staff_id=by.id if by else None,
+        )
+    )
     audit.record(
         uow,
         "case.create",
@@ -339,7 +348,7 @@ async def move_to_follow_up(
     if follow_up_until <= today:
         raise ValidationFailed("the follow-up ends after today")
     case.status = CaseStatus.FOLLOW_UP
-    case.phase = Phase.AFTER_CARE
+    _enter_phase(uow, case, Phase.AFTER_CARE, actor)
     case.care_setting = CareSetting.AFTER_CARE
     case.left_care_on = today
     case.follow_up_until = min(follow_up_until, twenty_first_birthday(case.birth_date))
@@ -378,7 +387,9 @@ async def change_phase(
     if case.status is CaseStatus.CLOSED:
         raise CaseClosed(f"case {adolescent_id} is closed")
     old = case.phase
-    case.phase = phase
+    if old is phase:
+        raise InvalidTransition(f"case {adolescent_id} is already in {phase}")
+    _enter_phase(uow, case, phase, actor)
     audit.record(
         uow,
         "case.phase",
@@ -387,6 +398,14 @@ async def change_phase(
         details={"from": old.value, "to": phase.value},
     )
     return case
+
+
+def _enter_phase(uow: UnitOfWork, case: Adolescent, phase: Phase, by: StaffActor) -> None:
+    """Move the case to ``phase`` and keep the change in its phase history."""
+    case.phase = phase
+    uow.session.add(
+        PhaseChange(adolescent_id=case.id, phase=phase, started_at=uow.now(), by_staff_id=by.id)
+    )
 
 
 async def case_for_coordination(
@@ -411,29 +430,57 @@ async def case_for_coordination(
     return case
 
 
+MAX_HANDOVER_NOTE = 4000
+
+
 async def change_reference_operator(
-    uow: UnitOfWork, actor: StaffActor, adolescent_id: int, operator_id: int
-) -> Adolescent:
+    uow: UnitOfWork,
+    actor: StaffActor,
+    adolescent_id: int,
+    operator_id: int,
+    *,
+    handover_note: str = "",
+) -> Handover | None:
     """Refer the case to another operator: an active operator of the case's home. The
     case leaves the old operator's caseload at once (their scope is the cases that
-    name them). A closed case stays as it was closed."""
+    name them). A closed case stays as it was closed.
+
+    A case that had an operator is handed over with a note (what is open, what
+    matters to her), kept encrypted and shown to the new operator until she reads it;
+    a case that had none may go without. Returns the handover, if any."""
     case = await case_for_coordination(uow, actor, adolescent_id, purpose="change")
     if case.status is CaseStatus.CLOSED:
         raise CaseClosed(f"case {adolescent_id} is closed")
     await _reference_operator(uow, operator_id, case.home_id)
     if case.reference_operator_id == operator_id:
         raise InvalidTransition(f"staff {operator_id} is already the reference operator")
+    note = handover_note.strip()
+    if len(note) > MAX_HANDOVER_NOTE:
+        raise ValidationFailed(f"a handover note has at most {MAX_HANDOVER_NOTE} characters")
     old = case.reference_operator_id
+    if old is not None and not note:
+        raise HandoverNoteMissing("a handover needs a note for the new operator")
     case.reference_operator_id = operator_id
+    handover = None
+    if note:
+        handover = Handover(
+            adolescent_id=case.id,
+            from_staff_id=old,
+            to_staff_id=operator_id,
+            by_staff_id=actor.id,
+            note_ciphertext=uow.cipher.encrypt(note),
+            created_at=uow.now(),
+        )
+        uow.session.add(handover)
     audit.record(
         uow,
         "case.reference_operator",
         staff_id=actor.id,
         adolescent_id=case.id,
         target=f"staff:{operator_id}",
-        details={"from": old, "to": operator_id},
+        details={"from": old, "to": operator_id, "handover_note": bool(note)},
     )
-    return case
+    return handover
 
 
 async def change_care_setting(
