@@ -39,6 +39,7 @@ from plan_store.enums import (
     MessageDirection,
     Programme,
     RequestStatus,
+    Role,
     Severity,
     Urgency,
 )
@@ -50,6 +51,7 @@ from plan_store.models import (
     Evaluation,
     Flag,
     Goal,
+    Handover,
     Home,
     LifePlan,
     Message,
@@ -58,14 +60,18 @@ from plan_store.models import (
     Step,
 )
 from plan_store.services import appointments as appointment_service
-from plan_store.services import consent, evaluations, requests
+from plan_store.services import consent, evaluations, notes, phases, plans, requests
 from plan_store.services import flags as flag_service
 from plan_store.services import messages as message_service
 from plan_store.services.access import StaffActor, case_for_staff, scope_cases
 from plan_store.services.cases import local_today
 from plan_store.services.consent import ConsentState
 from plan_store.services.messages import TimelineEntry
+from plan_store.services.notes import NoteView
+from plan_store.services.phases import PhaseSpan
 from plan_store.unit_of_work import UnitOfWork
+from staff_console.activity import Event, ProgrammeProgress, progress_by_programme
+from staff_console.activity import period as activity_period
 from staff_console.options import ConsoleOptions
 
 T = TypeVar("T")
@@ -601,6 +607,16 @@ class CasePage:
     answer_reasons: dict[int, str] = field(default_factory=dict)
     pending_confirmation: int = 0
     can_message: bool = False
+    notes: list[NoteView] = field(default_factory=list)
+    phase_history: list[PhaseSpan] = field(default_factory=list)
+    handovers: list[HandoverView] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    progress: list[ProgrammeProgress] = field(default_factory=list)
+    activity: list[Event] = field(default_factory=list)
+    period_start: date | None = None
+
+    def person(self, staff_id: int | None) -> Person | None:
+        return next((p for p in self.people if p.id == staff_id), None)
 
     @property
     def messaging_consent(self) -> ConsentState:
@@ -609,6 +625,55 @@ class CasePage:
     @property
     def timezone(self) -> str:
         return self.home.timezone
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone of the home who can answer for a step."""
+
+    id: int
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverView:
+    id: int
+    from_name: str | None
+    to_staff_id: int
+    to_name: str
+    by_name: str
+    note: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+async def handovers_of(uow: UnitOfWork, case_id: int, *, limit: int = 5) -> list[HandoverView]:
+    """The case's handovers, newest first, with their notes."""
+    rows = list(
+        await uow.session.scalars(
+            select(Handover)
+            .where(Handover.adolescent_id == case_id)
+            .order_by(Handover.created_at.desc(), Handover.id.desc())
+            .limit(limit)
+        )
+    )
+    names = await staff_names(
+        uow, {i for r in rows for i in (r.from_staff_id, r.to_staff_id, r.by_staff_id)}
+    )
+    return [
+        HandoverView(
+            id=r.id,
+            from_name=names.get(r.from_staff_id or 0),
+            to_staff_id=r.to_staff_id,
+            to_name=names.get(r.to_staff_id, ""),
+            by_name=names.get(r.by_staff_id, ""),
+            note=uow.cipher.decrypt(r.note_ciphertext),
+            created_at=r.created_at,
+            read_at=r.read_at,
+        )
+        for r in rows
+    ]
 
 
 async def case_page(
@@ -692,7 +757,21 @@ async def case_page(
     }
     staff_ids |= {f.acknowledged_by_id for f in all_flags} | {f.resolved_by_id for f in all_flags}
     staff_ids |= {r.handled_by_id for r in request_rows}
+    people = [
+        Person(p.id, p.display_name, p.role) for p in await plans.responsible_people(uow, home.id)
+    ]
+    period_start = evaluations.period_start_of(case, home, await evaluations.last_of(uow, case.id))
+    since = datetime.combine(period_start, datetime.min.time(), ZoneInfo(home.timezone))
+    activity = await activity_period(uow, case.id, since, now)
+    staff_ids |= {p.id for p in people} | {e.staff_id for e in activity}
+    staff_ids |= {s.responsible_staff_id for g in goals for s in g.steps}
     names = await staff_names(uow, staff_ids)
+    roles = await staff_roles(uow, {s.responsible_staff_id for g in goals for s in g.steps})
+    people += [
+        Person(i, names.get(i, ""), role)
+        for i, role in roles.items()
+        if i not in {p.id for p in people}
+    ]
     messaging = consents[0]
     return CasePage(
         case=case,
@@ -720,6 +799,13 @@ async def case_page(
             1 for g in goals for s in g.steps if s.done_at is not None and s.confirmed_at is None
         ),
         can_message=messaging.valid and bool(links) and case.status is not CaseStatus.CLOSED,
+        notes=await notes.notes_of(uow, case.id),
+        phase_history=list(reversed(await phases.history(uow, case.id, home))),
+        handovers=await handovers_of(uow, case.id),
+        people=people,
+        progress=progress_by_programme(goals),
+        activity=activity,
+        period_start=period_start,
     )
 
 
@@ -762,6 +848,14 @@ async def _message_bodies(uow: UnitOfWork, case_id: int, ids: set[int]) -> dict[
         )
     )
     return {row[0]: uow.cipher.decrypt(row[1]) for row in rows}
+
+
+async def staff_roles(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, Role]:
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    rows = await uow.session.execute(select(Staff.id, Staff.role).where(Staff.id.in_(wanted)))
+    return {row[0]: row[1] for row in rows}
 
 
 async def staff_names(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:

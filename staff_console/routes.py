@@ -24,6 +24,7 @@ from staff_console import (
     languages,
     messages,
     plan,
+    team,
 )
 from staff_console.templating import STATIC_DIR
 
@@ -33,6 +34,7 @@ AREAS = (
     cases,
     case_admin,
     plan,
+    team,
     appointments,
     flags,
     messages,

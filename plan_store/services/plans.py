@@ -231,6 +231,14 @@ async def _responsible(uow: UnitOfWork, staff_id: int, home_id: int) -> Staff:
     return person
 
 
+async def responsible_of(uow: UnitOfWork, step: Step) -> Staff | None:
+    """The person of the team who answers for ``step``, if one was named and is active."""
+    if step.responsible_staff_id is None:
+        return None
+    person = await uow.session.get(Staff, step.responsible_staff_id)
+    return person if person is not None and person.active else None
+
+
 async def responsible_people(uow: UnitOfWork, home_id: int) -> list[Staff]:
     """Who of the home can answer for a step, by name."""
     rows = await uow.session.scalars(

@@ -18,21 +18,25 @@ from plan_store.enums import (
     MessageKind,
     Programme,
     RequestReason,
+    Role,
     Severity,
     Urgency,
 )
 from plan_store.models import (
+    Adolescent,
     Appointment,
     AppointmentConfirmation,
     ChatSession,
     Consent,
     Flag,
+    Home,
     Message,
     OperatorRequest,
     Step,
 )
 from plan_store.services import appointments, plans, requests
 from rumbo.container import Container
+from tests.builders import a_goal, a_staff_member
 from tests.conftest import FakeClock
 from tests.dialogs.builders import CARPENTRY_AT, GUARD_NUMBER, World, a_consented_chat
 from tests.dialogs.chat import Chat
@@ -142,6 +146,30 @@ async def test_goals_by_programme_with_progress_and_next_step(chat: Chat) -> Non
         "👉 Lo que sigue: Examen de Historia, jueves 12 de marzo",
     )
     assert {"✅ Ya lo hice", "🆘 Necesito ayuda", "⬅️ Volver"} <= set(chat.labels)
+
+
+async def test_a_step_someone_of_the_team_answers_for_shows_their_name_and_role(
+    container: Container, world: World, chat: Chat
+) -> None:
+    async with container.uow() as uow:
+        home = await uow.session.get(Home, world.home_id)
+        assert home is not None
+        lawyer = await a_staff_member(uow, home, "mara", Role.LAWYER, display_name="Mara Quiñones")
+        goal, _ = await a_goal(
+            uow,
+            world.laura,
+            await uow.session.get_one(Adolescent, world.luna),
+            title="Tener mis papeles",
+            steps=(),
+        )
+        await plans.add_step(
+            uow, lawyer, world.luna, goal.id, title="Cita en COMAR", responsible_staff_id=lawyer.id
+        )
+        await uow.commit()
+    await chat.press(actions.goal(goal.id))
+    assert chat.sees(
+        "👉 Lo que sigue: Cita en COMAR", "🤝 Te ayuda con esto: Mara (abogacía: tus papeles)"
+    )
 
 
 async def test_marking_a_step_done_waits_for_staff_to_confirm(
