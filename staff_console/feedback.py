@@ -85,6 +85,9 @@ PROBLEMS: dict[str, str] = {
         "o «consent:messaging:2»."
     ),
     "duplicate_name": N_("Ya existe uno igual."),
+    "case.number_unknown": N_(
+        "No hay un caso con ese número entre los tuyos. Revisa el número y prueba otra vez."
+    ),
     "case.number_taken": N_("Ese número de caso ya existe. Revisa el número o abre ese caso."),
     "form.case_number": N_(
         "El número de caso lleva solo letras sin acentos, números y los signos - / . _ "

@@ -760,8 +760,9 @@ async def case_page(
     people = [
         Person(p.id, p.display_name, p.role) for p in await plans.responsible_people(uow, home.id)
     ]
-    period_start = evaluations.period_start_of(case, home, await evaluations.last_of(uow, case.id))
-    since = datetime.combine(period_start, datetime.min.time(), ZoneInfo(home.timezone))
+    last_evaluation = await evaluations.last_of(uow, case.id)
+    period_start = evaluations.period_start_of(case, home, last_evaluation)
+    since = evaluations.period_since(case, home, last_evaluation)
     activity = await activity_period(uow, case.id, since, now)
     staff_ids |= {p.id for p in people} | {e.staff_id for e in activity}
     staff_ids |= {s.responsible_staff_id for g in goals for s in g.steps}
@@ -1005,6 +1006,9 @@ class EvaluationSheet:
     requests_in_period: list[OperatorRequest]
     inbound_count: int
     next_default: date
+    activity: list[Event] = field(default_factory=list)
+    staff_names: dict[int, str] = field(default_factory=dict)
+    progress: list[ProgrammeProgress] = field(default_factory=list)
 
 
 async def evaluation_sheet(uow: UnitOfWork, actor: StaffActor, case_id: int) -> EvaluationSheet:
@@ -1012,11 +1016,10 @@ async def evaluation_sheet(uow: UnitOfWork, actor: StaffActor, case_id: int) -> 
     case = await case_for_staff(uow, actor, case_id)
     home = await uow.session.get(Home, case.home_id)
     assert home is not None
-    zone = ZoneInfo(home.timezone)
     today = local_today(uow, home)
     last = await evaluations.last_of(uow, case.id)
-    period_start = last.held_on if last else case.created_at.astimezone(zone).date()
-    since = datetime.combine(period_start, datetime.min.time(), zone)
+    period_start = evaluations.period_start_of(case, home, last)
+    since = evaluations.period_since(case, home, last)
     now = uow.now()
     plan = await uow.session.scalar(
         select(LifePlan)
@@ -1080,7 +1083,8 @@ async def evaluation_sheet(uow: UnitOfWork, actor: StaffActor, case_id: int) -> 
             .order_by(OperatorRequest.created_at)
         )
     )
-    names = await staff_names(uow, [case.reference_operator_id])
+    events = await activity_period(uow, case.id, since, now)
+    names = await staff_names(uow, {case.reference_operator_id} | {e.staff_id for e in events})
     return EvaluationSheet(
         case=case,
         home=home,
@@ -1101,4 +1105,7 @@ async def evaluation_sheet(uow: UnitOfWork, actor: StaffActor, case_id: int) -> 
         requests_in_period=period_requests,
         inbound_count=int(inbound_count or 0),
         next_default=today + timedelta(days=home.evaluation_cadence_days),
+        activity=events,
+        staff_names=names,
+        progress=progress_by_programme(list(plan.goals) if plan else []),
     )

@@ -7,7 +7,7 @@ entry counts what was discussed).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -42,6 +42,18 @@ def period_start_of(case: Adolescent, home: Home, last: Evaluation | None) -> da
     if case.next_evaluation_on is None:
         return opened
     return min(opened, case.next_evaluation_on - timedelta(days=home.evaluation_cadence_days))
+
+
+def period_since(case: Adolescent, home: Home, last: Evaluation | None) -> datetime:
+    """The moment the period begins: the start of ``period_start_of``'s day, or, for
+    an evaluation recorded on the day it was held, the moment it was recorded (what
+    came before was discussed in it)."""
+    zone = ZoneInfo(home.timezone)
+    since = datetime.combine(period_start_of(case, home, last), time.min, zone)
+    if last is not None and last.created_at.astimezone(zone).date() == last.held_on:
+        # What was there when it was recorded, to the microsecond, belongs to it.
+        since = max(since, last.created_at + timedelta(microseconds=1))
+    return since
 
 
 async def record(

@@ -370,7 +370,7 @@ async def test_the_evaluation_is_prepared_and_recorded(
         f"{base}/evaluation",
         {"summary": "Avanza en la escuela.", "held_on": "2026-03-17", "next_on": "2026-03-31"},
     )
-    assert response.headers["location"] == f"{base}#top"
+    assert response.headers["location"] == f"{base}#main"  # where the notice shows
     async with container.uow() as uow:
         case = await uow.session.get(Adolescent, world.ana_case.id)
         assert case is not None and case.next_evaluation_on is not None
