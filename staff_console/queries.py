@@ -37,6 +37,7 @@ from plan_store.enums import (
     GoalStatus,
     Horizon,
     MessageDirection,
+    Phase,
     Programme,
     RequestStatus,
     Role,
@@ -56,6 +57,7 @@ from plan_store.models import (
     LifePlan,
     Message,
     OperatorRequest,
+    PhaseChange,
     Staff,
     Step,
 )
@@ -218,20 +220,28 @@ class Dashboard:
     missed: Section[AppointmentRow]
     unrecorded: Section[AppointmentRow]
     silent: Section[SilentRow]
+    handovers: list[HandoverItem] = field(default_factory=list)
+    phase_warnings: list[PhaseWarning] = field(default_factory=list)
+    caseload_warnings: list[CaseloadWarning] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not self.urgent and all(
-            not s.total
-            for s in (
-                self.flags,
-                self.requests,
-                self.evaluations_overdue,
-                self.evaluations_due,
-                self.unconfirmed,
-                self.missed,
-                self.unrecorded,
-                self.silent,
+        warnings = self.handovers or self.phase_warnings or self.caseload_warnings
+        return (
+            not self.urgent
+            and not warnings
+            and all(
+                not s.total
+                for s in (
+                    self.flags,
+                    self.requests,
+                    self.evaluations_overdue,
+                    self.evaluations_due,
+                    self.unconfirmed,
+                    self.missed,
+                    self.unrecorded,
+                    self.silent,
+                )
             )
         )
 
@@ -350,6 +360,9 @@ async def dashboard(
 
     silent = await _silent(uow, actor, now, options)
     return Dashboard(
+        handovers=await handovers_for(uow, actor),
+        phase_warnings=await phase_warnings(uow, actor, now),
+        caseload_warnings=await caseload_warnings(uow, actor),
         urgent=urgent,
         flags=flags,
         requests=open_requests,
@@ -448,6 +461,122 @@ def _aware(value: Any) -> datetime | None:
         value = datetime.fromisoformat(value)
     assert isinstance(value, datetime)
     return value if value.tzinfo is not None else value.replace(tzinfo=ZoneInfo("UTC"))
+
+
+# --- The care model's limits: time in a phase, adolescents per operator ---------------
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseWarning:
+    case: CaseRef
+    phase: Phase
+    started_at: datetime
+    limit_days: int
+    ends_on: date
+    today: date
+
+    @property
+    def days_left(self) -> int:
+        return (self.ends_on - self.today).days
+
+
+async def phase_warnings(
+    uow: UnitOfWork, actor: StaffActor, now: datetime, *, limit: int = 200
+) -> list[PhaseWarning]:
+    """Cases in care that pass their phase's time limit within ``phases.WARN_BEFORE``
+    (or have passed it), the most overdue first. Limits are each home's setting."""
+    started = _per_case(
+        func.max(PhaseChange.started_at),
+        PhaseChange.adolescent_id,
+        PhaseChange.phase == Adolescent.phase,
+    ).scalar_subquery()
+    rows = await uow.session.execute(
+        scoped(
+            select(Adolescent.phase, Home.phase_limits, started, *CASE_COLUMNS)
+            .join(Home, Home.id == Adolescent.home_id)
+            .where(Adolescent.status == CaseStatus.IN_CARE),
+            actor,
+        )
+    )
+    found = []
+    for phase, stored, since, *ref in rows:
+        days = phases.limits_from(stored).get(phase)
+        since = _aware(since)
+        if days is None or since is None:
+            continue
+        zone = ZoneInfo(ref[3])
+        ends = since + timedelta(days=days)
+        if ends - phases.WARN_BEFORE <= now:
+            found.append(
+                PhaseWarning(
+                    _ref(ref),
+                    phase,
+                    since,
+                    days,
+                    ends.astimezone(zone).date(),
+                    now.astimezone(zone).date(),
+                )
+            )
+    found.sort(key=lambda w: (w.ends_on, w.case.id))
+    return found[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadWarning:
+    staff_id: int
+    name: str
+    home_name: str
+    cases: int
+    ratio: int
+
+
+async def caseload_warnings(uow: UnitOfWork, actor: StaffActor) -> list[CaseloadWarning]:
+    """Reference operators holding more open cases than their home's ratio (the care
+    model's one operator for eight adolescents, unless the home says otherwise).
+    An operator sees her own; coordination and the team their home; admins all."""
+    held = (
+        select(func.count(Adolescent.id))
+        .where(
+            Adolescent.reference_operator_id == Staff.id,
+            Adolescent.status != CaseStatus.CLOSED,
+        )
+        .correlate(Staff)
+        .scalar_subquery()
+    )
+    query = (
+        select(Staff.id, Staff.display_name, Home.name, held, Home.caseload_ratio)
+        .join(Home, Home.id == Staff.home_id)
+        .where(Staff.role == Role.OPERATOR, Staff.active, held > Home.caseload_ratio)
+    )
+    if actor.role is Role.OPERATOR:
+        query = query.where(Staff.id == actor.id)
+    elif actor.role is not Role.ADMIN:
+        query = query.where(Staff.home_id == actor.home_id)
+    rows = await uow.session.execute(query)
+    found = [CaseloadWarning(*row) for row in rows]
+    found.sort(key=lambda w: (-(w.cases - w.ratio), w.name.casefold()))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverItem:
+    id: int
+    case: CaseRef
+    created_at: datetime
+
+
+async def handovers_for(uow: UnitOfWork, actor: StaffActor) -> list[HandoverItem]:
+    """Cases handed to ``actor`` whose handover note she has not read yet."""
+    rows = await uow.session.execute(
+        _open_cases(
+            select(Handover.id, Handover.created_at, *CASE_COLUMNS).where(
+                Handover.to_staff_id == actor.id, Handover.read_at.is_(None)
+            ),
+            Handover.adolescent_id,
+            actor,
+        ).order_by(Handover.created_at)
+    )
+    return [HandoverItem(r[0], _ref(r[2:]), r[1]) for r in rows]
 
 
 # --- Lists ---------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from plan_store.errors import (
     ValidationFailed,
 )
 from plan_store.models import Adolescent, ChatLink, Handover, Home, LifePlan, PhaseChange, Staff
-from plan_store.services import audit
+from plan_store.services import audit, phases
 from plan_store.services.access import StaffActor, case_for_staff
 from plan_store.services.outbox import cancel_pending_for
 from plan_store.unit_of_work import UnitOfWork
@@ -98,6 +98,16 @@ def _checked_settings(
     return name, numbers
 
 
+DEFAULT_CASELOAD_RATIO = 8
+"""Adolescents per reference operator in the care model."""
+MAX_CASELOAD_RATIO = 60
+
+
+def _check_ratio(ratio: int) -> None:
+    if not 1 <= ratio <= MAX_CASELOAD_RATIO:
+        raise ValidationFailed(f"a caseload ratio is 1 to {MAX_CASELOAD_RATIO}")
+
+
 async def _name_taken(uow: UnitOfWork, name: str, but: int | None = None) -> bool:
     query = select(Home.id).where(Home.name == name)
     if but is not None:
@@ -116,9 +126,13 @@ async def create_home(
     quiet_start: time = time(21, 0),
     quiet_end: time = time(8, 0),
     emergency_numbers: dict[str, Any] | None = None,
+    caseload_ratio: int = DEFAULT_CASELOAD_RATIO,
+    phase_limits: dict[Phase, int | None] | None = None,
     by: StaffActor | None = None,
 ) -> Home:
-    """A new home. Without ``emergency_numbers`` it gets Mexico's (911, Línea de la Vida)."""
+    """A new home. Without ``emergency_numbers`` it gets Mexico's (911, Línea de la Vida);
+    without ``phase_limits``, the care model's (``phases.DEFAULT_LIMITS``)."""
+    _check_ratio(caseload_ratio)
     name, numbers = _checked_settings(
         name=name,
         timezone=timezone,
@@ -137,6 +151,8 @@ async def create_home(
         quiet_start=quiet_start,
         quiet_end=quiet_end,
         emergency_numbers=numbers,
+        caseload_ratio=caseload_ratio,
+        phase_limits=phases.checked_limits(phase_limits or {}),
         created_at=uow.now(),
     )
     uow.session.add(home)
@@ -164,8 +180,11 @@ async def update_home(
     quiet_start: time,
     quiet_end: time,
     emergency_numbers: dict[str, Any],
+    caseload_ratio: int | None = None,
+    phase_limits: dict[Phase, int | None] | None = None,
 ) -> Home:
-    """Change a home's settings, checked as ``create_home`` checks them. Dates already
+    """Change a home's settings, checked as ``create_home`` checks them (the ratio and
+    the phase limits only when given). Dates already
     set (the next evaluation of each case) stay: a new cadence counts from the next
     evaluation recorded. The audit entry names the settings that changed."""
     home = await uow.session.get(Home, home_id)
@@ -190,6 +209,11 @@ async def update_home(
         "quiet_end": quiet_end,
         "emergency_numbers": numbers,
     }
+    if caseload_ratio is not None:
+        _check_ratio(caseload_ratio)
+        wanted["caseload_ratio"] = caseload_ratio
+    if phase_limits is not None:
+        wanted["phase_limits"] = phases.checked_limits(phase_limits)
     changed = sorted(field for field, value in wanted.items() if getattr(home, field) != value)
     for field in changed:
         setattr(home, field, wanted[field])

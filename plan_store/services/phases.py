@@ -30,8 +30,13 @@ MAX_LIMIT_DAYS = 3650
 
 def limits_of(home: Home) -> dict[Phase, int]:
     """The home's limits: its own settings over the care model's defaults."""
+    return limits_from(home.phase_limits)
+
+
+def limits_from(stored: dict[str, Any] | None) -> dict[Phase, int]:
+    """Limits from what ``Home.phase_limits`` stores (0: no limit at this home)."""
     limits = dict(DEFAULT_LIMITS)
-    for key, days in (home.phase_limits or {}).items():
+    for key, days in (stored or {}).items():
         try:
             phase = Phase(key)
         except ValueError:
