@@ -24,6 +24,7 @@ from staff_console import (
     languages,
     messages,
     plan,
+    reports,
     team,
 )
 from staff_console.errors import unknown_page
@@ -46,6 +47,7 @@ AREAS = (
     admin,
     consent_texts,
     audit_log,
+    reports,
 )
 
 
