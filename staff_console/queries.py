@@ -287,13 +287,23 @@ async def urgent_items(uow: UnitOfWork, actor: StaffActor, *, limit: int = 100) 
     return items[:limit]
 
 
+EXPANDED_SECTION = 300
+"""Rows a dashboard section shows when asked for all of it ("y 36 más")."""
+EXPANDABLE = ("requests", "unconfirmed", "missed", "unrecorded", "silent")
+"""Sections without a page of their own: the dashboard lists them whole on request."""
+
+
 async def dashboard(
-    uow: UnitOfWork, actor: StaffActor, now: datetime, options: ConsoleOptions
+    uow: UnitOfWork, actor: StaffActor, now: datetime, options: ConsoleOptions, expand: str = ""
 ) -> Dashboard:
-    limit = options.section_limit
+    """``expand`` names one section (``EXPANDABLE``) to list whole."""
+
+    def limit_for(name: str) -> int:
+        return EXPANDED_SECTION if name == expand else options.section_limit
+
     urgent = await urgent_items(uow, actor)
 
-    flags = await _flag_section(uow, actor, limit, Flag.severity != Severity.URGENT)
+    flags = await _flag_section(uow, actor, options.section_limit, Flag.severity != Severity.URGENT)
 
     request_query = _open_cases(
         select(
@@ -305,7 +315,7 @@ async def dashboard(
         OperatorRequest.adolescent_id,
         actor,
     ).order_by(OperatorRequest.created_at)
-    rows, total = await _section(uow, request_query, limit)
+    rows, total = await _section(uow, request_query, limit_for("requests"))
     open_requests = Section([RequestRow(r[0], _ref(r[3:]), r[1], r[2]) for r in rows], total)
 
     overdue, due = await _evaluations(uow, actor, now, options)
@@ -320,17 +330,18 @@ async def dashboard(
     )
 
     async def appointment_section(
-        *conditions: ColumnElement[bool], latest_first: bool
+        name: str, *conditions: ColumnElement[bool], latest_first: bool
     ) -> Section[AppointmentRow]:
         query = _open_cases(
             select(*appointment_columns).where(*conditions), Appointment.adolescent_id, actor
         ).order_by(Appointment.starts_at.desc() if latest_first else Appointment.starts_at)
-        rows, total = await _section(uow, query, limit)
+        rows, total = await _section(uow, query, limit_for(name))
         return Section(
             [AppointmentRow(r[0], _ref(r[5:]), r[1], r[2], r[3], r[4]) for r in rows], total
         )
 
     unconfirmed = await appointment_section(
+        "unconfirmed",
         or_(
             and_(
                 Appointment.status == AppointmentStatus.SCHEDULED,
@@ -347,18 +358,20 @@ async def dashboard(
         latest_first=False,
     )
     missed = await appointment_section(
+        "missed",
         Appointment.status == AppointmentStatus.MISSED,
         Appointment.starts_at >= now - options.missed_lookback,
         latest_first=True,
     )
     unrecorded = await appointment_section(
+        "unrecorded",
         Appointment.status.in_([AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED]),
         Appointment.starts_at < now - timedelta(hours=2),
         Appointment.starts_at >= now - options.missed_lookback,
         latest_first=True,
     )
 
-    silent = await _silent(uow, actor, now, options)
+    silent = await _silent(uow, actor, now, options, limit_for("silent"))
     return Dashboard(
         handovers=await handovers_for(uow, actor),
         phase_warnings=await phase_warnings(uow, actor, now),
@@ -412,7 +425,7 @@ async def _evaluations(
 
 
 async def _silent(
-    uow: UnitOfWork, actor: StaffActor, now: datetime, options: ConsoleOptions
+    uow: UnitOfWork, actor: StaffActor, now: datetime, options: ConsoleOptions, limit: int
 ) -> Section[SilentRow]:
     """Linked adolescents who have written nothing for a long time (or never, since linking).
 
@@ -446,7 +459,7 @@ async def _silent(
         func.coalesce(listed.c.last_inbound, listed.c.linked_at), listed.c.id
     )
     counted = silent.group_by(Adolescent.id)
-    rows, total = await _section(uow, query, options.section_limit, counted=counted)
+    rows, total = await _section(uow, query, limit, counted=counted)
     return Section(
         [SilentRow(_ref(r[0:4]), _aware(r[4]), _aware(r[4]) or _aware(r[5]) or now) for r in rows],
         total,

@@ -214,3 +214,31 @@ async def test_the_dashboard_and_the_staff_page_warn_when_an_operator_holds_too_
     staff = (await admin.get("/admin/staff")).text
     row = staff[staff.index(f'id="staff-{world.ana.id}"') :]
     assert "más de 8" in row[: row.index("</tr>")]
+
+
+async def test_more_rows_are_a_link_and_system_alerts_say_since_when_not_how_long_waited(
+    browsers: Any, world: World, container: Container
+) -> None:
+    async with container.uow() as uow:
+        for _ in range(12):
+            await requests.create(
+                uow, world.ana_case.id, reason=RequestReason.OTHER, urgency=Urgency.NORMAL
+            )
+        await flags.raise_flag(
+            uow,
+            world.ana_case.id,
+            category=FlagCategory.MISSED_APPOINTMENT,
+            severity=Severity.MEDIUM,
+        )
+        await uow.commit()
+    marta: Browser = browsers()
+    await marta.login("marta")
+    board = (await marta.get("/")).text
+    asked = section(board, "requests")
+    assert '<a href="/?more=requests#requests">y 4 más</a>' in asked  # 14 open, 10 shown
+    whole = section((await marta.get("/?more=requests")).text, "requests")
+    assert whole.count('class="item"') == 14 and "más</a>" not in whole
+    flagged = section(board, "flags")
+    missed = flagged[flagged.index("Cita perdida") :]
+    assert missed[: missed.index("</li>")].count("Espera") == 0
+    assert "Desde " in missed[: missed.index("</li>")]
