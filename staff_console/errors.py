@@ -22,6 +22,28 @@ async def error_response(request: Request, status_code: int) -> Response:
     return page.render("error.html", status_code=status_code, status=status_code)
 
 
+CARRY = "carry."
+"""Prefix of a typed field carried through the login form."""
+
+
+def carried(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """What may be carried: never a password."""
+    return [(name, value) for name, value in fields if "password" not in name]
+
+
+async def expired_form(request: Request, fields: list[tuple[str, str]]) -> Response:
+    """A form sent after the login timed out: the login page, carrying what was typed
+    (in the page itself, nowhere else) so that it can be sent after logging in."""
+    page = page_for(request)
+    return page.render(
+        "login.html",
+        status_code=401,
+        problem="expired_form",
+        carry=[(CARRY + name, value) for name, value in carried(fields)],
+        carry_action=request.url.path,
+    )
+
+
 async def unknown_page(request: Request) -> Response:
     """A path under one of the console's own areas that names nothing (``/cases/abc``),
     or that a route serves with another method (405, as without this catch-all)."""
