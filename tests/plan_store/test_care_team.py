@@ -12,7 +12,16 @@ from sqlalchemy import select
 from plan_store.enums import AppointmentKind, Phase, Role
 from plan_store.errors import HandoverNoteMissing, OutOfScope, RoleRefused
 from plan_store.models import Adolescent, AuditEntry, Handover
-from plan_store.services import access, appointments, cases, evaluations, notes, phases, plans
+from plan_store.services import (
+    access,
+    appointments,
+    cases,
+    evaluations,
+    export,
+    notes,
+    phases,
+    plans,
+)
 from plan_store.services.access import StaffActor
 from rumbo.container import Container
 from tests.conftest import FakeClock
@@ -215,3 +224,28 @@ async def test_each_case_keeps_its_phase_history_with_dates_and_limits(
     ]
     assert [s.limit_days for s in spans] == [90, 60]
     assert [s.over_limit(clock.now) for s in spans] == [False, True]
+
+
+async def test_the_export_holds_the_phases_the_teams_notes_and_the_handovers(
+    container: Container, team: Team
+) -> None:
+    async with container.uow() as uow:
+        lawyer = await a_staff_member(uow, team.home, "luis", Role.LAWYER, display_name="Luis")
+        await notes.add_note(uow, lawyer, team.case.id, "Su cita en COMAR es el 12.")
+        await cases.change_reference_operator(
+            uow,
+            team.coordinator,
+            team.case.id,
+            team.other_operator.id,
+            handover_note="Pregúntale por su cita en COMAR.",
+        )
+        await uow.commit()
+    async with container.uow() as uow:
+        data = await export.case_export(uow, team.coordinator, team.case.id)
+    assert [p["phase"] for p in data["phases"]] == ["integration"]
+    assert [(n["by"], n["role"], n["note"]) for n in data["team_notes"]] == [
+        ("Luis", "lawyer", "Su cita en COMAR es el 12.")
+    ]
+    assert [(h["from"], h["to"], h["note"]) for h in data["handovers"]] == [
+        ("Ana", "Beto", "Pregúntale por su cita en COMAR.")
+    ]
