@@ -23,6 +23,10 @@ PROGRAMMES = {
     Programme.INDEPENDENT_LIVING: N_("🔑 Vivir por mi cuenta"),
     # Translators: a programme of the life plan: personal growth, feelings, health.
     Programme.PERSONAL_GROWTH: N_("🌱 Crecer como persona"),
+    # Translators: an optional route of the plan: calls and contact with her family.
+    Programme.FAMILY_CONTACT: N_("👪 Mi familia"),
+    # Translators: an optional route of the plan: her legal and migration papers.
+    Programme.LEGAL_MIGRATION: N_("📄 Mis papeles"),
 }
 HORIZONS = {
     # Translators: heading for short-term goals.

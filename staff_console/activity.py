@@ -45,6 +45,8 @@ def progress_by_programme(goals: list[Goal]) -> list[ProgrammeProgress]:
     rows = []
     for programme in Programme:
         mine = [g for g in goals if g.programme is programme and g.status is not GoalStatus.DROPPED]
+        if programme.optional and not mine:
+            continue  # a route of the plan not begun
         steps = [s for g in mine for s in g.steps]
         rows.append(
             ProgrammeProgress(

@@ -82,6 +82,8 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         Programme.EDUCATION: N_("Educación"),
         Programme.INDEPENDENT_LIVING: N_("Preparación para la vida independiente"),
         Programme.PERSONAL_GROWTH: N_("Crecimiento personal"),
+        Programme.FAMILY_CONTACT: N_("Contacto con la familia"),
+        Programme.LEGAL_MIGRATION: N_("Trámite legal y migratorio"),
     },
     Horizon: {
         Horizon.SHORT: N_("Corto plazo"),

@@ -924,7 +924,11 @@ async def case_page(
         operator_name=names.get(case.reference_operator_id or 0),
         consents=consents,
         links=links,
-        programmes=[ProgrammeGoals(p, by_programme.get(p, [])) for p in PROGRAMMES],
+        programmes=[
+            ProgrammeGoals(p, by_programme.get(p, []))
+            for p in PROGRAMMES
+            if not p.optional or by_programme.get(p)  # an optional route once it is begun
+        ],
         dropped_goals=[g for g in goals if g.status is GoalStatus.DROPPED],
         upcoming=upcoming,
         past=past,

@@ -82,3 +82,26 @@ async def test_the_team_leaves_notes_but_does_not_make_the_operators_changes(
         assert "Ese cambio no le toca a tu papel en el equipo." in " ".join(refused), path
     assert await snapshot(container) == before
     assert await audit_count(container, "case.role_refused", adolescent_id=case.id) == 5
+
+
+async def test_the_family_and_legal_routes_show_on_the_case_page_once_begun(
+    as_ana: Browser, world: World
+) -> None:
+    base = f"/cases/{world.ana_case.id}"
+    assert "<h3>Contacto con la familia</h3>" not in (await as_ana.get(base)).text
+    await as_ana.post(
+        f"{base}/goals",
+        {
+            "title": "Hablar con mi mamá cada semana",
+            "programme": "family_contact",
+            "horizon": "short",
+        },
+    )
+    await as_ana.post(
+        f"{base}/goals",
+        {"title": "Refugio: reconocimiento", "programme": "legal_migration", "horizon": "medium"},
+    )
+    page = (await as_ana.get(base)).text
+    assert "<h3>Contacto con la familia</h3>" in page and "Hablar con mi mamá cada semana" in page
+    assert "<h3>Trámite legal y migratorio</h3>" in page and "Refugio: reconocimiento" in page
+    assert page.count('class="progress-row"') == 5  # the three programmes and both routes

@@ -148,7 +148,7 @@ async def test_goals_by_programme_with_progress_and_next_step(chat: Chat) -> Non
     assert {"✅ Ya lo hice", "🆘 Necesito ayuda", "⬅️ Volver"} <= set(chat.labels)
 
 
-async def test_a_step_someone_of_the_team_answers_for_shows_their_name_and_role(
+async def test_the_legal_route_shows_its_steps_and_who_of_the_team_helps(
     container: Container, world: World, chat: Chat
 ) -> None:
     async with container.uow() as uow:
@@ -160,13 +160,22 @@ async def test_a_step_someone_of_the_team_answers_for_shows_their_name_and_role(
             world.laura,
             await uow.session.get_one(Adolescent, world.luna),
             title="Tener mis papeles",
+            programme=Programme.LEGAL_MIGRATION,
             steps=(),
         )
         await plans.add_step(
             uow, lawyer, world.luna, goal.id, title="Cita en COMAR", responsible_staff_id=lawyer.id
         )
         await uow.commit()
-    await chat.press(actions.goal(goal.id))
+    await chat.tap("🎯 Mis metas")  # the legal route shows once it has a goal
+    assert chat.labels == [
+        "📚 Educación (1)",
+        "🌱 Crecer como persona (1)",
+        "📄 Mis papeles (1)",
+        "🏠 Menú",
+    ]
+    await chat.tap("📄 Mis papeles (1)")
+    await chat.tap("Tener mis papeles")
     assert chat.sees(
         "👉 Lo que sigue: Cita en COMAR", "🤝 Te ayuda con esto: Mara (abogacía: tus papeles)"
     )

@@ -29,7 +29,22 @@ def _roles(roles: Sequence[str], length: int) -> sa.Enum:
     return sa.Enum(*roles, name="role", native_enum=False, create_constraint=False, length=length)
 
 
+OLD_PROGRAMMES = ("education", "independent_living", "personal_growth")
+NEW_PROGRAMMES = (*OLD_PROGRAMMES, "family_contact", "legal_migration")
+
+
+def _programme_check(programmes: Sequence[str]) -> str:
+    return "programme IN (" + ", ".join(f"'{p}'" for p in programmes) + ")"
+
+
 def upgrade() -> None:
+    # Two optional routes of the plan: family contact, legal and migration procedure.
+    with op.batch_alter_table("goals", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_goals_programme"), type_="check")
+        batch_op.create_check_constraint(
+            op.f("ck_goals_programme"), _programme_check(NEW_PROGRAMMES)
+        )
+
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_staff_role"), type_="check")
         batch_op.alter_column(
@@ -147,6 +162,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The older schema has no such routes: their goals are kept, dropped, under growth.
+    op.execute(
+        "UPDATE goals SET status = 'dropped', programme = 'personal_growth' "
+        "WHERE programme IN ('family_contact', 'legal_migration')"
+    )
+    with op.batch_alter_table("goals", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_goals_programme"), type_="check")
+        batch_op.create_check_constraint(
+            op.f("ck_goals_programme"), _programme_check(OLD_PROGRAMMES)
+        )
     op.drop_index("ix_phase_changes_adolescent_at", table_name="phase_changes")
     op.drop_table("phase_changes")
     op.drop_index("ix_handovers_to_read", table_name="handovers")
