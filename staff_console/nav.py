@@ -27,6 +27,7 @@ NAV: list[NavItem] = [
     NavItem("/flags", N_("Alertas")),
     NavItem("/evaluations", N_("Evaluaciones")),
     NavItem("/reports", N_("Reportes"), frozenset({Role.COORDINATOR, Role.ADMIN})),
+    NavItem("/duty", N_("Turnos")),
     NavItem("/languages", N_("Idiomas"), frozenset({Role.COORDINATOR, Role.ADMIN})),
     NavItem("/admin", N_("Administración"), frozenset({Role.ADMIN})),
 ]
