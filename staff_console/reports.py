@@ -31,6 +31,7 @@ from plan_store.enums import (
 from plan_store.errors import NotFound
 from plan_store.models import (
     Adolescent,
+    Alert,
     Appointment,
     Evaluation,
     FollowUpCheckin,
@@ -153,6 +154,30 @@ async def build(
         )
     )
 
+    raised = await uow.session.execute(
+        select(Alert.created_at, Alert.acknowledged_at).where(
+            Alert.adolescent_id.in_(cases), Alert.created_at >= since
+        )
+    )
+    waits: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for created, acknowledged in raised:
+        if acknowledged is not None:
+            waits[month_of(created)].append((acknowledged - created).total_seconds() / 60)
+    charts.append(
+        Chart(
+            "alerts",
+            t.gettext(N_("Minutos hasta que alguien vio una alerta urgente, por mes")),
+            labels,
+            [
+                Series(t.gettext(N_("Mediana")), [_rank(waits[k], 0.5) for k in keys]),
+                Series(
+                    t.gettext(N_("9 de cada 10, a lo más")), [_rank(waits[k], 0.9) for k in keys]
+                ),
+            ],
+            note=t.gettext(N_("Cuenta las alertas que alguien vio; las que esperan aún, no.")),
+        )
+    )
+
     held = await uow.session.execute(
         select(Evaluation.adolescent_id, Evaluation.held_on, Evaluation.next_on)
         .where(Evaluation.adolescent_id.in_(cases))
@@ -222,6 +247,16 @@ async def build(
     homes = [(row[0], row[1]) for row in await uow.session.execute(homes_query)]
     home = await uow.session.get(Home, home_id) if home_id is not None else None
     return Report(home, homes, months, charts, tz)
+
+
+def _rank(values: list[float], share: float) -> float:
+    """The value below which ``share`` of ``values`` fall (nearest rank), rounded to
+    a tenth of a minute; 0 when there is none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))
+    return round(ordered[index], 1)
 
 
 def _home_id(page: Page) -> int | None:

@@ -9,8 +9,11 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from plan_store.enums import AppointmentAnswer, AppointmentKind, Channel
-from plan_store.services import appointments, messages
+from plan_store.models import Alert
+from plan_store.services import alerts, appointments, messages
 from rumbo.container import Container
 from tests.conftest import FakeClock
 from tests.console.conftest import Browser, audit_count
@@ -33,7 +36,15 @@ def table_of(html: str, key: str) -> list[list[str]]:
 async def test_coordination_sees_its_homes_report_with_charts_tables_and_csv(
     browsers: Any, world: World, container: Container, clock: FakeClock
 ) -> None:
-    clock.advance(minutes=5)  # the health appointment has started
+    clock.advance(minutes=4)
+    async with container.uow() as uow:
+        alert = await uow.session.scalar(
+            select(Alert).where(Alert.adolescent_id == world.ana_case.id)
+        )
+        assert alert is not None
+        await alerts.acknowledge(uow, world.ana, alert.id, via="console")
+        await uow.commit()
+    clock.advance(minutes=1)  # the health appointment has started
     async with container.uow() as uow:
         await messages.record_inbound(
             uow, world.beto_case.id, channel=Channel.TELEGRAM, body="hola"
@@ -49,10 +60,12 @@ async def test_coordination_sees_its_homes_report_with_charts_tables_and_csv(
     marta = await logged_in(browsers, "marta")
     page = (await marta.get("/reports")).text
     assert "Reportes: Casa Ceiba" in page
-    assert page.count('<svg class="chart"') == 5  # every chart, drawn on the server
-    assert "<script" not in page.split("<main", 1)[1]
+    assert page.count('<svg class="chart"') == 6  # every chart, drawn on the server
+    assert "<script" not in page.split("<main", 1)[1].split("</main>")[0]  # no chart library
     chats = table_of(page, "chats")
     assert chats[-1] == ["mar 2026", "2"]  # both cases wrote this month
+    # Ana saw her urgent alert four minutes after it was raised; Beto's still waits.
+    assert table_of(page, "alerts")[-1] == ["mar 2026", "4", "4"]
     kinds = {row[0]: row[1:] for row in table_of(page, "appointments")[1:]}
     assert kinds["Salud"] == ["0", "1"]  # went 0, missed 1
     assert await audit_count(container, "report.read", staff_id=world.coordinator.id) == 1
