@@ -98,6 +98,11 @@ class Home(Base):
     quiet_start: Mapped[time] = mapped_column(Time, default=time(21, 0))
     quiet_end: Mapped[time] = mapped_column(Time, default=time(8, 0))
     emergency_numbers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Days a case may stay in a phase (``{"first_reception": 45}``); a phase not named
+    # takes ``plan_store.services.phases.DEFAULT_LIMITS``.
+    phase_limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Adolescents per reference operator before the console warns (the care model's 8).
+    caseload_ratio: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
     # Minutes an unacknowledged urgent alert waits before it goes to the case's backup
     # and everyone on duty, then to the coordinators (``AlertStep``).
     alert_backup_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
@@ -350,6 +355,9 @@ class Step(Base):
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     responsible: Mapped[str] = mapped_column(String(80))
+    # A person of the team who answers for the step; the adolescent sees their name
+    # and role. ``responsible`` then holds their name as it was when set.
+    responsible_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -490,6 +498,52 @@ class Evaluation(Base):
     next_on: Mapped[date] = mapped_column(Date)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = created_at_column()
+
+
+class CaseNote(Base):
+    """A note on a case by someone of its team (operator, psychologist, lawyer, ...).
+    Staff only; the body is encrypted like messages."""
+
+    __tablename__ = "case_notes"
+    __table_args__ = (Index("ix_case_notes_adolescent_at", "adolescent_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    body_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Handover(Base):
+    """A change of reference operator, with the note the team leaves for the new one
+    (what is open, what matters to her). Shown to the new operator until read."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (Index("ix_handovers_to_read", "to_staff_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), index=True)
+    from_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    to_staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    note_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = created_at_column()
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PhaseChange(Base):
+    """A case entered ``phase`` at ``started_at``: the rows of a case are its phase
+    history; the newest is the phase it is in."""
+
+    __tablename__ = "phase_changes"
+    __table_args__ = (Index("ix_phase_changes_adolescent_at", "adolescent_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    phase: Mapped[Phase] = mapped_column(str_enum(Phase))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
 
 class FollowUpCheckin(Base):

@@ -55,6 +55,14 @@ from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 DEMO_PASSWORD = "rumbo-demo-2026"
+TEAM = (
+    ("psicologia.cas", "Sofía (psicología)", Role.PSYCHOLOGIST),
+    ("trabajosocial.cas", "Beatriz (trabajo social)", Role.SOCIAL_WORKER),
+    ("legal.cas", "Mara (asesoría legal)", Role.LAWYER),
+    ("educacion.cas", "Tomás (educación)", Role.EDUCATOR),
+)
+"""The team around the plan in the first home: they read its cases and write what
+their role writes."""
 
 ALIASES = [
     "Luna",
@@ -329,6 +337,19 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
                 operators.append(operator)
                 report.logins.append((operator.username, DEMO_PASSWORD, "operator"))
             report.staff += 1 + len(operators)
+            if home_index == 0:  # the team around the plan, in the residential centre
+                for username, display_name, role in TEAM:
+                    await staff.add_staff(
+                        uow,
+                        username=username,
+                        display_name=display_name,
+                        password=DEMO_PASSWORD,
+                        password_hash=demo_hash,
+                        role=role,
+                        home_id=home.id,
+                    )
+                    report.logins.append((username, DEMO_PASSWORD, role.value))
+                    report.staff += 1
             await _roster(uow, coordinator, home.id, operators)
             await house_rules.set_rules(
                 uow, StaffActor.of(coordinator), home.id, "\n".join(HOUSE_RULES)

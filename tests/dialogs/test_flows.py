@@ -18,22 +18,26 @@ from plan_store.enums import (
     MessageKind,
     Programme,
     RequestReason,
+    Role,
     Severity,
     Urgency,
 )
 from plan_store.models import (
+    Adolescent,
     Alert,
     Appointment,
     AppointmentConfirmation,
     ChatSession,
     Consent,
     Flag,
+    Home,
     Message,
     OperatorRequest,
     Step,
 )
 from plan_store.services import appointments, plans, requests
 from rumbo.container import Container
+from tests.builders import a_goal, a_staff_member
 from tests.conftest import FakeClock
 from tests.dialogs.builders import CARPENTRY_AT, GUARD_NUMBER, World, a_consented_chat
 from tests.dialogs.chat import Chat
@@ -148,6 +152,39 @@ async def test_goals_by_programme_with_progress_and_next_step(chat: Chat) -> Non
         "👉 Lo que sigue: Examen de Historia, jueves 12 de marzo",
     )
     assert {"✅ Ya lo hice", "🆘 Necesito ayuda", "⬅️ Volver"} <= set(chat.labels)
+
+
+async def test_the_legal_route_shows_its_steps_and_who_of_the_team_helps(
+    container: Container, world: World, chat: Chat
+) -> None:
+    async with container.uow() as uow:
+        home = await uow.session.get(Home, world.home_id)
+        assert home is not None
+        lawyer = await a_staff_member(uow, home, "mara", Role.LAWYER, display_name="Mara Quiñones")
+        goal, _ = await a_goal(
+            uow,
+            world.laura,
+            await uow.session.get_one(Adolescent, world.luna),
+            title="Tener mis papeles",
+            programme=Programme.LEGAL_MIGRATION,
+            steps=(),
+        )
+        await plans.add_step(
+            uow, lawyer, world.luna, goal.id, title="Cita en COMAR", responsible_staff_id=lawyer.id
+        )
+        await uow.commit()
+    await chat.tap("🎯 Mis metas")  # the legal route shows once it has a goal
+    assert chat.labels == [
+        "📚 Educación (1)",
+        "🌱 Crecer como persona (1)",
+        "📄 Mis papeles (1)",
+        "🏠 Menú",
+    ]
+    await chat.tap("📄 Mis papeles (1)")
+    await chat.tap("Tener mis papeles")
+    assert chat.sees(
+        "👉 Lo que sigue: Cita en COMAR", "🤝 Te ayuda con esto: Mara (abogacía: tus papeles)"
+    )
 
 
 async def test_marking_a_step_done_waits_for_staff_to_confirm(
