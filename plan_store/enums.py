@@ -44,6 +44,7 @@ class Role(StrEnum):
     OPERATOR = "operator"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    TRANSLATOR = "translator"
 
 
 class Channel(StrEnum):
