@@ -45,9 +45,11 @@ class MessageSet:
 
 
 SETS: tuple[MessageSet, ...] = (
-    # Translators: a set of chat messages in the translation workspace.
     MessageSet(
-        "safety", N_("Respuesta de seguridad y números de emergencia"), ("dialogs/free_text.py",)
+        "safety",
+        # Translators: a set of chat messages in the translation workspace.
+        N_("Respuesta de seguridad y números de emergencia"),
+        ("dialogs/free_text.py",),
     ),
     # Translators: a set of chat messages in the translation workspace.
     MessageSet("consent", N_("Consentimiento y sus detalles"), ("dialogs/consent.py",)),
@@ -72,10 +74,13 @@ SETS: tuple[MessageSet, ...] = (
     MessageSet("privacy", N_("Privacidad y dejar Rumbo"), ("dialogs/privacy.py",)),
     # Translators: a set of chat messages in the translation workspace.
     MessageSet(OTHER, N_("Todo lo demás"), ("dialogs/", "bot/"), core=False),
-    # Translators: a set in the translation workspace: texts WhatsApp sends only
-    # after Meta approves each translation.
     MessageSet(
-        WHATSAPP, N_("Plantillas de WhatsApp (necesitan la aprobación de Meta)"), (), core=False
+        WHATSAPP,
+        # Translators: a set in the translation workspace: texts WhatsApp sends only
+        # after Meta approves each translation.
+        N_("Plantillas de WhatsApp (necesitan la aprobación de Meta)"),
+        (),
+        core=False,
     ),
 )
 SET_BY_KEY = {s.key: s for s in SETS}

@@ -1,14 +1,16 @@
-"""Mi cuenta: one's own console language (kept for every later log-in), password
-(knowing the current one) and "log out everywhere". For every staff member."""
+"""Mi cuenta: one's own console language (kept for every later log-in), the languages
+one speaks (so that an adolescent who chats in one reaches them), password (knowing
+the current one) and "log out everywhere". For every staff member."""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from locales import LANGUAGES, is_supported
 from plan_store.errors import PlanStoreError
 from plan_store.models import Home
-from plan_store.services import staff
+from plan_store.services import staff, staff_languages
 from plan_store.services.staff import MIN_PASSWORD_LENGTH, STAFF_LANGUAGES
 from plan_store.unit_of_work import UnitOfWork
 from staff_console.actions import change_action
@@ -20,13 +22,18 @@ from staff_console.forms import Form, FormError, read_form
 @staff_endpoint()
 async def account(page: Page) -> Response:
     home_name = None
-    if page.me.home_id is not None:
-        async with page.uow() as uow:
+    async with page.uow() as uow:
+        if page.me.home_id is not None:
             home = await uow.session.get(Home, page.me.home_id)
             home_name = home.name if home else None
+        spoken = await staff_languages.spoken(uow, page.me.id)
+        translated = await staff_languages.translated(uow, page.me.id)
     return page.render(
         "account.html",
         home_name=home_name,
+        chat_languages=LANGUAGES,
+        spoken=spoken,
+        translated=translated,
         languages=STAFF_LANGUAGES,
         min_password=MIN_PASSWORD_LENGTH,
     )
@@ -48,6 +55,18 @@ async def save_language(page: Page) -> Response:
     if chosen:
         page.session.set_lang(chosen[0])  # now, and (from the account) at every log-in
     return response
+
+
+@staff_endpoint()
+async def save_spoken(page: Page) -> Response:
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        codes = [c for c in form.data.getlist("speaks") if isinstance(c, str)]
+        if not all(is_supported(c) for c in codes):
+            raise FormError("form.choice")
+        await staff_languages.set_spoken(uow, page.actor, page.me.id, codes)
+        return ("staff.languages",)
+
+    return await change_action(page, change, back="/account#speaks")
 
 
 @staff_endpoint()
@@ -81,5 +100,6 @@ async def change_password(page: Page) -> Response:
 routes: list[BaseRoute] = [
     Route("/account", account, methods=["GET"]),
     Route("/account/language", save_language, methods=["POST"]),
+    Route("/account/speaks", save_spoken, methods=["POST"]),
     Route("/account/password", change_password, methods=["POST"]),
 ]

@@ -5,15 +5,22 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plan_store.enums import Role
+from plan_store.services import staff_languages
 from staff_console import queries
 from staff_console.context import Page, staff_endpoint
 
 
 @staff_endpoint()
 async def dashboard(page: Page) -> Response:
+    if page.me.role is Role.TRANSLATOR:
+        return page.redirect("/languages")  # no cases: their work is the languages
     async with page.uow() as uow:
         board = await queries.dashboard(uow, page.actor, page.now(), page.console.options)
-    return page.render("dashboard.html", board=board, urgent=board.urgent)
+        speaker_requests = await staff_languages.requests_for_speaker(uow, page.actor)
+    return page.render(
+        "dashboard.html", board=board, urgent=board.urgent, speaker_requests=speaker_requests
+    )
 
 
 @staff_endpoint(passive=True)

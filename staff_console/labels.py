@@ -37,6 +37,8 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         Role.OPERATOR: N_("Operador(a) de referencia"),
         Role.COORDINATOR: N_("Coordinación"),
         Role.ADMIN: N_("Administración"),
+        # Translators: a staff role: translates and records the chat in a language.
+        Role.TRANSLATOR: N_("Traducción"),
     },
     Phase: {
         Phase.DETECTION: N_("Detección"),

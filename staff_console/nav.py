@@ -8,6 +8,8 @@ from locales import N_
 from plan_store.enums import Role
 
 ALL_ROLES = frozenset(Role)
+CARE_ROLES = ALL_ROLES - {Role.TRANSLATOR}
+"""Translators see no case: only the languages they translate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,11 +24,13 @@ class NavItem:
 
 
 NAV: list[NavItem] = [
-    NavItem("/", N_("Panel")),
-    NavItem("/cases", N_("Casos")),
-    NavItem("/flags", N_("Alertas")),
-    NavItem("/evaluations", N_("Evaluaciones")),
-    NavItem("/languages", N_("Idiomas"), frozenset({Role.COORDINATOR, Role.ADMIN})),
+    NavItem("/", N_("Panel"), CARE_ROLES),
+    NavItem("/cases", N_("Casos"), CARE_ROLES),
+    NavItem("/flags", N_("Alertas"), CARE_ROLES),
+    NavItem("/evaluations", N_("Evaluaciones"), CARE_ROLES),
+    NavItem(
+        "/languages", N_("Idiomas"), frozenset({Role.COORDINATOR, Role.ADMIN, Role.TRANSLATOR})
+    ),
     NavItem("/admin", N_("Administración"), frozenset({Role.ADMIN})),
 ]
 

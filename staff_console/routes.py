@@ -24,6 +24,7 @@ from staff_console import (
     languages,
     messages,
     plan,
+    translations,
 )
 from staff_console.templating import STATIC_DIR
 
@@ -40,6 +41,7 @@ AREAS = (
     evaluations,
     account,
     languages,
+    translations,
     admin,
     consent_texts,
     audit_log,

@@ -5,13 +5,22 @@ someone of the home who speaks it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
 from locales import is_supported
-from plan_store.enums import Role
+from plan_store.enums import CaseStatus, RequestStatus, Role
 from plan_store.errors import NotFound, OutOfScope, ValidationFailed
-from plan_store.models import Staff, StaffLanguage
+from plan_store.models import (
+    Adolescent,
+    ChatLink,
+    ChatSession,
+    OperatorRequest,
+    Staff,
+    StaffLanguage,
+)
 from plan_store.services import audit
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork
@@ -105,3 +114,61 @@ async def speakers(
         if home_id is not None:
             found.setdefault((home_id, code), []).append(name)
     return found
+
+
+async def chat_languages(uow: UnitOfWork, adolescent_ids: Iterable[int]) -> dict[int, set[str]]:
+    """The languages each case's linked chats speak (chosen in the chat)."""
+    wanted = set(adolescent_ids)
+    if not wanted:
+        return {}
+    rows = await uow.session.execute(
+        select(ChatLink.adolescent_id, ChatSession.language)
+        .join(
+            ChatSession,
+            (ChatSession.channel == ChatLink.channel)
+            & (ChatSession.external_id == ChatLink.external_id),
+        )
+        .where(ChatLink.adolescent_id.in_(wanted), ChatLink.active)
+    )
+    found: dict[int, set[str]] = {}
+    for adolescent_id, code in rows:
+        if code:
+            found.setdefault(adolescent_id, set()).add(code)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerRequest:
+    request_id: int
+    adolescent_id: int
+    case_number: str
+    language: str
+    created_at: datetime
+
+
+async def requests_for_speaker(uow: UnitOfWork, actor: StaffActor) -> list[SpeakerRequest]:
+    """Open requests for someone who speaks a language ``actor`` speaks, from the
+    cases of their home (every home for an admin), oldest first."""
+    codes = await spoken(uow, actor.id)
+    if not codes:
+        return []
+    query = (
+        select(
+            OperatorRequest.id,
+            Adolescent.id,
+            Adolescent.case_number,
+            OperatorRequest.speaker_language,
+            OperatorRequest.created_at,
+        )
+        .join(Adolescent, Adolescent.id == OperatorRequest.adolescent_id)
+        .where(
+            OperatorRequest.status == RequestStatus.OPEN,
+            OperatorRequest.speaker_language.in_(codes),
+            Adolescent.status != CaseStatus.CLOSED,
+        )
+        .order_by(OperatorRequest.created_at)
+    )
+    if actor.role is not Role.ADMIN:
+        query = query.where(Adolescent.home_id == actor.home_id)
+    rows = await uow.session.execute(query)
+    return [SpeakerRequest(r[0], r[1], r[2], str(r[3]), r[4]) for r in rows]

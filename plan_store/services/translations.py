@@ -43,7 +43,14 @@ from locales.exchange import Entry, read_entries
 from locales.placeholders import placeholder_problem
 from locales.review import ReviewState, review_states
 from plan_store.enums import Role
-from plan_store.errors import InvalidTransition, NotFound, OutOfScope, ValidationFailed
+from plan_store.errors import (
+    BrokenPlaceholders,
+    InvalidTransition,
+    NotFound,
+    OutOfScope,
+    OwnReview,
+    ValidationFailed,
+)
 from plan_store.models import InstallationSetting, Staff, StaffLanguage, Translation
 from plan_store.services import audit
 from plan_store.services.access import StaffActor
@@ -165,7 +172,7 @@ async def save(
     if not text or len(text) > MAX_TEXT:
         raise ValidationFailed(f"a translation has 1 to {MAX_TEXT} characters")
     if (problem := _problem(message, text, plural_text)) is not None:
-        raise ValidationFailed(f"the translation {problem}")
+        raise BrokenPlaceholders(f"the translation {problem}")
     row = await find(uow, language, context, msgid)
     if row is None:
         row = Translation(language=language, context=context, msgid=msgid)
@@ -203,7 +210,7 @@ async def review(
     if row.translated_by_id == actor.id or (
         row.translated_by_id is None and row.translated_by_name == name
     ):
-        raise InvalidTransition("nobody reviews their own translation")
+        raise OwnReview("nobody reviews their own translation")
     row.reviewed_by_id, row.reviewed_by_name, row.reviewed_at = actor.id, name, uow.now()
     await _bump(uow)
     audit.record(
