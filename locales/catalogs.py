@@ -36,6 +36,11 @@ def set_overrides(code: str, overrides: Overrides) -> None:
     _overrides[code] = dict(overrides)
 
 
+def clear_overrides() -> None:
+    """Back to the catalogs alone (tests, between databases)."""
+    _overrides.clear()
+
+
 def overrides_of(code: str) -> Overrides:
     return _overrides.get(code, {})
 

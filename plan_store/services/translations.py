@@ -30,7 +30,7 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from locales import LANGUAGES, SOURCE_LANGUAGE, is_supported, language
-from locales.catalogs import po_path, set_overrides
+from locales.catalogs import clear_overrides, po_path, set_overrides
 from locales.core_set import (
     SETS,
     WHATSAPP_CONTEXT,
@@ -80,6 +80,12 @@ class _Loaded:
 
 
 _loaded = _Loaded()
+
+
+def forget() -> None:
+    """Drop what this process loaded (tests: each database starts with none)."""
+    clear_overrides()
+    _loaded.revision, _loaded.in_force = None, {}
 
 
 # --- who may translate ----------------------------------------------------------------
@@ -173,6 +179,7 @@ async def save(
         raise ValidationFailed(f"a translation has 1 to {MAX_TEXT} characters")
     if (problem := _problem(message, text, plural_text)) is not None:
         raise BrokenPlaceholders(f"the translation {problem}")
+    name = await _name(uow, actor)
     row = await find(uow, language, context, msgid)
     if row is None:
         row = Translation(language=language, context=context, msgid=msgid)
@@ -180,7 +187,7 @@ async def save(
     elif (row.text, row.plural_text) == (text, plural_text) and row.note == note.strip():
         return row  # saved again unchanged: keeps its review
     row.text, row.plural_text, row.note = text, plural_text, note.strip()[:MAX_NOTE]
-    row.translated_by_id, row.translated_by_name = actor.id, await _name(uow, actor)
+    row.translated_by_id, row.translated_by_name = actor.id, name
     row.translated_at = uow.now()
     row.reviewed_by_id = row.reviewed_by_name = row.reviewed_at = None
     await _bump(uow)
@@ -404,7 +411,12 @@ async def import_entries(uow: UnitOfWork, code: str, found: Iterable[Entry]) -> 
             continue
         row = await find(uow, code, entry.context, entry.msgid)
         if row is None:
-            row = Translation(language=code, context=entry.context, msgid=entry.msgid)
+            row = Translation(
+                language=code,
+                context=entry.context,
+                msgid=entry.msgid,
+                translated_by_name=entry.translated_by,
+            )
             uow.session.add(row)
         row.text, row.plural_text, row.note = entry.text, entry.plural_text, entry.note
         row.translated_by_id, row.translated_by_name = None, entry.translated_by
