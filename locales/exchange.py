@@ -13,7 +13,9 @@ The signatures are translator comments, which every tool keeps::
 
 ``reviewed-by:`` is the review convention of the catalogs (``locales.review``): an
 entry signed so is reviewed whichever way it came. A signature's date may be a plain
-day (``2025-04-02``), as older entries have.
+day (``2025-04-02``), as older entries have. In a language that needs review, a
+console draft is written fuzzy (``drafts_fuzzy``): the chat never shows a fuzzy
+entry, as it never shows a console draft, and reading it back gives the draft again.
 """
 
 from __future__ import annotations
@@ -87,8 +89,12 @@ def _strings(message: Message) -> tuple[str, str | None]:
 
 
 def entry_of(message: Message) -> Entry | None:
-    """The entry a catalog message holds, or None when it is not translated (or fuzzy)."""
-    if not message.id or message.fuzzy:
+    """The entry a catalog message holds, or None when it is not translated (or
+    fuzzy, unless it is a console draft: fuzzy and signed ``translated-by:``)."""
+    if not message.id:
+        return None
+    signed = any(c.strip().lower().startswith(TRANSLATED_BY) for c in message.user_comments)
+    if message.fuzzy and not signed:
         return None
     text, plural_text = _strings(message)
     if not text or (isinstance(message.string, (list, tuple)) and not all(message.string)):
@@ -100,7 +106,11 @@ def entry_of(message: Message) -> Entry | None:
         line = comment.strip()
         if line.lower().startswith(TRANSLATED_BY):
             translated_by, translated_at = parse_signature(line[len(TRANSLATED_BY) :])
-        elif line.lower().startswith(REVIEWED_BY) and line[len(REVIEWED_BY) :].strip():
+        elif (
+            line.lower().startswith(REVIEWED_BY)
+            and line[len(REVIEWED_BY) :].strip()
+            and not message.fuzzy
+        ):
             reviewed_by, reviewed_at = parse_signature(line[len(REVIEWED_BY) :])
         elif line:
             note.append(line)
@@ -124,10 +134,11 @@ def read_entries(path: Path) -> list[Entry]:
     return [entry for message in catalog if (entry := entry_of(message)) is not None]
 
 
-def write_entries(path: Path, entries: list[Entry]) -> list[Entry]:
+def write_entries(path: Path, entries: list[Entry], *, drafts_fuzzy: bool = True) -> list[Entry]:
     """Put ``entries`` into the catalog at ``path`` (their text and signatures replace
-    what the catalog had for those messages). Returns the entries the catalog has
-    no message for (the Spanish changed or is gone: run ``update`` and translate)."""
+    what the catalog had for those messages; unreviewed ones fuzzy if ``drafts_fuzzy``).
+    Returns the entries the catalog has no message for (the Spanish changed or is
+    gone: run ``update`` and translate)."""
     with path.open("rb") as handle:
         catalog = read_po(handle, domain=DOMAIN, abort_invalid=True)
     missing = []
@@ -141,7 +152,10 @@ def write_entries(path: Path, entries: list[Entry]) -> list[Entry]:
         else:
             message.string = entry.text
         message.user_comments = comments_of(entry)
-        message.flags.discard("fuzzy")
+        if drafts_fuzzy and not entry.reviewed_by:
+            message.flags.add("fuzzy")
+        else:
+            message.flags.discard("fuzzy")
     with path.open("wb") as handle:
         write_po(handle, catalog, width=WIDTH)
     return missing

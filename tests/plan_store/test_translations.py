@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from locales import translator
-from locales.catalogs import po_path
+from locales import Translator, translator
+from locales.catalogs import compile_po, po_path
 from locales.core_set import chat_messages, core_keys, whatsapp_messages
 from locales.exchange import read_entries, write_entries
 from plan_store.enums import RiskCategory, Role, Severity
@@ -193,6 +193,9 @@ async def test_po_export_and_import_round_trip_every_translation_comment_and_sig
     )
     text = po.read_text(encoding="utf-8")
     assert "# reviewed-by: Pedro Ixcoy, 20" in text and "# translated-by: Ana Tzoc, 20" in text
+    # A draft is written fuzzy: the catalog never shows it to a chat, as the console does not.
+    from_file = Translator("quc", compile_po(po))
+    assert (from_file.gettext(WITH_NAME), from_file.gettext(BACK)) == (WITH_NAME, "⬅️ Chi'j")
 
 
 async def test_whatsapp_templates_are_translated_with_their_parameters_kept(
