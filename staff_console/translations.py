@@ -30,6 +30,15 @@ from staff_console.languages import translatable_code
 MAX_MSGID = 8000
 
 
+def _lines(value: str) -> str:
+    """A form's text with the line breaks the code has (browsers send CRLF)."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _msgid(form: Form) -> str:
+    return _lines(form.text("msgid", max_length=MAX_MSGID))
+
+
 def _set_key(page: Page) -> str:
     wanted = page.request.query_params.get("set", "")
     return wanted if wanted in SET_BY_KEY else SETS[0].key
@@ -40,17 +49,17 @@ def _set_key(page: Page) -> str:
 async def workspace(page: Page) -> Response:
     code = await translatable_code(page)
     set_key = _set_key(page)
-    async with page.uow() as uow:
+    async with page.uow() as uow:  # rendered inside: the translations are rows
         found = await translations.items(uow, code)
-    shown = [item for item in found if item.message.set_key == set_key]
-    return page.render(
-        "translations.html",
-        lang_info=language(code),
-        sets=translations.progress(found),
-        current=SET_BY_KEY[set_key],
-        items=shown,
-        placeholders={i.message.key: sorted(fields(i.message.msgid) or ()) for i in shown},
-    )
+        shown = [item for item in found if item.message.set_key == set_key]
+        return page.render(
+            "translations.html",
+            lang_info=language(code),
+            sets=translations.progress(found),
+            current=SET_BY_KEY[set_key],
+            items=shown,
+            placeholders={i.message.key: sorted(fields(i.message.msgid) or ()) for i in shown},
+        )
 
 
 @staff_endpoint()
@@ -63,11 +72,11 @@ async def save(page: Page) -> Response:
             uow,
             page.actor,
             language=code,
-            context=form.raw("context"),
-            msgid=form.text("msgid", max_length=MAX_MSGID),
-            text=form.text("text", max_length=translations.MAX_TEXT),
-            plural_text=form.raw("plural_text") or None,
-            note=form.text("note", max_length=translations.MAX_NOTE, required=False),
+            context=form.raw("context").strip(),
+            msgid=_msgid(form),
+            text=_lines(form.text("text", max_length=translations.MAX_TEXT)),
+            plural_text=_lines(form.raw("plural_text")) or None,
+            note=_lines(form.text("note", max_length=translations.MAX_NOTE, required=False)),
         )
         return ("translation.saved",)
 
@@ -84,8 +93,8 @@ async def review(page: Page) -> Response:
             uow,
             page.actor,
             language=code,
-            context=form.raw("context"),
-            msgid=form.text("msgid", max_length=MAX_MSGID),
+            context=form.raw("context").strip(),
+            msgid=_msgid(form),
         )
         return ("translation.reviewed",)
 

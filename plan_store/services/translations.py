@@ -22,10 +22,12 @@ ready is offered as in preparation or not at all.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -323,6 +325,12 @@ def _po_texts(code: str) -> dict[Key, tuple[str, str | None]]:
     path = po_path(code)
     if not path.exists():
         return {}
+    return _po_texts_of(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _po_texts_of(path: Path, mtime_ns: int) -> dict[Key, tuple[str, str | None]]:
+    """The catalog's translations, read again only when the file changes."""
     return {(e.context, e.msgid): (e.text, e.plural_text) for e in read_entries(path)}
 
 
