@@ -64,7 +64,6 @@ async def ask(turn: Turn) -> None:
             urgency=Urgency.NORMAL,
             speaker_language=turn.lang,
         )
-        turn.notify("speaker_request", Urgency.NORMAL.value)
     found = await staff_languages.speakers(turn.uow, [turn.case.home_id], [turn.lang])
     name = language(turn.lang).native_name
     if found.get((turn.case.home_id, turn.lang)):

@@ -36,7 +36,6 @@ async def receive(turn: Turn, event: Event) -> None:
         message_id=message.id,
         detail="voice_note",
     )
-    turn.notify("voice_note", Severity.MEDIUM.value)
     who = await turn.operator()
     today = await turn.reads_today()
     if who and today:

@@ -37,12 +37,14 @@ from plan_store.services import (
     appointments,
     cases,
     consent,
+    duty,
     evaluations,
     flags,
     messages,
     plans,
     requests,
     staff,
+    staff_chats,
     staff_languages,
 )
 from plan_store.services.access import StaffActor
@@ -336,6 +338,7 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
                 operators.append(operator)
                 report.logins.append((operator.username, DEMO_PASSWORD, "operator"))
             report.staff += 1 + len(operators)
+            await _roster(uow, coordinator, home.id, operators)
             await uow.commit()
         for index in range(spec.adolescents):
             number += 1
@@ -354,6 +357,29 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
                 )
                 await uow.commit()
     return report
+
+
+async def _roster(
+    uow: UnitOfWork, coordinator: Staff, home_id: int, operators: list[Staff]
+) -> None:
+    """Every hour of the week covered: the day split in as many shifts as operators
+    (Casa Ceiba 07-15, 15-23, 23-07; Casa Nido 08-20, 20-08), with an email each, so
+    that the demo always has someone on duty."""
+    actor = StaffActor.of(coordinator)
+    starts = [time(7), time(15), time(23)] if len(operators) == 3 else [time(8), time(20)]
+    for index, operator in enumerate(operators):
+        await staff_chats.set_email(
+            uow, StaffActor.of(operator), f"{operator.username}@demo.rumbo.invalid"
+        )
+        await duty.add_shift(
+            uow,
+            actor,
+            home_id,
+            staff_id=operator.id,
+            weekdays=range(7),
+            starts=starts[index],
+            ends=starts[(index + 1) % len(starts)],
+        )
 
 
 async def _consent_texts(uow: UnitOfWork, staff_id: int) -> None:

@@ -28,6 +28,7 @@ NAV: list[NavItem] = [
     NavItem("/cases", N_("Casos"), CARE_ROLES),
     NavItem("/flags", N_("Alertas"), CARE_ROLES),
     NavItem("/evaluations", N_("Evaluaciones"), CARE_ROLES),
+    NavItem("/duty", N_("Turnos"), CARE_ROLES),
     NavItem(
         "/languages", N_("Idiomas"), frozenset({Role.COORDINATOR, Role.ADMIN, Role.TRANSLATOR})
     ),

@@ -13,7 +13,7 @@ from alembic import op
 import plan_store.types
 
 revision: str = "0005_translations"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_duty_alerts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
