@@ -8,6 +8,7 @@ with the console's own query for the case page.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from dialogs import actions
@@ -15,9 +16,23 @@ from plan_store.enums import RequestReason, Urgency
 from plan_store.models import OperatorRequest
 from plan_store.services import messages, requests
 from rumbo.container import Container
+from rumbo.settings import Settings
 from staff_console import queries
 from tests.dialogs.builders import World
 from tests.dialogs.chat import Chat
+from tests.dialogs.test_alert_truth import beto_on_duty
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """An installation that sends alerts by email."""
+    return settings.model_copy(update={"smtp_host": "127.0.0.1"})
+
+
+@pytest.fixture(autouse=True)
+async def someone_on_duty(container: Container, world: World) -> None:
+    """Beto is on duty and reachable by email, so an urgent request really tells someone."""
+    await beto_on_duty(container, world, reachable="email")
 
 
 async def console_view(container: Container, world: World) -> queries.CasePage:
@@ -66,7 +81,7 @@ async def test_a_typed_request_can_still_be_made_urgent(container: Container, ch
     await chat.tap("⏭️ Saltar")
     await chat.send("necesito hablar con alguien")
     await chat.tap("🔴 Sí, es urgente")
-    assert chat.sees("Si estás en peligro ahora, llama:", "911")
+    assert chat.sees("Le estoy avisando ahora a Beto.")
     assert [urgency for _, urgency, _ in await open_requests(container)] == [
         Urgency.NORMAL,
         Urgency.URGENT,
@@ -81,7 +96,7 @@ async def test_risk_typed_instead_of_the_urgency_makes_the_request_urgent(
     await chat.send("pasó algo en la casa")
     await chat.send("ya no quiero despertar")
     assert chat.screens[0].text.startswith("Gracias por contármelo.")
-    assert chat.sees("Si estás en peligro ahora, llama:", "911")
+    assert chat.sees("Le estoy avisando ahora a Beto.", "911")
     assert await open_requests(container) == [
         (
             RequestReason.SOMETHING_HAPPENED,
@@ -104,7 +119,7 @@ async def test_an_older_urgency_button_answers_the_waiting_request(
     await chat.send("quiero cambiar de escuela")
     assert chat.sees("¿Es urgente?")
     await chat.press(old_urgent)
-    assert chat.sees("Si estás en peligro ahora, llama:")
+    assert chat.sees("Le estoy avisando ahora a Beto.")
     assert await open_requests(container) == [
         (RequestReason.PAPERS, Urgency.NORMAL, ""),
         (RequestReason.OTHER, Urgency.URGENT, "quiero cambiar de escuela"),
