@@ -84,7 +84,6 @@ async def on_action(turn: Turn, args: list[str]) -> None:
             urgency=Urgency.NORMAL,
             message=staff_words,
         )
-        turn.notify("request", "normal")
     if operator:
         # Translators: she wants to talk about the agreements; {name} is the first name of her
         # operator.

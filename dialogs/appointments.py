@@ -165,7 +165,6 @@ async def _answer(
             [[menu_button(t)]],
         )
         return False
-    turn.notify(f"appointment_{given.value}", "low")
     return True
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dialogs import actions, labels
-from dialogs.screens import MAX_ACTION_BYTES, MAX_TEXT, Button, Reply, Screen, StaffNotice
+from dialogs.screens import MAX_ACTION_BYTES, MAX_TEXT, Button, Reply, Screen
 from locales import (
     SOURCE_LANGUAGE,
     Translator,
@@ -222,10 +222,6 @@ class Turn:
                 language=self.lang,
             )
         )
-
-    def notify(self, kind: str, severity: str) -> None:
-        if self.case is not None:
-            self.reply.notices.append(StaffNotice(self.case.id, kind, severity))
 
     async def emergency_lines(self) -> str:
         home = await self.home()

@@ -55,7 +55,6 @@ async def handle(uow: UnitOfWork, channel: Channel, external_id: str, event: Eve
     except NotAllowed:
         # A flow reached for a case the chat may not see (it changed under it).
         turn.reply.screens.clear()
-        turn.reply.notices.clear()
         await menu.stale(turn)
     return turn.finish()
 

@@ -2,8 +2,9 @@
 
 The message is stored encrypted (``messages.record_inbound``). A risk raises one flag
 per category found, with its severity, and the answer puts safety first:
-acknowledge, say a person is being told now, the home's emergency numbers, the door
-open; no lecture and no questions. Before consent nothing is stored or flagged: a
+acknowledge, say who is being told now (only when someone really is: see
+``dialogs.alerts``), the home's emergency numbers, the door open; no lecture and no
+questions. Before consent nothing is stored or flagged: a
 risky text still gets the emergency numbers and a one-tap way to a person.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dialogs import actions, menu, triage
+from dialogs import actions, alerts, menu, triage
 from dialogs.common import Turn, button, menu_button, typed_command
 from dialogs.screens import Button
 from dialogs.triage import Risk
@@ -65,7 +66,6 @@ async def raise_flags(
             message_id=message_id,
             detail=detail,
         )
-        turn.notify(f"risk:{risk.category.value}", risk.severity.value)
 
 
 async def safety(turn: Turn, risk: Risk) -> None:
@@ -78,8 +78,7 @@ async def safety(turn: Turn, risk: Risk) -> None:
     # ...).
     thanks = t.gettext("Gracias por contármelo. 💛")
     if risk.severity in ALARM:
-        # Translators: in the answer to a message that shows a serious risk: a person is told now.
-        telling = t.gettext("Le estoy avisando ahora a una persona de tu equipo.")
+        telling = await alerts.telling(turn)
         # Translators: the emergency phone numbers follow, one per line.
         danger = t.gettext("Si estás en peligro ahora, llama:")
     else:

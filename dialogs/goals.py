@@ -209,8 +209,6 @@ async def step_done(turn: Turn, step_id: int) -> None:
     else:
         # Translators: after the adolescent marks a step done; staff confirm it.
         note = t.gettext("¡Bien hecho! 💪 Le aviso a tu equipo para que lo confirme.")
-    if not already:
-        turn.notify("step_done", "low")
     await show_goal(turn, step.goal_id, note)
 
 
@@ -235,7 +233,6 @@ async def need_help(turn: Turn, goal_id: int) -> None:
             urgency=Urgency.NORMAL,
             goal_id=goal.id,
         )
-        turn.notify("request", "normal")
     operator = await turn.operator()
     today = await turn.reads_today()
     if operator and today:

@@ -1,14 +1,15 @@
 """Asking for the reference operator: a reason, an optional message, the urgency.
 
-Urgent requests show the home's emergency numbers and tell staff at once (a
-``StaffNotice``; the request itself is the durable record). Before consent, "talk to
-a person" only asks how urgent it is: nothing the adolescent writes is kept then,
-and an unlinked chat can only be pointed to an adult and the emergency numbers.
+Urgent requests show the home's emergency numbers and tell staff at once (the
+request service writes an alert; ``dialogs.alerts`` says who was really told).
+Before consent, "talk to a person" only asks how urgent it is: nothing the
+adolescent writes is kept then, and an unlinked chat can only be pointed to an
+adult and the emergency numbers.
 """
 
 from __future__ import annotations
 
-from dialogs import actions, free_text, labels, menu
+from dialogs import actions, alerts, free_text, labels, menu
 from dialogs.common import Level, State, Turn, button, clean, menu_button
 from dialogs.screens import Button
 from locales import N_
@@ -174,7 +175,6 @@ async def _create(
         except (NotFound, NotOwnedByCase, InvalidTransition):
             await menu.stale(turn)
             return
-    turn.notify("urgent_request" if urgency is Urgency.URGENT else "request", urgency.value)
     if answer:
         await _answered(turn, urgency)
 
@@ -200,14 +200,7 @@ async def _answered(turn: Turn, urgency: Urgency) -> None:
     t = turn.t
     operator = await turn.operator()
     if urgency is Urgency.URGENT:
-        if operator:
-            # Translators: {name} is the first name of the adolescent's operator.
-            telling = t.gettext(
-                "Listo. Le estoy avisando ahora a {name} y a quien esté de turno."
-            ).format(name=operator)
-        else:
-            # Translators: an urgent request: the staff on duty are told now.
-            telling = t.gettext("Listo. Le estoy avisando ahora a quien esté de turno.")
+        telling = await alerts.telling(turn)
         # Translators: the emergency phone numbers follow, one per line.
         danger = t.gettext("Si estás en peligro ahora, llama:")
         numbers = await turn.emergency_lines()
@@ -277,9 +270,8 @@ async def person_urgency(turn: Turn, urgent: str) -> None:
         await requests.create(
             turn.uow, turn.linked_case_id, reason=RequestReason.TALK, urgency=urgency
         )
-    turn.notify("urgent_request" if urgency is Urgency.URGENT else "request", urgency.value)
     if urgency is Urgency.URGENT:
-        text = t.gettext("Listo. Le estoy avisando ahora a quien esté de turno.")
+        text = await alerts.telling(turn)
         turn.say(f"{text}\n\n{danger}\n{numbers}", back)
     else:
         # Translators: "talk to a person" that can wait, before consent.

@@ -165,7 +165,6 @@ async def choose_when(turn: Turn, key: str) -> None:
         await menu.stale(turn)
         return
     turn.go(State.MENU)
-    turn.notify("proposal", "low")
     t = turn.t
     operator = await turn.operator()
     if operator:

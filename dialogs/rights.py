@@ -183,7 +183,6 @@ async def talk(turn: Turn, topic: str) -> None:
             urgency=Urgency.NORMAL,
             message=staff_words,
         )
-        turn.notify("request", "normal")
     t = turn.t
     operator = await turn.operator()
     if operator:

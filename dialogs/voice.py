@@ -38,7 +38,6 @@ async def receive(turn: Turn, event: Event) -> None:
         message_id=message.id,
         detail="voice_note",
     )
-    turn.notify("voice_note", Severity.MEDIUM.value)
     if await pre_evaluation.voice_sent(turn, message.id):
         return
     who = await turn.operator()

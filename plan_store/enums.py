@@ -6,7 +6,7 @@ SQLite and PostgreSQL hold the same schema and a new value is a small migration.
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class CareSetting(StrEnum):
@@ -240,3 +240,28 @@ class AgreementAnswer(StrEnum):
 
     AGREED = "agreed"
     TALK = "talk"
+
+
+class AlertChannel(StrEnum):
+    """Where an alert reaches a staff member: her own Telegram chat with the bot,
+    her email, or any console page she has open."""
+
+    TELEGRAM = "telegram"
+    EMAIL = "email"
+    CONSOLE = "console"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class AlertStep(IntEnum):
+    """How far an unacknowledged alert has gone; each step happens once."""
+
+    ON_DUTY = 0  # at once: whoever is on duty in the home
+    BACKUP = 1  # after the home's first delay: the case's backup and everyone on duty
+    COORDINATORS = 2  # after the second delay: the home's coordinators
+    UNANSWERED = 3  # nobody answered: the adolescent gets the emergency numbers again

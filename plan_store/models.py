@@ -30,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from plan_store.enums import (
     AgreementAnswer,
+    AlertChannel,
     AppointmentAnswer,
     AppointmentKind,
     AppointmentStatus,
@@ -40,6 +41,7 @@ from plan_store.enums import (
     ConcernStatus,
     ConsentDecision,
     ConsentPurpose,
+    DeliveryStatus,
     FlagCategory,
     FlagStatus,
     GoalStatus,
@@ -99,6 +101,12 @@ class Home(Base):
     # The house rules as the home writes them for the adolescents (Spanish, plain
     # words); shown in "Tus derechos y reglas". The same for everyone: kept in clear.
     house_rules: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Minutes an unacknowledged urgent alert waits before it goes to the case's backup
+    # and everyone on duty, then to the coordinators (``AlertStep``).
+    alert_backup_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    alert_coordinators_minutes: Mapped[int] = mapped_column(
+        Integer, default=15, server_default="15"
+    )
     created_at: Mapped[datetime] = created_at_column()
 
 
@@ -115,6 +123,10 @@ class Staff(Base):
     language: Mapped[str] = mapped_column(String(16), default="es")
     # Raised by "log out everywhere": sessions carrying an older epoch are refused.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # Where alerts reach her besides Telegram and the console (optional).
+    email: Mapped[str | None] = mapped_column(String(254))
+    # Last time one of her console pages asked for alerts: an open page reaches her.
+    console_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
 
     home: Mapped[Home | None] = relationship(lazy="raise_on_sql")
@@ -152,13 +164,17 @@ class Adolescent(Base):
     status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.IN_CARE)
     home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
     reference_operator_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    # Told when an urgent alert of the case waits unacknowledged (see ``AlertStep``).
+    backup_operator_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     next_evaluation_on: Mapped[date | None] = mapped_column(Date, index=True)
     follow_up_until: Mapped[date | None] = mapped_column(Date)
     left_care_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = created_at_column()
 
     home: Mapped[Home] = relationship(lazy="raise_on_sql")
-    reference_operator: Mapped[Staff | None] = relationship(lazy="raise_on_sql")
+    reference_operator: Mapped[Staff | None] = relationship(
+        lazy="raise_on_sql", foreign_keys=[reference_operator_id]
+    )
 
 
 class ChatLink(Base):
@@ -667,3 +683,143 @@ class Concern(Base):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class DutyShift(Base):
+    """A weekly shift: ``staff`` is on duty in ``home`` every ``weekday`` (0 = Monday)
+    from ``starts`` to ``ends``, in the home's time zone. A shift that ends at or
+    before it starts runs past midnight into the next day."""
+
+    __tablename__ = "duty_shifts"
+    __table_args__ = (Index("ix_duty_shifts_home_weekday", "home_id", "weekday"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    weekday: Mapped[int] = mapped_column(Integer)
+    starts: Mapped[time] = mapped_column(Time)
+    ends: Mapped[time] = mapped_column(Time)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class DutyChange(Base):
+    """A one-off change to the weekly pattern: ``staff`` covers (``on_duty``) or is
+    off (not ``on_duty``) from ``starts_at`` to ``ends_at``."""
+
+    __tablename__ = "duty_changes"
+    __table_args__ = (Index("ix_duty_changes_home_ends", "home_id", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class StaffChat(Base):
+    """A staff member's own chat with the bot, where her alerts arrive. A staff chat
+    never enters the adolescents' dialogs."""
+
+    __tablename__ = "staff_chats"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), unique=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    external_id: Mapped[str] = mapped_column(String(64))
+    linked_at: Mapped[datetime] = created_at_column()
+
+
+class StaffLinkCode(Base):
+    """A one-time code a staff member sends the bot to link her chat. Only its hash."""
+
+    __tablename__ = "staff_link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Alert(Base):
+    """An urgent flag or urgent request that a person on duty must see now.
+
+    Written in the transaction that raised the flag or request, with its first
+    deliveries; sent after the commit, from the database. ``step`` only ever moves
+    forward by a compare-and-set, so each escalation happens once whatever the number
+    of workers. Carries no words and no alias of the adolescent."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index("ix_alerts_open_due", "acknowledged_at", "next_step_at"),
+        Index("ix_alerts_home_created", "home_id", "created_at"),
+        Index("ix_alerts_adolescent_created", "adolescent_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("operator_requests.id"))
+    category: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[Severity] = mapped_column(str_enum(Severity))
+    created_at: Mapped[datetime] = created_at_column()
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    next_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # When the adolescent's chat was given "Laura ya vio tu mensaje" (queued).
+    ack_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AlertDelivery(Base):
+    """One alert to one staff member on one channel, claimed with a lease like the
+    outbox. A console delivery is sent when one of her console pages shows it."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "staff_id", "channel"),
+        Index("ix_alert_deliveries_due", "status", "not_before", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    channel: Mapped[AlertChannel] = mapped_column(str_enum(AlertChannel))
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        str_enum(DeliveryStatus), default=DeliveryStatus.PENDING
+    )
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = created_at_column()
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class FlagDigest(Base):
+    """The daily digest of non-urgent flags for one reference operator and one day
+    (the home's date): written once, then sent by email like an alert delivery."""
+
+    __tablename__ = "flag_digests"
+    __table_args__ = (UniqueConstraint("staff_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    day: Mapped[date] = mapped_column(Date)
+    flag_count: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        str_enum(DeliveryStatus), default=DeliveryStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = created_at_column()
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -39,6 +39,7 @@ from plan_store.services import (
     cases,
     concerns,
     consent,
+    duty,
     evaluation_voice,
     evaluations,
     flags,
@@ -48,6 +49,7 @@ from plan_store.services import (
     proposals,
     requests,
     staff,
+    staff_chats,
 )
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -330,6 +332,7 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
             await house_rules.set_rules(
                 uow, StaffActor.of(coordinator), home.id, "\n".join(HOUSE_RULES)
             )
+            await _roster(uow, coordinator, home.id, operators)
             await uow.commit()
         for index in range(spec.adolescents):
             number += 1
@@ -386,6 +389,29 @@ async def _her_voice(uow: UnitOfWork, case: Adolescent, index: int, today: date)
             ConcernKind.COMPLAINT,
             text="En la noche no nos dejan llamar a la familia.",
             channel=Channel.TELEGRAM,
+        )
+
+
+async def _roster(
+    uow: UnitOfWork, coordinator: Staff, home_id: int, operators: list[Staff]
+) -> None:
+    """Every hour of the week covered: the day split in as many shifts as operators
+    (Casa Ceiba 07-15, 15-23, 23-07; Casa Nido 08-20, 20-08), with an email each, so
+    that the demo always has someone on duty."""
+    actor = StaffActor.of(coordinator)
+    starts = [time(7), time(15), time(23)] if len(operators) == 3 else [time(8), time(20)]
+    for index, operator in enumerate(operators):
+        await staff_chats.set_email(
+            uow, StaffActor.of(operator), f"{operator.username}@demo.rumbo.invalid"
+        )
+        await duty.add_shift(
+            uow,
+            actor,
+            home_id,
+            staff_id=operator.id,
+            weekdays=range(7),
+            starts=starts[index],
+            ends=starts[(index + 1) % len(starts)],
         )
 
 

@@ -48,6 +48,17 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     debug: bool = False
     webchat: bool = True
+    smtp_host: str | None = None
+    """The mail server alerts go out through; no host, no email alerts."""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "Rumbo <rumbo@localhost>"
+    smtp_security: str = "starttls"
+    """``starttls`` (port 587), ``tls`` (port 465) or ``none`` (a relay on the same host)."""
+    console_url: str | None = None
+    """The console's address as staff reach it, for the links in alerts (default:
+    ``http://RUMBO_HOST:RUMBO_PORT``)."""
     """Serve the demo web chat at /chat/ beside the console, as DESIGN.md has it
     (always on in ``rumbo demo``). An installation that does not train staff on it
     can turn it off: it is a page anyone can open and type a linking code into."""
@@ -79,7 +90,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. America/Mexico_City)") from error
         return value
 
-    @field_validator("telegram_api_url", "whatsapp_api_url", "telegram_webhook_url")
+    @field_validator("smtp_security")
+    @classmethod
+    def _smtp_security(cls, value: str) -> str:
+        if value not in ("starttls", "tls", "none"):
+            raise ValueError("one of starttls, tls, none")
+        return value
+
+    @field_validator("telegram_api_url", "whatsapp_api_url", "telegram_webhook_url", "console_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -130,6 +148,14 @@ class Settings(BaseSettings):
     @property
     def telegram_enabled(self) -> bool:
         return self.telegram_token is not None
+
+    @property
+    def email_enabled(self) -> bool:
+        return self.smtp_host is not None
+
+    @property
+    def public_console_url(self) -> str:
+        return self.console_url or f"http://{self.host}:{self.port}"
 
     @property
     def whatsapp_enabled(self) -> bool:

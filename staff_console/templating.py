@@ -65,6 +65,15 @@ def duration(t: Translator, delta: timedelta) -> str:
     return t.gettext("{days} d {hours} h").format(days=days, hours=hours)
 
 
+def span(t: Translator, delta: timedelta) -> str:
+    """A short time span: seconds under a minute, else as ``duration``."""
+    seconds = max(int(delta.total_seconds()), 0)
+    if seconds < 60:
+        # Translators: a short time span in seconds, e.g. "40 s".
+        return t.gettext("{seconds} s").format(seconds=seconds)
+    return duration(t, delta)
+
+
 def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
@@ -113,6 +122,7 @@ class Templates:
             clock=partial(_clock, code),
             day=partial(_day, code),
             waited=partial(_waited, t),
+            span=partial(span, t),
             iso=_iso,
             local_input=_local_input,
         )

@@ -44,6 +44,9 @@ def fill(path: str, case: CaseIds) -> str:
         "staff_id": 1,
         "home_id": 1,
         "term_id": 1,
+        "alert_id": 1,
+        "shift_id": 1,
+        "change_id": 1,
         "lang": "es",
     }
     return _PARAM.sub(lambda m: str(ids[m.group(1)]), path)

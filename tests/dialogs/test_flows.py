@@ -22,6 +22,7 @@ from plan_store.enums import (
     Urgency,
 )
 from plan_store.models import (
+    Alert,
     Appointment,
     AppointmentConfirmation,
     ChatSession,
@@ -160,7 +161,6 @@ async def test_marking_a_step_done_waits_for_staff_to_confirm(
         "⏳ 1 paso espera que Laura lo confirme.",
         "👉 Lo que sigue: Examen de Ciencias",
     )
-    assert [n.kind for n in chat.last.notices] == ["step_done"]
     async with container.uow() as uow:
         step = await uow.session.get(Step, world.school_steps[3])
         assert step is not None
@@ -168,7 +168,6 @@ async def test_marking_a_step_done_waits_for_staff_to_confirm(
 
     await chat.press(actions.step_done(world.school_steps[3]))  # the old button again
     assert chat.sees("Ya lo tenías marcado.")
-    assert chat.last.notices == []
 
 
 async def test_need_help_with_a_goal_asks_the_operator_once(
@@ -274,16 +273,17 @@ async def test_an_urgent_request_shows_emergency_numbers_and_tells_staff(
     assert chat.sees("¿Es urgente?")
     assert chat.labels == ["🔴 Sí, es urgente", "🟢 Puede esperar"]
     await chat.tap("🔴 Sí, es urgente")
+    # Nobody is on duty in this home: the chat does not pretend someone was told.
     assert chat.sees(
-        "Le estoy avisando ahora a Laura y a quien esté de turno.",
+        "Ahora mismo no pude avisarle a nadie de tu equipo al momento.",
         "📞 Emergencias: 911",
         "📞 Línea de la Vida: 800 911 2000",
         GUARD_NUMBER,
     )
-    assert [(n.kind, n.severity, n.adolescent_id) for n in chat.last.notices] == [
-        ("urgent_request", "urgent", world.luna)
-    ]
+    assert chat.does_not_see("Le estoy avisando")
     async with container.uow() as uow:
+        alert = await uow.session.scalar(select(Alert))
+        assert alert is not None and alert.adolescent_id == world.luna
         request = await uow.session.scalar(select(OperatorRequest))
         assert request is not None
         assert request.urgency is Urgency.URGENT
@@ -335,11 +335,10 @@ async def test_a_risk_phrase_is_flagged_and_answered_with_safety_first(
 ) -> None:
     await chat.send("ya no aguanto, me quiero morir")
     first = chat.screens[0].text
-    assert first.startswith("Gracias por contármelo. 💛\nLe estoy avisando ahora")
+    assert first.startswith("Gracias por contármelo. 💛\nAhora mismo no pude avisarle a nadie")
     assert "📞 Emergencias: 911" in first and "800 911 2000" in first
     assert "Aquí sigo." in first
     assert "?" not in first  # no questions
-    assert ("risk:self_harm", "urgent") in [(n.kind, n.severity) for n in chat.last.notices]
     async with container.uow() as uow:
         flags = list(await uow.session.scalars(select(Flag)))
         message = await uow.session.scalar(select(Message))
@@ -350,7 +349,7 @@ async def test_a_risk_phrase_is_flagged_and_answered_with_safety_first(
         assert all(f.adolescent_id == world.luna for f in flags)
 
     await chat.tap("🔴 Hablar con Laura ya")
-    assert chat.sees("Le estoy avisando ahora a Laura")
+    assert chat.sees("Ahora mismo no pude avisarle a nadie")
     async with container.uow() as uow:
         request = await uow.session.scalar(select(OperatorRequest))
         assert request is not None and request.urgency is Urgency.URGENT
@@ -429,7 +428,6 @@ async def test_a_voice_note_is_kept_encrypted_and_flagged_for_listening(
     audio = b"OggS" + bytes(range(200))
     await chat.voice(audio)
     assert chat.sees("Recibí tu audio 🎧 Laura lo escucha hoy.")
-    assert [(n.kind, n.severity) for n in chat.last.notices] == [("voice_note", "medium")]
     async with container.uow() as uow:
         message = await uow.session.scalar(select(Message))
         flag = await uow.session.scalar(select(Flag))

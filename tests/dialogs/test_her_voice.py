@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from plan_store.enums import ConcernKind
-from plan_store.models import Concern, Flag, Message, OperatorRequest, Proposal
+from plan_store.models import Alert, Concern, Flag, Message, OperatorRequest, Proposal
 from plan_store.services import concerns, evaluation_voice, evaluations
 from rumbo.container import Container
 from tests.dialogs.builders import World
@@ -58,7 +58,7 @@ async def test_a_voice_note_for_a_complaint_stays_with_the_complaint(
         assert concerns.voice_of(uow, concern) == b"OggS-complaint"
         assert list(await uow.session.scalars(select(Message))) == []
         assert list(await uow.session.scalars(select(Flag))) == []
-    assert chat.last.notices == []
+        assert list(await uow.session.scalars(select(Alert))) == []
 
 
 async def test_a_risk_in_a_complaint_shows_emergency_numbers_and_is_urgent_for_coordination(

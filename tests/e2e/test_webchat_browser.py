@@ -110,7 +110,7 @@ async def test_the_journey_in_a_browser(page: Page, container: Container) -> Non
 
     await say(page, "ya no aguanto, me quiero morir")
     safety = page.locator(newest(page))
-    await expect(safety).to_contain_text("Le estoy avisando ahora a una persona de tu equipo")
+    await expect(safety).to_contain_text("Ahora mismo no pude avisarle a nadie de tu equipo")
     await expect(safety).to_contain_text("800 911 2000")
     # What the adolescent wrote shows as theirs, right before the answer.
     before = page.locator("ol.transcript > li").nth(-2)
