@@ -71,7 +71,7 @@ async def _route(turn: Turn, event: Event) -> None:
 
 
 async def _start(turn: Turn, payload: str) -> None:
-    _leave_prompt(turn)
+    await _leave_prompt(turn)
     code = linking.code_in(payload) if payload else None
     if code is not None:
         await linking.redeem(turn, code)
@@ -83,12 +83,18 @@ async def _start(turn: Turn, payload: str) -> None:
 
 async def _text(turn: Turn, text: str) -> None:
     t = turn.t
+    if text and turn.is_open and turn.state != State.CONCERN_MESSAGE:
+        # Whatever an adolescent with consent types reaches the team, in any state;
+        # save the words of a complaint or a request for another operator, which go to
+        # the home's coordinators only (``dialogs.concerns``): the operator reads the
+        # messages, and may be the one it is about.
+        await free_text.keep(turn, text)
     if text[:6].casefold() == "/start":
         await _start(turn, text[len("/start") :].strip())
         return
     command = _command(text)
     if command is not None:
-        _leave_prompt(turn)
+        await _leave_prompt(turn)
     if command == "menu":
         await menu.home(turn)
         return
@@ -134,6 +140,8 @@ async def _open_text(turn: Turn, text: str) -> None:
         await language.choose(turn, chosen)
     elif turn.state == State.OPERATOR_MESSAGE:
         await operator.message_typed(turn, text)
+    elif turn.state == State.OPERATOR_URGENCY:
+        await operator.urgency_typed(turn, text)
     elif turn.state == State.APPOINTMENT_REASON:
         await appointments.reason_typed(turn, text)
     elif turn.state == State.PROPOSAL_TEXT:
@@ -176,27 +184,32 @@ async def _gate_text(turn: Turn, text: str) -> None:
 OPEN_TO_ALL = {"menu", "lang", "about", "help", "person", "consent"}
 
 
-PROMPTS = (
-    State.OPERATOR_MESSAGE,
-    State.APPOINTMENT_REASON,
-    State.PROPOSAL_TEXT,
-    State.PROPOSAL_WHEN,
-    State.EVALUATION_WORDS,
-    State.CONCERN_MESSAGE,
-)
-"""States that wait for typed text; leaving them by any other way drops the wait."""
-CONTINUING = ("op:u:", "op:skip:", "appt:skip:", "prop:when:", "cx:send:")
-"""Buttons that answer a prompt (and so keep what it kept)."""
+CONTINUING: dict[str, tuple[str, ...]] = {
+    State.OPERATOR_MESSAGE: ("op:u:", "op:skip:"),
+    State.OPERATOR_URGENCY: ("op:u:", "op:skip:"),
+    State.APPOINTMENT_REASON: ("appt:skip:",),
+    State.PROPOSAL_TEXT: (),
+    State.PROPOSAL_WHEN: ("prop:when:",),
+    State.EVALUATION_WORDS: (),
+    State.CONCERN_MESSAGE: ("cx:send:",),
+}
+"""States that wait for an answer, and the buttons that answer them (any of them,
+however old: they keep what the state kept)."""
 
 
-def _leave_prompt(turn: Turn) -> None:
-    if turn.state in PROMPTS:
-        turn.go(State.MENU)
+async def _leave_prompt(turn: Turn, action: str = "") -> None:
+    """Leave a waiting state by another way. What was typed for the operator is never
+    dropped: the request goes with it (``operator.send_kept``)."""
+    answers = CONTINUING.get(turn.state)
+    if answers is None or (action and action.startswith(answers)):
+        return
+    if turn.state == State.OPERATOR_URGENCY:
+        await operator.send_kept(turn)
+    turn.go(State.MENU)
 
 
 async def _choice(turn: Turn, action: str) -> None:
-    if not action.startswith(CONTINUING):
-        _leave_prompt(turn)
+    await _leave_prompt(turn, action)
     if not action or len(action.encode("utf-8", "replace")) > MAX_ACTION_BYTES:
         await menu.stale(turn)
         return

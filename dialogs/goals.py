@@ -7,7 +7,7 @@ the operator for help with the goal.
 from __future__ import annotations
 
 from dialogs import actions, labels, menu
-from dialogs.common import Turn, button, clip, listing, menu_button
+from dialogs.common import Turn, button, clip, first_name, listing, menu_button
 from dialogs.screens import Button
 from locales import N_
 from locales.core_strings import BACK
@@ -23,6 +23,10 @@ PROGRAMMES = {
     Programme.INDEPENDENT_LIVING: N_("🔑 Vivir por mi cuenta"),
     # Translators: a programme of the life plan: personal growth, feelings, health.
     Programme.PERSONAL_GROWTH: N_("🌱 Crecer como persona"),
+    # Translators: an optional route of the plan: calls and contact with her family.
+    Programme.FAMILY_CONTACT: N_("👪 Mi familia"),
+    # Translators: an optional route of the plan: her legal and migration papers.
+    Programme.LEGAL_MIGRATION: N_("📄 Mis papeles"),
 }
 HORIZONS = {
     # Translators: heading for short-term goals.
@@ -171,6 +175,14 @@ async def show_goal(turn: Turn, goal_id: int, note: str | None = None) -> None:
         else:
             # Translators: {step} is the next thing to do for the goal.
             lines.append(t.gettext("👉 Lo que sigue: {step}").format(step=step.title))
+        person = await plans.responsible_of(turn.uow, step)
+        if person is not None and person.role in labels.TEAM_ROLES:
+            # Translators: a goal's screen: who helps with the next step. {name} is a
+            # first name, {role} what that person does ("psicología", "trabajo social").
+            helper = t.gettext("🤝 Te ayuda con esto: {name} ({role})")
+            role = t.gettext(labels.TEAM_ROLES[person.role])
+            name = first_name(person.display_name) or person.display_name
+            lines.append(helper.format(name=name, role=role))
     elif progress.total:
         # Translators: a goal's screen: every step of the goal is done.
         lines.append(t.gettext("¡Hiciste todos los pasos! 🎉"))

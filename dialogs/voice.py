@@ -55,8 +55,10 @@ async def receive(turn: Turn, event: Event) -> None:
         # Translators: after a voice note in the evening: the team listens early tomorrow.
         heard = t.gettext("Recibí tu audio 🎧 Tu equipo lo escucha mañana temprano.")
     data = turn.data
-    if turn.state == State.OPERATOR_MESSAGE and isinstance(data.get("reason"), str):
-        # The voice note is the message for the operator: go on to the urgency.
+    waiting = (State.OPERATOR_MESSAGE, State.OPERATOR_URGENCY)
+    if turn.state in waiting and isinstance(data.get("reason"), str):
+        # The voice note is (part of) the message for the operator: on to the urgency,
+        # keeping what was typed.
         turn.say(heard)
         await operator.skip(turn, data["reason"])
         return

@@ -55,6 +55,14 @@ from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 DEMO_PASSWORD = "rumbo-demo-2026"
+TEAM = (
+    ("psicologia.cas", "Sofía (psicología)", Role.PSYCHOLOGIST),
+    ("trabajosocial.cas", "Beatriz (trabajo social)", Role.SOCIAL_WORKER),
+    ("legal.cas", "Mara (asesoría legal)", Role.LAWYER),
+    ("educacion.cas", "Tomás (educación)", Role.EDUCATOR),
+)
+"""The team around the plan in the first home: they read its cases and write what
+their role writes."""
 
 ALIASES = [
     "Luna",
@@ -329,10 +337,23 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
                 operators.append(operator)
                 report.logins.append((operator.username, DEMO_PASSWORD, "operator"))
             report.staff += 1 + len(operators)
+            if home_index == 0:  # the team around the plan, in the residential centre
+                for username, display_name, role in TEAM:
+                    await staff.add_staff(
+                        uow,
+                        username=username,
+                        display_name=display_name,
+                        password=DEMO_PASSWORD,
+                        password_hash=demo_hash,
+                        role=role,
+                        home_id=home.id,
+                    )
+                    report.logins.append((username, DEMO_PASSWORD, role.value))
+                    report.staff += 1
+            await _roster(uow, coordinator, home.id, operators)
             await house_rules.set_rules(
                 uow, StaffActor.of(coordinator), home.id, "\n".join(HOUSE_RULES)
             )
-            await _roster(uow, coordinator, home.id, operators)
             await uow.commit()
         for index in range(spec.adolescents):
             number += 1
@@ -351,6 +372,29 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
                 )
                 await uow.commit()
     return report
+
+
+async def _roster(
+    uow: UnitOfWork, coordinator: Staff, home_id: int, operators: list[Staff]
+) -> None:
+    """Every hour of the week covered: the day split in as many shifts as operators
+    (Casa Ceiba 07-15, 15-23, 23-07; Casa Nido 08-20, 20-08), with an email each, so
+    that the demo always has someone on duty."""
+    actor = StaffActor.of(coordinator)
+    starts = [time(7), time(15), time(23)] if len(operators) == 3 else [time(8), time(20)]
+    for index, operator in enumerate(operators):
+        await staff_chats.set_email(
+            uow, StaffActor.of(operator), f"{operator.username}@demo.rumbo.invalid"
+        )
+        await duty.add_shift(
+            uow,
+            actor,
+            home_id,
+            staff_id=operator.id,
+            weekdays=range(7),
+            starts=starts[index],
+            ends=starts[(index + 1) % len(starts)],
+        )
 
 
 HOUSE_RULES = (
@@ -389,29 +433,6 @@ async def _her_voice(uow: UnitOfWork, case: Adolescent, index: int, today: date)
             ConcernKind.COMPLAINT,
             text="En la noche no nos dejan llamar a la familia.",
             channel=Channel.TELEGRAM,
-        )
-
-
-async def _roster(
-    uow: UnitOfWork, coordinator: Staff, home_id: int, operators: list[Staff]
-) -> None:
-    """Every hour of the week covered: the day split in as many shifts as operators
-    (Casa Ceiba 07-15, 15-23, 23-07; Casa Nido 08-20, 20-08), with an email each, so
-    that the demo always has someone on duty."""
-    actor = StaffActor.of(coordinator)
-    starts = [time(7), time(15), time(23)] if len(operators) == 3 else [time(8), time(20)]
-    for index, operator in enumerate(operators):
-        await staff_chats.set_email(
-            uow, StaffActor.of(operator), f"{operator.username}@demo.rumbo.invalid"
-        )
-        await duty.add_shift(
-            uow,
-            actor,
-            home_id,
-            staff_id=operator.id,
-            weekdays=range(7),
-            starts=starts[index],
-            ends=starts[(index + 1) % len(starts)],
         )
 
 

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plan_store.enums import CaseStatus, Phase
+from plan_store.errors import NotFound
 from plan_store.services import cases as case_service
 from plan_store.services.access import case_for_staff
 from plan_store.unit_of_work import UnitOfWork
@@ -53,9 +54,13 @@ async def open_by_number(page: Page) -> Response:
     if not number:
         page.flash("error", "form.missing")
         return page.redirect("/cases")
-    async with page.uow() as uow:
-        case_id = await queries.case_id_by_number(uow, number)
-        await case_for_staff(uow, page.actor, case_id, purpose="open")
+    try:
+        async with page.uow() as uow:
+            case_id = await queries.case_id_by_number(uow, number)
+            await case_for_staff(uow, page.actor, case_id, purpose="open")
+    except NotFound:  # mistyped, or not this person's: the same words either way
+        page.flash("error", "case.number_unknown")
+        return page.redirect("/cases")
     return page.redirect(f"/cases/{case_id}")
 
 

@@ -21,8 +21,12 @@ from staff_console.context import Page, staff_endpoint
 
 @staff_endpoint()
 async def dashboard(page: Page) -> Response:
+    expand = page.request.query_params.get("more", "")
+    expand = expand if expand in queries.EXPANDABLE else ""
     async with page.uow() as uow:
-        board = await queries.dashboard(uow, page.actor, page.now(), page.console.options)
+        board = await queries.dashboard(
+            uow, page.actor, page.now(), page.console.options, expand=expand
+        )
         alert_board = await _alert_board(uow, page)
         proposals = await participation.for_dashboard(
             uow, page.actor, page.console.options.section_limit

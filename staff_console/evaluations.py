@@ -60,7 +60,8 @@ async def record(page: Page) -> Response:
             return ("evaluation.recorded", "agreements.sent")
         return ("evaluation.recorded",)
 
-    return await case_action(page, case_id, action, anchor="top")
+    # Back to the top of the page, where the confirmation is shown (not below it).
+    return await case_action(page, case_id, action, anchor="main")
 
 
 routes: list[BaseRoute] = [

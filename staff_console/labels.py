@@ -64,6 +64,10 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         Role.OPERATOR: N_("Operador(a) de referencia"),
         Role.COORDINATOR: N_("Coordinación"),
         Role.ADMIN: N_("Administración"),
+        Role.PSYCHOLOGIST: N_("Psicología"),
+        Role.SOCIAL_WORKER: N_("Trabajo social"),
+        Role.LAWYER: N_("Asesoría legal"),
+        Role.EDUCATOR: N_("Educación"),
     },
     Phase: {
         Phase.DETECTION: N_("Detección"),
@@ -105,6 +109,8 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         Programme.EDUCATION: N_("Educación"),
         Programme.INDEPENDENT_LIVING: N_("Preparación para la vida independiente"),
         Programme.PERSONAL_GROWTH: N_("Crecimiento personal"),
+        Programme.FAMILY_CONTACT: N_("Contacto con la familia"),
+        Programme.LEGAL_MIGRATION: N_("Trámite legal y migratorio"),
     },
     Horizon: {
         Horizon.SHORT: N_("Corto plazo"),

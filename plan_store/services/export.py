@@ -6,9 +6,10 @@ decisions, chat links (the channel, never the chat's number or phone), the life 
 appointments and their answers, requests, messages, flags, evaluations, follow-up
 check-ins, her voice in the plan (proposals, answers before evaluations, agreements,
 requests to change operator and complaints, save one about the person exporting),
-linking codes (when issued and used; the code itself is never kept) and the audit
-trail of who read or changed the case. What the adolescent wrote is decrypted; voice
-notes come as base64 OGG/Opus. Times are ISO 8601 in UTC ("Z"), days are ISO dates,
+linking codes (when issued and used; the code itself is never kept), the phase
+history, the team's notes and handover notes, and the audit trail of who read or
+changed the case. What the adolescent wrote is decrypted; voice notes come as base64
+OGG/Opus. Times are ISO 8601 in UTC ("Z"), days are ISO dates,
 closed vocabularies are their stored codes, staff appear by display name. The caller
 serialises it (the console as JSON).
 
@@ -36,6 +37,7 @@ from plan_store.enums import ConsentPurpose, Programme
 from plan_store.models import (
     Adolescent,
     AuditEntry,
+    CaseNote,
     ChatLink,
     Concern,
     Consent,
@@ -44,11 +46,13 @@ from plan_store.models import (
     EvaluationVoice,
     FollowUpCheckin,
     Goal,
+    Handover,
     Home,
     LifePlan,
     LinkingCode,
     Message,
     OperatorRequest,
+    PhaseChange,
     Proposal,
     Staff,
 )
@@ -172,6 +176,23 @@ async def case_export(uow: UnitOfWork, actor: StaffActor, adolescent_id: int) ->
             select(AuditEntry).where(AuditEntry.adolescent_id == case.id).order_by(AuditEntry.id)
         )
     )
+    phase_rows = list(
+        await uow.session.scalars(
+            select(PhaseChange)
+            .where(PhaseChange.adolescent_id == case.id)
+            .order_by(PhaseChange.started_at, PhaseChange.id)
+        )
+    )
+    team_notes = list(
+        await uow.session.scalars(
+            select(CaseNote).where(CaseNote.adolescent_id == case.id).order_by(CaseNote.id)
+        )
+    )
+    handed = list(
+        await uow.session.scalars(
+            select(Handover).where(Handover.adolescent_id == case.id).order_by(Handover.id)
+        )
+    )
     name = await _staff_names(
         uow,
         [
@@ -187,6 +208,9 @@ async def case_export(uow: UnitOfWork, actor: StaffActor, adolescent_id: int) ->
             *(f.resolved_by_id for f in raised),
             *(e.recorded_by_id for e in evaluations),
             *(e.staff_id for e in trail),
+            *(p.by_staff_id for p in phase_rows),
+            *(n.staff_id for n in team_notes),
+            *(i for h in handed for i in (h.from_staff_id, h.to_staff_id, h.by_staff_id)),
         ],
     )
 
@@ -342,6 +366,28 @@ async def case_export(uow: UnitOfWork, actor: StaffActor, adolescent_id: int) ->
                 "answers": dict(checkin.answers),
             }
             for checkin in checkins
+        ],
+        "phases": [
+            {"phase": row.phase.value, "since": iso_time(row.started_at)} for row in phase_rows
+        ],
+        "team_notes": [
+            {
+                "by": name(note.staff_id),
+                "role": note.role.value,
+                "at": iso_time(note.created_at),
+                "note": uow.cipher.decrypt(note.body_ciphertext),
+            }
+            for note in team_notes
+        ],
+        "handovers": [
+            {
+                "from": name(h.from_staff_id),
+                "to": name(h.to_staff_id),
+                "by": name(h.by_staff_id),
+                "at": iso_time(h.created_at),
+                "note": uow.cipher.decrypt(h.note_ciphertext),
+            }
+            for h in handed
         ],
         "access_log": [
             {

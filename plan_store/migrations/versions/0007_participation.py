@@ -1,7 +1,7 @@
 """participation: proposals, answers before an evaluation, agreements, concerns, house rules
 
 Revision ID: 0007_participation
-Revises: 0002_duty_alerts
+Revises: 0003_triage
 Create Date: 2026-12-05 22:52:18.716586
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import plan_store.types
 
 revision: str = "0007_participation"
-down_revision: str | None = "0002_duty_alerts"
+down_revision: str | None = "0003_triage"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
