@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from plan_store.enums import Role
 from plan_store.models import Adolescent
-from plan_store.services import alerts, concerns, duty
+from plan_store.services import alerts, concerns, duty, staff_languages
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import participation, queries
 from staff_console.alerts import category_label
@@ -21,6 +21,8 @@ from staff_console.context import Page, staff_endpoint
 
 @staff_endpoint()
 async def dashboard(page: Page) -> Response:
+    if page.me.role is Role.TRANSLATOR:
+        return page.redirect("/languages")  # no cases: their work is the languages
     expand = page.request.query_params.get("more", "")
     expand = expand if expand in queries.EXPANDABLE else ""
     async with page.uow() as uow:
@@ -32,6 +34,7 @@ async def dashboard(page: Page) -> Response:
             uow, page.actor, page.console.options.section_limit
         )
         open_concerns, urgent_concerns = await concerns.open_counts(uow, page.actor)
+        speaker_requests = await staff_languages.requests_for_speaker(uow, page.actor)
     return page.render(
         "dashboard.html",
         board=board,
@@ -39,6 +42,7 @@ async def dashboard(page: Page) -> Response:
         proposals=proposals,
         open_concerns=open_concerns,
         urgent_concerns=urgent_concerns,
+        speaker_requests=speaker_requests,
         **alert_board,
     )
 
