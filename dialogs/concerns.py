@@ -164,7 +164,7 @@ async def _create(
     except NotFound:
         await menu.stale(turn)
         return
-    # No ``turn.notify``: a notice would reach staff pages the operator may have open.
+    # No alert: alerts reach whoever is on duty, who may be the operator it is about.
     t = turn.t
     readers = await _readers(turn)
     if urgent:

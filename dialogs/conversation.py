@@ -84,8 +84,11 @@ async def _start(turn: Turn, payload: str) -> None:
 
 async def _text(turn: Turn, text: str) -> None:
     t = turn.t
-    if text and turn.is_open:
-        # Whatever an adolescent with consent types reaches the team, in any state.
+    if text and turn.is_open and turn.state != State.CONCERN_MESSAGE:
+        # Whatever an adolescent with consent types reaches the team, in any state;
+        # save the words of a complaint or a request for another operator, which go to
+        # the home's coordinators only (``dialogs.concerns``): the operator reads the
+        # messages, and may be the one it is about.
         await free_text.keep(turn, text)
     if text[:6].casefold() == "/start":
         await _start(turn, text[len("/start") :].strip())

@@ -186,6 +186,7 @@ async def test_the_legal_route_shows_its_steps_and_who_of_the_team_helps(
         "📚 Educación (1)",
         "🌱 Crecer como persona (1)",
         "📄 Mis papeles (1)",
+        "💡 Quiero proponer una meta",
         "🏠 Menú",
     ]
     await chat.tap("📄 Mis papeles (1)")

@@ -270,8 +270,12 @@ async def test_three_days_before_her_evaluation_she_says_how_it_goes_and_then_re
                 "proud": str(await _goal_id(container, "Terminar la secundaria")),
             }
             assert evaluation_voice.note_of(uow, voice) == "Quiero saber cuándo veo a mi hermano"
-            # Her words are the evaluation's, not a message on the timeline.
-            assert list(await uow.session.scalars(select(Message))) == []
+            # Like everything she types, her words are on the timeline for her team too.
+            said = [
+                uow.cipher.decrypt(m.body_ciphertext)
+                for m in await uow.session.scalars(select(Message))
+            ]
+            assert said == ["Quiero saber cuándo veo a mi hermano"]
 
             held = await evaluations.record(
                 uow,
@@ -343,8 +347,13 @@ async def test_she_asks_for_another_operator_and_complains_and_only_coordination
         said = [concerns.text_of(uow, c) for c, _ in (change, complaint)]
         assert "No me siento escuchada por ella" in said
         assert all(c.about_staff_id == scene.case.operator.id for c, _ in (change, complaint))
-        # Nothing of it among what her operator reads: no message, request or flag.
-        assert list(await uow.session.scalars(select(Message))) == []
+        # Nothing of it among what her operator reads: no message, request or flag
+        # (what she typed besides, "/ayuda", is kept as everything she types is).
+        typed = [
+            uow.cipher.decrypt(m.body_ciphertext)
+            for m in await uow.session.scalars(select(Message))
+        ]
+        assert typed == ["/ayuda"]
         assert list(await uow.session.scalars(select(OperatorRequest))) == []
         assert await concerns.listing(uow, scene.case.operator) == []
         assert len(list(await uow.session.scalars(select(Concern)))) == 2
