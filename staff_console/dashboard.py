@@ -23,8 +23,12 @@ from staff_console.context import Page, staff_endpoint
 async def dashboard(page: Page) -> Response:
     if page.me.role is Role.TRANSLATOR:
         return page.redirect("/languages")  # no cases: their work is the languages
+    expand = page.request.query_params.get("more", "")
+    expand = expand if expand in queries.EXPANDABLE else ""
     async with page.uow() as uow:
-        board = await queries.dashboard(uow, page.actor, page.now(), page.console.options)
+        board = await queries.dashboard(
+            uow, page.actor, page.now(), page.console.options, expand=expand
+        )
         alert_board = await _alert_board(uow, page)
         speaker_requests = await staff_languages.requests_for_speaker(uow, page.actor)
     return page.render(

@@ -36,12 +36,12 @@ from locales import (
     ogg_opus_problem,
 )
 from locales.recording import MAX_INPUT_BYTES, NotAudio, to_ogg_opus
-from locales.triage_files import ALWAYS, file_sections
 from plan_store.enums import ConsentPurpose, RiskCategory, Role, Severity
 from plan_store.errors import NotFound, PlanStoreError
 from plan_store.services import consent, translations, triage_terms, voice_prompts
 from plan_store.services.translations import UnreviewedMode
 from plan_store.services.voice_prompts import MAX_BYTES
+from plan_store.triage import ALWAYS, file_sections
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import admin_queries, queries
 from staff_console.actions import change_action

@@ -28,7 +28,10 @@ NAV: list[NavItem] = [
     NavItem("/cases", N_("Casos"), CARE_ROLES),
     NavItem("/flags", N_("Alertas"), CARE_ROLES),
     NavItem("/evaluations", N_("Evaluaciones"), CARE_ROLES),
+    NavItem("/reports", N_("Reportes"), frozenset({Role.COORDINATOR, Role.ADMIN})),
     NavItem("/duty", N_("Turnos"), CARE_ROLES),
+    NavItem("/concerns", N_("Quejas"), frozenset({Role.COORDINATOR, Role.ADMIN})),
+    NavItem("/rules", N_("Reglas"), frozenset({Role.COORDINATOR, Role.ADMIN})),
     NavItem(
         "/languages", N_("Idiomas"), frozenset({Role.COORDINATOR, Role.ADMIN, Role.TRANSLATOR})
     ),

@@ -18,22 +18,26 @@ from plan_store.enums import (
     MessageKind,
     Programme,
     RequestReason,
+    Role,
     Severity,
     Urgency,
 )
 from plan_store.models import (
+    Adolescent,
     Alert,
     Appointment,
     AppointmentConfirmation,
     ChatSession,
     Consent,
     Flag,
+    Home,
     Message,
     OperatorRequest,
     Step,
 )
 from plan_store.services import appointments, plans, requests
 from rumbo.container import Container
+from tests.builders import a_goal, a_staff_member
 from tests.conftest import FakeClock
 from tests.dialogs.builders import CARPENTRY_AT, GUARD_NUMBER, World, a_consented_chat
 from tests.dialogs.chat import Chat
@@ -135,7 +139,12 @@ async def test_the_menu_word_returns_to_the_menu_from_anywhere(
 async def test_goals_by_programme_with_progress_and_next_step(chat: Chat) -> None:
     await chat.tap("🎯 Mis metas")
     assert chat.sees("🎯 Tus metas", "¿Cuáles quieres ver?")
-    assert chat.labels == ["📚 Educación (1)", "🌱 Crecer como persona (1)", "🏠 Menú"]
+    assert chat.labels == [
+        "📚 Educación (1)",
+        "🌱 Crecer como persona (1)",
+        "💡 Quiero proponer una meta",
+        "🏠 Menú",
+    ]
 
     await chat.tap("📚 Educación (1)")
     assert chat.sees(
@@ -151,6 +160,39 @@ async def test_goals_by_programme_with_progress_and_next_step(chat: Chat) -> Non
         "👉 Lo que sigue: Examen de Historia, jueves 12 de marzo",
     )
     assert {"✅ Ya lo hice", "🆘 Necesito ayuda", "⬅️ Volver"} <= set(chat.labels)
+
+
+async def test_the_legal_route_shows_its_steps_and_who_of_the_team_helps(
+    container: Container, world: World, chat: Chat
+) -> None:
+    async with container.uow() as uow:
+        home = await uow.session.get(Home, world.home_id)
+        assert home is not None
+        lawyer = await a_staff_member(uow, home, "mara", Role.LAWYER, display_name="Mara Quiñones")
+        goal, _ = await a_goal(
+            uow,
+            world.laura,
+            await uow.session.get_one(Adolescent, world.luna),
+            title="Tener mis papeles",
+            programme=Programme.LEGAL_MIGRATION,
+            steps=(),
+        )
+        await plans.add_step(
+            uow, lawyer, world.luna, goal.id, title="Cita en COMAR", responsible_staff_id=lawyer.id
+        )
+        await uow.commit()
+    await chat.tap("🎯 Mis metas")  # the legal route shows once it has a goal
+    assert chat.labels == [
+        "📚 Educación (1)",
+        "🌱 Crecer como persona (1)",
+        "📄 Mis papeles (1)",
+        "🏠 Menú",
+    ]
+    await chat.tap("📄 Mis papeles (1)")
+    await chat.tap("Tener mis papeles")
+    assert chat.sees(
+        "👉 Lo que sigue: Cita en COMAR", "🤝 Te ayuda con esto: Mara (abogacía: tus papeles)"
+    )
 
 
 async def test_marking_a_step_done_waits_for_staff_to_confirm(
@@ -221,7 +263,8 @@ async def test_cannot_go_with_a_typed_reason(
         assert answer.answer is AppointmentAnswer.CANNOT_GO
         assert appointments.reason_of(uow, answer) == "Tengo examen ese día"
         assert appointment is not None and appointment.status is AppointmentStatus.CANNOT_GO
-        assert stored == []  # a reason is the appointment's, not a message to the team
+        # The reason is the appointment's, and like every typed text it reaches the team.
+        assert [uow.cipher.decrypt(m.body_ciphertext) for m in stored] == ["Tengo examen ese día"]
 
 
 async def test_ask_to_change_without_a_reason(
@@ -470,12 +513,15 @@ async def test_help_explains_and_gives_the_emergency_numbers(chat: Chat) -> None
     assert chat.sees("Así funciono:", "🙋 Hablar con Laura", "911", GUARD_NUMBER)
 
 
-async def test_a_greeting_shows_the_menu_and_is_not_kept(container: Container, chat: Chat) -> None:
+async def test_a_greeting_shows_the_menu_and_reaches_the_team_like_any_text(
+    container: Container, chat: Chat
+) -> None:
     await chat.send("Holaaa")
     await chat.send("hola")
     assert chat.sees("Hola 👋", "¿Qué quieres hacer, Luna?")
     async with container.uow() as uow:
-        assert list(await uow.session.scalars(select(Message))) == []
+        stored = await uow.session.scalars(select(Message).order_by(Message.id))
+        assert [uow.cipher.decrypt(m.body_ciphertext) for m in stored] == ["Holaaa", "hola"]
 
 
 async def test_long_lists_are_cut_cleanly(container: Container, world: World) -> None:
@@ -529,4 +575,9 @@ async def test_leaving_a_prompt_by_another_way_drops_it(
     assert chat.sees("Se lo paso a tu equipo.")
     async with container.uow() as uow:
         assert list(await uow.session.scalars(select(AppointmentConfirmation))) == []
-        assert len(list(await uow.session.scalars(select(Message)))) == 2
+        stored = await uow.session.scalars(select(Message).order_by(Message.id))
+        assert [uow.cipher.decrypt(m.body_ciphertext) for m in stored] == [
+            "hoy comí pozole",
+            "/ayuda",
+            "me gustó el taller",
+        ]

@@ -1,7 +1,7 @@
 """translations: console translations, staff languages, translator role, term reviews
 
 Revision ID: 0005_translations
-Revises: 0001
+Revises: 0008_care_team
 Create Date: 2026-12-05 22:51:45.924641
 """
 
@@ -13,16 +13,31 @@ from alembic import op
 import plan_store.types
 
 revision: str = "0005_translations"
-down_revision: str | None = "0002_duty_alerts"
+down_revision: str | None = "0008_care_team"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ROLES_BEFORE = ("operator", "coordinator", "admin")
+ROLES_BEFORE = (
+    "operator",
+    "coordinator",
+    "admin",
+    "psychologist",
+    "social_worker",
+    "lawyer",
+    "educator",
+)
 ROLES_AFTER = (*ROLES_BEFORE, "translator")
 
 
-def _role(values: tuple[str, ...]) -> sa.Enum:
-    return sa.Enum(*values, name="role", native_enum=False, create_constraint=True, length=19)
+def _role_check(roles: tuple[str, ...]) -> str:
+    return "role IN (" + ", ".join(f"'{r}'" for r in roles) + ")"
+
+
+def _roles(table: str, roles: tuple[str, ...]) -> None:
+    """The CHECK constraint of a ``role`` column, from the roles before to ``roles``."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_constraint(op.f(f"ck_{table}_role"), type_="check")
+        batch_op.create_check_constraint(op.f(f"ck_{table}_role"), _role_check(roles))
 
 
 def upgrade() -> None:
@@ -69,8 +84,8 @@ def upgrade() -> None:
             "language", "context", "msgid", name=op.f("uq_translations_language_context_msgid")
         ),
     )
-    with op.batch_alter_table("staff", schema=None) as batch_op:
-        batch_op.alter_column("role", existing_type=_role(ROLES_BEFORE), type_=_role(ROLES_AFTER))
+    _roles("staff", ROLES_AFTER)
+    _roles("case_notes", ROLES_AFTER)
     with op.batch_alter_table("operator_requests", schema=None) as batch_op:
         batch_op.add_column(sa.Column("speaker_language", sa.String(length=16), nullable=True))
 
@@ -95,8 +110,9 @@ def downgrade() -> None:
     with op.batch_alter_table("operator_requests", schema=None) as batch_op:
         batch_op.drop_column("speaker_language")
 
-    with op.batch_alter_table("staff", schema=None) as batch_op:
-        batch_op.alter_column("role", existing_type=_role(ROLES_AFTER), type_=_role(ROLES_BEFORE))
+    op.execute("UPDATE staff SET role = 'operator', active = false WHERE role = 'translator'")
+    _roles("case_notes", ROLES_BEFORE)
+    _roles("staff", ROLES_BEFORE)
     op.drop_table("translations")
     op.drop_table("staff_languages")
     op.drop_table("installation_settings")
