@@ -12,9 +12,9 @@ from starlette.routing import BaseRoute, Route
 
 from plan_store.enums import Role
 from plan_store.models import Adolescent
-from plan_store.services import alerts, duty, staff_languages
+from plan_store.services import alerts, concerns, duty, staff_languages
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import queries
+from staff_console import participation, queries
 from staff_console.alerts import category_label
 from staff_console.context import Page, staff_endpoint
 
@@ -30,11 +30,18 @@ async def dashboard(page: Page) -> Response:
             uow, page.actor, page.now(), page.console.options, expand=expand
         )
         alert_board = await _alert_board(uow, page)
+        proposals = await participation.for_dashboard(
+            uow, page.actor, page.console.options.section_limit
+        )
+        open_concerns, urgent_concerns = await concerns.open_counts(uow, page.actor)
         speaker_requests = await staff_languages.requests_for_speaker(uow, page.actor)
     return page.render(
         "dashboard.html",
         board=board,
         urgent=board.urgent,
+        proposals=proposals,
+        open_concerns=open_concerns,
+        urgent_concerns=urgent_concerns,
         speaker_requests=speaker_requests,
         **alert_board,
     )
