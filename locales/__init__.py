@@ -44,6 +44,13 @@ Review convention (Mayan languages; `Language.needs_review`)
     not used for review state because a `#, draft` flag is easy to lose in other
     tools; comments survive merges.
 
+Console translations
+    Translations made and reviewed in the console (``plan_store.services.translations``)
+    win over the catalog: ``set_overrides`` installs them in every Translator of the
+    process, checked like the catalog's. ``locales.exchange`` writes them into a
+    catalog and reads them back with their signatures; ``locales.core_set`` names the
+    messages a language must have reviewed before it is offered as ready.
+
 Voice prompts
     Recorded voice notes of a screen, per message key and language, for those who
     read little: `locales/<lang>/voice/<key>.ogg` (each `:` of the key written `.`) or

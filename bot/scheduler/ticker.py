@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import IntegrityError
 
 from bot.scheduler import jobs, lease
+from plan_store.services import translations
 from plan_store.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ async def run_job(uow_factory: UnitOfWorkFactory, job: Job, now: datetime) -> in
     nothing kept)."""
     try:
         async with uow_factory() as uow:
+            # A reminder in K'iche' uses the console's reviewed words, in this process too.
+            await translations.sync(uow)
             if job.batch is None:
                 made = await job.run(uow, now)
             else:

@@ -10,14 +10,17 @@ import pytest
 from sqlalchemy import select
 
 from bot.scheduler import JOBS, Job, Scheduler, jobs, lease, run_jobs
+from bot.scheduler.ticker import run_job
+from locales import translator
 from plan_store.database import create_engine, create_session_factory
-from plan_store.enums import AppointmentKind
+from plan_store.enums import AppointmentKind, Role
 from plan_store.models import OutboxMessage
-from plan_store.services import appointments
+from plan_store.services import appointments, translations
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from rumbo import parts
 from rumbo.container import Container, build_container
 from tests.bot.outbox_support import a_home_in, a_linked_case, detached, texts_to
+from tests.builders import a_home, a_staff_member
 from tests.conftest import FakeClock
 from tests.e2e.support import telegram_settings
 from tests.fakes import FakeTelegram
@@ -161,3 +164,27 @@ def test_without_a_platform_the_part_runs_the_jobs_and_the_alerts_but_no_outbox(
     # The alerts still escalate, reach open console pages and answer the web chat.
     assert [task.__name__ for task in part.tasks] == ["run_scheduler", "run_alerts"]
     assert "no platform configured" in part.note and "alerts by the console only" in part.note
+
+
+async def test_a_job_speaks_with_the_translations_reviewed_since_the_last_tick(
+    container: Container,
+) -> None:
+    """A scheduler-only process reads the console's reviewed translations too."""
+    back = "⬅️ Volver"
+    heard: list[str] = []
+
+    async def speaking(uow: UnitOfWork, now: datetime) -> int:
+        heard.append(translator("quc").gettext(back))
+        return 0
+
+    job = Job("speaking", speaking)
+    await run_job(container.uow, job, container.clock())
+    async with container.uow() as uow:
+        home = await a_home(uow)
+        marta = await a_staff_member(uow, home, "marta", Role.COORDINATOR)
+        rosa = await a_staff_member(uow, home, "rosa", Role.COORDINATOR)
+        await translations.save(uow, marta, language="quc", context="", msgid=back, text="⬅️ Chi'j")
+        await translations.review(uow, rosa, language="quc", context="", msgid=back)
+        await uow.commit()
+    await run_job(container.uow, job, container.clock())
+    assert heard == [back, "⬅️ Chi'j"]
