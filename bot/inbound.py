@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot import staff_chat
+from bot import metrics, staff_chat
 from dialogs.events import Event
 from dialogs.screens import Reply, Screen
 from plan_store.enums import Channel, OutboxKind, OutboxStatus
@@ -48,9 +48,11 @@ async def receive(
         from dialogs import conversation
 
         handler = conversation.handle
+    channel = inbound.channel.value
     try:
         async with uow_factory() as uow:
             if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
+                metrics.INBOUND.labels(channel, "duplicate").inc()
                 return None
             if await staff_chat.staff_of(uow, inbound.channel, inbound.chat_id, inbound.event):
                 reply = await staff_chat.handle(
@@ -60,15 +62,18 @@ async def receive(
                 reply = await handler(uow, inbound.channel, inbound.chat_id, inbound.event)
             await write_reply(uow, inbound, reply)
             await uow.commit()
+            metrics.INBOUND.labels(channel, "applied").inc()
             return reply
     except Exception:
-        log.exception("the dialogs failed on a %s update", inbound.channel.value)
+        log.exception("the dialogs failed on a %s update", channel)
     async with uow_factory() as uow:
         if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
+            metrics.INBOUND.labels(channel, "duplicate").inc()
             return None
         reply = Reply(screens=[apology()])
         await write_reply(uow, inbound, reply)
         await uow.commit()
+        metrics.INBOUND.labels(channel, "failed").inc()
         return reply
 
 

@@ -1,6 +1,10 @@
 """Free text: whatever matches no flow goes to the team, triaged for risk.
 
-The message is stored encrypted (``messages.record_inbound``). A risk raises one flag
+Every text of a linked chat with consent is stored encrypted before any flow reads
+it (``keep``, from the conversation), whatever the chat is in the middle of: a
+command, an answer to a question or a free message, the team sees it. A text longer
+than what is kept is not cut silently: the adolescent is told, and the stored
+message says how long it was. A risk raises one flag
 per category found, with its severity, and the answer puts safety first:
 acknowledge, say who is being told now (only when someone really is: see
 ``dialogs.alerts``), the home's emergency numbers, the door open; no lecture and no
@@ -13,15 +17,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dialogs import actions, alerts, menu, triage
+from dialogs import actions, alerts, menu
 from dialogs.common import Turn, button, menu_button, typed_command
 from dialogs.screens import Button
-from dialogs.triage import Risk
 from locales.core_strings import BACK, TALK_TO_A_PERSON
+from plan_store import triage
 from plan_store.enums import MessageKind, Severity
+from plan_store.models import Message
 from plan_store.services import flags, messages, triage_terms
+from plan_store.triage import Risk
 
 ALARM = {Severity.URGENT, Severity.HIGH}
+SAFETY_VOICE_KEY = "safety"
+"""The recorded safety answer, in the chat's language, when there is one (the
+emergency numbers are the home's: the text carries them)."""
 """Severities whose answer says a person is being told now."""
 SHOWN = {Severity.URGENT, Severity.HIGH, Severity.MEDIUM}
 """Severities that get the safety answer; a low one only flags, for staff to look at."""
@@ -44,6 +53,25 @@ GREETINGS = {
     "inicio",
 }
 THANKS = {"gracias", "muchas gracias", "grax", "thanks", "thank you", "ok gracias"}
+
+
+async def keep(turn: Turn, text: str) -> Message:
+    """The message ``text`` is stored as, in this turn (stored once)."""
+    if turn.typed is not None:
+        return turn.typed
+    turn.typed = await messages.record_inbound(
+        turn.uow, turn.case_id, channel=turn.channel, body=text, kind=MessageKind.TEXT
+    )
+    if turn.typed.original_length is not None:
+        t = turn.t
+        # Translators: a message longer than what is kept; {kept} is how many characters were kept,
+        # {length} how many the message had.
+        long = t.gettext(
+            "Tu mensaje era muy largo ({length} letras). Guardé las primeras {kept} "
+            "para tu equipo. Si falta algo, mándamelo en otro mensaje."
+        )
+        turn.say(long.format(length=turn.typed.original_length, kept=messages.MAX_BODY))
+    return turn.typed
 
 
 async def read_risks(turn: Turn, text: str) -> list[Risk]:
@@ -100,7 +128,9 @@ async def safety(turn: Turn, risk: Risk) -> None:
     else:
         # Translators: button under a safety answer: asks any adult of the team to reach out now.
         talk = t.gettext("🔴 Hablar con alguien ya")
-    turn.say(text, [[button(talk, actions.OPERATOR_NOW)], [menu_button(t)]])
+    turn.say(
+        text, [[button(talk, actions.OPERATOR_NOW)], [menu_button(t)]], voice_key=SAFETY_VOICE_KEY
+    )
 
 
 async def before_consent(turn: Turn, risk: Risk) -> None:
@@ -117,7 +147,7 @@ async def before_consent(turn: Turn, risk: Risk) -> None:
         [button(t.gettext(TALK_TO_A_PERSON), actions.person_urgency(True))],
         [button(t.gettext(BACK), actions.MENU)],
     ]
-    turn.say(f"{thanks}\n{danger}\n{numbers}\n\n{offer}", rows)
+    turn.say(f"{thanks}\n{danger}\n{numbers}\n\n{offer}", rows, voice_key=SAFETY_VOICE_KEY)
 
 
 async def receive(turn: Turn, text: str) -> None:
@@ -131,9 +161,7 @@ async def receive(turn: Turn, text: str) -> None:
         # Translators: the answer when the adolescent says thank you.
         turn.say(t.gettext("¡De nada! 💛"), [[menu_button(t)]])
         return
-    message = await messages.record_inbound(
-        turn.uow, turn.case_id, channel=turn.channel, body=text, kind=MessageKind.TEXT
-    )
+    message = await keep(turn, text)
     risks = await read_risks(turn, text)
     if risks:
         await raise_flags(turn, risks, message_id=message.id)

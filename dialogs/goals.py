@@ -51,17 +51,22 @@ async def show_programmes(turn: Turn, note: str | None = None) -> None:
         else:
             # Translators: the adolescent's life plan has no goals yet.
             text = t.gettext("Todavía no hay metas en tu plan. Las vas a escribir con tu equipo.")
-        turn.say(text, [[menu_button(t)]], note=note)
+        turn.say(text, [[_propose_button(turn)], [menu_button(t)]], note=note)
         return
     rows: list[list[Button]] = []
     for programme, label in PROGRAMMES.items():
         count = sum(goal.programme is programme for goal in goals)
         if count:
             rows.append([button(f"{t.gettext(label)} ({count})", actions.programme(programme))])
+    rows.append([_propose_button(turn)])
     rows.append([menu_button(t)])
     # Translators: after the goals' title; the buttons are the plan's programmes (education, ...).
     question = t.gettext("¿Cuáles quieres ver?")
     turn.say(f"{t.gettext(labels.GOALS_TITLE)}\n{question}", rows, note=note)
+
+
+def _propose_button(turn: Turn) -> Button:
+    return button(turn.t.gettext(labels.PROPOSE_GOAL), actions.PROPOSE_GOAL)
 
 
 async def show_programme(turn: Turn, value: str) -> None:
@@ -189,6 +194,8 @@ async def show_goal(turn: Turn, goal_id: int, note: str | None = None) -> None:
     if step is not None:
         rows.append([button(t.gettext(labels.DONE), actions.step_done(step.id))])
     rows.append([button(t.gettext(labels.NEED_HELP), actions.goal_help(goal.id))])
+    if goal.status is not GoalStatus.ACHIEVED:
+        rows.append([button(t.gettext(labels.ADD_STEP), actions.propose_step(goal.id))])
     rows.append([button(t.gettext(BACK), actions.programme(goal.programme)), menu_button(t)])
     turn.say("\n".join(lines), rows, note=note)
 

@@ -48,6 +48,10 @@ STALE = N_("Ese botón ya no sirve. Te muestro el menú.")
 # Translators: said when a button is old, before the adolescent agreed to use Rumbo
 # (no menu follows, only what they may do then).
 STALE_GATE = N_("Ese botón ya no sirve.")
+# Translators: button, on the goals screen: the adolescent proposes a new goal for her plan.
+PROPOSE_GOAL = N_("💡 Quiero proponer una meta")
+# Translators: button, on a goal's screen: the adolescent proposes a step for that goal.
+ADD_STEP = N_("➕ Agregar un paso")
 
 # What the people around the plan do, in the adolescent's words: "Laura (psicología)".
 TEAM_ROLES = {

@@ -53,6 +53,7 @@ class Role(StrEnum):
     SOCIAL_WORKER = "social_worker"
     LAWYER = "lawyer"
     EDUCATOR = "educator"
+    TRANSLATOR = "translator"
 
 
 class Channel(StrEnum):
@@ -250,3 +251,38 @@ class AlertStep(IntEnum):
     BACKUP = 1  # after the home's first delay: the case's backup and everyone on duty
     COORDINATORS = 2  # after the second delay: the home's coordinators
     UNANSWERED = 3  # nobody answered: the adolescent gets the emergency numbers again
+
+
+class ProposalKind(StrEnum):
+    """What the adolescent proposes for her plan: a new goal, or a step of a goal."""
+
+    GOAL = "goal"
+    STEP = "step"
+
+
+class ProposalStatus(StrEnum):
+    """``rework``: staff will shape it with her; ``declined`` carries a reason she reads."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REWORK = "rework"
+    DECLINED = "declined"
+
+
+class ConcernKind(StrEnum):
+    """What goes to the home's coordinators only, never to the reference operator."""
+
+    OPERATOR_CHANGE = "operator_change"
+    COMPLAINT = "complaint"
+
+
+class ConcernStatus(StrEnum):
+    OPEN = "open"
+    HANDLED = "handled"
+
+
+class AgreementAnswer(StrEnum):
+    """The adolescent's answer to the agreements of an evaluation."""
+
+    AGREED = "agreed"
+    TALK = "talk"

@@ -7,6 +7,7 @@ with one clear line per problem (see ``load_settings``).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
@@ -62,6 +63,19 @@ class Settings(BaseSettings):
     """Serve the demo web chat at /chat/ beside the console, as DESIGN.md has it
     (always on in ``rumbo demo``). An installation that does not train staff on it
     can turn it off: it is a page anyone can open and type a linking code into."""
+    public_url: str | None = None
+    """Where staff and the platforms reach this installation (``https://...``); read
+    by ``rumbo check``."""
+    backup_dir: Path = Path("var/backups")
+    backup_keep: int = Field(default=14, ge=1)
+    """How many backups ``rumbo backup`` keeps in ``backup_dir`` (the newest)."""
+    metrics_token: SecretStr | None = None
+    """Serve ``/metrics`` on the web app to requests bearing this token."""
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Serve ``/metrics`` (no token) on this port of ``metrics_host``, apart from the
+    public one; any process can, including the workers without a web part."""
+    metrics_host: str = "127.0.0.1"
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("database_url")
     @classmethod
@@ -97,7 +111,9 @@ class Settings(BaseSettings):
             raise ValueError("one of starttls, tls, none")
         return value
 
-    @field_validator("telegram_api_url", "whatsapp_api_url", "telegram_webhook_url", "console_url")
+    @field_validator(
+        "telegram_api_url", "whatsapp_api_url", "telegram_webhook_url", "console_url", "public_url"
+    )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -129,6 +145,13 @@ class Settings(BaseSettings):
                     "each data key is 32 url-safe base64-encoded bytes "
                     "(make one with `rumbo keys new`)"
                 ) from error
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 24:
+            raise ValueError("use at least 24 random characters")
         return value
 
     @field_validator("secret_key")

@@ -21,6 +21,8 @@ from plan_store.services.outbox import enqueue
 from plan_store.unit_of_work import UnitOfWork
 
 MAX_BODY = 10_000
+"""Characters of a text kept; a longer one is cut there, and its message says how
+long it was (``Message.original_length``), so that nothing is cut silently."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,8 @@ class TimelineEntry:
     direction: MessageDirection
     kind: MessageKind
     body: str
+    original_length: int | None
+    """Set when the text was cut at ``MAX_BODY``: how long it was."""
     has_voice: bool
     staff_id: int | None
     marked_for_evaluation: bool
@@ -44,12 +48,16 @@ async def record_inbound(
     kind: MessageKind = MessageKind.TEXT,
     voice: bytes | None = None,
 ) -> Message:
+    """The adolescent's words, stored encrypted. A text longer than ``MAX_BODY`` keeps
+    its start and its length (``Message.original_length``): the caller tells the
+    adolescent."""
     message = Message(
         adolescent_id=adolescent_id,
         direction=MessageDirection.INBOUND,
         kind=kind,
         channel=channel,
         body_ciphertext=uow.cipher.encrypt(body[:MAX_BODY]),
+        original_length=len(body) if len(body) > MAX_BODY else None,
         voice_ciphertext=uow.cipher.encrypt_bytes(voice) if voice is not None else None,
         created_at=uow.now(),
     )
@@ -129,6 +137,7 @@ async def timeline(
             direction=m.direction,
             kind=m.kind,
             body=uow.cipher.decrypt(m.body_ciphertext),
+            original_length=m.original_length,
             has_voice=m.voice_ciphertext is not None,
             staff_id=m.staff_id,
             marked_for_evaluation=m.marked_for_evaluation,

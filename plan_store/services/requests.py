@@ -10,10 +10,14 @@ from plan_store.models import OperatorRequest
 from plan_store.services import alerts, audit
 from plan_store.services.access import StaffActor, case_for_staff
 from plan_store.services.appointments import appointment_of_case
+from plan_store.services.messages import MAX_BODY
 from plan_store.services.plans import goal_of_case
 from plan_store.unit_of_work import UnitOfWork
 
-MAX_MESSAGE = 2000
+MAX_MESSAGE = MAX_BODY
+"""Characters of a request's message kept: the same as a message's, as a request's
+message is what the adolescent typed (each text is also in the timeline). A longer
+one keeps its start and its length (``OperatorRequest.original_length``)."""
 
 
 async def create(
@@ -25,19 +29,23 @@ async def create(
     message: str = "",
     goal_id: int | None = None,
     appointment_id: int | None = None,
+    speaker_language: str | None = None,
 ) -> OperatorRequest:
+    """``speaker_language``: the adolescent asks for someone who speaks it."""
     if goal_id is not None:
         await goal_of_case(uow, adolescent_id, goal_id)
     if appointment_id is not None:
         await appointment_of_case(uow, adolescent_id, appointment_id)
-    message = message.strip()[:MAX_MESSAGE]
+    message = message.strip()
     request = OperatorRequest(
         adolescent_id=adolescent_id,
         reason=reason,
         urgency=urgency,
-        message_ciphertext=uow.cipher.encrypt(message) if message else None,
+        message_ciphertext=uow.cipher.encrypt(message[:MAX_MESSAGE]) if message else None,
+        original_length=len(message) if len(message) > MAX_MESSAGE else None,
         goal_id=goal_id,
         appointment_id=appointment_id,
+        speaker_language=speaker_language,
         status=RequestStatus.OPEN,
         created_at=uow.now(),
     )
@@ -49,7 +57,8 @@ async def create(
         actor="adolescent",
         adolescent_id=adolescent_id,
         target=f"request:{request.id}",
-        details={"reason": reason.value, "urgency": urgency.value},
+        details={"reason": reason.value, "urgency": urgency.value}
+        | ({"speaker_language": speaker_language} if speaker_language else {}),
     )
     if urgency is Urgency.URGENT:
         await alerts.raise_alert(

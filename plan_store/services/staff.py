@@ -71,7 +71,7 @@ async def add_staff(
     if not display_name.strip() or len(display_name.strip()) > MAX_DISPLAY_NAME:
         raise ValidationFailed(f"a display name has 1 to {MAX_DISPLAY_NAME} characters")
     _check_password(password)
-    if role is not Role.ADMIN and home_id is None:
+    if role in (Role.OPERATOR, Role.COORDINATOR) and home_id is None:
         raise ValidationFailed("operators and coordinators belong to a home")
     if home_id is not None and await uow.session.get(Home, home_id) is None:
         raise NotFound(f"no home {home_id}")
@@ -283,3 +283,19 @@ async def set_language(uow: UnitOfWork, staff_id: int, language: str) -> Staff:
 @cache
 def _dummy_hash() -> str:
     return _hasher.hash("not a real password, only to spend the same time")
+
+
+async def usernames_with_password(uow: UnitOfWork, password: str) -> list[str]:
+    """The active accounts whose password is ``password`` (``rumbo check`` asks about
+    the demo one). One hash verification per active account."""
+    found: list[str] = []
+    accounts = await uow.session.execute(
+        select(Staff.username, Staff.password_hash).where(Staff.active).order_by(Staff.username)
+    )
+    for username, stored in accounts.all():
+        try:
+            _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            continue
+        found.append(username)
+    return found

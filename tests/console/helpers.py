@@ -39,6 +39,10 @@ def fill(path: str, case: CaseIds) -> str:
         "flag_id": case.flag,
         "message_id": case.message,
         "request_id": case.request,
+        # The world makes no proposal, agreement or concern: the first of each.
+        "proposal_id": 1,
+        "agreement_id": 1,
+        "concern_id": 1,
         "handover_id": 1,
         # Outside any case: the first staff member, home and risk term, and Spanish.
         "staff_id": 1,
@@ -73,6 +77,8 @@ def plausible_form(path: str) -> dict[str, str]:
         "phase": "independence",
         "summary": "Avanza bien.",
         "case_number": "MX-2026-0002",
+        "decision": "accept",
+        "rules": "Llegar antes de las 20:00.",
     }
     form["status"] = "answered" if "/requests/" in path else "in_progress"
     form |= {  # accounts, homes, consent texts, risk terms, voice prompts

@@ -1,7 +1,7 @@
 """the care team around the plan: team roles, notes, handovers, phase history
 
 Revision ID: 0008_care_team
-Revises: 0002_duty_alerts
+Revises: 0007_participation
 Create Date: 2026-12-05 23:10:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import plan_store.types
 
 revision: str = "0008_care_team"
-down_revision: str | None = "0002_duty_alerts"
+down_revision: str | None = "0007_participation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
