@@ -60,9 +60,6 @@ def static_versions() -> dict[str, str]:
 def duration(t: Translator, delta: timedelta) -> str:
     """How long something has waited, in at most two units."""
     minutes = max(int(delta.total_seconds() // 60), 0)
-    if minutes == 0:
-        # Translators: a waiting time shorter than a minute.
-        return t.gettext("menos de 1 min")
     if minutes < 60:
         # Translators: a waiting time in minutes, e.g. "12 min".
         return t.gettext("{minutes} min").format(minutes=minutes)
