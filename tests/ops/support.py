@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
 from plan_store import transfer
 from plan_store.database import create_engine
@@ -74,5 +75,29 @@ def add_recordings_and_terms() -> None:
                 await uow.commit()
         finally:
             await container.aclose()
+
+    asyncio.run(run())
+
+
+def wipe(url: str) -> None:
+    """The installation's database gone: the SQLite file deleted, or the PostgreSQL
+    schema dropped and made again, empty."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        assert parsed.database
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+        return
+    schema = parsed.query["search_path"]
+    assert isinstance(schema, str)
+
+    async def run() -> None:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        finally:
+            await engine.dispose()
 
     asyncio.run(run())
