@@ -31,7 +31,7 @@ from locales import (
 from locales.core_strings import DID_NOT_UNDERSTAND
 from plan_store.enums import Channel
 from plan_store.models import Adolescent, ChatLink, ChatSession, Home, Message, Staff
-from plan_store.services import chats, consent
+from plan_store.services import chats, consent, translations
 from plan_store.services.cases import MEXICO_EMERGENCY_NUMBERS
 from plan_store.services.consent import ConsentState
 from plan_store.unit_of_work import UnitOfWork
@@ -65,6 +65,10 @@ class State(StrEnum):
     OPERATOR_MESSAGE = "operator_message"  # optional message for the operator
     OPERATOR_URGENCY = "operator_urgency"  # the request's urgency, what was typed kept
     APPOINTMENT_REASON = "appointment_reason"  # optional reason for an appointment answer
+    PROPOSAL_TEXT = "proposal_text"  # the words of a goal or step she proposes
+    PROPOSAL_WHEN = "proposal_when"  # ... and by when (kept: the words, encrypted)
+    EVALUATION_WORDS = "evaluation_words"  # her own words before an evaluation
+    CONCERN_MESSAGE = "concern_message"  # optional words of a complaint or operator change
 
 
 class NotAllowed(Exception):
@@ -91,6 +95,7 @@ class Turn:
 
     @classmethod
     async def begin(cls, uow: UnitOfWork, channel: Channel, external_id: str) -> Turn:
+        await translations.sync(uow)  # the console's reviewed translations, if they changed
         ctx = await chats.chat_context(uow, channel, external_id)
         turn = cls(
             uow=uow,

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from dialogs import (
     actions,
+    agreements,
     appointments,
+    concerns,
     consent,
     follow_up,
     follow_up_consent,
@@ -27,7 +29,11 @@ from dialogs import (
     linking,
     menu,
     operator,
+    pre_evaluation,
     privacy,
+    proposals,
+    rights,
+    speaker,
     voice,
 )
 from dialogs.common import Level, NotAllowed, State, Turn, clean, parse_id, typed_command
@@ -136,6 +142,12 @@ async def _open_text(turn: Turn, text: str) -> None:
         await operator.urgency_typed(turn, text)
     elif turn.state == State.APPOINTMENT_REASON:
         await appointments.reason_typed(turn, text)
+    elif turn.state == State.PROPOSAL_TEXT:
+        await proposals.text_typed(turn, text)
+    elif turn.state == State.EVALUATION_WORDS:
+        await pre_evaluation.words_typed(turn, text)
+    elif turn.state == State.CONCERN_MESSAGE:
+        await concerns.text_typed(turn, text)
     else:
         await free_text.receive(turn, text)
 
@@ -167,13 +179,17 @@ async def _gate_text(turn: Turn, text: str) -> None:
 
 # --- buttons -----------------------------------------------------------------------
 
-OPEN_TO_ALL = {"menu", "lang", "about", "help", "person", "consent"}
+OPEN_TO_ALL = {"menu", "lang", "about", "help", "person", "speaker", "consent"}
 
 
 CONTINUING: dict[str, tuple[str, ...]] = {
     State.OPERATOR_MESSAGE: ("op:u:", "op:skip:"),
     State.OPERATOR_URGENCY: ("op:u:", "op:skip:"),
     State.APPOINTMENT_REASON: ("appt:skip:",),
+    State.PROPOSAL_TEXT: (),
+    State.PROPOSAL_WHEN: ("prop:when:",),
+    State.EVALUATION_WORDS: (),
+    State.CONCERN_MESSAGE: ("cx:send:",),
 }
 """States that wait for an answer, and the buttons that answer them (any of them,
 however old: they keep what the state kept)."""
@@ -225,6 +241,8 @@ async def _open_to_all(turn: Turn, head: str, args: list[str]) -> bool:
             await operator.person(turn)
         case "person", ["u", urgent]:
             await operator.person_urgency(turn, urgent)
+        case "speaker", []:
+            await speaker.ask(turn)
         case "consent", []:
             await consent.show(turn)
         case "consent", ["more"]:
@@ -281,6 +299,36 @@ async def _case_action(turn: Turn, head: str, args: list[str]) -> bool:
             await follow_up.on_action(turn, ":".join([head, *args]))
         case "fuc", _:
             await follow_up_consent.on_action(turn, ":".join([head, *args]))
+        case "prop", ["goal"]:
+            await proposals.start_goal(turn)
+        case "prop", ["g", programme]:
+            await proposals.choose_programme(turn, programme)
+        case "prop", ["g", programme, horizon]:
+            await proposals.choose_horizon(turn, programme, horizon)
+        case "prop", ["step", _] if last is not None:
+            await proposals.start_step(turn, last)
+        case "prop", ["when", when]:
+            await proposals.choose_when(turn, when)
+        case "pe", _:
+            await pre_evaluation.on_action(turn, args)
+        case "agr", _:
+            await agreements.on_action(turn, args)
+        case "cx", [code]:
+            await concerns.start(turn, code)
+        case "cx", ["send", code]:
+            await concerns.send_as_is(turn, code)
+        case "rights", []:
+            await rights.show(turn)
+        case "rights", ["rules"]:
+            await rights.rules(turn)
+        case "rights", ["mine"]:
+            await rights.mine(turn)
+        case "rights", ["opts"]:
+            await rights.options(turn)
+        case "rights", ["opt", option]:
+            await rights.option(turn, option)
+        case "rights", ["talk", topic]:
+            await rights.talk(turn, topic)
         case "priv", []:
             await privacy.show(turn)
         case "priv", ["stop"]:

@@ -3,7 +3,7 @@ person listens to it (a voice note cannot be triaged for risk by reading)."""
 
 from __future__ import annotations
 
-from dialogs import appointments, menu, operator
+from dialogs import appointments, concerns, menu, operator, pre_evaluation
 from dialogs.common import State, Turn, menu_button
 from dialogs.events import Event
 from plan_store.enums import FlagCategory, MessageKind, Severity
@@ -20,6 +20,8 @@ async def receive(turn: Turn, event: Event) -> None:
         # Translators: a voice note arrived empty. The fault is the bot's.
         turn.say(t.gettext("No pude recibir tu audio. ¿Me lo mandas otra vez?"), [[menu_button(t)]])
         return
+    if await concerns.voice_sent(turn, event.voice):
+        return  # the concern's own: never among the messages her operator reads
     message = await messages.record_inbound(
         turn.uow,
         turn.case_id,
@@ -36,6 +38,8 @@ async def receive(turn: Turn, event: Event) -> None:
         message_id=message.id,
         detail="voice_note",
     )
+    if await pre_evaluation.voice_sent(turn, message.id):
+        return
     who = await turn.operator()
     today = await turn.reads_today()
     if who and today:

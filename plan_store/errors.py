@@ -65,6 +65,12 @@ class AppointmentClosed(PlanStoreError):
     code = "appointment_closed"
 
 
+class RoleRefused(PlanStoreError):
+    """The caller sees the case, but this change is not their role's to make."""
+
+    code = "role_refused"
+
+
 class NotOwnedByCase(PlanStoreError):
     """A goal, step or appointment that belongs to another adolescent's plan."""
 
@@ -87,6 +93,12 @@ class InvalidTransition(PlanStoreError):
     code = "invalid_transition"
 
 
+class HandoverNoteMissing(ValidationFailed):
+    """A case changes operator without a word for the new one."""
+
+    code = "handover_note_missing"
+
+
 class WrongPassword(PlanStoreError):
     """The current password given to change it is not the right one."""
 
@@ -97,3 +109,15 @@ class LoginThrottled(PlanStoreError):
     """Too many failed log-ins lately for this username or from this address."""
 
     code = "login_throttled"
+
+
+class OwnReview(InvalidTransition):
+    """Nobody reviews their own translation or term: a second speaker does."""
+
+    code = "own_review"
+
+
+class BrokenPlaceholders(ValidationFailed):
+    """A translation whose placeholders differ from the Spanish text's."""
+
+    code = "translation_placeholders"

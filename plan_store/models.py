@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from plan_store.enums import (
+    AgreementAnswer,
     AlertChannel,
     AppointmentAnswer,
     AppointmentKind,
@@ -36,6 +37,8 @@ from plan_store.enums import (
     CareSetting,
     CaseStatus,
     Channel,
+    ConcernKind,
+    ConcernStatus,
     ConsentDecision,
     ConsentPurpose,
     DeliveryStatus,
@@ -49,6 +52,8 @@ from plan_store.enums import (
     OutboxStatus,
     Phase,
     Programme,
+    ProposalKind,
+    ProposalStatus,
     RequestReason,
     RequestStatus,
     RiskCategory,
@@ -93,12 +98,20 @@ class Home(Base):
     quiet_start: Mapped[time] = mapped_column(Time, default=time(21, 0))
     quiet_end: Mapped[time] = mapped_column(Time, default=time(8, 0))
     emergency_numbers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Days a case may stay in a phase (``{"first_reception": 45}``); a phase not named
+    # takes ``plan_store.services.phases.DEFAULT_LIMITS``.
+    phase_limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Adolescents per reference operator before the console warns (the care model's 8).
+    caseload_ratio: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
     # Minutes an unacknowledged urgent alert waits before it goes to the case's backup
     # and everyone on duty, then to the coordinators (``AlertStep``).
     alert_backup_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     alert_coordinators_minutes: Mapped[int] = mapped_column(
         Integer, default=15, server_default="15"
     )
+    # The house rules as the home writes them for the adolescents (Spanish, plain
+    # words); shown in "Tus derechos y reglas". The same for everyone: kept in clear.
+    house_rules: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = created_at_column()
 
 
@@ -265,7 +278,9 @@ class VoicePrompt(Base):
 class TriageTerm(Base):
     """A risk term added by staff in the console, read beside the files in
     ``locales/triage/`` (same meaning as a line under ``[category severity]`` there).
-    Never deleted: deactivated, so that the log says what was read when."""
+    Never deleted: deactivated, so that the log says what was read when. Read by
+    triage from the next message whether reviewed or not (a missed risk costs more
+    than an extra flag); a second speaker's review is recorded beside it."""
 
     __tablename__ = "triage_terms"
     __table_args__ = (Index("ix_triage_terms_language_active", "language", "active"),)
@@ -280,6 +295,58 @@ class TriageTerm(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deactivated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Translation(Base):
+    """A message of the catalogs translated in the console, in one language.
+
+    ``context`` is the gettext msgctxt ("" for none) or ``whatsapp:<template>`` for a
+    WhatsApp template's body. Once reviewed (by a second person, or at once in a
+    language that needs no review) it wins over the ``.po`` file in the chat. Names
+    are kept beside the staff ids so that a signature survives a ``.po`` round trip
+    and an import from outside (Weblate, Pontoon) with no account here."""
+
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("language", "context", "msgid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(String(16))
+    context: Mapped[str] = mapped_column(String(120), default="")
+    msgid: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    plural_text: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    translated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    translated_by_name: Mapped[str] = mapped_column(String(120))
+    translated_at: Mapped[datetime] = created_at_column()
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reviewed_by_name: Mapped[str | None] = mapped_column(String(120))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StaffLanguage(Base):
+    """A language a staff member speaks (recorded by themselves), and whether they
+    translate it (set by an admin: a translator's scope)."""
+
+    __tablename__ = "staff_languages"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    speaks: Mapped[bool] = mapped_column(Boolean, default=True)
+    translates: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class InstallationSetting(Base):
+    """A setting of the whole installation, changed in the console without a restart
+    (``translations_revision``: bumped by every change of a translation, so that each
+    process knows when to read them again; ``unreviewed_languages``: label or hide)."""
+
+    __tablename__ = "installation_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 class Consent(Base):
@@ -342,6 +409,9 @@ class Step(Base):
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     responsible: Mapped[str] = mapped_column(String(80))
+    # A person of the team who answers for the step; the adolescent sees their name
+    # and role. ``responsible`` then holds their name as it was when set.
+    responsible_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -408,6 +478,9 @@ class OperatorRequest(Base):
     original_length: Mapped[int | None] = mapped_column(Integer)
     goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"))
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    # Set when the adolescent asks for someone who speaks their language: the
+    # request goes to the home's staff who speak it.
+    speaker_language: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[RequestStatus] = mapped_column(
         str_enum(RequestStatus), default=RequestStatus.OPEN
     )
@@ -482,6 +555,52 @@ class Evaluation(Base):
     next_on: Mapped[date] = mapped_column(Date)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = created_at_column()
+
+
+class CaseNote(Base):
+    """A note on a case by someone of its team (operator, psychologist, lawyer, ...).
+    Staff only; the body is encrypted like messages."""
+
+    __tablename__ = "case_notes"
+    __table_args__ = (Index("ix_case_notes_adolescent_at", "adolescent_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    body_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Handover(Base):
+    """A change of reference operator, with the note the team leaves for the new one
+    (what is open, what matters to her). Shown to the new operator until read."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (Index("ix_handovers_to_read", "to_staff_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), index=True)
+    from_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    to_staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    note_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = created_at_column()
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PhaseChange(Base):
+    """A case entered ``phase`` at ``started_at``: the rows of a case are its phase
+    history; the newest is the phase it is in."""
+
+    __tablename__ = "phase_changes"
+    __table_args__ = (Index("ix_phase_changes_adolescent_at", "adolescent_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    phase: Mapped[Phase] = mapped_column(str_enum(Phase))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
 
 class FollowUpCheckin(Base):
@@ -721,3 +840,101 @@ class FlagDigest(Base):
     claim_token: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = created_at_column()
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Proposal(Base):
+    """A goal or a step the adolescent proposes for her plan, until staff accept it
+    (it becomes a goal or step), rework it with her, or decline it with a reason she
+    reads. ``told_at``: when the decision was queued to her chat."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        Index("ix_proposals_adolescent_status", "adolescent_id", "status"),
+        Index("ix_proposals_status_decided", "status", "told_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    kind: Mapped[ProposalKind] = mapped_column(str_enum(ProposalKind))
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"))
+    programme: Mapped[Programme | None] = mapped_column(str_enum(Programme))
+    horizon: Mapped[Horizon | None] = mapped_column(str_enum(Horizon))
+    # Her own words: encrypted like messages.
+    text_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[ProposalStatus] = mapped_column(
+        str_enum(ProposalStatus), default=ProposalStatus.OPEN
+    )
+    # The reason of a decline or the note of a rework, written for her to read.
+    reply_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    channel: Mapped[Channel | None] = mapped_column(str_enum(Channel))
+    created_at: Mapped[datetime] = created_at_column()
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    result_goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"))
+    result_step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id"))
+    told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EvaluationVoice(Base):
+    """What the adolescent says before an evaluation: a few answers with buttons
+    (``answers``) and her own words (encrypted), asked three days before it."""
+
+    __tablename__ = "evaluation_voices"
+    __table_args__ = (UniqueConstraint("adolescent_id", "evaluation_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    evaluation_on: Mapped[date] = mapped_column(Date, index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    voice_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class EvaluationAgreement(Base):
+    """The agreements of one evaluation that staff chose for the adolescent to read,
+    in plain words (a JSON list, encrypted), and her answer."""
+
+    __tablename__ = "evaluation_agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), unique=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), index=True)
+    items_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    shared_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[AgreementAnswer | None] = mapped_column(str_enum(AgreementAnswer))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Concern(Base):
+    """A request to change operator, or a complaint: for the home's coordinators (and
+    admins) only, never for the reference operator it may be about (``about_staff_id``,
+    the reference operator when it was made). Kept apart from the case's other rows so
+    that no operator page reads it."""
+
+    __tablename__ = "concerns"
+    __table_args__ = (Index("ix_concerns_home_status", "home_id", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), index=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
+    kind: Mapped[ConcernKind] = mapped_column(str_enum(ConcernKind))
+    about_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    text_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    voice_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[Channel | None] = mapped_column(str_enum(Channel))
+    status: Mapped[ConcernStatus] = mapped_column(
+        str_enum(ConcernStatus), default=ConcernStatus.OPEN
+    )
+    answer_by: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = created_at_column()
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    note: Mapped[str] = mapped_column(Text, default="")

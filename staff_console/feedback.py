@@ -39,6 +39,14 @@ DONE: dict[str, str] = {
     "case.operator": N_("Operador(a) de referencia cambiado(a). El caso pasó a su lista."),
     "case.care_setting": N_("Entorno de cuidado actualizado."),
     "evaluation.recorded": N_("Evaluación registrada."),
+    "proposal.accepted": N_("Propuesta aceptada: ya está en su plan. Se le avisa por su chat."),
+    "proposal.rework": N_("Se le avisa por su chat que la van a platicar."),
+    "proposal.declined": N_("Se le avisa por su chat, con tu razón."),
+    "agreements.sent": N_("Acuerdos en camino a su chat."),
+    "concern.handled": N_("Marcada como atendida."),
+    "rules.saved": N_("Reglas guardadas. Las ve en «Tus derechos y reglas»."),
+    "note.added": N_("Nota guardada. La ve el equipo del caso, no el chat."),
+    "handover.read": N_("Listo: la nota de entrega queda en el historial del caso."),
     "staff.added": N_("Cuenta creada. Dale su contraseña en persona."),
     "staff.deactivated": N_("Cuenta desactivada. Sus sesiones se cerraron."),
     "staff.reactivated": N_("Cuenta activada de nuevo."),
@@ -56,6 +64,16 @@ DONE: dict[str, str] = {
     "term.deactivated": N_("Término desactivado."),
     "voice.attached": N_("Grabación guardada."),
     "voice.removed": N_("Grabación quitada."),
+    # Translators: after saving a translation in the translation workspace.
+    "translation.saved": N_("Traducción guardada. Otra persona hablante tiene que revisarla."),
+    # Translators: after reviewing someone else's translation.
+    "translation.reviewed": N_("Revisada. El chat la usa desde el próximo mensaje."),
+    # Translators: after reviewing a risk term someone else added.
+    "term.reviewed": N_("Término revisado."),
+    # Translators: after saving how unready languages appear in the chat's language menu.
+    "languages.mode": N_("Guardado. El menú de idiomas del chat cambia desde el próximo mensaje."),
+    # Translators: after saving the languages a person speaks or translates.
+    "staff.languages": N_("Idiomas guardados."),
     "logged_out_everywhere": N_("Se cerraron todas tus sesiones."),
     "logged_out": N_("Sesión cerrada."),
     "expired": N_("Tu sesión terminó por inactividad. Entra de nuevo."),
@@ -77,6 +95,7 @@ PROBLEMS: dict[str, str] = {
     "form.date": N_("Una fecha no es válida."),
     "form.datetime": N_("La fecha u hora no es válida."),
     "form.confirm": N_("Marca la casilla para confirmar."),
+    "form.reason": N_("Escribe la razón: ella o él la va a leer."),
     "form.time": N_("Una hora no es válida."),
     "form.numbers": N_(
         "Escribe de 1 a 6 números de emergencia, uno por línea: nombre, dos puntos y número."
@@ -92,6 +111,9 @@ PROBLEMS: dict[str, str] = {
         "o «consent:messaging:2»."
     ),
     "duplicate_name": N_("Ya existe uno igual."),
+    "case.number_unknown": N_(
+        "No hay un caso con ese número entre los tuyos. Revisa el número y prueba otra vez."
+    ),
     "case.number_taken": N_("Ese número de caso ya existe. Revisa el número o abre ese caso."),
     "form.case_number": N_(
         "El número de caso lleva solo letras sin acentos, números y los signos - / . _ "
@@ -100,10 +122,22 @@ PROBLEMS: dict[str, str] = {
     "form.operator": N_("Elige un(a) operador(a) de referencia activo(a) de esa casa."),
     "form.age": N_("Rumbo es para adolescentes de 10 a 21 años: revisa la fecha de nacimiento."),
     "wrong_password": N_("La contraseña actual no es correcta."),
+    "role_refused": N_("Ese cambio no le toca a tu papel en el equipo. Pídeselo a su operador(a)."),
+    "handover_note_missing": N_(
+        "Escribe la nota de entrega: qué está abierto y qué le importa, para quien lo recibe."
+    ),
     "login_throttled": N_("Demasiados intentos. Espera unos minutos y prueba otra vez."),
     "invalid_voice_prompt": N_(
         "El archivo no sirve: tiene que ser una grabación OGG/Opus de 1 MB como máximo."
     ),
+    # Translators: a translator tried to review their own translation or term.
+    "own_review": N_("Nadie revisa su propio texto: la revisión la hace otra persona hablante."),
+    # Translators: a translation lost or added a placeholder such as {name}.
+    "translation_placeholders": N_(
+        "La traducción tiene que llevar los mismos marcadores que el español, como {name}."
+    ),
+    # Translators: an uploaded or recorded file could not be read as audio.
+    "form.audio": N_("No se pudo leer el audio. Graba otra vez o sube otro archivo."),
     "plan_store_error": N_("No se pudo guardar. Intenta de nuevo."),
 }
 

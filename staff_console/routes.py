@@ -4,7 +4,7 @@ added here (and, if it has a page of its own, a ``NavItem`` in ``nav``)."""
 from __future__ import annotations
 
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -18,15 +18,22 @@ from staff_console import (
     case_admin,
     cases,
     codes,
+    concerns,
     consent_texts,
     dashboard,
     duty,
     evaluations,
     flags,
+    house_rules,
     languages,
     messages,
+    participation,
     plan,
+    reports,
+    team,
+    translations,
 )
+from staff_console.errors import unknown_page
 from staff_console.templating import STATIC_DIR
 
 AREAS = (
@@ -35,6 +42,8 @@ AREAS = (
     cases,
     case_admin,
     plan,
+    participation,
+    team,
     appointments,
     flags,
     alerts,
@@ -43,10 +52,14 @@ AREAS = (
     codes,
     evaluations,
     account,
+    concerns,
+    house_rules,
     languages,
+    translations,
     admin,
     consent_texts,
     audit_log,
+    reports,
 )
 
 
@@ -60,9 +73,18 @@ class VersionedStatic(StaticFiles):
         return response
 
 
+AREA_PREFIXES = ("cases", "flags", "evaluations", "reports", "admin", "languages", "account")
+"""Paths under these are the console's: one that names nothing gets the console's own
+"not found" page (in its language, with its navigation), not a bare one."""
+
+
 def console_routes() -> list[BaseRoute]:
     static = VersionedStatic(directory=STATIC_DIR)
     routes: list[BaseRoute] = [Mount("/static", app=static, name="static")]
     for area in AREAS:
         routes.extend(area.routes)
+    routes += [
+        Route(f"/{prefix}/{{rest:path}}", unknown_page, methods=["GET", "POST"])
+        for prefix in AREA_PREFIXES
+    ]
     return routes

@@ -13,14 +13,27 @@ from sqlalchemy import select
 
 from plan_store.models import (
     AppointmentConfirmation,
+    Concern,
+    EvaluationAgreement,
+    EvaluationVoice,
     Message,
     OperatorRequest,
     OutboxMessage,
+    Proposal,
 )
 from plan_store.services import audit
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
-Encrypted = Message | OperatorRequest | AppointmentConfirmation | OutboxMessage
+Encrypted = (
+    Message
+    | OperatorRequest
+    | AppointmentConfirmation
+    | OutboxMessage
+    | Proposal
+    | EvaluationVoice
+    | EvaluationAgreement
+    | Concern
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +51,10 @@ ENCRYPTED: tuple[EncryptedColumns, ...] = (
     EncryptedColumns(OperatorRequest, ("message_ciphertext",)),
     EncryptedColumns(AppointmentConfirmation, ("reason_ciphertext",)),
     EncryptedColumns(OutboxMessage, ("payload_ciphertext",)),
+    EncryptedColumns(Proposal, ("text_ciphertext", "reply_ciphertext")),
+    EncryptedColumns(EvaluationVoice, ("note_ciphertext",)),
+    EncryptedColumns(EvaluationAgreement, ("items_ciphertext",)),
+    EncryptedColumns(Concern, ("text_ciphertext", "voice_ciphertext")),
 )
 
 

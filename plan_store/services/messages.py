@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from plan_store.enums import Channel, MessageDirection, MessageKind
 from plan_store.errors import ChatNotLinked, NotFound, ValidationFailed
@@ -111,15 +111,26 @@ async def reply(uow: UnitOfWork, actor: StaffActor, adolescent_id: int, body: st
 async def timeline(
     uow: UnitOfWork, adolescent_id: int, *, limit: int = 100, before_id: int | None = None
 ) -> list[TimelineEntry]:
-    """Newest first, decrypted. The caller has already checked the staff scope."""
+    """Newest first by the time each message was written (never by id: a message
+    stored late, such as one delivered after a reconnection, keeps its own time),
+    decrypted. ``before_id`` pages on: the messages older than that one. The caller
+    has already checked the staff scope."""
     query = (
         select(Message)
         .where(Message.adolescent_id == adolescent_id)
-        .order_by(Message.id.desc())
+        .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(limit)
     )
     if before_id is not None:
-        query = query.where(Message.id < before_id)
+        before = await uow.session.get(Message, before_id)
+        if before is None or before.adolescent_id != adolescent_id:
+            return []
+        query = query.where(
+            or_(
+                Message.created_at < before.created_at,
+                and_(Message.created_at == before.created_at, Message.id < before.id),
+            )
+        )
     return [
         TimelineEntry(
             id=m.id,
