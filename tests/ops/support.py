@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from locales.core_set import WHATSAPP_CONTEXT, workspace_messages
 from plan_store import transfer
 from plan_store.database import create_engine
 from plan_store.enums import Channel, MessageKind, RiskCategory, Role, Severity
 from plan_store.models import Adolescent, Staff
-from plan_store.services import messages, triage_terms, voice_prompts
+from plan_store.services import messages, translations, triage_terms, voice_prompts
 from plan_store.services.access import StaffActor
 from rumbo.container import build_container
 from rumbo.settings import load_settings
@@ -44,8 +45,8 @@ async def every_row(url: str) -> Rows:
 
 
 def add_recordings_and_terms() -> None:
-    """What the seed leaves out: a staff upload of a voice prompt, a risk term added
-    in the console, and an adolescent's voice note."""
+    """What the seed leaves out: a staff upload of a voice prompt, a risk term and a
+    translation made in the console, and an adolescent's voice note."""
 
     async def run() -> None:
         container = build_container(load_settings())
@@ -63,6 +64,19 @@ def add_recordings_and_terms() -> None:
                     category=RiskCategory.RUNNING_AWAY,
                     severity=Severity.HIGH,
                     term="ma chi'n",
+                )
+                message = next(
+                    m
+                    for m in workspace_messages()
+                    if not m.msgid_plural and not m.context.startswith(WHATSAPP_CONTEXT)
+                )
+                await translations.save(
+                    uow,
+                    actor,
+                    language="mam",
+                    context=message.context,
+                    msgid=message.msgid,
+                    text=message.msgid,  # the placeholders as in Spanish
                 )
                 await messages.record_inbound(
                     uow,

@@ -50,7 +50,7 @@ def test_a_backup_restored_into_a_wiped_installation_gives_back_every_row(
     installation: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = asyncio.run(every_row(installation))
-    assert before["voice_prompts"] and before["triage_terms"] and before["messages"]
+    assert before["voice_prompts"] and before["triage_terms"] and before["translations"]
     assert any(row["voice_ciphertext"] for row in before["messages"])
 
     assert main(["backup", "--to", str(tmp_path / "backups")]) == 0
