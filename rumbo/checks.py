@@ -10,13 +10,14 @@ from __future__ import annotations
 import ssl
 from datetime import UTC, datetime, timedelta
 
+import aiosmtplib
 import httpx
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from plan_store import migrate
 from plan_store.database import create_engine
-from plan_store.services import keys, staff
+from plan_store.services import duty, keys, staff
 from rumbo.container import build_container
 from rumbo.settings import Settings
 
@@ -33,6 +34,7 @@ async def problems(settings: Settings) -> list[str]:
         found += await _telegram(settings, http)
         found += await _public_address(settings, http)
     found += _whatsapp(settings)
+    found += await _smtp(settings)
     return found
 
 
@@ -86,6 +88,7 @@ async def _stored_data(settings: Settings) -> list[str]:
         usage = await keys.key_usage(container.uow, key_count)
         async with container.uow() as uow:
             demo_accounts = await staff.usernames_with_password(uow, DEMO_PASSWORD)
+            homes = await duty.duty_now(uow)
     finally:
         await container.aclose()
     if usage.unreadable:
@@ -112,6 +115,14 @@ async def _stored_data(settings: Settings) -> list[str]:
             "RUMBO_DATA_KEY still lists old keys after the rotation: keep only the first "
             "(and keep the old ones with the backups made under them)"
         )
+    for home in homes:
+        if home.nobody:
+            found.append(f"nobody is on duty now in {home.home_name}: fill in its duty roster")
+        elif home.unreachable:
+            found.append(
+                f"on duty now in {home.home_name} but reachable by no alert channel (no "
+                f"Telegram chat linked, no email): {', '.join(home.unreachable)}"
+            )
     if demo_accounts:
         found.append(
             f"{len(demo_accounts)} staff account(s) still have the demo password: "
@@ -180,11 +191,11 @@ def _whatsapp(settings: Settings) -> list[str]:
 
 
 async def _public_address(settings: Settings, http: httpx.AsyncClient) -> list[str]:
-    url = settings.public_url
+    url = settings.console_url
     if url is None:
-        return ["RUMBO_PUBLIC_URL is not set (the https:// address staff open)"]
+        return ["RUMBO_CONSOLE_URL is not set (the https:// address staff open)"]
     if not url.startswith("https://"):
-        return [f"HTTPS is missing: RUMBO_PUBLIC_URL is {url}"]
+        return [f"HTTPS is missing: RUMBO_CONSOLE_URL is {url}"]
     try:
         answer = await http.get(f"{url}/healthz")
     except httpx.ConnectError as error:
@@ -195,4 +206,31 @@ async def _public_address(settings: Settings, http: httpx.AsyncClient) -> list[s
         return [f"{url} does not answer: {type(error).__name__}"]
     if answer.status_code != 200:
         return [f"{url}/healthz answered {answer.status_code}, not 200"]
+    return []
+
+
+async def _smtp(settings: Settings) -> list[str]:
+    """Connect, say hello, start TLS and log in as the alerts will (nothing is sent)."""
+    if settings.smtp_host is None:
+        return ["RUMBO_SMTP_HOST is not set: alerts and digests go out by no email"]
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    client = aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        use_tls=settings.smtp_security == "tls",
+        start_tls=settings.smtp_security == "starttls",
+        timeout=TIMEOUT.connect or 10.0,
+    )
+    try:
+        await client.connect()
+        if settings.smtp_username:
+            password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
+            await client.login(settings.smtp_username, password)
+        await client.quit()
+    except aiosmtplib.SMTPAuthenticationError:
+        return [f"the SMTP server {where} refuses RUMBO_SMTP_USERNAME and its password"]
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+        return [f"the SMTP server {where} is not reachable: {type(error).__name__}"]
+    finally:
+        client.close()
     return []

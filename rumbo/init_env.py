@@ -37,7 +37,7 @@ def env_text(domain: str | None, database_url: str | None) -> tuple[str, list[st
     settings: dict[str, str] = {"RUMBO_WEBCHAT": "false", "RUMBO_LOG_FORMAT": "json"}
     if domain:
         settings["RUMBO_DOMAIN"] = domain
-        settings["RUMBO_PUBLIC_URL"] = f"https://{domain}"
+        settings["RUMBO_CONSOLE_URL"] = f"https://{domain}"
         settings["RUMBO_TELEGRAM_WEBHOOK_URL"] = f"https://{domain}/telegram/webhook"
     today = datetime.now(UTC).date().isoformat()
     lines = [
@@ -56,6 +56,12 @@ def env_text(domain: str | None, database_url: str | None) -> tuple[str, list[st
         "# RUMBO_WHATSAPP_APP_SECRET=",
         "# RUMBO_WHATSAPP_PHONE_NUMBER_ID=",
         "# RUMBO_TIMEZONE=America/Mexico_City",
+        "# Email for alerts and the daily digest:",
+        "# RUMBO_SMTP_HOST=",
+        "# RUMBO_SMTP_PORT=587",
+        "# RUMBO_SMTP_USERNAME=",
+        "# RUMBO_SMTP_PASSWORD=",
+        "# RUMBO_SMTP_FROM=Rumbo <rumbo@example.org>",
         "",
     ]
     return "\n".join(lines), secret_names

@@ -5,8 +5,9 @@ the log format.
 - ``/readyz``: the database answers and its schema is at this version's head (for a
   proxy or orchestrator: send no traffic before). 503 with one line otherwise.
 - ``/metrics``: Prometheus text from ``prometheus-client``'s default registry: the
-  bot's counters (``bot.metrics``), errors logged, and the outbox backlog read from
-  the database at each scrape. Never on the public port without a token: served on
+  bot's counters (``bot.metrics``), errors logged, and what the database holds,
+  read at each scrape: the outbox backlog, the alerts waiting for a person and the
+  time to acknowledge per home. Never on the public port without a token: served on
   the web app only to ``Authorization: Bearer <RUMBO_METRICS_TOKEN>``, or without a
   token on its own listener (``RUMBO_METRICS_PORT``), which any process can open.
 - Logs: plain lines, or one JSON object per line with ``RUMBO_LOG_FORMAT=json``.
@@ -22,17 +23,19 @@ import hmac
 import json
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
+from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from plan_store import migrate
-from plan_store.services import outbox
+from plan_store.models import Home
+from plan_store.services import alerts, outbox
 from rumbo.container import Container
 from rumbo.settings import Settings
 
@@ -50,6 +53,22 @@ OUTBOX_OLDEST_AGE = Gauge(
     "How long the oldest due outgoing message has waited since it became due "
     "(0 when none waits; a message held for quiet hours is not due yet).",
 )
+
+ALERTS_OPEN = Gauge(
+    "rumbo_alerts_unacknowledged", "Alerts no person has acknowledged yet, by home id.", ["home"]
+)
+ALERTS_OLDEST_AGE = Gauge(
+    "rumbo_alerts_oldest_unacknowledged_age_seconds",
+    "How long the oldest unacknowledged alert of each home has waited.",
+    ["home"],
+)
+ACK_TIME = Gauge(
+    "rumbo_alert_time_to_acknowledge_seconds",
+    "Time from an alert to its acknowledgement, alerts of the last 7 days, per home id "
+    "(quantile 0.5 and 0.9; a home with none acknowledged is absent).",
+    ["home", "quantile"],
+)
+ACK_WINDOW = timedelta(days=7)
 
 
 async def _health(request: Request) -> PlainTextResponse:
@@ -82,9 +101,24 @@ async def refresh_gauges(container: Container) -> None:
     async with container.uow() as uow:
         found = await outbox.backlog(uow)
         now = uow.now()
+        waiting = await alerts.open_alerts(uow)
+        homes = list(await uow.session.scalars(select(Home.id)))
+        acknowledged = await alerts.ack_times(uow, homes, now - ACK_WINDOW)
     OUTBOX_DEPTH.set(found.depth)
     age = (now - found.oldest_due_since).total_seconds() if found.oldest_due_since else 0.0
     OUTBOX_OLDEST_AGE.set(max(0.0, age))
+    ALERTS_OPEN.clear()
+    ALERTS_OLDEST_AGE.clear()
+    ACK_TIME.clear()
+    for home in homes:
+        mine = [alert for alert in waiting if alert.home_id == home]
+        ALERTS_OPEN.labels(str(home)).set(len(mine))
+        oldest = max((alert.waiting(now) for alert in mine), default=timedelta(0))
+        ALERTS_OLDEST_AGE.labels(str(home)).set(oldest.total_seconds())
+        times = acknowledged.get(home)
+        if times is not None and times.median is not None and times.p90 is not None:
+            ACK_TIME.labels(str(home), "0.5").set(times.median.total_seconds())
+            ACK_TIME.labels(str(home), "0.9").set(times.p90.total_seconds())
 
 
 async def _exposition(container: Container) -> Response:

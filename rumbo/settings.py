@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     debug: bool = False
     webchat: bool = True
+    """Serve the demo web chat at /chat/ beside the console, as DESIGN.md has it
+    (always on in ``rumbo demo``). An installation that does not train staff on it
+    can turn it off: it is a page anyone can open and type a linking code into."""
     smtp_host: str | None = None
     """The mail server alerts go out through; no host, no email alerts."""
     smtp_port: int = Field(default=587, ge=1, le=65535)
@@ -58,14 +61,8 @@ class Settings(BaseSettings):
     smtp_security: str = "starttls"
     """``starttls`` (port 587), ``tls`` (port 465) or ``none`` (a relay on the same host)."""
     console_url: str | None = None
-    """The console's address as staff reach it, for the links in alerts (default:
-    ``http://RUMBO_HOST:RUMBO_PORT``)."""
-    """Serve the demo web chat at /chat/ beside the console, as DESIGN.md has it
-    (always on in ``rumbo demo``). An installation that does not train staff on it
-    can turn it off: it is a page anyone can open and type a linking code into."""
-    public_url: str | None = None
-    """Where staff and the platforms reach this installation (``https://...``); read
-    by ``rumbo check``."""
+    """The console's address as staff reach it (``https://...``), for the links in
+    alerts; ``rumbo check`` asks it over HTTPS (default: ``http://RUMBO_HOST:RUMBO_PORT``)."""
     backup_dir: Path = Path("var/backups")
     backup_keep: int = Field(default=14, ge=1)
     """How many backups ``rumbo backup`` keeps in ``backup_dir`` (the newest)."""
@@ -111,9 +108,7 @@ class Settings(BaseSettings):
             raise ValueError("one of starttls, tls, none")
         return value
 
-    @field_validator(
-        "telegram_api_url", "whatsapp_api_url", "telegram_webhook_url", "console_url", "public_url"
-    )
+    @field_validator("telegram_api_url", "whatsapp_api_url", "telegram_webhook_url", "console_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
+from locales.core_set import WHATSAPP_CONTEXT, workspace_messages
 from plan_store import transfer
 from plan_store.database import create_engine
 from plan_store.enums import Channel, MessageKind, RiskCategory, Role, Severity
 from plan_store.models import Adolescent, Staff
-from plan_store.services import messages, triage_terms, voice_prompts
+from plan_store.services import messages, translations, triage_terms, voice_prompts
 from plan_store.services.access import StaffActor
 from rumbo.container import build_container
 from rumbo.settings import load_settings
@@ -43,8 +45,8 @@ async def every_row(url: str) -> Rows:
 
 
 def add_recordings_and_terms() -> None:
-    """What the seed leaves out: a staff upload of a voice prompt, a risk term added
-    in the console, and an adolescent's voice note."""
+    """What the seed leaves out: a staff upload of a voice prompt, a risk term and a
+    translation made in the console, and an adolescent's voice note."""
 
     async def run() -> None:
         container = build_container(load_settings())
@@ -63,6 +65,19 @@ def add_recordings_and_terms() -> None:
                     severity=Severity.HIGH,
                     term="ma chi'n",
                 )
+                message = next(
+                    m
+                    for m in workspace_messages()
+                    if not m.msgid_plural and not m.context.startswith(WHATSAPP_CONTEXT)
+                )
+                await translations.save(
+                    uow,
+                    actor,
+                    language="mam",
+                    context=message.context,
+                    msgid=message.msgid,
+                    text=message.msgid,  # the placeholders as in Spanish
+                )
                 await messages.record_inbound(
                     uow,
                     case.id,
@@ -74,5 +89,29 @@ def add_recordings_and_terms() -> None:
                 await uow.commit()
         finally:
             await container.aclose()
+
+    asyncio.run(run())
+
+
+def wipe(url: str) -> None:
+    """The installation's database gone: the SQLite file deleted, or the PostgreSQL
+    schema dropped and made again, empty."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        assert parsed.database
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+        return
+    schema = parsed.query["search_path"]
+    assert isinstance(schema, str)
+
+    async def run() -> None:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        finally:
+            await engine.dispose()
 
     asyncio.run(run())

@@ -8,16 +8,16 @@ import io
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import insert, select
 
-from plan_store import migrate, transfer
+from plan_store import transfer
 from plan_store.backup import SUFFIX
 from plan_store.crypto import generate_key
 from plan_store.database import create_engine
 from plan_store.enums import CareSetting, Role
 from plan_store.models import Home, Staff
 from rumbo.cli import main
-from tests.ops.support import add_recordings_and_terms, every_row, use_installation
+from tests.ops.support import add_recordings_and_terms, every_row, use_installation, wipe
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -42,21 +42,6 @@ def installation(
     return database_url
 
 
-def _wipe(url: str) -> None:
-    async def run() -> frozenset[str]:
-        engine = create_engine(url)
-        try:
-            await migrate.downgrade(engine, "base")
-            async with engine.connect() as connection:
-                return frozenset(
-                    await connection.run_sync(lambda sync: inspect(sync).get_table_names())
-                ) - {"alembic_version"}
-        finally:
-            await engine.dispose()
-
-    assert asyncio.run(run()) == frozenset()
-
-
 def _backups(directory: Path) -> list[Path]:
     return sorted(directory.glob(f"*{SUFFIX}"))
 
@@ -65,7 +50,7 @@ def test_a_backup_restored_into_a_wiped_installation_gives_back_every_row(
     installation: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = asyncio.run(every_row(installation))
-    assert before["voice_prompts"] and before["triage_terms"] and before["messages"]
+    assert before["voice_prompts"] and before["triage_terms"] and before["translations"]
     assert any(row["voice_ciphertext"] for row in before["messages"])
 
     assert main(["backup", "--to", str(tmp_path / "backups")]) == 0
@@ -75,7 +60,7 @@ def test_a_backup_restored_into_a_wiped_installation_gives_back_every_row(
     content = backup.read_bytes()
     assert b"coordinacion" not in content and b"voice_prompts" not in content
 
-    _wipe(installation)
+    wipe(installation)
     assert main(["restore", str(backup)]) == 0
     assert "Restored" in capsys.readouterr().out
 

@@ -10,28 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from plan_store import migrate
 from plan_store.backup import SUFFIX
 from plan_store.crypto import generate_key
-from plan_store.database import create_engine
 from rumbo.cli import main
-from tests.ops.support import every_row, use_installation
+from tests.ops.support import every_row, use_installation, wipe
 
 
 @pytest.fixture
 def key() -> str:
     return generate_key()
-
-
-def _wipe(url: str) -> None:
-    async def run() -> None:
-        engine = create_engine(url)
-        try:
-            await migrate.downgrade(engine, "base")
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
 
 
 def _backups(directory: Path) -> list[Path]:
@@ -67,7 +54,7 @@ def test_a_backup_cannot_be_restored_with_another_data_key_or_when_cut_short(
     assert main(["seed"]) == 0
     assert main(["backup", "--to", str(tmp_path / "backups")]) == 0
     [backup] = _backups(tmp_path / "backups")
-    _wipe(database_url)
+    wipe(database_url)
     err = io.StringIO()
 
     monkeypatch.setenv("RUMBO_DATA_KEY", generate_key())

@@ -5,7 +5,9 @@ exit code 0 only when nothing is wrong."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
+from datetime import time
 from pathlib import Path
 
 import httpx
@@ -16,13 +18,14 @@ from plan_store import migrate
 from plan_store.crypto import generate_key
 from plan_store.database import create_engine
 from plan_store.enums import Channel, Role
-from plan_store.services import keys, messages
+from plan_store.services import duty, keys, messages, staff_chats
 from rumbo.checks import problems
 from rumbo.cli import main
 from rumbo.container import build_container
 from rumbo.seed import DEMO_PASSWORD
 from rumbo.settings import Settings
 from tests.builders import a_case, a_home, a_staff_member, an_operator
+from tests.fakes.smtp import Mailbox, smtp_server
 from tests.fakes.telegram_api import FakeTelegram
 from tests.ops.tls import https_site
 
@@ -40,6 +43,12 @@ NOT_FIRST = (
 async def telegram() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as fake:
         yield fake
+
+
+@pytest.fixture
+async def mailbox() -> AsyncIterator[Mailbox]:
+    async with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture
@@ -62,7 +71,19 @@ async def _a_message_under_the_key(settings: Settings, home_name: str = "Casa Ce
     try:
         async with container.uow() as uow:
             home = await a_home(uow, home_name)
+            coordinator = await a_staff_member(uow, home, f"coord{home.id}", Role.COORDINATOR)
             operator = await an_operator(uow, home, f"op{home.id}")
+            # On duty all week, reachable by email.
+            await staff_chats.set_email(uow, operator, f"op{home.id}@casa.test")
+            await duty.add_shift(
+                uow,
+                coordinator,
+                home.id,
+                staff_id=operator.id,
+                weekdays=range(7),
+                starts=time(0),
+                ends=time(0),
+            )
             case = await a_case(uow, home, operator, f"CAS-{home.id:03}")
             await messages.record_inbound(uow, case.id, channel=Channel.TELEGRAM, body="hola")
             await uow.commit()
@@ -83,6 +104,7 @@ async def ready(
     monkeypatch: pytest.MonkeyPatch,
     telegram: FakeTelegram,
     site: str,
+    mailbox: Mailbox,
 ) -> Settings:
     """An installation with nothing wrong: keys, schema at head, a message stored,
     the webhook registered, WhatsApp complete, the web chat off, HTTPS answering."""
@@ -92,7 +114,7 @@ async def ready(
         data_key=OLD_KEY,
         secret_key="s" * 40,
         webchat=False,
-        public_url=site,
+        console_url=site,
         telegram_token=telegram.token,
         telegram_api_url=telegram.api_url,
         telegram_webhook_url=WEBHOOK,
@@ -101,6 +123,9 @@ async def ready(
         whatsapp_app_secret="wa-app-secret",
         whatsapp_phone_number_id="1055",
         whatsapp_verify_token="wa-verify",
+        smtp_host=mailbox.host,
+        smtp_port=mailbox.port,
+        smtp_security="none",
         _env_file=None,  # type: ignore[call-arg]
     )
     await _migrate(database_url)
@@ -123,7 +148,10 @@ async def test_a_ready_installation_has_no_problem_and_the_command_exits_0(
         "RUMBO_DATA_KEY": OLD_KEY,
         "RUMBO_SECRET_KEY": "s" * 40,
         "RUMBO_WEBCHAT": "false",
-        "RUMBO_PUBLIC_URL": str(ready.public_url),
+        "RUMBO_CONSOLE_URL": str(ready.console_url),
+        "RUMBO_SMTP_HOST": str(ready.smtp_host),
+        "RUMBO_SMTP_PORT": str(ready.smtp_port),
+        "RUMBO_SMTP_SECURITY": "none",
     }.items():
         monkeypatch.setenv(name, value)
     assert await asyncio.to_thread(main, ["check"]) == 0
@@ -140,12 +168,15 @@ async def test_each_problem_is_one_line_and_the_command_exits_1(
     assert await asyncio.to_thread(main, ["check"]) == 1
 
     lines = capsys.readouterr().out.splitlines()
-    assert lines[-1] == "Not ready: 3 problems."
+    assert lines[-1] == "Not ready: 5 problems."
     assert [line for line in lines if line.startswith("- ")] == [
         "- RUMBO_SECRET_KEY is not set: the console cannot sign sessions",
         "- the web chat is on (/chat/): anyone who opens it can type a linking code; "
         "set RUMBO_WEBCHAT=false unless staff train with it",
-        "- RUMBO_PUBLIC_URL is not set (the https:// address staff open)",
+        "- on duty now in Casa Ceiba but reachable by no alert channel (no Telegram chat "
+        "linked, no email): Op1",
+        "- RUMBO_CONSOLE_URL is not set (the https:// address staff open)",
+        "- RUMBO_SMTP_HOST is not set: alerts and digests go out by no email",
     ]
 
 
@@ -239,15 +270,15 @@ async def test_https_missing_or_not_trusted_is_named(
     ready: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     plain = "http://rumbo.example.org"
-    assert await problems(_with(ready, public_url=plain)) == [
-        f"HTTPS is missing: RUMBO_PUBLIC_URL is {plain}"
+    assert await problems(_with(ready, console_url=plain)) == [
+        f"HTTPS is missing: RUMBO_CONSOLE_URL is {plain}"
     ]
-    assert await problems(_with(ready, public_url=None)) == [
-        "RUMBO_PUBLIC_URL is not set (the https:// address staff open)"
+    assert await problems(_with(ready, console_url=None)) == [
+        "RUMBO_CONSOLE_URL is not set (the https:// address staff open)"
     ]
     monkeypatch.delenv("SSL_CERT_FILE")  # the site's certificate is no longer trusted
     assert await problems(ready) == [
-        f"HTTPS is broken at {ready.public_url}: the certificate is not valid"
+        f"HTTPS is broken at {ready.console_url}: the certificate is not valid"
     ]
 
 
@@ -260,3 +291,33 @@ async def test_a_database_behind_the_code_or_down_is_named(ready: Settings, tmp_
     down = "postgresql+asyncpg://rumbo@127.0.0.1:9/rumbo"  # nothing listens on port 9
     [line] = await problems(_with(ready, database_url=down))
     assert line.startswith("the database does not answer: ")
+
+
+async def test_nobody_on_duty_or_on_duty_but_unreachable_is_named(ready: Settings) -> None:
+    container = build_container(ready)
+    try:
+        async with container.uow() as uow:
+            home = await a_home(uow, "Casa Nido")
+            await an_operator(uow, home, "paty")
+            await uow.commit()
+    finally:
+        await container.aclose()
+    assert await problems(ready) == ["nobody is on duty now in Casa Nido: fill in its duty roster"]
+
+    # Without email, the operator on duty in Casa Ceiba has no way to be told.
+    without_email = _with(ready, smtp_host=None)
+    assert await problems(without_email) == [
+        "on duty now in Casa Ceiba but reachable by no alert channel (no Telegram chat "
+        "linked, no email): Op1",
+        "nobody is on duty now in Casa Nido: fill in its duty roster",
+        "RUMBO_SMTP_HOST is not set: alerts and digests go out by no email",
+    ]
+
+
+async def test_an_smtp_server_that_does_not_answer_is_named(ready: Settings) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert await problems(_with(ready, smtp_port=port)) == [
+        f"the SMTP server 127.0.0.1:{port} is not reachable: SMTPConnectError"
+    ]

@@ -60,7 +60,7 @@ def test_init_writes_fresh_keys_once_and_never_shows_them(tmp_path: Path) -> Non
         for line in dotenv.read_text().splitlines()
         if re.match(r"^[A-Z_]+=", line)
     )
-    assert values["RUMBO_PUBLIC_URL"] == "https://rumbo.example.org"
+    assert values["RUMBO_CONSOLE_URL"] == "https://rumbo.example.org"
     assert values["RUMBO_WEBCHAT"] == "false"
     secrets = [values[name] for name in ("RUMBO_SECRET_KEY", "RUMBO_DATA_KEY", "POSTGRES_PASSWORD")]
     assert all(len(secret) >= 32 for secret in secrets)

@@ -13,9 +13,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from bot.telegram import build_client
+from plan_store.enums import FlagCategory, Severity
+from plan_store.services import alerts, flags
 from rumbo.container import Container
 from rumbo.server import build_app, build_parts
 from tests.conftest import FakeClock
+from tests.e2e.alerts_support import a_team_on_duty
 from tests.e2e.support import drain, telegram_settings
 from tests.fakes import FakeTelegram, serve_loopback
 
@@ -131,3 +134,40 @@ async def test_metrics_need_the_token_and_are_not_served_without_one(
         answer = await http.get(f"{base}/metrics", headers=right)
         assert answer.status_code == 200
         assert "rumbo_outbox_depth" in answer.text
+
+
+async def test_alert_metrics_move_when_an_alert_waits_and_is_acknowledged(
+    container: Container, clock: FakeClock
+) -> None:
+    team = await a_team_on_duty(container.uow)
+    async with container.uow() as uow:
+        await flags.raise_flag(
+            uow, team.case_id, category=FlagCategory.SELF_HARM, severity=Severity.URGENT
+        )
+        await uow.commit()
+        [alert] = await alerts.open_alerts(uow)
+    home = str(team.home_id)
+    settings = {"metrics_token": SecretStr(TOKEN)}
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with served(container, **settings) as base, httpx.AsyncClient(headers=headers) as http:
+
+        async def scrape() -> Samples:
+            return samples((await http.get(f"{base}/metrics")).text)
+
+        clock.advance(seconds=150)
+        waiting = await scrape()
+        assert value(waiting, "rumbo_alerts_unacknowledged", home=home) == 1
+        assert value(waiting, "rumbo_alerts_oldest_unacknowledged_age_seconds", home=home) == 150
+        ack = "rumbo_alert_time_to_acknowledge_seconds"
+        assert (ack, (("home", home), ("quantile", "0.5"))) not in waiting
+
+        async with container.uow() as uow:
+            await alerts.acknowledge(uow, team.laura, alert.id, via="console")
+            await uow.commit()
+        clock.advance(seconds=30)
+
+        seen = await scrape()
+        assert value(seen, "rumbo_alerts_unacknowledged", home=home) == 0
+        assert value(seen, "rumbo_alerts_oldest_unacknowledged_age_seconds", home=home) == 0
+        assert value(seen, ack, home=home, quantile="0.5") == 150
+        assert value(seen, ack, home=home, quantile="0.9") == 150
