@@ -35,11 +35,6 @@ async def dashboard(page: Page) -> Response:
         )
         open_concerns, urgent_concerns = await concerns.open_counts(uow, page.actor)
         speaker_requests = await staff_languages.requests_for_speaker(uow, page.actor)
-        # Her proposals and concerns (issue 17's panels), lost from here in a merge.
-        proposals = await participation.for_dashboard(
-            uow, page.actor, page.console.options.section_limit
-        )
-        open_concerns, urgent_concerns = await concerns.open_counts(uow, page.actor)
     return page.render(
         "dashboard.html",
         board=board,
@@ -48,9 +43,6 @@ async def dashboard(page: Page) -> Response:
         open_concerns=open_concerns,
         urgent_concerns=urgent_concerns,
         speaker_requests=speaker_requests,
-        proposals=proposals,
-        open_concerns=open_concerns,
-        urgent_concerns=urgent_concerns,
         **alert_board,
     )
 
