@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from plan_store.enums import CareSetting, Role
 from plan_store.errors import NotFound
 from plan_store.models import Home
-from plan_store.services import cases, staff
+from plan_store.services import cases, second_factor, staff
 from plan_store.services.staff import MIN_PASSWORD_LENGTH
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import admin_queries
@@ -67,6 +67,7 @@ async def staff_list(page: Page) -> Response:
         homes=homes,
         roles=list(Role),
         min_password=MIN_PASSWORD_LENGTH,
+        tz=page.console.options.timezone,
     )
 
 
@@ -141,6 +142,19 @@ async def log_out(page: Page) -> Response:
     async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
         await staff.log_out_everywhere(uow, staff_id, by=page.actor)
         return ("staff.logged_out",)
+
+    return await change_action(page, change, back=f"/admin/staff#staff-{staff_id}")
+
+
+@staff_endpoint()
+@only(ADMINS)
+async def reset_second_factor(page: Page) -> Response:
+    """A lost phone: the person sets up a new second factor at the next log-in."""
+    staff_id = page.int_param("staff_id")
+
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        await second_factor.reset(uow, page.actor, staff_id)
+        return ("staff.second_factor_reset",)
 
     return await change_action(page, change, back=f"/admin/staff#staff-{staff_id}")
 
@@ -252,6 +266,7 @@ routes: list[BaseRoute] = [
     Route("/admin/staff/{staff_id:int}/active", set_active, methods=["POST"]),
     Route("/admin/staff/{staff_id:int}/password", reset_password, methods=["POST"]),
     Route("/admin/staff/{staff_id:int}/logout", log_out, methods=["POST"]),
+    Route("/admin/staff/{staff_id:int}/second-factor", reset_second_factor, methods=["POST"]),
     Route("/admin/homes", home_list, methods=["GET"]),
     Route("/admin/homes", add_home, methods=["POST"]),
     Route("/admin/homes/{home_id:int}", home_page, methods=["GET"]),

@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from locales import Translator, translator
 from plan_store.enums import Role
-from plan_store.models import Staff
+from plan_store.services import staff_sessions
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from staff_console.feedback import notice_text
@@ -145,14 +145,18 @@ def _language_switch(page: Page) -> Response | None:
     return page.redirect(page.request.url.path + (f"?{urlencode(rest)}" if rest else ""))
 
 
-async def load_staff(page: Page) -> StaffMember | None:
-    """The session's staff member if the login still holds: active account, same epoch."""
+async def load_staff(page: Page, *, touch: bool = True) -> StaffMember | None:
+    """The session's staff member if the server still holds the login: not logged
+    out, not timed out, active account, same epoch. ``touch`` counts as activity."""
     session = page.session
-    if session.staff_id is None:
+    if session.token is None:
         return None
     async with page.uow() as uow:
-        staff = await uow.session.get(Staff, session.staff_id)
-        if staff is None or not staff.active or staff.session_epoch != session.epoch:
+        staff = await staff_sessions.resolve(
+            uow, session.token, lifetimes=page.console.options.lifetimes, touch=touch
+        )
+        await uow.commit()
+        if staff is None:
             session.log_out()
             session.expired = True
             return None
@@ -175,7 +179,7 @@ def staff_endpoint(*, passive: bool = False) -> Callable[[View], Endpoint]:
             page = page_for(request)
             if (switch := _language_switch(page)) is not None:
                 return switch
-            staff = await load_staff(page)
+            staff = await load_staff(page, touch=not passive)
             if staff is None:
                 if passive:
                     return JSONResponse({"login": "/login"}, status_code=401)
@@ -187,8 +191,6 @@ def staff_endpoint(*, passive: bool = False) -> Callable[[View], Endpoint]:
             page.staff = staff
             if page.session.lang is None and staff.language in CONSOLE_LANGUAGES:
                 page.lang = staff.language
-            if not passive:
-                page.session.touch(int(page.now().timestamp()))
             return await view(page)
 
         endpoint.__name__ = view.__name__

@@ -43,13 +43,17 @@ DONE: dict[str, str] = {
     ),
     "account.language": N_("Idioma guardado."),
     "account.password": N_("Contraseña cambiada. Tus otras sesiones se cerraron."),
+    "account.session_ended": N_("Sesión cerrada en ese equipo."),
+    "staff.second_factor_reset": N_(
+        "Segundo factor quitado. Configurará uno nuevo la próxima vez que entre."
+    ),
     "term.added": N_("Término agregado. Cuenta desde el próximo mensaje."),
     "term.deactivated": N_("Término desactivado."),
     "voice.attached": N_("Grabación guardada."),
     "voice.removed": N_("Grabación quitada."),
     "logged_out_everywhere": N_("Se cerraron todas tus sesiones."),
     "logged_out": N_("Sesión cerrada."),
-    "expired": N_("Tu sesión terminó por inactividad. Entra de nuevo."),
+    "expired": N_("Tu sesión terminó. Entra de nuevo."),
 }
 
 PROBLEMS: dict[str, str] = {
@@ -91,6 +95,7 @@ PROBLEMS: dict[str, str] = {
     "form.operator": N_("Elige un(a) operador(a) de referencia activo(a) de esa casa."),
     "form.age": N_("Rumbo es para adolescentes de 10 a 21 años: revisa la fecha de nacimiento."),
     "wrong_password": N_("La contraseña actual no es correcta."),
+    "second_factor_on": N_("El segundo factor ya está activo."),
     "login_throttled": N_("Demasiados intentos. Espera unos minutos y prueba otra vez."),
     "invalid_voice_prompt": N_(
         "El archivo no sirve: tiene que ser una grabación OGG/Opus de 1 MB como máximo."
