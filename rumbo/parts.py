@@ -67,9 +67,9 @@ def telegram_client(container: Container) -> TelegramClient | None:
 
 def webchat(container: Container, *, demo: bool = False) -> Part:
     """The demo web chat at /chat/, served with the console in ``rumbo demo`` and
-    unless ``RUMBO_WEBCHAT=false`` turns it off outside the demo."""
+    where ``RUMBO_WEBCHAT`` turns it on: anyone can open it and type a code."""
     if not (demo or container.settings.webchat):
-        return Part("webchat", note="off: RUMBO_WEBCHAT=false")
+        return Part("webchat", note="off: set RUMBO_WEBCHAT=true to try the chat on the web")
     secret = container.settings.secret_key
     if secret is None:
         return Part("webchat", note="off: RUMBO_SECRET_KEY is not set (it signs the chat cookie)")
@@ -77,7 +77,9 @@ def webchat(container: Container, *, demo: bool = False) -> Part:
 
     return Part(
         "webchat",
-        routes=webchat_routes(container.uow, secret.get_secret_value()),
+        routes=webchat_routes(
+            container.uow, secret.get_secret_value(), timezone=container.settings.timezone
+        ),
         note="/chat/ (demo channel, not a real one)",
     )
 

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
+from rumbo import logs
 from rumbo.container import Container, build_container
 from rumbo.settings import Settings
 
@@ -82,13 +83,9 @@ async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
 
 log = logging.getLogger("rumbo")
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
 
 def serve(settings: Settings, *, only: Sequence[str] = (), demo: bool = False) -> int:
-    logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO, format=LOG_FORMAT)
-    # The ticker rings every few seconds; APScheduler would log each ring.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logs.configure(settings)  # no secret in any line (and no line per request or tick)
     container = build_container(settings)
     built = build_parts(container, only, demo=demo)
     for part in built:
@@ -96,7 +93,14 @@ def serve(settings: Settings, *, only: Sequence[str] = (), demo: bool = False) -
     if not any(part.routes for part in built):
         return asyncio.run(run_without_web(container, built))
     app = build_app(container, built)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+        log_config=None,  # uvicorn's lines go through the redacting handler too
+    )
     return 0
 
 

@@ -47,10 +47,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     debug: bool = False
-    webchat: bool = True
-    """Serve the demo web chat at /chat/ beside the console, as DESIGN.md has it
-    (always on in ``rumbo demo``). An installation that does not train staff on it
-    can turn it off: it is a page anyone can open and type a linking code into."""
+    webchat: bool = False
+    """Serve the demo web chat at /chat/ beside the console (always on in ``rumbo demo``).
+    Off by default: it is for trying Rumbo and training staff, not a channel for
+    adolescents, and anyone who can reach it can type linking codes into it."""
 
     @field_validator("database_url")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from plan_store.enums import CaseStatus, Channel
 from plan_store.models import Adolescent, ChatLink, ChatSession, OutboxMessage, ProcessedUpdate
@@ -125,7 +125,7 @@ async def purge_anonymous(uow: UnitOfWork, channel: Channel, *, older_than: time
         await uow.session.scalars(
             select(ChatSession.external_id).where(
                 ChatSession.channel == channel,
-                ChatSession.updated_at <= cutoff,
+                func.coalesce(ChatSession.last_inbound_at, ChatSession.updated_at) <= cutoff,
                 ChatSession.external_id.not_in(ever_linked),
             )
         )

@@ -195,9 +195,7 @@ async def test_many_failures_on_one_account_alert_the_admins_once(
                 select(AuditEntry).where(AuditEntry.action == "staff.login_alert")
             )
         ]
-    assert alerts == [
-        (f"staff:{ana.id}", {"failures": LIMITS.alert_after})
-    ]
+    assert alerts == [(f"staff:{ana.id}", {"failures": LIMITS.alert_after})]
     assert await attempt(container, "ana", PASSWORD, "10.0.0.1") == "ana"
 
 

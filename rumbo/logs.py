@@ -1,0 +1,90 @@
+"""The service log, with no secret in it.
+
+Every line goes through ``RedactingFormatter``, which replaces the configured
+secrets (tokens, keys, the secret key, each data key) and whatever looks like one
+(a Bot API path ``/bot<token>/``, an ``Authorization`` value, a long run of digits
+such as a phone number, a ``code=`` or ``password=`` value, a cookie) with ``[…]``,
+in the message and in any traceback. httpx and httpcore, which log every request's
+URL (a Bot API URL carries the token), log only warnings. uvicorn's own loggers go
+through the same handler (``rumbo serve`` passes ``log_config=None``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from rumbo.settings import Settings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+HIDDEN = "[…]"
+QUIET = ("httpx", "httpcore", "apscheduler", "hpack", "telegram.ext.ExtBot")
+"""Loggers that write a line per request or per tick: warnings only."""
+
+_PATTERNS = [
+    re.compile(r"(?<=/bot)[0-9]+:[A-Za-z0-9_-]+"),  # a Bot API path's token
+    re.compile(r"(?i)(?<=bearer )[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"(?i)(?<=password=)[^\s&'\",;]+"),
+    re.compile(r"(?i)(?<=code=)[^\s&'\",;]+"),
+    re.compile(r"(?i)(?<=token=)[^\s&'\",;]+"),
+    re.compile(r"(?i)(?<=secret=)[^\s&'\",;]+"),
+    re.compile(r"(?i)(?<=rumbo_console=)[^\s;'\"]+"),
+    re.compile(r"(?i)(?<=rumbo_webchat=)[^\s;'\"]+"),
+    re.compile(r"(?<![\w.:/-])\+?[0-9]{10,15}(?![\w.])"),  # phone numbers (and long ids)
+]
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter that hides secrets in the whole formatted line."""
+
+    def __init__(self, fmt: str, secrets: Iterable[str]) -> None:
+        super().__init__(fmt)
+        # Longest first, so a secret containing another is hidden whole.
+        self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self.secrets)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    for secret in secrets:
+        text = text.replace(secret, HIDDEN)
+    for pattern in _PATTERNS:
+        text = pattern.sub(HIDDEN, text)
+    return text
+
+
+def configured_secrets(settings: Settings) -> list[str]:
+    values: list[str] = []
+    for name in (
+        "telegram_token",
+        "telegram_webhook_secret",
+        "whatsapp_token",
+        "whatsapp_app_secret",
+        "whatsapp_verify_token",
+        "secret_key",
+        "data_key",
+    ):
+        secret = getattr(settings, name)
+        if secret is not None:
+            value = secret.get_secret_value()
+            values.append(value)
+            values.extend(part.strip() for part in value.split(",") if part.strip())
+    return values
+
+
+def configure(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
+    """The root logger writes to ``stream`` (stderr) through the redacting formatter."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(RedactingFormatter(LOG_FORMAT, configured_secrets(settings)))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return handler
