@@ -231,6 +231,9 @@ def read_home(form: Form) -> dict[str, Any]:
         "timezone": timezone,
         "evaluation_cadence_days": form.integer("evaluation_cadence_days"),
         "retention_days": form.integer("retention_days"),
+        "safeguarding_days": (
+            form.integer("safeguarding_days") if form.raw("safeguarding_days").strip() else 90
+        ),
         "quiet_start": form.clock("quiet_start"),
         "quiet_end": form.clock("quiet_end"),
         "emergency_numbers": read_numbers(form),

@@ -39,6 +39,7 @@ from plan_store.enums import (
     MessageDirection,
     Programme,
     RequestStatus,
+    Role,
     Severity,
     Urgency,
 )
@@ -584,6 +585,9 @@ class RequestView:
 class FlagView:
     flag: Flag
     message: str | None
+    kept: str | None = None
+    """The words behind a safeguarding flag, kept after the chat was erased
+    (coordinators only)."""
 
 
 @dataclass(slots=True)
@@ -665,8 +669,11 @@ async def case_page(
         if flag.message_id is not None:
             flags_by_message[flag.message_id].append(flag)
 
+    coordinates = actor.role is Role.COORDINATOR
+
     def flag_view(flag: Flag) -> FlagView:
-        return FlagView(flag, bodies.get(flag.message_id) if flag.message_id else None)
+        message = bodies.get(flag.message_id) if flag.message_id else None
+        return FlagView(flag, message, flag.kept_words if coordinates else None)
 
     open_flags = sorted(
         (flag_view(f) for f in all_flags if f.status is not FlagStatus.RESOLVED),

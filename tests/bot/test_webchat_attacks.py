@@ -115,9 +115,12 @@ async def test_redeeming_a_code_gives_the_chat_a_new_id(
     async with container.uow() as uow:
         link = await uow.session.scalar(select(ChatLink))
         assert link is not None and link.external_id == new_id
-        assert await uow.session.scalar(
-            select(func.count(OutboxMessage.id)).where(OutboxMessage.external_chat_id == old_id)
-        ) == 0
+        assert (
+            await uow.session.scalar(
+                select(func.count(OutboxMessage.id)).where(OutboxMessage.external_chat_id == old_id)
+            )
+            == 0
+        )
     attacker = browsers("198.51.100.66")
     attacker.cookies.set(COOKIE, planted or "", domain="rumbo.test", path="/chat/")
     seen = (await attacker.get("/chat/")).text
@@ -137,9 +140,7 @@ async def test_chats_never_linked_are_removed_with_their_rows_after_a_day(
         async with container.uow() as uow:
             sessions = await uow.session.scalar(select(func.count(ChatSession.id)))
             screens = await uow.session.scalar(
-                select(func.count(OutboxMessage.id)).where(
-                    OutboxMessage.channel == Channel.WEBCHAT
-                )
+                select(func.count(OutboxMessage.id)).where(OutboxMessage.channel == Channel.WEBCHAT)
             )
             updates = await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate))
         return int(sessions or 0), int(screens or 0), int(updates or 0)
