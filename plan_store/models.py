@@ -577,6 +577,21 @@ class ProcessedUpdate(Base):
     received_at: Mapped[datetime] = created_at_column()
 
 
+class ErasureRequest(Base):
+    """An admin's request to erase a case entirely (the right to erasure), which a
+    second admin confirms. Names the case by id only, so it outlives the case."""
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    requested_at: Mapped[datetime] = created_at_column()
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class AuditEntry(Base):
     """Who read or changed what, when. Never message content."""
 

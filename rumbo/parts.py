@@ -32,7 +32,9 @@ def console(container: Container, *, demo: bool = False) -> Part:
         secret_key=settings.secret_key.get_secret_value(),
         telegram_bot_username=settings.telegram_bot_username,
         demo=demo,
-        options=ConsoleOptions(timezone=settings.timezone),
+        options=ConsoleOptions(
+            timezone=settings.timezone, totp_for_operators=settings.totp_operators
+        ),
     )
     where = f"http://{settings.host}:{settings.port}/"
     return Part("console", routes=[ConsoleRoute(app)], note=f"staff console at {where}")

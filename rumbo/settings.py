@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     debug: bool = False
+    totp_operators: bool = True
+    """Operators sign in with a second factor too (coordinators and admins always do)."""
     webchat: bool = False
     """Serve the demo web chat at /chat/ beside the console (always on in ``rumbo demo``).
     Off by default: it is for trying Rumbo and training staff, not a channel for

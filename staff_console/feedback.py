@@ -29,6 +29,11 @@ DONE: dict[str, str] = {
     "case.admitted": N_("Caso abierto. Ahora dale su código para vincular el chat."),
     "case.operator": N_("Operador(a) de referencia cambiado(a). El caso pasó a su lista."),
     "case.care_setting": N_("Entorno de cuidado actualizado."),
+    "case.erasure_requested": N_(
+        "Borrado pedido. Otra persona administradora tiene que confirmarlo."
+    ),
+    "case.erasure_cancelled": N_("Ya no se pide borrar el caso."),
+    "case.erased": N_("El caso se borró por completo."),
     "evaluation.recorded": N_("Evaluación registrada."),
     "staff.added": N_("Cuenta creada. Dale su contraseña en persona."),
     "staff.deactivated": N_("Cuenta desactivada. Sus sesiones se cerraron."),

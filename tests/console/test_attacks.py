@@ -11,6 +11,8 @@ log's in ``tests/e2e/test_log_secrets.py``, the files' in
 5. A stranger's failures, from anywhere, do not lock the staff member out.
 8. On withdrawal the words behind a safeguarding flag stay with the flag, for the
    coordinators only, until the home's safeguarding period ends.
+
+And the right to erasure: two admins, no content left behind.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from typing import Any
 import pyotp
 from sqlalchemy import func, select
 
+from plan_store.enums import Role
 from plan_store.models import Adolescent, AuditEntry, Flag, Message
 from plan_store.services import consent
 from plan_store.services.staff import LoginLimits
 from rumbo.container import Container
-from tests.builders import totp_secret_for
+from tests.builders import a_staff_member, totp_secret_for
 from tests.conftest import FakeClock
 from tests.console.conftest import Browser, audit_count
 from tests.console.world import World
@@ -205,3 +208,52 @@ async def test_8_the_privacy_screen_and_consent_text_say_so() -> None:
     from dialogs.consent import DETAILS
 
     assert "se guardan con llave" in DETAILS and "coordinación" in DETAILS
+
+
+async def test_a_case_is_erased_only_when_a_second_admin_confirms_leaving_no_content(
+    browsers: Any, world: World, container: Container
+) -> None:
+    async with container.uow() as uow:
+        second = await a_staff_member(uow, None, "admin2", Role.ADMIN)
+        await uow.commit()
+    first: Browser = browsers()
+    await first.login("admin")
+    case_id = world.ana_case.id
+    asked = await first.post(f"/cases/{case_id}/erasure", {"confirm": "1"})
+    assert asked.status_code == 303
+    # The one who asked cannot confirm; a coordinator cannot either.
+    await first.post(f"/cases/{case_id}/erasure/confirm", {"confirm": "1"})
+    marta: Browser = browsers()
+    await marta.login("marta")
+    assert (
+        await marta.post(f"/cases/{case_id}/erasure/confirm", {"confirm": "1"})
+    ).status_code in (
+        303,
+        404,
+    )
+    async with container.uow() as uow:
+        assert await uow.session.get(Adolescent, case_id) is not None
+    other: Browser = browsers()
+    await other.login("admin2")
+    page = (await other.get(f"/cases/{case_id}")).text
+    assert "Administración pidió borrar todo este caso." in page
+    done = await other.post(f"/cases/{case_id}/erasure/confirm", {"confirm": "1"})
+    assert done.headers["location"] == "/cases"
+    async with container.uow() as uow:
+        assert await uow.session.get(Adolescent, case_id) is None
+        for model in (Message, Flag):
+            left = await uow.session.scalar(
+                select(func.count()).select_from(model).where(model.adolescent_id == case_id)
+            )
+            assert left == 0
+        entries = [
+            (e.action, e.staff_id, e.adolescent_id, e.target, e.details)
+            for e in await uow.session.scalars(select(AuditEntry))
+        ]
+    assert all(adolescent != case_id for _, _, adolescent, _, _ in entries)
+    erased = [e for e in entries if e[0] == "case.erased"]
+    assert len(erased) == 1 and erased[0][1] == second.id
+    text = repr(entries)
+    for trace in (world.ana_case.alias, world.ana_case.case_number, "Me quiero ir"):
+        assert trace not in text
+    assert (await other.get(f"/cases/{case_id}")).status_code == 404

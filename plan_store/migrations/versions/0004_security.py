@@ -1,5 +1,5 @@
 """staff security and data at rest: server-side sessions, second factor, shared
-failure counters, encrypted case columns, kept safeguarding words
+failure counters, encrypted case columns, kept safeguarding words, erasure requests
 
 Revision ID: 0004_security
 Revises: 0001
@@ -120,6 +120,30 @@ def upgrade() -> None:
     op.drop_index(op.f("ix_login_attempts_at"), table_name="login_attempts")
     op.drop_index(op.f("ix_login_attempts_key_at"), table_name="login_attempts")
     op.drop_table("login_attempts")
+    op.create_table(
+        "erasure_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("requested_by_id", sa.Integer(), nullable=False),
+        sa.Column("requested_at", plan_store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_by_id", sa.Integer(), nullable=True),
+        sa.Column("confirmed_at", plan_store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", plan_store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["confirmed_by_id"],
+            ["staff.id"],
+            name=op.f("fk_erasure_requests_confirmed_by_id_staff"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"],
+            ["staff.id"],
+            name=op.f("fk_erasure_requests_requested_by_id_staff"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_erasure_requests")),
+    )
+    op.create_index(
+        op.f("ix_erasure_requests_case_id"), "erasure_requests", ["case_id"], unique=False
+    )
 
     with op.batch_alter_table("homes") as batch:
         batch.add_column(
@@ -224,6 +248,8 @@ def downgrade() -> None:
     )
     op.create_index(op.f("ix_login_attempts_key_at"), "login_attempts", ["key", "at"], unique=False)
     op.create_index(op.f("ix_login_attempts_at"), "login_attempts", ["at"], unique=False)
+    op.drop_index(op.f("ix_erasure_requests_case_id"), table_name="erasure_requests")
+    op.drop_table("erasure_requests")
     op.drop_index(op.f("ix_staff_sessions_staff_id"), table_name="staff_sessions")
     op.drop_table("staff_sessions")
     op.drop_table("throttles")
