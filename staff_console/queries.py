@@ -304,23 +304,35 @@ async def dashboard(
         *CASE_COLUMNS,
     )
 
+    # ``starts_at`` is encrypted: the windows come from the index of start times,
+    # the rows (in the actor's scope) from the database, only those shown.
+    times = await appointment_service.start_times(uow)
+    in_scope = set(
+        await uow.session.scalars(
+            scoped(select(Adolescent.id).where(Adolescent.status != CaseStatus.CLOSED), actor)
+        )
+    )
+
     async def appointment_section(
         statuses: list[AppointmentStatus],
         keep: Callable[[AppointmentStatus, datetime], bool],
         *,
         latest_first: bool,
     ) -> Section[AppointmentRow]:
-        """``starts_at`` is encrypted: the window and the order are applied here."""
+        found = times.matching(statuses, lambda s: keep(s.status, s.starts_at), in_scope)
+        if latest_first:
+            found.reverse()
+        shown = [row_id for row_id, _ in found[:limit]]
         query = _open_cases(
-            select(*appointment_columns).where(Appointment.status.in_(statuses)),
+            select(*appointment_columns).where(Appointment.id.in_(shown or [0])),
             Appointment.adolescent_id,
             actor,
         )
-        rows = [r for r in (await uow.session.execute(query)).all() if keep(r[4], r[3])]
-        rows.sort(key=lambda r: (r[3], r[0]), reverse=latest_first)
+        by_id = {r[0]: r for r in (await uow.session.execute(query)).all()}
+        rows = [by_id[row_id] for row_id in shown if row_id in by_id]
         return Section(
-            [AppointmentRow(r[0], _ref(r[5:]), r[1], r[2], r[3], r[4]) for r in rows[:limit]],
-            len(rows),
+            [AppointmentRow(r[0], _ref(r[5:]), r[1], r[2], r[3], r[4]) for r in rows],
+            len(found),
         )
 
     unconfirmed = await appointment_section(

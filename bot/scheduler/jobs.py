@@ -63,7 +63,7 @@ from plan_store.models import (
     OutboxMessage,
     Step,
 )
-from plan_store.services import chats, consent, flags, follow_up, outbox
+from plan_store.services import appointments, chats, consent, flags, follow_up, outbox
 from plan_store.services.cases import twenty_first_birthday
 from plan_store.services.consent import ConsentState
 from plan_store.unit_of_work import UnitOfWork
@@ -330,15 +330,25 @@ async def _appointments(
     until: datetime,
 ) -> list[tuple[Appointment, Adolescent, Home]]:
     """Appointments of open cases in these states starting in ``(after, until]``,
-    soonest first. ``starts_at`` is encrypted, so the window is applied here, on
-    the appointments still open (scheduled or answered, not yet recorded)."""
-    rows = await uow.session.execute(
-        select(Appointment, Adolescent, Home)
-        .join(Adolescent, Adolescent.id == Appointment.adolescent_id)
-        .join(Home, Home.id == Adolescent.home_id)
-        .where(_open_cases(), Appointment.status.in_(list(statuses)))
-    )
-    found = [(a, c, h) for a, c, h in rows.all() if after < a.starts_at <= until]
+    soonest first. ``starts_at`` is encrypted: the window comes from the index of
+    start times (``appointments.start_times``), the rows from the database."""
+    times = await appointments.start_times(uow)
+    wanted = [
+        row_id for row_id, _ in times.matching(statuses, lambda s: after < s.starts_at <= until)
+    ]
+    found: list[tuple[Appointment, Adolescent, Home]] = []
+    for first in range(0, len(wanted), CHUNK):
+        rows = await uow.session.execute(
+            select(Appointment, Adolescent, Home)
+            .join(Adolescent, Adolescent.id == Appointment.adolescent_id)
+            .join(Home, Home.id == Adolescent.home_id)
+            .where(
+                _open_cases(),
+                Appointment.id.in_(wanted[first : first + CHUNK]),
+                Appointment.status.in_(list(statuses)),
+            )
+        )
+        found += [(a, c, h) for a, c, h in rows.all() if after < a.starts_at <= until]
     return sorted(found, key=lambda row: (row[0].starts_at, row[0].id))
 
 
