@@ -369,6 +369,7 @@ class Appointment(Base):
         # ``starts_at`` is encrypted: windows of time are chosen in the application.
         Index("ix_appointments_adolescent_status", "adolescent_id", "status"),
         Index("ix_appointments_status", "status"),
+        Index("ix_appointments_updated_at", "updated_at"),  # the index of start times
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

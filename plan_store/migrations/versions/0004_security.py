@@ -185,6 +185,7 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index("ix_appointments_status", "appointments", ["status"], unique=False)
+    op.create_index("ix_appointments_updated_at", "appointments", ["updated_at"], unique=False)
     if _any_rows():
         cipher = _cipher()
         kinds = {(t, c): kind for t, c, kind, _ in ENCRYPTED}
@@ -215,6 +216,7 @@ def downgrade() -> None:
                     existing_nullable=False,
                     postgresql_using=f"{column}::{cast}",
                 )
+    op.drop_index("ix_appointments_updated_at", table_name="appointments")
     op.drop_index("ix_appointments_status", table_name="appointments")
     op.drop_index("ix_appointments_adolescent_status", table_name="appointments")
     op.create_index(
