@@ -18,9 +18,12 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from plan_store.crypto import Cipher, bind_cipher, unbind_cipher
+from plan_store.enums import AlertChannel
+from plan_store.events import Event, MessageBus
 from plan_store.types import utcnow
 
 Clock = Callable[[], datetime]
+ALL_ALERT_CHANNELS = frozenset(AlertChannel)
 
 
 class UnitOfWork:
@@ -29,13 +32,18 @@ class UnitOfWork:
         session_factory: async_sessionmaker[AsyncSession],
         cipher: Cipher,
         clock: Clock = utcnow,
+        bus: MessageBus | None = None,
+        alert_channels: frozenset[AlertChannel] = ALL_ALERT_CHANNELS,
     ) -> None:
         self._session_factory = session_factory
         self.cipher = cipher
         self.clock = clock
+        self.bus = bus or MessageBus()
+        self.alert_channels = alert_channels
         self._session: AsyncSession | None = None
         self._apart: list[object] = []
         self._bound: Token[Cipher | None] | None = None
+        self._events: list[Event] = []
 
     @property
     def session(self) -> AsyncSession:
@@ -58,6 +66,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session = self.session
+        self._events = []  # what was not committed did not happen
         try:
             await session.rollback()
         finally:
@@ -76,6 +85,13 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
+        events, self._events = self._events, []
+        for event in events:
+            self.bus.publish(event)
+
+    def record(self, event: Event) -> None:
+        """Note a domain event; its handlers run after this unit of work commits."""
+        self._events.append(event)
 
     async def commit_apart(self, *rows: object) -> None:
         """Write ``rows`` in a transaction of their own, kept even if this one rolls back.
@@ -99,10 +115,18 @@ class UnitOfWorkFactory:
         session_factory: async_sessionmaker[AsyncSession],
         cipher: Cipher,
         clock: Clock = utcnow,
+        bus: MessageBus | None = None,
+        alert_channels: frozenset[AlertChannel] = ALL_ALERT_CHANNELS,
     ) -> None:
         self.session_factory = session_factory
         self.cipher = cipher
         self.clock = clock
+        self.bus = bus or MessageBus()
+        """Handlers of the domain events, shared by every unit of work made here."""
+        self.alert_channels = alert_channels
+        """The alert channels this installation has configured (the console always)."""
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.cipher, self.clock)
+        return UnitOfWork(
+            self.session_factory, self.cipher, self.clock, self.bus, self.alert_channels
+        )

@@ -1,25 +1,23 @@
 """The service log, with no secret in it.
 
-Every line goes through ``RedactingFormatter``, which replaces the configured
+``rumbo.observe.configure_logging`` sets up the root logger with every line going
+through ``RedactingFormatter``, which replaces the configured
 secrets (tokens, keys, the secret key, each data key) and whatever looks like one
 (a Bot API path ``/bot<token>/``, an ``Authorization`` value, a long run of digits
 such as a phone number, a ``code=`` or ``password=`` value, a cookie) with ``[…]``,
 in the message and in any traceback. httpx and httpcore, which log every request's
-URL (a Bot API URL carries the token), log only warnings. uvicorn's own loggers go
-through the same handler (``rumbo serve`` passes ``log_config=None``).
+URL (a Bot API URL carries the token), log only warnings (``QUIET``). uvicorn's own
+loggers go through the same handler (``rumbo serve`` passes ``log_config=None``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import sys
 from collections.abc import Iterable
-from typing import TextIO
 
 from rumbo.settings import Settings
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 HIDDEN = "[…]"
 QUIET = ("httpx", "httpcore", "apscheduler", "hpack", "telegram.ext.ExtBot")
 """Loggers that write a line per request or per tick: warnings only."""
@@ -38,15 +36,16 @@ _PATTERNS = [
 
 
 class RedactingFormatter(logging.Formatter):
-    """A formatter that hides secrets in the whole formatted line."""
+    """Wraps a formatter (text or JSON) and hides secrets in the whole line it makes."""
 
-    def __init__(self, fmt: str, secrets: Iterable[str]) -> None:
-        super().__init__(fmt)
+    def __init__(self, inner: logging.Formatter, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.inner = inner
         # Longest first, so a secret containing another is hidden whole.
         self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record), self.secrets)
+        return redact(self.inner.format(record), self.secrets)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -74,17 +73,3 @@ def configured_secrets(settings: Settings) -> list[str]:
             values.append(value)
             values.extend(part.strip() for part in value.split(",") if part.strip())
     return values
-
-
-def configure(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
-    """The root logger writes to ``stream`` (stderr) through the redacting formatter."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(RedactingFormatter(LOG_FORMAT, configured_secrets(settings)))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
-    for name in QUIET:
-        logging.getLogger(name).setLevel(logging.WARNING)
-    return handler

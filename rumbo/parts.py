@@ -13,6 +13,7 @@ from rumbo.server import Part
 from rumbo.settings import SettingsError
 
 if TYPE_CHECKING:
+    from bot.alerts import AlertDispatcher
     from bot.outbox.channel import ChannelClient
     from bot.telegram import TelegramClient
     from bot.whatsapp import WhatsAppClient
@@ -130,9 +131,45 @@ def clients_for(container: Container) -> dict[Channel, ChannelClient]:
     return clients
 
 
+def alert_dispatcher(
+    container: Container, clients: dict[Channel, ChannelClient], *, on_outbox: Callable[[], None]
+) -> AlertDispatcher:
+    """The alert dispatcher, on the channels configured: the staff's Telegram chats
+    (through the outbox's Telegram client: the same bot) and email (``RUMBO_SMTP_*``).
+    It wakes whenever this process raises or acknowledges an alert."""
+    from bot.alerts import AlertDispatcher, AlertSender, EmailAlerts, TelegramAlerts
+    from bot.telegram import TelegramClient
+    from plan_store.events import AlertAcknowledged, AlertRaised
+
+    settings = container.settings
+    senders: list[AlertSender] = []
+    telegram_client = clients.get(Channel.TELEGRAM)
+    if isinstance(telegram_client, TelegramClient):
+        senders.append(TelegramAlerts(telegram_client, settings.public_console_url))
+    if settings.smtp_host is not None:
+        senders.append(
+            EmailAlerts(
+                settings.public_console_url,
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.smtp_from,
+                username=settings.smtp_username,
+                password=(
+                    settings.smtp_password.get_secret_value() if settings.smtp_password else None
+                ),
+                security=settings.smtp_security,
+            )
+        )
+    dispatcher = AlertDispatcher(container.uow, senders, on_outbox=on_outbox)
+    container.uow.bus.subscribe(AlertRaised, dispatcher.wake)
+    container.uow.bus.subscribe(AlertAcknowledged, dispatcher.wake)
+    return dispatcher
+
+
 def scheduler(container: Container, *, demo: bool = False) -> Part:
     """Reminders, flags and follow-ups (one process of the installation at a time,
-    by a lease in the database) and the outbox sender (any number of processes)."""
+    by a lease in the database), the outbox sender and the alert dispatcher (any
+    number of processes)."""
     from bot.outbox import OutboxSender, OutboxSettings
     from bot.scheduler import Scheduler
 
@@ -146,9 +183,13 @@ def scheduler(container: Container, *, demo: bool = False) -> Part:
         max_attempts=outbox_settings.max_attempts,
     )
     ticker = Scheduler(container.uow, on_work=sender.wake)
+    alerts = alert_dispatcher(container, clients, on_outbox=sender.wake)
 
     async def run_scheduler() -> None:
         await ticker.run_forever(asyncio.Event())
+
+    async def run_alerts() -> None:
+        await alerts.run_forever(asyncio.Event())
 
     async def run_sender() -> None:
         try:
@@ -159,17 +200,21 @@ def scheduler(container: Container, *, demo: bool = False) -> Part:
                 if close is not None:
                     await close()
 
+    alert_channels = ", ".join(sorted(c.value for c in alerts.channels)) or "the console only"
+    told = f"alerts by {alert_channels}"
     every = int(ticker.tick_every.total_seconds())
     jobs = f"jobs every {every} s while this process holds the lease"
     if not clients:
         return Part(
             "scheduler",
-            tasks=[run_scheduler],
-            note=f"{jobs}; outbox: no platform configured (the web chat needs none)",
+            tasks=[run_scheduler, run_alerts],
+            note=f"{jobs}; outbox: no platform configured (the web chat needs none); {told}",
         )
     channels = ", ".join(sorted(channel.value for channel in clients))
     return Part(
-        "scheduler", tasks=[run_scheduler, run_sender], note=f"{jobs}; outbox to {channels}"
+        "scheduler",
+        tasks=[run_scheduler, run_sender, run_alerts],
+        note=f"{jobs}; outbox to {channels}; {told}",
     )
 
 

@@ -21,11 +21,8 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from rumbo import logs
 from rumbo.container import Container, build_container
 from rumbo.settings import Settings
 
@@ -42,10 +39,6 @@ class Part:
     note: str = ""
 
 
-async def _health(request: Request) -> PlainTextResponse:
-    return PlainTextResponse("ok")
-
-
 def build_parts(container: Container, only: Sequence[str], *, demo: bool = False) -> list[Part]:
     from rumbo import parts
 
@@ -60,7 +53,12 @@ def build_parts(container: Container, only: Sequence[str], *, demo: bool = False
 
 
 def build_app(container: Container, built: Sequence[Part]) -> Starlette:
-    routes: list[BaseRoute] = [Route("/healthz", _health)]
+    from rumbo import observe
+
+    routes: list[BaseRoute] = [
+        *observe.health_routes(container),
+        *observe.metrics_routes(container),
+    ]
     for part in built:
         routes.extend(part.routes)
 
@@ -85,23 +83,44 @@ log = logging.getLogger("rumbo")
 
 
 def serve(settings: Settings, *, only: Sequence[str] = (), demo: bool = False) -> int:
-    logs.configure(settings)  # no secret in any line (and no line per request or tick)
+    from rumbo import observe
+
+    observe.configure_logging(settings)  # no secret in any line (``rumbo.logs``)
     container = build_container(settings)
     built = build_parts(container, only, demo=demo)
+    listener = observe.metrics_listener(container)
+    if listener is not None:
+        where = f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+
+        async def run_listener() -> None:
+            await observe.serve_until_cancelled(listener)
+
+        built.append(Part("metrics", tasks=[run_listener], note=f"Prometheus at {where}"))
     for part in built:
-        print(f"  {part.name:<10} {part.note}")
+        if settings.log_format == "json":  # every line of the output is JSON
+            log.info("%s: %s", part.name, part.note)
+        else:
+            print(f"  {part.name:<10} {part.note}")
     if not any(part.routes for part in built):
         return asyncio.run(run_without_web(container, built))
     app = build_app(container, built)
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again with the
+    # handler found at start: this one turns it into a clean exit (status 0).
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
         log_level="info",
         access_log=False,
-        log_config=None,  # uvicorn's lines go through the redacting handler too
+        log_config=None,  # the root logger's format (text or JSON) and redaction apply
+        proxy_headers=True,
     )
     return 0
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 async def run_without_web(container: Container, built: Sequence[Part]) -> int:

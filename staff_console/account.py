@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Route
 
 from plan_store.errors import PlanStoreError
 from plan_store.models import Home, Staff
-from plan_store.services import staff, staff_sessions
+from plan_store.services import duty, staff, staff_chats, staff_sessions
 from plan_store.services.staff import MIN_PASSWORD_LENGTH, STAFF_LANGUAGES
 from plan_store.unit_of_work import UnitOfWork
 from staff_console.actions import change_action
@@ -19,6 +19,10 @@ from staff_console.forms import Form, FormError, read_form
 
 @staff_endpoint()
 async def account(page: Page) -> Response:
+    return await _account_page(page)
+
+
+async def _account_page(page: Page, staff_code: str | None = None) -> Response:
     home_name = None
     async with page.uow() as uow:
         if page.me.home_id is not None:
@@ -32,6 +36,12 @@ async def account(page: Page) -> Response:
         this_one = await staff_sessions.session_id(uow, page.session.token or "")
         second_factor_on = member.totp_enabled_at is not None
         recovery_left = len(member.recovery_code_hashes)
+        email = member.email
+        chat = await staff_chats.chat_of(uow, page.me.id)
+        on_duty = page.me.home_id is not None and await duty.is_on_duty(
+            uow, page.me.id, page.me.home_id
+        )
+    bot = page.console.telegram_bot_username
     return page.render(
         "account.html",
         home_name=home_name,
@@ -42,6 +52,11 @@ async def account(page: Page) -> Response:
         second_factor_on=second_factor_on,
         recovery_left=recovery_left,
         tz=page.console.options.timezone,
+        email=email,
+        telegram_linked=chat is not None,
+        staff_code=staff_code,
+        staff_link=f"https://t.me/{bot}?start=staff-{staff_code}" if bot and staff_code else None,
+        on_duty_now=on_duty,
     )
 
 
@@ -54,6 +69,36 @@ async def end_session(page: Page) -> Response:
         await uow.commit()
     page.flash("ok", "account.session_ended")
     return page.redirect("/account#sessions")
+
+
+@staff_endpoint()
+async def telegram_code(page: Page) -> Response:
+    """A one-time code for linking her own Telegram chat, shown once on this page."""
+    await read_form(page.request)  # the CSRF token was checked on the way in
+    async with page.uow() as uow:
+        code = await staff_chats.issue_code(uow, page.actor)
+        await uow.commit()
+    return await _account_page(page, staff_code=code)
+
+
+@staff_endpoint()
+async def telegram_unlink(page: Page) -> Response:
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        await staff_chats.unlink(uow, page.actor)
+        return ("account.telegram_unlinked",)
+
+    return await change_action(page, change, back="/account#alerts")
+
+
+@staff_endpoint()
+async def save_email(page: Page) -> Response:
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        await staff_chats.set_email(
+            uow, page.actor, form.text("email", max_length=254, required=False)
+        )
+        return ("account.email",)
+
+    return await change_action(page, change, back="/account#alerts")
 
 
 @staff_endpoint()
@@ -101,4 +146,7 @@ routes: list[BaseRoute] = [
     Route("/account/language", save_language, methods=["POST"]),
     Route("/account/password", change_password, methods=["POST"]),
     Route("/account/sessions/{session_id:int}/end", end_session, methods=["POST"]),
+    Route("/account/telegram", telegram_code, methods=["POST"]),
+    Route("/account/telegram/unlink", telegram_unlink, methods=["POST"]),
+    Route("/account/email", save_email, methods=["POST"]),
 ]

@@ -41,8 +41,15 @@ class StaffRow:
     created_at: datetime
     open_cases: int
     second_factor: bool
+    caseload_ratio: int | None = None
     login_alert_at: datetime | None = None
     """When the account last saw many failed log-ins, if in the last day."""
+
+    @property
+    def over_ratio(self) -> bool:
+        """An operator holding more adolescents than her home's ratio."""
+        ratio = self.caseload_ratio
+        return self.role is Role.OPERATOR and ratio is not None and self.open_cases > ratio
 
 
 async def staff_rows(uow: UnitOfWork) -> list[StaffRow]:
@@ -68,6 +75,7 @@ async def staff_rows(uow: UnitOfWork) -> list[StaffRow]:
             Staff.created_at,
             open_cases,
             Staff.totp_enabled_at.is_not(None),
+            Home.caseload_ratio,
         )
         .outerjoin(Home, Home.id == Staff.home_id)
         .order_by(Staff.active.desc(), Staff.display_name, Staff.id)

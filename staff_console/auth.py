@@ -29,8 +29,11 @@ from staff_console.context import (
     safe_next,
     staff_endpoint,
 )
-from staff_console.forms import read_form
+from staff_console.errors import CARRY
+from staff_console.forms import Form, read_form
 
+FREE_TEXT = frozenset({"body", "note", "summary", "goals_reviewed", "handover_note", "title"})
+"""Fields shown again, to read over, before a carried form is sent."""
 MAX_USERNAME = 64
 MAX_PASSWORD = 1024
 MAX_CODE = 40
@@ -50,6 +53,8 @@ def _login_page(
     problem: str | None = None,
     username: str = "",
     until: datetime | None = None,
+    carry: list[tuple[str, str]] | None = None,
+    carry_action: str = "",
 ) -> Response:
     return page.render(
         "login.html",
@@ -58,7 +63,18 @@ def _login_page(
         username=username,
         until=until,
         tz=page.console.options.timezone,
+        carry=carry or [],
+        carry_action=carry_action,
     )
+
+
+def _carry(form: Form) -> tuple[list[tuple[str, str]], str]:
+    """A form carried through this login (``errors.expired_form``), to send after it."""
+    action = form.raw("carry_action")
+    if not action or safe_next(action) != action:
+        return [], ""
+    fields = [(k, v) for k, v in form.data.multi_items() if isinstance(v, str)]
+    return [(k, v) for k, v in fields if k.startswith(CARRY)], action
 
 
 @public_endpoint
@@ -66,8 +82,22 @@ async def login(page: Page) -> Response:
     form = await read_form(page.request)
     username = form.raw("username").strip()[:MAX_USERNAME]
     password = form.raw("password")[:MAX_PASSWORD]
+    carry, carry_action = _carry(form)
+
+    def again(status_code: int, problem: str, until: datetime | None = None) -> Response:
+        """The login page with the problem, the typed username and the carried form."""
+        return _login_page(
+            page,
+            status_code=status_code,
+            problem=problem,
+            username=username,
+            until=until,
+            carry=carry,
+            carry_action=carry_action,
+        )
+
     if not username or not password:
-        return _login_page(page, status_code=400, problem="missing", username=username)
+        return again(400, "missing")
     client = page.request.client.host if page.request.client else "unknown"
     options = page.console.options
     async with page.uow() as uow:
@@ -76,19 +106,21 @@ async def login(page: Page) -> Response:
                 uow, username, password, client=client, limits=options.login_limits
             )
         except LoginThrottled as held:
-            return _login_page(
-                page, status_code=429, problem="throttled", username=username, until=held.until
-            )
+            return again(429, "throttled", held.until)
         await uow.commit()
     if staff is None:
-        return _login_page(page, status_code=401, problem="wrong", username=username)
+        return again(401, "wrong")
     if staff.totp_enabled_at is not None:
         page.session.await_second_factor(staff.id, _now(page))
         return page.redirect("/login/code")
     if second_factor.required(staff.role, for_operators=options.totp_for_operators):
         page.session.await_second_factor(staff.id, _now(page))
         return page.redirect("/login/enrol")
-    return await _open(page, staff.id)
+    response = await _open(page, staff.id)
+    if carry_action:  # (a form carried through a login with a second factor is not kept)
+        fields = [(name.removeprefix(CARRY), value) for name, value in carry]
+        return page.render("resend.html", fields=fields, action=carry_action, free_text=FREE_TEXT)
+    return response
 
 
 def _now(page: Page) -> int:

@@ -365,7 +365,10 @@ class WebChat:
             return self._back(request)
         start = _START.match(text)
         event = Event.start((start.group("payload") or "").strip()) if start else Event.text(text)
-        renamed = await self._receive(chat_id, update_id, event, text, client=client)
+        # "/start" (and its linking code) is a command, not words to show as a bubble.
+        renamed = await self._receive(
+            chat_id, update_id, event, None if start else text, client=client
+        )
         return self._back(request, renamed)
 
     async def tap(self, request: Request) -> Response:

@@ -138,7 +138,7 @@ async def test_the_serve_part_reminds_through_telegram(
     served = build_container(telegram_settings(container.settings, tg), clock=clock)
     try:
         part = parts.scheduler(served)
-        assert part.note.endswith("outbox to telegram")
+        assert part.note.endswith("outbox to telegram; alerts by telegram")
         tasks = [asyncio.create_task(task()) for task in part.tasks]
         try:
             (sent,) = await tg.wait_for_sent(1, chat_id=6101)
@@ -154,7 +154,10 @@ async def test_the_serve_part_reminds_through_telegram(
     assert await lease.holder_of(container.uow, clock.now) is None  # handed over on stop
 
 
-def test_without_a_platform_the_part_runs_only_the_jobs(container: Container) -> None:
+def test_without_a_platform_the_part_runs_the_jobs_and_the_alerts_but_no_outbox(
+    container: Container,
+) -> None:
     part = parts.scheduler(container)
-    assert len(part.tasks) == 1
-    assert "no platform configured" in part.note
+    # The alerts still escalate, reach open console pages and answer the web chat.
+    assert [task.__name__ for task in part.tasks] == ["run_scheduler", "run_alerts"]
+    assert "no platform configured" in part.note and "alerts by the console only" in part.note

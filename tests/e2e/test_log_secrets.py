@@ -1,5 +1,6 @@
 """No secret in any log line: every part runs against fake platforms with the
-service's own log configuration (``rumbo.logs``, as ``rumbo serve`` sets it up),
+service's own log configuration (``observe.configure_logging``, as ``rumbo serve``
+sets it up),
 and the whole log is searched for each secret it must not hold.
 
 Telegram (polling and the outbox, through python-telegram-bot and httpx), the
@@ -26,7 +27,7 @@ from bot.scheduler.ticker import run_jobs
 from bot.telegram import TelegramClient
 from bot.webchat import WebChat
 from plan_store.services import linking
-from rumbo import logs
+from rumbo import logs, observe
 from rumbo.container import Container
 from rumbo.settings import Settings
 from staff_console.app import create_app
@@ -46,7 +47,7 @@ def service_log(tg_settings: Settings) -> Iterator[io.StringIO]:
     saved = (list(root.handlers), root.level)
     quiet = {name: logging.getLogger(name).level for name in logs.QUIET}
     stream = io.StringIO()
-    logs.configure(tg_settings, stream)
+    observe.configure_logging(tg_settings, stream)
     try:
         yield stream
     finally:

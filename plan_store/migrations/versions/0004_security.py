@@ -2,7 +2,7 @@
 failure counters, encrypted case columns, kept safeguarding words, erasure requests
 
 Revision ID: 0004_security
-Revises: 0001
+Revises: 0008_care_team
 Create Date: 2026-12-05 23:18:38.984650
 
 The case columns that identify an adolescent or say where she will be become
@@ -22,7 +22,7 @@ import plan_store.types
 from plan_store.crypto import Cipher
 
 revision: str = "0004_security"
-down_revision: str | None = "0001"
+down_revision: str | None = "0008_care_team"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
