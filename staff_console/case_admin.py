@@ -29,13 +29,13 @@ from plan_store.models import Adolescent, Home, Staff
 from plan_store.services import cases as case_service
 from plan_store.services import erasure
 from plan_store.services import export as export_service
-from plan_store.services.access import StaffActor
+from plan_store.services.access import StaffActor, case_for_staff
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import notify
 from staff_console.actions import case_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form, FormError, read_form
-from staff_console.guards import ADMINS, COORDINATORS_AND_ADMINS, only
+from staff_console.guards import COORDINATORS_AND_ADMINS, only
 
 CARE_SETTINGS: list[CareSetting] = [s for s in CareSetting if s is not CareSetting.AFTER_CARE]
 """The settings of care a case can be in; after care is reached by moving to follow-up."""
@@ -196,8 +196,8 @@ async def erasure_for(uow: UnitOfWork, actor: StaffActor, case_id: int) -> Erasu
 
 
 @staff_endpoint()
-@only(ADMINS)
 async def request_erasure(page: Page) -> Response:
+    """Scope first (audited), then the service lets only admins ask."""
     case_id = page.int_param("case_id")
 
     async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
@@ -210,7 +210,6 @@ async def request_erasure(page: Page) -> Response:
 
 
 @staff_endpoint()
-@only(ADMINS)
 async def cancel_erasure(page: Page) -> Response:
     case_id = page.int_param("case_id")
 
@@ -222,15 +221,16 @@ async def cancel_erasure(page: Page) -> Response:
 
 
 @staff_endpoint()
-@only(ADMINS)
 async def confirm_erasure(page: Page) -> Response:
     """The second admin confirms: everything about the case goes, now."""
     case_id = page.int_param("case_id")
     form = await read_form(page.request)
     try:
-        if not form.checked("confirm"):
-            raise FormError("form.confirm")
         async with page.uow() as uow:
+            # Scope first, before any value is looked at: out of scope is a 404, audited.
+            await case_for_staff(uow, page.actor, case_id, purpose="reach")
+            if not form.checked("confirm"):
+                raise FormError("form.confirm")
             await erasure.confirm(uow, page.actor, case_id)
             await uow.commit()
     except FormError as error:
