@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from urllib.parse import quote
 
 from rumbo.settings import Settings
 
@@ -23,7 +24,7 @@ QUIET = ("httpx", "httpcore", "apscheduler", "hpack", "telegram.ext.ExtBot")
 """Loggers that write a line per request or per tick: warnings only."""
 
 _PATTERNS = [
-    re.compile(r"(?<=/bot)[0-9]+:[A-Za-z0-9_-]+"),  # a Bot API path's token
+    re.compile(r"(?i)(?<=/bot)[0-9]+(?::|%3A)[A-Za-z0-9_-]+"),  # a Bot API path's token
     re.compile(r"(?i)(?<=bearer )[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(?i)(?<=password=)[^\s&'\",;]+"),
     re.compile(r"(?i)(?<=code=)[^\s&'\",;]+"),
@@ -41,8 +42,11 @@ class RedactingFormatter(logging.Formatter):
     def __init__(self, inner: logging.Formatter, secrets: Iterable[str]) -> None:
         super().__init__()
         self.inner = inner
-        # Longest first, so a secret containing another is hidden whole.
-        self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+        # Longest first, so a secret containing another is hidden whole; as written
+        # and as written in a URL.
+        plain = {s for s in secrets if len(s) >= 6}
+        every = plain | {quote(s, safe="") for s in plain}
+        self.secrets = sorted(every, key=len, reverse=True)
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(self.inner.format(record), self.secrets)
