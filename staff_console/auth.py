@@ -112,12 +112,14 @@ async def login(page: Page) -> Response:
         return again(401, "wrong")
     if staff.totp_enabled_at is not None:
         page.session.await_second_factor(staff.id, _now(page))
+        if carry_action:  # the carried form goes on through the second step
+            return _code_page(page, carry=carry, carry_action=carry_action)
         return page.redirect("/login/code")
     if second_factor.required(staff.role, for_operators=options.totp_for_operators):
         page.session.await_second_factor(staff.id, _now(page))
         return page.redirect("/login/enrol")
     response = await _open(page, staff.id)
-    if carry_action:  # (a form carried through a login with a second factor is not kept)
+    if carry_action:
         fields = [(name.removeprefix(CARRY), value) for name, value in carry]
         return page.render("resend.html", fields=fields, action=carry_action, free_text=FREE_TEXT)
     return response
@@ -149,11 +151,31 @@ def _pending(page: Page) -> int | None:
     return page.session.pending_staff(_now(page))
 
 
+def _code_page(
+    page: Page,
+    *,
+    status_code: int = 200,
+    problem: str | None = None,
+    until: datetime | None = None,
+    carry: list[tuple[str, str]] | None = None,
+    carry_action: str = "",
+) -> Response:
+    return page.render(
+        "login_code.html",
+        status_code=status_code,
+        problem=problem,
+        until=until,
+        tz=_tz(page),
+        carry=carry or [],
+        carry_action=carry_action,
+    )
+
+
 @public_endpoint
 async def code_form(page: Page) -> Response:
     if _pending(page) is None:
         return page.redirect("/login")
-    return page.render("login_code.html", problem=None, until=None, tz=_tz(page))
+    return _code_page(page)
 
 
 def _tz(page: Page) -> str:
@@ -167,24 +189,33 @@ async def check_code(page: Page) -> Response:
         return page.redirect("/login")
     form = await read_form(page.request)
     code = form.raw("code")[:MAX_CODE]
+    carry, carry_action = _carry(form)
     try:
         async with page.uow() as uow:
             await second_factor.verify(uow, staff_id, code)
             token = await _start(page, uow, staff_id)
             await uow.commit()
     except WrongCode:
-        return page.render(
-            "login_code.html", status_code=401, problem="wrong", until=None, tz=_tz(page)
+        return _code_page(
+            page, status_code=401, problem="wrong", carry=carry, carry_action=carry_action
         )
     except LoginThrottled as held:
-        return page.render(
-            "login_code.html", status_code=429, problem="throttled", until=held.until, tz=_tz(page)
+        return _code_page(
+            page,
+            status_code=429,
+            problem="throttled",
+            until=held.until,
+            carry=carry,
+            carry_action=carry_action,
         )
     except (InvalidTransition, NotFound):
         page.session.log_out()
         return page.redirect("/login")
     next_path = safe_next(page.session.next_path)
     page.session.log_in(token)
+    if carry_action:
+        fields = [(name.removeprefix(CARRY), value) for name, value in carry]
+        return page.render("resend.html", fields=fields, action=carry_action, free_text=FREE_TEXT)
     return page.redirect(next_path)
 
 
@@ -236,9 +267,7 @@ async def _confirm(page: Page, staff_id: int, *, action: str) -> tuple[list[str]
     except WrongCode:
         return await _enrol_page(page, staff_id, action=action, status_code=400, problem="wrong")
     except LoginThrottled as held:
-        return page.render(
-            "login_code.html", status_code=429, problem="throttled", until=held.until, tz=_tz(page)
-        )
+        return _code_page(page, status_code=429, problem="throttled", until=held.until)
     except (InvalidTransition, NotFound):
         return page.redirect("/")
     return codes, token

@@ -189,6 +189,17 @@ def staff_endpoint(*, passive: bool = False) -> Callable[[View], Endpoint]:
                     return JSONResponse({"login": "/login"}, status_code=401)
                 if request.method == "GET":
                     page.session.remember_next(_local_path(request))
+                elif page.session.expired and request.method == "POST":
+                    # The login ended while the form was being filled in: carry it.
+                    from staff_console.errors import expired_form
+
+                    form = await request.form()
+                    fields = [
+                        (name, value)
+                        for name, value in form.multi_items()
+                        if isinstance(value, str) and name != "csrf_token"
+                    ]
+                    return await expired_form(request, fields)
                 if page.session.expired:
                     page.flash("ok", "expired")
                 return page.redirect("/login")

@@ -152,9 +152,14 @@ class Browser:
         return found.group(1)
 
 
-@pytest.fixture
+AUTHENTICATORS: list[Authenticator] = []
+"""This test's authenticator, for helpers that get no fixtures (browser ``log_in``)."""
+
+
+@pytest.fixture(autouse=True)
 def authenticator(clock: FakeClock) -> Authenticator:
-    return Authenticator(clock)
+    AUTHENTICATORS[:] = [Authenticator(clock)]
+    return AUTHENTICATORS[0]
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from staff_console.options import ConsoleOptions
 from tests.chromium import ARTIFACTS as ALL_ARTIFACTS
 from tests.chromium import headless_chromium
 from tests.conftest import FakeClock
-from tests.console.conftest import Authenticator
+from tests.console.conftest import AUTHENTICATORS
 from tests.console.world import PASSWORD, World, build_world
 from tests.databases import sqlite_url
 
@@ -119,15 +119,6 @@ async def open_page(chromium: Browser, live_url: str) -> AsyncIterator[Opener]:
     assert problems == []
 
 
-_authenticators: list[Authenticator] = []
-
-
-@pytest.fixture(autouse=True)
-def _the_authenticator(authenticator: Authenticator) -> None:
-    """The phone app of this test's accounts, for ``log_in``."""
-    _authenticators[:] = [authenticator]
-
-
 async def log_in(page: Page, username: str = "ana") -> None:
     """Password, then the code of the authenticator app, as a person types them."""
     await page.goto("/login")
@@ -135,7 +126,7 @@ async def log_in(page: Page, username: str = "ana") -> None:
     await page.get_by_label("Contraseña").fill(PASSWORD)
     await page.get_by_role("button", name="Entrar").click()
     await page.wait_for_url("**/login/code")
-    code = _authenticators[0].code(username)
+    code = AUTHENTICATORS[0].code(username)  # this test's authenticator app
     await page.get_by_label("Código de tu aplicación de autenticación").fill(code)
     await page.get_by_role("button", name="Entrar").click()
     await page.wait_for_url("**/")
