@@ -8,11 +8,13 @@ outbox sender delivers the replies afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from dialogs.events import Event
 from dialogs.screens import Reply, Screen
@@ -22,6 +24,10 @@ from plan_store.services import outbox, updates
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+TRANSIENT_ATTEMPTS = 3
+"""Times one update's transaction is tried when the database refuses it for a passing
+reason, before the transport is left to retry it later."""
 
 Handler = Callable[[UnitOfWork, Channel, str, Event], Awaitable[Reply]]
 
@@ -47,16 +53,27 @@ async def receive(
 
         handler = conversation.handle
     try:
-        async with uow_factory() as uow:
-            if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
-                return None
-            reply = await handler(uow, inbound.channel, inbound.chat_id, inbound.event)
-            await write_reply(uow, inbound, reply)
-            await uow.commit()
-            return reply
+        for attempt in range(TRANSIENT_ATTEMPTS):
+            try:
+                async with uow_factory.write_turn(), uow_factory() as uow:
+                    if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
+                        return None
+                    reply = await handler(uow, inbound.channel, inbound.chat_id, inbound.event)
+                    await write_reply(uow, inbound, reply)
+                    await uow.commit()
+                    return reply
+            except OperationalError:
+                # A lock or serialization conflict with another writer, or the database
+                # going away: nothing was kept, so the update is applied again whole.
+                # Past the last attempt the transport does not acknowledge it.
+                if attempt + 1 == TRANSIENT_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.02 * 2**attempt)
+    except OperationalError:
+        raise
     except Exception:
         log.exception("the dialogs failed on a %s update", inbound.channel.value)
-    async with uow_factory() as uow:
+    async with uow_factory.write_turn(), uow_factory() as uow:
         if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
             return None
         reply = Reply(screens=[apology()])

@@ -7,15 +7,20 @@ raises halfway leaves no trace.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from plan_store.crypto import Cipher
 from plan_store.types import utcnow
+from plan_store.wakeup import CHANNEL, Wakeups
 
 Clock = Callable[[], datetime]
 
@@ -26,12 +31,15 @@ class UnitOfWork:
         session_factory: async_sessionmaker[AsyncSession],
         cipher: Cipher,
         clock: Clock = utcnow,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self._session_factory = session_factory
         self.cipher = cipher
         self.clock = clock
+        self.wakeups = wakeups or Wakeups()
         self._session: AsyncSession | None = None
         self._apart: list[object] = []
+        self._outbox_written = False
 
     @property
     def session(self) -> AsyncSession:
@@ -65,7 +73,19 @@ class UnitOfWork:
                 await apart.commit()
 
     async def commit(self) -> None:
-        await self.session.commit()
+        """Commit; if outbox rows were queued, wake the senders (see ``wakeup``)."""
+        session = self.session
+        written, self._outbox_written = self._outbox_written, False
+        if written and session.get_bind().dialect.name == "postgresql":
+            # Delivered by PostgreSQL at commit, to the senders of other processes.
+            await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+        await session.commit()
+        if written:
+            self.wakeups.ring()
+
+    def outbox_written(self) -> None:
+        """Rows were queued in the outbox: wake the senders once this commits."""
+        self._outbox_written = True
 
     async def commit_apart(self, *rows: object) -> None:
         """Write ``rows`` in a transaction of their own, kept even if this one rolls back.
@@ -89,10 +109,25 @@ class UnitOfWorkFactory:
         session_factory: async_sessionmaker[AsyncSession],
         cipher: Cipher,
         clock: Clock = utcnow,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.cipher = cipher
         self.clock = clock
+        self.wakeups = wakeups or Wakeups()
+        """Rung after each commit that queued outgoing messages."""
+        self._write_turn: asyncio.Lock | None = None
+
+    def write_turn(self) -> AbstractAsyncContextManager[object]:
+        """Held around a transaction that writes, so that on SQLite this process's
+        writers take turns here (SQLite has one writer; a second one would wait in the
+        driver's busy handler, sleeping in growing steps). A no-op on PostgreSQL."""
+        bind = self.session_factory.kw.get("bind")
+        if bind is None or bind.dialect.name != "sqlite":
+            return contextlib.nullcontext()
+        if self._write_turn is None:
+            self._write_turn = asyncio.Lock()
+        return self._write_turn
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.cipher, self.clock)
+        return UnitOfWork(self.session_factory, self.cipher, self.clock, self.wakeups)

@@ -80,6 +80,9 @@ class OutboxSettings(BaseSettings):
     whatsapp_chat_interval: float = 1.0
     lease_seconds: float = 120.0
     max_attempts: int = 10
+    poll_seconds: float = 0.5
+    """How often a sender looks for due rows when nothing wakes it (rows queued by
+    another process on SQLite, retries coming due, a missed notification)."""
 
     def rate_limits(self) -> RateLimits:
         return RateLimits(

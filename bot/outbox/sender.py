@@ -44,7 +44,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -164,9 +164,15 @@ class OutboxSender:
                 last_error=None,
             )
         )
-        # One transaction at a time per sender: on SQLite a second writer in the same
-        # process would only wait for the lock, sleeping in the busy handler.
-        self._db_turn = asyncio.Lock()
+        # One transaction at a time per sender; on SQLite one at a time with every other
+        # writer of the process (a second writer would only wait for the file lock,
+        # sleeping in the busy handler).
+        self._own_turn = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def _db_turn(self) -> AsyncIterator[None]:
+        async with self._own_turn, self._uow_factory.write_turn():
+            yield
 
     # ------------------------------------------------------------------ public
 
@@ -250,7 +256,7 @@ class OutboxSender:
         if limit <= 0 or not self._clients:
             return []
         token = secrets.token_hex(16)
-        async with self._db_turn, self._uow_factory() as uow:
+        async with self._db_turn(), self._uow_factory() as uow:
             await uow.session.execute(
                 self._claim_statement,
                 {
@@ -473,7 +479,7 @@ class OutboxSender:
             self._progress.set()
 
     async def _write(self, outcomes: Sequence[Outcome]) -> None:
-        async with self._db_turn, self._uow_factory() as uow:
+        async with self._db_turn(), self._uow_factory() as uow:
             now = uow.now()
             ordered = sorted(outcomes, key=lambda o: o.claim.id)
             await self._record_sent(uow, [o for o in ordered if o.verdict is Verdict.SENT], now)
