@@ -92,20 +92,27 @@ def apology() -> Screen:
 
 
 async def write_reply(uow: UnitOfWork, inbound: Inbound, reply: Reply) -> None:
-    """Queue the reply's screens (and, for "clear chat", the deletions) in order."""
+    """Queue the reply's screens (and, for "clear chat", the deletions) in order.
+
+    The screens go in one statement without looking their keys up first: they are
+    keyed by this update, which this very transaction has just recorded as new."""
     key = f"reply:{inbound.channel.value}:{inbound.update_id}"
     if reply.clear_chat:
         await queue_clear_chat(uow, inbound.channel, inbound.chat_id, f"{key}:clear")
-    for index, screen in enumerate(reply.screens):
-        await outbox.enqueue(
-            uow,
-            channel=inbound.channel,
-            external_chat_id=inbound.chat_id,
-            adolescent_id=reply.adolescent_id,
-            payload=screen.to_payload(),
-            dedupe_key=f"{key}:{index}",
-            urgent=True,  # an answer to the adolescent is never held for quiet hours
-        )
+    await outbox.enqueue_many(
+        uow,
+        [
+            outbox.Outgoing(
+                channel=inbound.channel,
+                external_chat_id=inbound.chat_id,
+                adolescent_id=reply.adolescent_id,
+                payload=screen.to_payload(),
+                dedupe_key=f"{key}:{index}",
+                urgent=True,  # an answer to the adolescent is never held for quiet hours
+            )
+            for index, screen in enumerate(reply.screens)
+        ],
+    )
 
 
 async def queue_clear_chat(

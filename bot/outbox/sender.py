@@ -5,7 +5,7 @@ One round, in three steps, never holding a transaction across a platform call:
 1. **Claim** (one short transaction). A single ``UPDATE outbox ... WHERE id IN
    (SELECT ... ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED)`` turns due rows into
    ``sending`` with ``lease_until = now + lease``, ``attempts + 1`` and a fresh random
-   ``claim_token``; the rows are then read back by that token. Due means pending with
+   ``claim_token``, and returns the rows (``RETURNING``: one round trip). Due means pending with
    ``not_before <= now``, or ``sending`` with a lapsed lease (its sender died). On
    PostgreSQL, ``SKIP LOCKED`` lets any number of senders claim disjoint rows; on
    SQLite the clause is dropped, and the statement is atomic anyway because it is the
@@ -257,21 +257,18 @@ class OutboxSender:
             return []
         token = secrets.token_hex(16)
         async with self._db_turn(), self._uow_factory() as uow:
-            await uow.session.execute(
-                self._claim_statement,
-                {
-                    "claim_now": now,
-                    "claim_limit": limit,
-                    "claim_lease": now + self.lease,
-                    "claim_token_value": token,
-                },
-            )
-            rows = list(
+            # Claimed and read back in one statement (UPDATE ... RETURNING).
+            rows = sorted(
                 await uow.session.scalars(
-                    select(OutboxMessage)
-                    .where(OutboxMessage.claim_token == token, OutboxMessage.status == SENDING)
-                    .order_by(OutboxMessage.id)
-                )
+                    self._claim_statement,
+                    {
+                        "claim_now": now,
+                        "claim_limit": limit,
+                        "claim_lease": now + self.lease,
+                        "claim_token_value": token,
+                    },
+                ),
+                key=lambda row: row.id,
             )
             if not rows:
                 return []
@@ -347,6 +344,7 @@ class OutboxSender:
                 claim_token=bindparam("claim_token_value", type_=String()),
                 attempts=OutboxMessage.attempts + 1,
             )
+            .returning(OutboxMessage)
             .execution_options(synchronize_session=False)
         )
 
@@ -358,20 +356,17 @@ class OutboxSender:
         links: set[tuple[int, Channel, str]] = set()
         homes: dict[int, Home] = {}
         if case_ids:
+            # Each case's home and active links, in one query.
             found = await uow.session.execute(
-                select(ChatLink.adolescent_id, ChatLink.channel, ChatLink.external_id).where(
-                    ChatLink.active, ChatLink.adolescent_id.in_(case_ids)
-                )
+                select(Adolescent.id, Home, ChatLink.channel, ChatLink.external_id)
+                .join(Home, Home.id == Adolescent.home_id)
+                .outerjoin(ChatLink, and_(ChatLink.adolescent_id == Adolescent.id, ChatLink.active))
+                .where(Adolescent.id.in_(case_ids))
             )
-            links = {(case, channel, chat) for case, channel, chat in found.all()}
-            for case_id, found_home in (
-                await uow.session.execute(
-                    select(Adolescent.id, Home)
-                    .join(Home, Home.id == Adolescent.home_id)
-                    .where(Adolescent.id.in_(case_ids))
-                )
-            ).all():
+            for case_id, found_home, channel, chat in found.all():
                 homes[case_id] = found_home
+                if channel is not None:
+                    links.add((case_id, channel, chat))
         keep: list[tuple[OutboxMessage, dict[str, Any]]] = []
         for row in rows:
             payload = payload_of(uow, row)
@@ -495,7 +490,7 @@ class OutboxSender:
         if not sent:
             return
         connection = await uow.session.connection()
-        await connection.execute(
+        marked = await connection.execute(
             self._mark_sent,
             [
                 {
@@ -507,6 +502,8 @@ class OutboxSender:
                 for o in sent
             ],
         )
+        if marked.rowcount == len(sent):
+            return  # every row was still ours: nothing to look up
         found = await connection.execute(
             select(OutboxMessage.id, OutboxMessage.claim_token, OutboxMessage.status).where(
                 OutboxMessage.id.in_([o.claim.id for o in sent])
