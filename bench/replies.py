@@ -32,7 +32,8 @@ figure to read.
 
     uv run python -m bench.replies [--rounds 3] [--chats 200] [--burst 5000]
         [--rate 50] [--paced-seconds 20] [--cases 5000] [--messages 50000 | --full]
-        [--webhook-workers 1,2,4 | --no-webhook] [--postgres URL | --no-postgres]
+        [--webhook-workers 1,2,4 [--webhook-rounds 1] | --no-webhook]
+        [--postgres URL | --no-postgres]
         [--no-sqlite]
 
 ``--full`` stores 500,000 messages and paces for 60 s (the issue's figures).
@@ -568,6 +569,9 @@ async def one_turn(
         raise
     finally:
         await stop_all(procs)
+        for proc in procs:
+            log = workdir / f"replies-{bot}-{proc.name.replace(' ', '')}.log"
+            log.write_bytes(bytes(proc.output))
     return turn
 
 
@@ -590,6 +594,7 @@ def show(turn: Turn, baseline: Turn | None) -> None:
 async def run_on(
     label: str, url: str, args: argparse.Namespace, workdir: Path, workers: int
 ) -> None:
+    rounds = args.webhook_rounds if workers else args.rounds
     data_key = generate_key()
     started = time.perf_counter()
     await fill(url, data_key, cases=args.cases, messages=args.messages)
@@ -599,7 +604,7 @@ async def run_on(
         flush=True,
     )
     with FakeProcess() as fake:
-        for round_ in range(1, args.rounds + 1):
+        for round_ in range(1, rounds + 1):
             print(f"  round {round_}", flush=True)
             echo = await one_turn(
                 "echo", fake, args, url=url, data_key=data_key, workdir=workdir, workers=workers
@@ -625,6 +630,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--messages", type=int, default=50_000)
     parser.add_argument("--full", action="store_true", help="500,000 messages, 60 s paced")
     parser.add_argument("--webhook-workers", default="1,2,4")
+    parser.add_argument("--webhook-rounds", type=int, default=1)
     parser.add_argument("--no-webhook", action="store_true")
     database_options(parser)
     args = parser.parse_args(argv)
