@@ -32,7 +32,7 @@ figure to read.
 
     uv run python -m bench.replies [--rounds 3] [--chats 200] [--burst 5000]
         [--rate 50] [--paced-seconds 20] [--cases 5000] [--messages 50000 | --full]
-        [--webhook-workers 1,2,4 [--webhook-rounds 1] | --no-webhook]
+        [--webhook-workers 1,2,4 [--webhook-rounds 1] | --no-webhook] [--no-polling]
         [--postgres URL | --no-postgres]
         [--no-sqlite]
 
@@ -632,6 +632,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--webhook-workers", default="1,2,4")
     parser.add_argument("--webhook-rounds", type=int, default=1)
     parser.add_argument("--no-webhook", action="store_true")
+    parser.add_argument("--no-polling", action="store_true", help="only the webhook runs")
     database_options(parser)
     args = parser.parse_args(argv)
     if args.full:
@@ -648,17 +649,18 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 async def run_all(args: argparse.Namespace, directory: Path) -> None:
-    if not args.no_sqlite:
+    if not args.no_sqlite and not args.no_polling:
         url = f"sqlite+aiosqlite:///{directory / 'replies-polling.sqlite3'}"
         await run_on("SQLite, polling", url, args, directory, workers=0)
     if args.no_postgres or not (pg := await postgres_url(args.postgres)):
         return
-    runs = ["polling"]
+    runs = [] if args.no_polling else ["polling"]
     workers = [] if args.no_webhook else [int(w) for w in args.webhook_workers.split(",") if w]
     runs += [f"webhook{w}" for w in workers]
 
     async def job(url_for: Callable[[str], str]) -> None:
-        await run_on("PostgreSQL, polling", url_for("polling"), args, directory, workers=0)
+        if not args.no_polling:
+            await run_on("PostgreSQL, polling", url_for("polling"), args, directory, workers=0)
         for w in workers:
             await run_on(
                 f"PostgreSQL, webhook, {w} worker process{'es' if w > 1 else ''}",

@@ -68,7 +68,10 @@ class TelegramPoller:
         self.concurrency = concurrency
         """Chats whose updates are applied at the same time."""
         self.offset: int | None = None
-        """The next update id to ask for: every id below it is stored."""
+        """The next update id to ask for: every id below it is stored. (While a batch
+        is applied chat by chat side by side, it may run ahead of another chat's update
+        still in its transaction; Telegram only hears of it with the next
+        ``getUpdates``, asked once the whole batch is stored.)"""
         self.handled = 0
         """Updates handled since the start (stored, de-duplicated or ignored)."""
 
