@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from bot import metrics, staff_chat
 from dialogs.events import Event
 from dialogs.screens import Reply, Screen
 from plan_store.enums import Channel, OutboxKind, OutboxStatus
@@ -46,21 +47,32 @@ async def receive(
     """Apply ``inbound`` once; None when it was applied before.
 
     If the dialogs fail unexpectedly, nothing they did is kept, the update is still
-    recorded, and the adolescent gets an apology instead of silence.
+    recorded, and the adolescent gets an apology instead of silence. A staff member's
+    own chat (``bot.staff_chat``) never reaches the dialogs, whatever the handler.
     """
     if handler is None:
         from dialogs import conversation
 
         handler = conversation.handle
+    channel = inbound.channel.value
     try:
         for attempt in range(TRANSIENT_ATTEMPTS):
             try:
                 async with uow_factory.write_turn(), uow_factory() as uow:
                     if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
+                        metrics.INBOUND.labels(channel, "duplicate").inc()
                         return None
-                    reply = await handler(uow, inbound.channel, inbound.chat_id, inbound.event)
+                    if await staff_chat.staff_of(
+                        uow, inbound.channel, inbound.chat_id, inbound.event
+                    ):
+                        reply = await staff_chat.handle(
+                            uow, inbound.channel, inbound.chat_id, inbound.event
+                        )
+                    else:
+                        reply = await handler(uow, inbound.channel, inbound.chat_id, inbound.event)
                     await write_reply(uow, inbound, reply)
                     await uow.commit()
+                    metrics.INBOUND.labels(channel, "applied").inc()
                     return reply
             except OperationalError:
                 # A lock or serialization conflict with another writer, or the database
@@ -72,13 +84,15 @@ async def receive(
     except OperationalError:
         raise
     except Exception:
-        log.exception("the dialogs failed on a %s update", inbound.channel.value)
+        log.exception("the dialogs failed on a %s update", channel)
     async with uow_factory.write_turn(), uow_factory() as uow:
         if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
+            metrics.INBOUND.labels(channel, "duplicate").inc()
             return None
         reply = Reply(screens=[apology()])
         await write_reply(uow, inbound, reply)
         await uow.commit()
+        metrics.INBOUND.labels(channel, "failed").inc()
         return reply
 
 

@@ -49,6 +49,17 @@ Only for a linked chat with consent in force:
     fuc:yes:<version>:<case_id>, fuc:no:<version>:<case_id>   ... the answer
     fuc:on:<version>:<case_id>, fuc:off:<case_id>   ... started or stopped from Privacy
                               (see dialogs.follow_up_consent; another case's id is stale)
+    prop:goal                 "💡 Quiero proponer una meta": the programmes
+    prop:g:<programme>        ... its horizon
+    prop:g:<programme>:<horizon>   ... asks for its words (typed)
+    prop:step:<goal_id>       "➕ Agregar un paso" to a goal: asks for its words
+    prop:when:<when>          ... by when (dialogs.proposals.WHEN); then it goes to staff
+    pe:<id>:<question>:<answer>, pe:<id>:skip   before an evaluation (dialogs.pre_evaluation)
+    agr:<id>:ok, agr:<id>:talk   the agreements of an evaluation (dialogs.agreements)
+    cx:op, cx:q               ask for another operator, or complain (dialogs.concerns)
+    cx:send:<op|q>            ... without words
+    rights, rights:rules, rights:mine, rights:opts, rights:opt:<option>,
+    rights:talk:<topic>       "Tus derechos y reglas" (dialogs.rights)
     priv                      privacy: what is kept, clear the chat, leave Rumbo (and,
                               after care, the monthly check-ins: on or off)
     priv:stop                 leave Rumbo (withdraw consent): asks to confirm
@@ -57,7 +68,7 @@ Only for a linked chat with consent in force:
 
 from __future__ import annotations
 
-from plan_store.enums import Programme, RequestReason
+from plan_store.enums import Horizon, Programme, RequestReason
 
 MENU = "menu"
 LANGUAGE = "lang"
@@ -74,6 +85,10 @@ PRIVACY = "priv"
 CLEAR_CHAT = "priv:clear"
 WITHDRAW = "priv:stop"
 WITHDRAW_CONFIRMED = "priv:stop:yes"
+PROPOSE_GOAL = "prop:goal"
+RIGHTS = "rights"
+CHANGE_OPERATOR = "cx:op"
+COMPLAIN = "cx:q"
 
 CANNOT_GO = "no"
 CHANGE = "chg"
@@ -149,3 +164,19 @@ def operator_skip(reason: RequestReason) -> str:
 
 def operator_urgency(reason: RequestReason, urgent: bool) -> str:
     return f"op:u:{reason.value}:{int(urgent)}"
+
+
+def propose_programme(value: Programme) -> str:
+    return f"prop:g:{value.value}"
+
+
+def propose_horizon(programme: Programme, horizon: Horizon) -> str:
+    return f"prop:g:{programme.value}:{horizon.value}"
+
+
+def propose_step(goal_id: int) -> str:
+    return f"prop:step:{goal_id}"
+
+
+def propose_when(key: str) -> str:
+    return f"prop:when:{key}"

@@ -13,7 +13,7 @@ from dialogs.common import State, Turn, button, clean, clip, listing, menu_butto
 from dialogs.screens import Button
 from locales import translator
 from locales.core_strings import BACK, TALK_TO_MY_OPERATOR
-from plan_store.enums import AppointmentAnswer, AppointmentKind, AppointmentStatus, MessageKind
+from plan_store.enums import AppointmentAnswer, AppointmentKind, AppointmentStatus
 from plan_store.errors import (
     AppointmentClosed,
     AppointmentInPast,
@@ -22,7 +22,7 @@ from plan_store.errors import (
     ValidationFailed,
 )
 from plan_store.models import Appointment
-from plan_store.services import appointments, messages
+from plan_store.services import appointments
 
 MAX_REASON = 500
 KIND_EMOJI = {
@@ -165,7 +165,6 @@ async def _answer(
             [[menu_button(t)]],
         )
         return False
-    turn.notify(f"appointment_{given.value}", "low")
     return True
 
 
@@ -222,14 +221,23 @@ async def reason_typed(turn: Turn, text: str) -> None:
         turn.go(State.MENU)
         await free_text.receive(turn, text)
         return
-    reason = clean(text)[:MAX_REASON]
-    risks = await free_text.read_risks(turn, reason)
+    said = clean(text)
+    message = await free_text.keep(turn, said)  # the whole text, in the timeline
+    risks = await free_text.read_risks(turn, said)
     if risks:
-        message = await messages.record_inbound(
-            turn.uow, turn.case_id, channel=turn.channel, body=reason, kind=MessageKind.TEXT
-        )
         await free_text.raise_flags(turn, risks, message_id=message.id, detail="appointment_reason")
         await free_text.safety(turn, risks[0])
+    reason = said[:MAX_REASON]
+    if len(said) > MAX_REASON:
+        t = turn.t
+        # Translators: a reason about an appointment longer than what the appointment keeps; {kept}
+        # is how many characters it keeps.
+        long = t.gettext(
+            "Tu mensaje era largo: en la cita anoté las primeras {kept} letras. "
+            "Tu equipo lo ve completo en tus mensajes."
+        )
+        turn.say(long.format(kept=MAX_REASON))
+        reason = said[: MAX_REASON - 1].rstrip() + "…"
     await _record(turn, appointment_id, answer, reason)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dialogs import actions, labels
-from dialogs.screens import MAX_ACTION_BYTES, MAX_TEXT, Button, Reply, Screen, StaffNotice
+from dialogs.screens import MAX_ACTION_BYTES, MAX_TEXT, Button, Reply, Screen
 from locales import (
     SOURCE_LANGUAGE,
     Translator,
@@ -30,7 +30,7 @@ from locales import (
 )
 from locales.core_strings import DID_NOT_UNDERSTAND
 from plan_store.enums import Channel
-from plan_store.models import Adolescent, ChatLink, ChatSession, Home, Staff
+from plan_store.models import Adolescent, ChatLink, ChatSession, Home, Message, Staff
 from plan_store.services import chats, consent
 from plan_store.services.cases import MEXICO_EMERGENCY_NUMBERS
 from plan_store.services.consent import ConsentState
@@ -63,7 +63,12 @@ class State(StrEnum):
     CONSENT = "consent"  # linked, deciding on consent
     MENU = "menu"  # nothing pending: typed text goes to the team
     OPERATOR_MESSAGE = "operator_message"  # optional message for the operator
+    OPERATOR_URGENCY = "operator_urgency"  # the request's urgency, what was typed kept
     APPOINTMENT_REASON = "appointment_reason"  # optional reason for an appointment answer
+    PROPOSAL_TEXT = "proposal_text"  # the words of a goal or step she proposes
+    PROPOSAL_WHEN = "proposal_when"  # ... and by when (kept: the words, encrypted)
+    EVALUATION_WORDS = "evaluation_words"  # her own words before an evaluation
+    CONCERN_MESSAGE = "concern_message"  # optional words of a complaint or operator change
 
 
 class NotAllowed(Exception):
@@ -82,6 +87,9 @@ class Turn:
     lang: str
     t: Translator
     reply: Reply = field(default_factory=Reply)
+    typed: Message | None = None
+    """What the adolescent typed in this turn, as stored (every text of an open chat
+    is stored before any flow reads it)."""
     _home: Home | None = None
     _operator: tuple[str | None] | None = None
 
@@ -219,10 +227,6 @@ class Turn:
                 language=self.lang,
             )
         )
-
-    def notify(self, kind: str, severity: str) -> None:
-        if self.case is not None:
-            self.reply.notices.append(StaffNotice(self.case.id, kind, severity))
 
     async def emergency_lines(self) -> str:
         home = await self.home()

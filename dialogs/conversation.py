@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from dialogs import (
     actions,
+    agreements,
     appointments,
+    concerns,
     consent,
     follow_up,
     follow_up_consent,
@@ -27,7 +29,10 @@ from dialogs import (
     linking,
     menu,
     operator,
+    pre_evaluation,
     privacy,
+    proposals,
+    rights,
     voice,
 )
 from dialogs.common import Level, NotAllowed, State, Turn, clean, parse_id, typed_command
@@ -50,7 +55,6 @@ async def handle(uow: UnitOfWork, channel: Channel, external_id: str, event: Eve
     except NotAllowed:
         # A flow reached for a case the chat may not see (it changed under it).
         turn.reply.screens.clear()
-        turn.reply.notices.clear()
         await menu.stale(turn)
     return turn.finish()
 
@@ -67,7 +71,7 @@ async def _route(turn: Turn, event: Event) -> None:
 
 
 async def _start(turn: Turn, payload: str) -> None:
-    _leave_prompt(turn)
+    await _leave_prompt(turn)
     code = linking.code_in(payload) if payload else None
     if code is not None:
         await linking.redeem(turn, code)
@@ -79,12 +83,15 @@ async def _start(turn: Turn, payload: str) -> None:
 
 async def _text(turn: Turn, text: str) -> None:
     t = turn.t
+    if text and turn.is_open:
+        # Whatever an adolescent with consent types reaches the team, in any state.
+        await free_text.keep(turn, text)
     if text[:6].casefold() == "/start":
         await _start(turn, text[len("/start") :].strip())
         return
     command = _command(text)
     if command is not None:
-        _leave_prompt(turn)
+        await _leave_prompt(turn)
     if command == "menu":
         await menu.home(turn)
         return
@@ -130,8 +137,16 @@ async def _open_text(turn: Turn, text: str) -> None:
         await language.choose(turn, chosen)
     elif turn.state == State.OPERATOR_MESSAGE:
         await operator.message_typed(turn, text)
+    elif turn.state == State.OPERATOR_URGENCY:
+        await operator.urgency_typed(turn, text)
     elif turn.state == State.APPOINTMENT_REASON:
         await appointments.reason_typed(turn, text)
+    elif turn.state == State.PROPOSAL_TEXT:
+        await proposals.text_typed(turn, text)
+    elif turn.state == State.EVALUATION_WORDS:
+        await pre_evaluation.words_typed(turn, text)
+    elif turn.state == State.CONCERN_MESSAGE:
+        await concerns.text_typed(turn, text)
     else:
         await free_text.receive(turn, text)
 
@@ -166,20 +181,32 @@ async def _gate_text(turn: Turn, text: str) -> None:
 OPEN_TO_ALL = {"menu", "lang", "about", "help", "person", "consent"}
 
 
-PROMPTS = (State.OPERATOR_MESSAGE, State.APPOINTMENT_REASON)
-"""States that wait for typed text; leaving them by any other way drops the wait."""
-CONTINUING = ("op:u:", "op:skip:", "appt:skip:")
-"""Buttons that answer a prompt (and so keep what it kept)."""
+CONTINUING: dict[str, tuple[str, ...]] = {
+    State.OPERATOR_MESSAGE: ("op:u:", "op:skip:"),
+    State.OPERATOR_URGENCY: ("op:u:", "op:skip:"),
+    State.APPOINTMENT_REASON: ("appt:skip:",),
+    State.PROPOSAL_TEXT: (),
+    State.PROPOSAL_WHEN: ("prop:when:",),
+    State.EVALUATION_WORDS: (),
+    State.CONCERN_MESSAGE: ("cx:send:",),
+}
+"""States that wait for an answer, and the buttons that answer them (any of them,
+however old: they keep what the state kept)."""
 
 
-def _leave_prompt(turn: Turn) -> None:
-    if turn.state in PROMPTS:
-        turn.go(State.MENU)
+async def _leave_prompt(turn: Turn, action: str = "") -> None:
+    """Leave a waiting state by another way. What was typed for the operator is never
+    dropped: the request goes with it (``operator.send_kept``)."""
+    answers = CONTINUING.get(turn.state)
+    if answers is None or (action and action.startswith(answers)):
+        return
+    if turn.state == State.OPERATOR_URGENCY:
+        await operator.send_kept(turn)
+    turn.go(State.MENU)
 
 
 async def _choice(turn: Turn, action: str) -> None:
-    if not action.startswith(CONTINUING):
-        _leave_prompt(turn)
+    await _leave_prompt(turn, action)
     if not action or len(action.encode("utf-8", "replace")) > MAX_ACTION_BYTES:
         await menu.stale(turn)
         return
@@ -269,6 +296,36 @@ async def _case_action(turn: Turn, head: str, args: list[str]) -> bool:
             await follow_up.on_action(turn, ":".join([head, *args]))
         case "fuc", _:
             await follow_up_consent.on_action(turn, ":".join([head, *args]))
+        case "prop", ["goal"]:
+            await proposals.start_goal(turn)
+        case "prop", ["g", programme]:
+            await proposals.choose_programme(turn, programme)
+        case "prop", ["g", programme, horizon]:
+            await proposals.choose_horizon(turn, programme, horizon)
+        case "prop", ["step", _] if last is not None:
+            await proposals.start_step(turn, last)
+        case "prop", ["when", when]:
+            await proposals.choose_when(turn, when)
+        case "pe", _:
+            await pre_evaluation.on_action(turn, args)
+        case "agr", _:
+            await agreements.on_action(turn, args)
+        case "cx", [code]:
+            await concerns.start(turn, code)
+        case "cx", ["send", code]:
+            await concerns.send_as_is(turn, code)
+        case "rights", []:
+            await rights.show(turn)
+        case "rights", ["rules"]:
+            await rights.rules(turn)
+        case "rights", ["mine"]:
+            await rights.mine(turn)
+        case "rights", ["opts"]:
+            await rights.options(turn)
+        case "rights", ["opt", option]:
+            await rights.option(turn, option)
+        case "rights", ["talk", topic]:
+            await rights.talk(turn, topic)
         case "priv", []:
             await privacy.show(turn)
         case "priv", ["stop"]:

@@ -155,7 +155,6 @@ async def on_action(turn: Turn, action: str) -> None:
             detail=f"{parsed.question}:{parsed.answer}",
             dedupe_key=f"follow_up:{checkin.id}:{parsed.question}",
         )
-        turn.notify("follow_up_answer", Severity.MEDIUM.value)
         if parsed.question == "wants_contact":
             # Translators: after leaving care, the young person said in a check-in that they want
             # contact.

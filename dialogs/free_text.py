@@ -1,9 +1,14 @@
 """Free text: whatever matches no flow goes to the team, triaged for risk.
 
-The message is stored encrypted (``messages.record_inbound``). A risk raises one flag
+Every text of a linked chat with consent is stored encrypted before any flow reads
+it (``keep``, from the conversation), whatever the chat is in the middle of: a
+command, an answer to a question or a free message, the team sees it. A text longer
+than what is kept is not cut silently: the adolescent is told, and the stored
+message says how long it was. A risk raises one flag
 per category found, with its severity, and the answer puts safety first:
-acknowledge, say a person is being told now, the home's emergency numbers, the door
-open; no lecture and no questions. Before consent nothing is stored or flagged: a
+acknowledge, say who is being told now (only when someone really is: see
+``dialogs.alerts``), the home's emergency numbers, the door open; no lecture and no
+questions. Before consent nothing is stored or flagged: a
 risky text still gets the emergency numbers and a one-tap way to a person.
 """
 
@@ -12,13 +17,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dialogs import actions, menu, triage
+from dialogs import actions, alerts, menu
 from dialogs.common import Turn, button, menu_button, typed_command
 from dialogs.screens import Button
-from dialogs.triage import Risk
 from locales.core_strings import BACK, TALK_TO_A_PERSON
+from plan_store import triage
 from plan_store.enums import MessageKind, Severity
+from plan_store.models import Message
 from plan_store.services import flags, messages, triage_terms
+from plan_store.triage import Risk
 
 ALARM = {Severity.URGENT, Severity.HIGH}
 """Severities whose answer says a person is being told now."""
@@ -45,6 +52,25 @@ GREETINGS = {
 THANKS = {"gracias", "muchas gracias", "grax", "thanks", "thank you", "ok gracias"}
 
 
+async def keep(turn: Turn, text: str) -> Message:
+    """The message ``text`` is stored as, in this turn (stored once)."""
+    if turn.typed is not None:
+        return turn.typed
+    turn.typed = await messages.record_inbound(
+        turn.uow, turn.case_id, channel=turn.channel, body=text, kind=MessageKind.TEXT
+    )
+    if turn.typed.original_length is not None:
+        t = turn.t
+        # Translators: a message longer than what is kept; {kept} is how many characters were kept,
+        # {length} how many the message had.
+        long = t.gettext(
+            "Tu mensaje era muy largo ({length} letras). Guardé las primeras {kept} "
+            "para tu equipo. Si falta algo, mándamelo en otro mensaje."
+        )
+        turn.say(long.format(length=turn.typed.original_length, kept=messages.MAX_BODY))
+    return turn.typed
+
+
 async def read_risks(turn: Turn, text: str) -> list[Risk]:
     """The risks in ``text``: the terms files of the chat's language and Spanish, and
     the active terms staff added for them in the console."""
@@ -65,7 +91,6 @@ async def raise_flags(
             message_id=message_id,
             detail=detail,
         )
-        turn.notify(f"risk:{risk.category.value}", risk.severity.value)
 
 
 async def safety(turn: Turn, risk: Risk) -> None:
@@ -78,8 +103,7 @@ async def safety(turn: Turn, risk: Risk) -> None:
     # ...).
     thanks = t.gettext("Gracias por contármelo. 💛")
     if risk.severity in ALARM:
-        # Translators: in the answer to a message that shows a serious risk: a person is told now.
-        telling = t.gettext("Le estoy avisando ahora a una persona de tu equipo.")
+        telling = await alerts.telling(turn)
         # Translators: the emergency phone numbers follow, one per line.
         danger = t.gettext("Si estás en peligro ahora, llama:")
     else:
@@ -132,9 +156,7 @@ async def receive(turn: Turn, text: str) -> None:
         # Translators: the answer when the adolescent says thank you.
         turn.say(t.gettext("¡De nada! 💛"), [[menu_button(t)]])
         return
-    message = await messages.record_inbound(
-        turn.uow, turn.case_id, channel=turn.channel, body=text, kind=MessageKind.TEXT
-    )
+    message = await keep(turn, text)
     risks = await read_risks(turn, text)
     if risks:
         await raise_flags(turn, risks, message_id=message.id)

@@ -7,7 +7,7 @@ the operator for help with the goal.
 from __future__ import annotations
 
 from dialogs import actions, labels, menu
-from dialogs.common import Turn, button, clip, listing, menu_button
+from dialogs.common import Turn, button, clip, first_name, listing, menu_button
 from dialogs.screens import Button
 from locales import N_
 from locales.core_strings import BACK
@@ -23,6 +23,10 @@ PROGRAMMES = {
     Programme.INDEPENDENT_LIVING: N_("🔑 Vivir por mi cuenta"),
     # Translators: a programme of the life plan: personal growth, feelings, health.
     Programme.PERSONAL_GROWTH: N_("🌱 Crecer como persona"),
+    # Translators: an optional route of the plan: calls and contact with her family.
+    Programme.FAMILY_CONTACT: N_("👪 Mi familia"),
+    # Translators: an optional route of the plan: her legal and migration papers.
+    Programme.LEGAL_MIGRATION: N_("📄 Mis papeles"),
 }
 HORIZONS = {
     # Translators: heading for short-term goals.
@@ -47,17 +51,22 @@ async def show_programmes(turn: Turn, note: str | None = None) -> None:
         else:
             # Translators: the adolescent's life plan has no goals yet.
             text = t.gettext("Todavía no hay metas en tu plan. Las vas a escribir con tu equipo.")
-        turn.say(text, [[menu_button(t)]], note=note)
+        turn.say(text, [[_propose_button(turn)], [menu_button(t)]], note=note)
         return
     rows: list[list[Button]] = []
     for programme, label in PROGRAMMES.items():
         count = sum(goal.programme is programme for goal in goals)
         if count:
             rows.append([button(f"{t.gettext(label)} ({count})", actions.programme(programme))])
+    rows.append([_propose_button(turn)])
     rows.append([menu_button(t)])
     # Translators: after the goals' title; the buttons are the plan's programmes (education, ...).
     question = t.gettext("¿Cuáles quieres ver?")
     turn.say(f"{t.gettext(labels.GOALS_TITLE)}\n{question}", rows, note=note)
+
+
+def _propose_button(turn: Turn) -> Button:
+    return button(turn.t.gettext(labels.PROPOSE_GOAL), actions.PROPOSE_GOAL)
 
 
 async def show_programme(turn: Turn, value: str) -> None:
@@ -166,6 +175,14 @@ async def show_goal(turn: Turn, goal_id: int, note: str | None = None) -> None:
         else:
             # Translators: {step} is the next thing to do for the goal.
             lines.append(t.gettext("👉 Lo que sigue: {step}").format(step=step.title))
+        person = await plans.responsible_of(turn.uow, step)
+        if person is not None and person.role in labels.TEAM_ROLES:
+            # Translators: a goal's screen: who helps with the next step. {name} is a
+            # first name, {role} what that person does ("psicología", "trabajo social").
+            helper = t.gettext("🤝 Te ayuda con esto: {name} ({role})")
+            role = t.gettext(labels.TEAM_ROLES[person.role])
+            name = first_name(person.display_name) or person.display_name
+            lines.append(helper.format(name=name, role=role))
     elif progress.total:
         # Translators: a goal's screen: every step of the goal is done.
         lines.append(t.gettext("¡Hiciste todos los pasos! 🎉"))
@@ -177,6 +194,8 @@ async def show_goal(turn: Turn, goal_id: int, note: str | None = None) -> None:
     if step is not None:
         rows.append([button(t.gettext(labels.DONE), actions.step_done(step.id))])
     rows.append([button(t.gettext(labels.NEED_HELP), actions.goal_help(goal.id))])
+    if goal.status is not GoalStatus.ACHIEVED:
+        rows.append([button(t.gettext(labels.ADD_STEP), actions.propose_step(goal.id))])
     rows.append([button(t.gettext(BACK), actions.programme(goal.programme)), menu_button(t)])
     turn.say("\n".join(lines), rows, note=note)
 
@@ -202,8 +221,6 @@ async def step_done(turn: Turn, step_id: int) -> None:
     else:
         # Translators: after the adolescent marks a step done; staff confirm it.
         note = t.gettext("¡Bien hecho! 💪 Le aviso a tu equipo para que lo confirme.")
-    if not already:
-        turn.notify("step_done", "low")
     await show_goal(turn, step.goal_id, note)
 
 
@@ -228,7 +245,6 @@ async def need_help(turn: Turn, goal_id: int) -> None:
             urgency=Urgency.NORMAL,
             goal_id=goal.id,
         )
-        turn.notify("request", "normal")
     operator = await turn.operator()
     today = await turn.reads_today()
     if operator and today:

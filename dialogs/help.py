@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dialogs import actions, consent
-from dialogs.common import Turn, button
+from dialogs import actions, concerns, consent, rights
+from dialogs.common import Turn, button, column
 from locales.core_strings import BACK
 
 
@@ -38,4 +38,10 @@ async def show(turn: Turn) -> None:
     # Translators: the emergency phone numbers follow, one per line.
     danger = t.gettext("Si estás en peligro ahora, llama:")
     text = "\n".join(lines) + f"\n\n{danger}\n{numbers}"
-    turn.say(text, [[button(t.gettext(BACK), actions.MENU)]])
+    rows = column(
+        button(t.gettext(rights.RIGHTS), actions.RIGHTS),
+        button(t.gettext(concerns.CHANGE_OPERATOR), actions.CHANGE_OPERATOR),
+        button(t.gettext(concerns.COMPLAIN), actions.COMPLAIN),
+        button(t.gettext(BACK), actions.MENU),
+    )
+    turn.say(text, rows)

@@ -2,6 +2,7 @@
 ``t.gettext(labels.SKIP)``. The menu's own labels live in ``locales.core_strings``."""
 
 from locales import N_
+from plan_store.enums import Role
 
 # Translators: button; back to the main menu.
 MENU = N_("🏠 Menú")
@@ -47,3 +48,23 @@ STALE = N_("Ese botón ya no sirve. Te muestro el menú.")
 # Translators: said when a button is old, before the adolescent agreed to use Rumbo
 # (no menu follows, only what they may do then).
 STALE_GATE = N_("Ese botón ya no sirve.")
+# Translators: button, on the goals screen: the adolescent proposes a new goal for her plan.
+PROPOSE_GOAL = N_("💡 Quiero proponer una meta")
+# Translators: button, on a goal's screen: the adolescent proposes a step for that goal.
+ADD_STEP = N_("➕ Agregar un paso")
+
+# What the people around the plan do, in the adolescent's words: "Laura (psicología)".
+TEAM_ROLES = {
+    # Translators: who answers for a step: a psychologist; after a first name.
+    Role.PSYCHOLOGIST: N_("psicología"),
+    # Translators: who answers for a step: a social worker; after a first name.
+    Role.SOCIAL_WORKER: N_("trabajo social"),
+    # Translators: who answers for a step: a lawyer (papers, migration); after a first name.
+    Role.LAWYER: N_("abogacía: tus papeles"),
+    # Translators: who answers for a step: an educator (school, courses); after a first name.
+    Role.EDUCATOR: N_("educación"),
+    # Translators: who answers for a step: the adolescent's own operator; after a first name.
+    Role.OPERATOR: N_("tu operador(a)"),
+    # Translators: who answers for a step: the home's coordinator; after a first name.
+    Role.COORDINATOR: N_("coordinación de tu casa"),
+}

@@ -1,14 +1,15 @@
 """Asking for the reference operator: a reason, an optional message, the urgency.
 
-Urgent requests show the home's emergency numbers and tell staff at once (a
-``StaffNotice``; the request itself is the durable record). Before consent, "talk to
-a person" only asks how urgent it is: nothing the adolescent writes is kept then,
-and an unlinked chat can only be pointed to an adult and the emergency numbers.
+Urgent requests show the home's emergency numbers and tell staff at once (the
+request service writes an alert; ``dialogs.alerts`` says who was really told).
+Before consent, "talk to a person" only asks how urgent it is: nothing the
+adolescent writes is kept then, and an unlinked chat can only be pointed to an
+adult and the emergency numbers.
 """
 
 from __future__ import annotations
 
-from dialogs import actions, free_text, labels, menu
+from dialogs import actions, alerts, free_text, labels, menu
 from dialogs.common import Level, State, Turn, button, clean, menu_button
 from dialogs.screens import Button
 from locales import N_
@@ -87,29 +88,59 @@ async def choose_reason(turn: Turn, value: str) -> None:
 
 
 async def message_typed(turn: Turn, text: str) -> None:
-    """Typed text while the message for the operator is asked."""
+    """Typed text while the message for the operator is asked: it is the message
+    (already stored in the timeline by the conversation)."""
     reason = _reason(str(turn.data.get("reason", "")))
     if reason is None:
         turn.go(State.MENU)
         await free_text.receive(turn, text)
         return
-    said = clean(text)[:MAX_MESSAGE]
-    earlier = _message(turn, reason)
-    message = f"{earlier}\n{said}"[:MAX_MESSAGE] if earlier else said
-    risks = await free_text.read_risks(turn, said)  # what came before was read already
-    if risks:
-        await free_text.raise_flags(turn, risks, message_id=None, detail="operator_request")
-        if risks[0].severity in free_text.ALARM:
-            await free_text.safety(turn, risks[0])
-            await _create(turn, reason, Urgency.URGENT, message, answer=False)
-            return
-        await free_text.safety(turn, risks[0])
-    turn.go(
-        State.OPERATOR_MESSAGE,
-        reason=reason.value,
-        message=turn.uow.cipher.encrypt(message).decode("ascii"),
-    )
+    said = clean(text)
+    if await _triaged(turn, said, reason, ""):
+        return
+    _wait_for_urgency(turn, reason, said)
     _ask_urgency(turn, reason)
+
+
+async def urgency_typed(turn: Turn, text: str) -> None:
+    """Typed text instead of a tap on "¿Es urgente?": it joins the message, and the
+    request goes now, as urgent as triage reads it."""
+    reason = _reason(str(turn.data.get("reason", "")))
+    if reason is None:
+        turn.go(State.MENU)
+        await free_text.receive(turn, text)
+        return
+    said = clean(text)
+    earlier = _kept(turn)
+    if await _triaged(turn, said, reason, earlier):
+        return
+    await _create(turn, reason, Urgency.NORMAL, _joined(earlier, said), typed=True)
+
+
+async def _triaged(turn: Turn, said: str, reason: RequestReason, earlier: str) -> bool:
+    """Flags for the risks in ``said``; with a serious one, the safety answer and an
+    urgent request at once (True: nothing more to ask)."""
+    risks = await free_text.read_risks(turn, said)  # what came before was read already
+    if not risks:
+        return False
+    message = await free_text.keep(turn, said)
+    await free_text.raise_flags(turn, risks, message_id=message.id, detail="operator_request")
+    await free_text.safety(turn, risks[0])
+    if risks[0].severity not in free_text.ALARM:
+        return False
+    await _create(turn, reason, Urgency.URGENT, _joined(earlier, said), answer=False)
+    return True
+
+
+def _joined(earlier: str, said: str) -> str:
+    return f"{earlier}\n{said}" if earlier and said else earlier or said
+
+
+def _wait_for_urgency(turn: Turn, reason: RequestReason, message: str) -> None:
+    data: dict[str, str] = {"reason": reason.value}
+    if message:
+        data["message"] = turn.uow.cipher.encrypt(message).decode("ascii")
+    turn.go(State.OPERATOR_URGENCY, **data)
 
 
 async def skip(turn: Turn, value: str) -> None:
@@ -117,7 +148,12 @@ async def skip(turn: Turn, value: str) -> None:
     if reason is None:
         await menu.stale(turn)
         return
-    turn.go(State.OPERATOR_MESSAGE, reason=reason.value)
+    if turn.state == State.OPERATOR_URGENCY:
+        # An older «Saltar» while the urgency is asked: what was typed stays.
+        reason = _reason(str(turn.data.get("reason", ""))) or reason
+        _wait_for_urgency(turn, reason, _kept(turn))
+    else:
+        _wait_for_urgency(turn, reason, "")
     _ask_urgency(turn, reason)
 
 
@@ -131,13 +167,10 @@ def _ask_urgency(turn: Turn, reason: RequestReason) -> None:
     turn.say(t.gettext("¿Es urgente?"), rows)
 
 
-def _message(turn: Turn, reason: RequestReason) -> str:
-    """The message kept (encrypted) for this reason while the urgency is asked."""
-    data = turn.data
-    kept = data.get("message")
-    if turn.state != State.OPERATOR_MESSAGE or data.get("reason") != reason.value:
-        return ""
-    if not isinstance(kept, str):
+def _kept(turn: Turn) -> str:
+    """The message kept (encrypted) while the urgency is asked."""
+    kept = turn.data.get("message")
+    if turn.state != State.OPERATOR_URGENCY or not isinstance(kept, str):
         return ""
     try:
         return turn.uow.cipher.decrypt(kept.encode("ascii"))
@@ -146,12 +179,40 @@ def _message(turn: Turn, reason: RequestReason) -> str:
 
 
 async def choose_urgency(turn: Turn, value: str, urgent: str) -> None:
+    """An urgency tapped. While a request waits for it, any urgency button answers
+    that request, even an older one higher in the chat."""
     reason = _reason(value)
     if reason is None or urgent not in ("0", "1"):
         await menu.stale(turn)
         return
-    message = _message(turn, reason)
+    message = ""
+    if turn.state == State.OPERATOR_URGENCY:
+        reason = _reason(str(turn.data.get("reason", ""))) or reason
+        message = _kept(turn)
     await _create(turn, reason, Urgency.URGENT if urgent == "1" else Urgency.NORMAL, message)
+
+
+async def send_kept(turn: Turn) -> None:
+    """The chat leaves the urgency question by another way (a command, an older
+    button): the request goes with what was typed, as it can wait, and the
+    adolescent is told. Nothing typed: nothing to send."""
+    reason = _reason(str(turn.data.get("reason", "")))
+    message = _kept(turn)
+    turn.go(State.MENU)
+    if reason is None or not message or not turn.is_open:
+        return
+    await requests.create(
+        turn.uow, turn.case_id, reason=reason, urgency=Urgency.NORMAL, message=message
+    )
+    t = turn.t
+    operator = await turn.operator()
+    if operator:
+        # Translators: the adolescent left the question "¿Es urgente?" by another button; {name} is
+        # the first name of the adolescent's operator.
+        turn.say(t.gettext("Le pasé tu mensaje a {name}.").format(name=operator))
+    else:
+        # Translators: the adolescent left the question "¿Es urgente?" by another button.
+        turn.say(t.gettext("Le pasé tu mensaje a tu equipo."))
 
 
 async def now(turn: Turn) -> None:
@@ -163,20 +224,39 @@ async def now(turn: Turn) -> None:
 
 
 async def _create(
-    turn: Turn, reason: RequestReason, urgency: Urgency, message: str, *, answer: bool = True
+    turn: Turn,
+    reason: RequestReason,
+    urgency: Urgency,
+    message: str,
+    *,
+    answer: bool = True,
+    typed: bool = False,
 ) -> None:
+    """The request. ``typed``: the urgency was not chosen but read from what was typed."""
     turn.go(State.MENU)
     if not await _already_open(turn, reason, urgency, message):
         try:
-            await requests.create(
+            request = await requests.create(
                 turn.uow, turn.case_id, reason=reason, urgency=urgency, message=message
             )
         except (NotFound, NotOwnedByCase, InvalidTransition):
             await menu.stale(turn)
             return
-    turn.notify("urgent_request" if urgency is Urgency.URGENT else "request", urgency.value)
+        if request.original_length is not None:
+            _too_long(turn, request.original_length)
     if answer:
-        await _answered(turn, urgency)
+        await _answered(turn, urgency, typed=typed)
+
+
+def _too_long(turn: Turn, length: int) -> None:
+    t = turn.t
+    # Translators: a message for the operator longer than what a request keeps; {kept} is how many
+    # characters the request keeps, {length} how many the message had.
+    long = t.gettext(
+        "Tu mensaje era muy largo ({length} letras): en tu solicitud van las primeras "
+        "{kept}. Tu equipo lo ve completo en tus mensajes."
+    )
+    turn.say(long.format(length=length, kept=MAX_MESSAGE))
 
 
 async def _already_open(
@@ -196,18 +276,11 @@ async def _already_open(
     return None
 
 
-async def _answered(turn: Turn, urgency: Urgency) -> None:
+async def _answered(turn: Turn, urgency: Urgency, *, typed: bool = False) -> None:
     t = turn.t
     operator = await turn.operator()
     if urgency is Urgency.URGENT:
-        if operator:
-            # Translators: {name} is the first name of the adolescent's operator.
-            telling = t.gettext(
-                "Listo. Le estoy avisando ahora a {name} y a quien esté de turno."
-            ).format(name=operator)
-        else:
-            # Translators: an urgent request: the staff on duty are told now.
-            telling = t.gettext("Listo. Le estoy avisando ahora a quien esté de turno.")
+        telling = await alerts.telling(turn)
         # Translators: the emergency phone numbers follow, one per line.
         danger = t.gettext("Si estás en peligro ahora, llama:")
         numbers = await turn.emergency_lines()
@@ -229,7 +302,14 @@ async def _answered(turn: Turn, urgency: Urgency) -> None:
     else:
         # Translators: a request that can wait, in the evening: the team answers early tomorrow.
         text = t.gettext("Listo. Le avisé a tu equipo. Te responden mañana temprano.")
-    turn.say(text, [[menu_button(t)]])
+    if not typed:
+        turn.say(text, [[menu_button(t)]])
+        return
+    # Translators: the adolescent typed instead of answering "¿Es urgente?": the request went as
+    # one that can wait; the button below makes it urgent.
+    note = t.gettext("Lo mandé como que puede esperar. Si es urgente, toca el botón.")
+    rows = [[button(t.gettext(labels.URGENT), actions.OPERATOR_NOW)], [menu_button(t)]]
+    turn.say(f"{text}\n{note}", rows)
 
 
 # --- before consent: "talk to a person" ------------------------------------------
@@ -277,9 +357,8 @@ async def person_urgency(turn: Turn, urgent: str) -> None:
         await requests.create(
             turn.uow, turn.linked_case_id, reason=RequestReason.TALK, urgency=urgency
         )
-    turn.notify("urgent_request" if urgency is Urgency.URGENT else "request", urgency.value)
     if urgency is Urgency.URGENT:
-        text = t.gettext("Listo. Le estoy avisando ahora a quien esté de turno.")
+        text = await alerts.telling(turn)
         turn.say(f"{text}\n\n{danger}\n{numbers}", back)
     else:
         # Translators: "talk to a person" that can wait, before consent.

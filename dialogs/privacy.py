@@ -9,7 +9,7 @@ phones that others may see; it is open to every chat.
 
 from __future__ import annotations
 
-from dialogs import actions, follow_up_consent, labels, menu
+from dialogs import actions, concerns, follow_up_consent, labels, menu
 from dialogs.common import Level, State, Turn, button, column, menu_button
 from locales.core_strings import BACK
 from plan_store.enums import Channel
@@ -46,6 +46,8 @@ async def show(turn: Turn, note: str | None = None) -> None:
         text += f"\n\n{about}"
         buttons.append(toggle)
     buttons += [
+        button(t.gettext(concerns.CHANGE_OPERATOR), actions.CHANGE_OPERATOR),
+        button(t.gettext(concerns.COMPLAIN), actions.COMPLAIN),
         button(t.gettext(labels.LEAVE), actions.WITHDRAW),
         button(t.gettext(BACK), actions.MENU),
     ]

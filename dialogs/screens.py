@@ -70,25 +70,11 @@ def _optional_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-@dataclass(frozen=True, slots=True)
-class StaffNotice:
-    """Something staff must know now (an urgent request, a risk in a message).
-
-    The durable record is the flag or request the services wrote; a notice lets the
-    running process push it to the console at once.
-    """
-
-    adolescent_id: int
-    kind: str
-    severity: str
-
-
 @dataclass(slots=True)
 class Reply:
     """Everything one event produced."""
 
     screens: list[Screen] = field(default_factory=list)
-    notices: list[StaffNotice] = field(default_factory=list)
     clear_chat: bool = False
     """Delete every message the bot sent to this chat (for shared phones)."""
     adolescent_id: int | None = None

@@ -3,7 +3,7 @@ person listens to it (a voice note cannot be triaged for risk by reading)."""
 
 from __future__ import annotations
 
-from dialogs import appointments, menu, operator
+from dialogs import appointments, concerns, menu, operator, pre_evaluation
 from dialogs.common import State, Turn, menu_button
 from dialogs.events import Event
 from plan_store.enums import FlagCategory, MessageKind, Severity
@@ -20,6 +20,8 @@ async def receive(turn: Turn, event: Event) -> None:
         # Translators: a voice note arrived empty. The fault is the bot's.
         turn.say(t.gettext("No pude recibir tu audio. ¿Me lo mandas otra vez?"), [[menu_button(t)]])
         return
+    if await concerns.voice_sent(turn, event.voice):
+        return  # the concern's own: never among the messages her operator reads
     message = await messages.record_inbound(
         turn.uow,
         turn.case_id,
@@ -36,7 +38,8 @@ async def receive(turn: Turn, event: Event) -> None:
         message_id=message.id,
         detail="voice_note",
     )
-    turn.notify("voice_note", Severity.MEDIUM.value)
+    if await pre_evaluation.voice_sent(turn, message.id):
+        return
     who = await turn.operator()
     today = await turn.reads_today()
     if who and today:
@@ -52,8 +55,10 @@ async def receive(turn: Turn, event: Event) -> None:
         # Translators: after a voice note in the evening: the team listens early tomorrow.
         heard = t.gettext("Recibí tu audio 🎧 Tu equipo lo escucha mañana temprano.")
     data = turn.data
-    if turn.state == State.OPERATOR_MESSAGE and isinstance(data.get("reason"), str):
-        # The voice note is the message for the operator: go on to the urgency.
+    waiting = (State.OPERATOR_MESSAGE, State.OPERATOR_URGENCY)
+    if turn.state in waiting and isinstance(data.get("reason"), str):
+        # The voice note is (part of) the message for the operator: on to the urgency,
+        # keeping what was typed.
         turn.say(heard)
         await operator.skip(turn, data["reason"])
         return

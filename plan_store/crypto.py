@@ -26,7 +26,8 @@ class Cipher:
         key_list = [k for k in key_list if k]
         if not key_list:
             raise ValueError("at least one data key is needed")
-        self._fernet = MultiFernet([Fernet(k.encode("ascii")) for k in key_list])
+        self._keys = [Fernet(k.encode("ascii")) for k in key_list]
+        self._fernet = MultiFernet(self._keys)
         self._lookup_keys = [
             hmac.new(base64.urlsafe_b64decode(k), b"rumbo:lookup-hash", hashlib.sha256).digest()
             for k in key_list
@@ -55,6 +56,16 @@ class Cipher:
         before a key rotation are still found."""
         message = value.encode("utf-8")
         return [hmac.new(key, message, hashlib.sha256).hexdigest() for key in self._lookup_keys]
+
+    def key_index(self, ciphertext: bytes) -> int | None:
+        """Which key of the list opens ``ciphertext`` (0 is the first), or None."""
+        for index, key in enumerate(self._keys):
+            try:
+                key.decrypt(ciphertext)
+            except InvalidToken:
+                continue
+            return index
+        return None
 
     def rotate(self, ciphertext: bytes) -> bytes:
         """Re-encrypt under the first key."""

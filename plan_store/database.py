@@ -15,7 +15,11 @@ from sqlalchemy.ext.asyncio import (
 
 
 def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
-    """An async engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+    """An async engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout.
+
+    Statement parameters are left out of errors and logs (``hide_parameters``): they
+    hold chat ids, usernames and phone hashes, which a logged traceback must not."""
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **kwargs)

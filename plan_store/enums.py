@@ -6,7 +6,7 @@ SQLite and PostgreSQL hold the same schema and a new value is a small migration.
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class CareSetting(StrEnum):
@@ -41,9 +41,18 @@ class CaseStatus(StrEnum):
 
 
 class Role(StrEnum):
+    """Operators hold a caseload; coordinators and the team around the plan
+    (psychologist, social worker, lawyer, educator) read their home's cases; admins
+    everything. ``plan_store.services.access`` says who may read and write what."""
+
     OPERATOR = "operator"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    # The team around the plan, one role a line.
+    PSYCHOLOGIST = "psychologist"
+    SOCIAL_WORKER = "social_worker"
+    LAWYER = "lawyer"
+    EDUCATOR = "educator"
 
 
 class Channel(StrEnum):
@@ -66,9 +75,20 @@ class ConsentDecision(StrEnum):
 
 
 class Programme(StrEnum):
+    """The three programmes of the life plan, then two optional routes: contact with
+    the family (contacts the authority allowed, calls, steps towards living together
+    again) and the legal and migration procedure (a goal per procedure: its kind; its
+    steps the stages, each with its date and who follows it)."""
+
     EDUCATION = "education"
     INDEPENDENT_LIVING = "independent_living"
     PERSONAL_GROWTH = "personal_growth"
+    FAMILY_CONTACT = "family_contact"
+    LEGAL_MIGRATION = "legal_migration"
+
+    @property
+    def optional(self) -> bool:
+        return self in (Programme.FAMILY_CONTACT, Programme.LEGAL_MIGRATION)
 
 
 class Horizon(StrEnum):
@@ -205,3 +225,63 @@ class OutboxKind(StrEnum):
     VOICE = "voice"
     DELETE = "delete"
     TEMPLATE = "template"
+
+
+class AlertChannel(StrEnum):
+    """Where an alert reaches a staff member: her own Telegram chat with the bot,
+    her email, or any console page she has open."""
+
+    TELEGRAM = "telegram"
+    EMAIL = "email"
+    CONSOLE = "console"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class AlertStep(IntEnum):
+    """How far an unacknowledged alert has gone; each step happens once."""
+
+    ON_DUTY = 0  # at once: whoever is on duty in the home
+    BACKUP = 1  # after the home's first delay: the case's backup and everyone on duty
+    COORDINATORS = 2  # after the second delay: the home's coordinators
+    UNANSWERED = 3  # nobody answered: the adolescent gets the emergency numbers again
+
+
+class ProposalKind(StrEnum):
+    """What the adolescent proposes for her plan: a new goal, or a step of a goal."""
+
+    GOAL = "goal"
+    STEP = "step"
+
+
+class ProposalStatus(StrEnum):
+    """``rework``: staff will shape it with her; ``declined`` carries a reason she reads."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REWORK = "rework"
+    DECLINED = "declined"
+
+
+class ConcernKind(StrEnum):
+    """What goes to the home's coordinators only, never to the reference operator."""
+
+    OPERATOR_CHANGE = "operator_change"
+    COMPLAINT = "complaint"
+
+
+class ConcernStatus(StrEnum):
+    OPEN = "open"
+    HANDLED = "handled"
+
+
+class AgreementAnswer(StrEnum):
+    """The adolescent's answer to the agreements of an evaluation."""
+
+    AGREED = "agreed"
+    TALK = "talk"

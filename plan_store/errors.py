@@ -65,6 +65,12 @@ class AppointmentClosed(PlanStoreError):
     code = "appointment_closed"
 
 
+class RoleRefused(PlanStoreError):
+    """The caller sees the case, but this change is not their role's to make."""
+
+    code = "role_refused"
+
+
 class NotOwnedByCase(PlanStoreError):
     """A goal, step or appointment that belongs to another adolescent's plan."""
 
@@ -85,6 +91,12 @@ class DuplicateName(PlanStoreError):
 
 class InvalidTransition(PlanStoreError):
     code = "invalid_transition"
+
+
+class HandoverNoteMissing(ValidationFailed):
+    """A case changes operator without a word for the new one."""
+
+    code = "handover_note_missing"
 
 
 class WrongPassword(PlanStoreError):

@@ -29,14 +29,19 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from plan_store.enums import (
+    AgreementAnswer,
+    AlertChannel,
     AppointmentAnswer,
     AppointmentKind,
     AppointmentStatus,
     CareSetting,
     CaseStatus,
     Channel,
+    ConcernKind,
+    ConcernStatus,
     ConsentDecision,
     ConsentPurpose,
+    DeliveryStatus,
     FlagCategory,
     FlagStatus,
     GoalStatus,
@@ -47,6 +52,8 @@ from plan_store.enums import (
     OutboxStatus,
     Phase,
     Programme,
+    ProposalKind,
+    ProposalStatus,
     RequestReason,
     RequestStatus,
     RiskCategory,
@@ -91,6 +98,20 @@ class Home(Base):
     quiet_start: Mapped[time] = mapped_column(Time, default=time(21, 0))
     quiet_end: Mapped[time] = mapped_column(Time, default=time(8, 0))
     emergency_numbers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Days a case may stay in a phase (``{"first_reception": 45}``); a phase not named
+    # takes ``plan_store.services.phases.DEFAULT_LIMITS``.
+    phase_limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Adolescents per reference operator before the console warns (the care model's 8).
+    caseload_ratio: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
+    # Minutes an unacknowledged urgent alert waits before it goes to the case's backup
+    # and everyone on duty, then to the coordinators (``AlertStep``).
+    alert_backup_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    alert_coordinators_minutes: Mapped[int] = mapped_column(
+        Integer, default=15, server_default="15"
+    )
+    # The house rules as the home writes them for the adolescents (Spanish, plain
+    # words); shown in "Tus derechos y reglas". The same for everyone: kept in clear.
+    house_rules: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = created_at_column()
 
 
@@ -107,6 +128,10 @@ class Staff(Base):
     language: Mapped[str] = mapped_column(String(16), default="es")
     # Raised by "log out everywhere": sessions carrying an older epoch are refused.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # Where alerts reach her besides Telegram and the console (optional).
+    email: Mapped[str | None] = mapped_column(String(254))
+    # Last time one of her console pages asked for alerts: an open page reaches her.
+    console_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
 
     home: Mapped[Home | None] = relationship(lazy="raise_on_sql")
@@ -144,13 +169,17 @@ class Adolescent(Base):
     status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.IN_CARE)
     home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
     reference_operator_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    # Told when an urgent alert of the case waits unacknowledged (see ``AlertStep``).
+    backup_operator_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     next_evaluation_on: Mapped[date | None] = mapped_column(Date, index=True)
     follow_up_until: Mapped[date | None] = mapped_column(Date)
     left_care_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = created_at_column()
 
     home: Mapped[Home] = relationship(lazy="raise_on_sql")
-    reference_operator: Mapped[Staff | None] = relationship(lazy="raise_on_sql")
+    reference_operator: Mapped[Staff | None] = relationship(
+        lazy="raise_on_sql", foreign_keys=[reference_operator_id]
+    )
 
 
 class ChatLink(Base):
@@ -326,6 +355,9 @@ class Step(Base):
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     responsible: Mapped[str] = mapped_column(String(80))
+    # A person of the team who answers for the step; the adolescent sees their name
+    # and role. ``responsible`` then holds their name as it was when set.
+    responsible_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -388,6 +420,8 @@ class OperatorRequest(Base):
     reason: Mapped[RequestReason] = mapped_column(str_enum(RequestReason))
     urgency: Mapped[Urgency] = mapped_column(str_enum(Urgency))
     message_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Set when the message was longer than what is kept: its length, in characters.
+    original_length: Mapped[int | None] = mapped_column(Integer)
     goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"))
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
     status: Mapped[RequestStatus] = mapped_column(
@@ -414,6 +448,8 @@ class Message(Base):
     kind: Mapped[MessageKind] = mapped_column(str_enum(MessageKind), default=MessageKind.TEXT)
     channel: Mapped[Channel | None] = mapped_column(str_enum(Channel))
     body_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    # Set when the text was longer than what is kept: its length, in characters.
+    original_length: Mapped[int | None] = mapped_column(Integer)
     voice_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     marked_for_evaluation: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -462,6 +498,52 @@ class Evaluation(Base):
     next_on: Mapped[date] = mapped_column(Date)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = created_at_column()
+
+
+class CaseNote(Base):
+    """A note on a case by someone of its team (operator, psychologist, lawyer, ...).
+    Staff only; the body is encrypted like messages."""
+
+    __tablename__ = "case_notes"
+    __table_args__ = (Index("ix_case_notes_adolescent_at", "adolescent_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    body_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Handover(Base):
+    """A change of reference operator, with the note the team leaves for the new one
+    (what is open, what matters to her). Shown to the new operator until read."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (Index("ix_handovers_to_read", "to_staff_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), index=True)
+    from_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    to_staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    note_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = created_at_column()
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PhaseChange(Base):
+    """A case entered ``phase`` at ``started_at``: the rows of a case are its phase
+    history; the newest is the phase it is in."""
+
+    __tablename__ = "phase_changes"
+    __table_args__ = (Index("ix_phase_changes_adolescent_at", "adolescent_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    phase: Mapped[Phase] = mapped_column(str_enum(Phase))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
 
 class FollowUpCheckin(Base):
@@ -561,3 +643,241 @@ class AuditEntry(Base):
     adolescent_id: Mapped[int | None] = mapped_column(ForeignKey("adolescents.id"))
     target: Mapped[str] = mapped_column(String(60), default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DutyShift(Base):
+    """A weekly shift: ``staff`` is on duty in ``home`` every ``weekday`` (0 = Monday)
+    from ``starts`` to ``ends``, in the home's time zone. A shift that ends at or
+    before it starts runs past midnight into the next day."""
+
+    __tablename__ = "duty_shifts"
+    __table_args__ = (Index("ix_duty_shifts_home_weekday", "home_id", "weekday"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    weekday: Mapped[int] = mapped_column(Integer)
+    starts: Mapped[time] = mapped_column(Time)
+    ends: Mapped[time] = mapped_column(Time)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class DutyChange(Base):
+    """A one-off change to the weekly pattern: ``staff`` covers (``on_duty``) or is
+    off (not ``on_duty``) from ``starts_at`` to ``ends_at``."""
+
+    __tablename__ = "duty_changes"
+    __table_args__ = (Index("ix_duty_changes_home_ends", "home_id", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class StaffChat(Base):
+    """A staff member's own chat with the bot, where her alerts arrive. A staff chat
+    never enters the adolescents' dialogs."""
+
+    __tablename__ = "staff_chats"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), unique=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    external_id: Mapped[str] = mapped_column(String(64))
+    linked_at: Mapped[datetime] = created_at_column()
+
+
+class StaffLinkCode(Base):
+    """A one-time code a staff member sends the bot to link her chat. Only its hash."""
+
+    __tablename__ = "staff_link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Alert(Base):
+    """An urgent flag or urgent request that a person on duty must see now.
+
+    Written in the transaction that raised the flag or request, with its first
+    deliveries; sent after the commit, from the database. ``step`` only ever moves
+    forward by a compare-and-set, so each escalation happens once whatever the number
+    of workers. Carries no words and no alias of the adolescent."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index("ix_alerts_open_due", "acknowledged_at", "next_step_at"),
+        Index("ix_alerts_home_created", "home_id", "created_at"),
+        Index("ix_alerts_adolescent_created", "adolescent_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("operator_requests.id"))
+    category: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[Severity] = mapped_column(str_enum(Severity))
+    created_at: Mapped[datetime] = created_at_column()
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    next_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # When the adolescent's chat was given "Laura ya vio tu mensaje" (queued).
+    ack_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AlertDelivery(Base):
+    """One alert to one staff member on one channel, claimed with a lease like the
+    outbox. A console delivery is sent when one of her console pages shows it."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "staff_id", "channel"),
+        Index("ix_alert_deliveries_due", "status", "not_before", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    channel: Mapped[AlertChannel] = mapped_column(str_enum(AlertChannel))
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        str_enum(DeliveryStatus), default=DeliveryStatus.PENDING
+    )
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = created_at_column()
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class FlagDigest(Base):
+    """The daily digest of non-urgent flags for one reference operator and one day
+    (the home's date): written once, then sent by email like an alert delivery."""
+
+    __tablename__ = "flag_digests"
+    __table_args__ = (UniqueConstraint("staff_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    day: Mapped[date] = mapped_column(Date)
+    flag_count: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        str_enum(DeliveryStatus), default=DeliveryStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = created_at_column()
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Proposal(Base):
+    """A goal or a step the adolescent proposes for her plan, until staff accept it
+    (it becomes a goal or step), rework it with her, or decline it with a reason she
+    reads. ``told_at``: when the decision was queued to her chat."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        Index("ix_proposals_adolescent_status", "adolescent_id", "status"),
+        Index("ix_proposals_status_decided", "status", "told_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    kind: Mapped[ProposalKind] = mapped_column(str_enum(ProposalKind))
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"))
+    programme: Mapped[Programme | None] = mapped_column(str_enum(Programme))
+    horizon: Mapped[Horizon | None] = mapped_column(str_enum(Horizon))
+    # Her own words: encrypted like messages.
+    text_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[ProposalStatus] = mapped_column(
+        str_enum(ProposalStatus), default=ProposalStatus.OPEN
+    )
+    # The reason of a decline or the note of a rework, written for her to read.
+    reply_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    channel: Mapped[Channel | None] = mapped_column(str_enum(Channel))
+    created_at: Mapped[datetime] = created_at_column()
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    result_goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"))
+    result_step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id"))
+    told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EvaluationVoice(Base):
+    """What the adolescent says before an evaluation: a few answers with buttons
+    (``answers``) and her own words (encrypted), asked three days before it."""
+
+    __tablename__ = "evaluation_voices"
+    __table_args__ = (UniqueConstraint("adolescent_id", "evaluation_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    evaluation_on: Mapped[date] = mapped_column(Date, index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    voice_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class EvaluationAgreement(Base):
+    """The agreements of one evaluation that staff chose for the adolescent to read,
+    in plain words (a JSON list, encrypted), and her answer."""
+
+    __tablename__ = "evaluation_agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), unique=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), index=True)
+    items_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    shared_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[AgreementAnswer | None] = mapped_column(str_enum(AgreementAnswer))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Concern(Base):
+    """A request to change operator, or a complaint: for the home's coordinators (and
+    admins) only, never for the reference operator it may be about (``about_staff_id``,
+    the reference operator when it was made). Kept apart from the case's other rows so
+    that no operator page reads it."""
+
+    __tablename__ = "concerns"
+    __table_args__ = (Index("ix_concerns_home_status", "home_id", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), index=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
+    kind: Mapped[ConcernKind] = mapped_column(str_enum(ConcernKind))
+    about_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    text_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    voice_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[Channel | None] = mapped_column(str_enum(Channel))
+    status: Mapped[ConcernStatus] = mapped_column(
+        str_enum(ConcernStatus), default=ConcernStatus.OPEN
+    )
+    answer_by: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = created_at_column()
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -19,10 +19,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from plan_store.crypto import Cipher
+from plan_store.enums import AlertChannel
+from plan_store.events import Event, MessageBus
 from plan_store.types import utcnow
 from plan_store.wakeup import CHANNEL, Wakeups
 
 Clock = Callable[[], datetime]
+ALL_ALERT_CHANNELS = frozenset(AlertChannel)
 
 
 class UnitOfWork:
@@ -31,14 +34,19 @@ class UnitOfWork:
         session_factory: async_sessionmaker[AsyncSession],
         cipher: Cipher,
         clock: Clock = utcnow,
+        bus: MessageBus | None = None,
+        alert_channels: frozenset[AlertChannel] = ALL_ALERT_CHANNELS,
         wakeups: Wakeups | None = None,
     ) -> None:
         self._session_factory = session_factory
         self.cipher = cipher
         self.clock = clock
         self.wakeups = wakeups or Wakeups()
+        self.bus = bus or MessageBus()
+        self.alert_channels = alert_channels
         self._session: AsyncSession | None = None
         self._apart: list[object] = []
+        self._events: list[Event] = []
         self._outbox_written = False
 
     @property
@@ -61,6 +69,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session = self.session
+        self._events = []  # what was not committed did not happen
         try:
             await session.rollback()
         finally:
@@ -73,15 +82,23 @@ class UnitOfWork:
                 await apart.commit()
 
     async def commit(self) -> None:
-        """Commit; if outbox rows were queued, wake the senders (see ``wakeup``)."""
+        """Commit; then publish the recorded domain events, and if outbox rows were
+        queued, wake the senders (see ``wakeup``)."""
         session = self.session
         written, self._outbox_written = self._outbox_written, False
         if written and session.get_bind().dialect.name == "postgresql":
             # Delivered by PostgreSQL at commit, to the senders of other processes.
             await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
         await session.commit()
+        events, self._events = self._events, []
+        for event in events:
+            self.bus.publish(event)
         if written:
             self.wakeups.ring()
+
+    def record(self, event: Event) -> None:
+        """Note a domain event; its handlers run after this unit of work commits."""
+        self._events.append(event)
 
     def outbox_written(self) -> None:
         """Rows were queued in the outbox: wake the senders once this commits."""
@@ -109,6 +126,8 @@ class UnitOfWorkFactory:
         session_factory: async_sessionmaker[AsyncSession],
         cipher: Cipher,
         clock: Clock = utcnow,
+        bus: MessageBus | None = None,
+        alert_channels: frozenset[AlertChannel] = ALL_ALERT_CHANNELS,
         wakeups: Wakeups | None = None,
     ) -> None:
         self.session_factory = session_factory
@@ -116,6 +135,10 @@ class UnitOfWorkFactory:
         self.clock = clock
         self.wakeups = wakeups or Wakeups()
         """Rung after each commit that queued outgoing messages."""
+        self.bus = bus or MessageBus()
+        """Handlers of the domain events, shared by every unit of work made here."""
+        self.alert_channels = alert_channels
+        """The alert channels this installation has configured (the console always)."""
         self._write_turn: asyncio.Lock | None = None
 
     def write_turn(self) -> AbstractAsyncContextManager[object]:
@@ -130,4 +153,11 @@ class UnitOfWorkFactory:
         return self._write_turn
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.cipher, self.clock, self.wakeups)
+        return UnitOfWork(
+            self.session_factory,
+            self.cipher,
+            self.clock,
+            self.bus,
+            self.alert_channels,
+            wakeups=self.wakeups,
+        )

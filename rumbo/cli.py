@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from plan_store import migrate
-from plan_store.crypto import generate_key
+from plan_store.crypto import Cipher, generate_key
 from plan_store.enums import Role
 from plan_store.errors import PlanStoreError
 from plan_store.services import keys as keys_service
@@ -52,6 +52,48 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = db.add_parser("upgrade", help="migrate the database to the newest schema")
     upgrade.add_argument("revision", nargs="?", default="head")
     upgrade.set_defaults(run=_db_upgrade)
+    copy = db.add_parser(
+        "copy",
+        help="copy every row from one database into a new, empty one (SQLite -> PostgreSQL)",
+        description=(
+            "Copy an installation, e.g. from SQLite to PostgreSQL when a second home joins. "
+            "Stop every Rumbo process first. FROM must be at the newest schema "
+            "(`rumbo db upgrade`); TO is migrated and must hold no rows. The data stays "
+            "encrypted under the same RUMBO_DATA_KEY."
+        ),
+    )
+    copy.add_argument("source", metavar="FROM", help="database URL to copy from")
+    copy.add_argument("target", metavar="TO", help="database URL to copy into")
+    copy.set_defaults(run=_db_copy)
+
+    init = commands.add_parser(
+        "init",
+        help="write the .env of a new installation, with fresh keys (never printed)",
+    )
+    init.add_argument("--env-file", type=Path, default=Path(".env"))
+    init.add_argument("--domain", help="the public name, e.g. rumbo.example.org (for HTTPS)")
+    init.add_argument(
+        "--database-url", help="default: the PostgreSQL of the compose file, with a new password"
+    )
+    init.set_defaults(run=_init)
+
+    check = commands.add_parser(
+        "check", help="say what is not ready for production (exit 0 only when all is)"
+    )
+    check.set_defaults(run=_check)
+
+    backup = commands.add_parser(
+        "backup", help="an encrypted backup of the whole installation, keeping the newest N"
+    )
+    backup.add_argument("--to", type=Path, help="directory (default RUMBO_BACKUP_DIR)")
+    backup.add_argument("--keep", type=int, help="backups to keep (default RUMBO_BACKUP_KEEP)")
+    backup.set_defaults(run=_backup)
+
+    restore = commands.add_parser(
+        "restore", help="load a backup into an empty installation (same RUMBO_DATA_KEY)"
+    )
+    restore.add_argument("file", type=Path)
+    restore.set_defaults(run=_restore)
 
     staff_cmd = commands.add_parser("staff", help="staff accounts").add_subparsers(title="staff")
     add = staff_cmd.add_parser("add", help="add a staff account (asks for the password)")
@@ -108,6 +150,113 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     asyncio.run(run())
     print(f"Database at {args.revision}.")
     return 0
+
+
+def _db_copy(args: argparse.Namespace) -> int:
+    from plan_store import transfer
+    from plan_store.database import create_engine
+
+    source_url = load_settings(database_url=args.source).database_url
+    target_url = load_settings(database_url=args.target).database_url
+
+    async def run() -> dict[str, int] | str:
+        source, target = create_engine(source_url), create_engine(target_url)
+        try:
+            if not await migrate.at_head(source):
+                return "FROM is not at the newest schema: run `rumbo db upgrade` on it first"
+            await migrate.upgrade(target)
+            async with target.connect() as connection:
+                filled = await transfer.not_empty(connection)
+            if filled:
+                return "TO must hold no rows; these tables have some: " + ", ".join(filled)
+            return await transfer.copy(source, target)
+        finally:
+            await source.dispose()
+            await target.dispose()
+
+    outcome = asyncio.run(run())
+    if isinstance(outcome, str):
+        print(f"rumbo: {outcome}", file=sys.stderr)
+        return 1
+    print(f"Copied {sum(outcome.values())} rows:")
+    for table, count in outcome.items():
+        if count:
+            print(f"  {table}: {count}")
+    print("Now point RUMBO_DATABASE_URL at TO and start Rumbo again.")
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from rumbo.init_env import AlreadyThere, write_env
+
+    try:
+        names = write_env(args.env_file, args.domain, args.database_url)
+    except AlreadyThere:
+        print(
+            f"rumbo: {args.env_file} exists; init never overwrites keys "
+            "(new keys would make the stored data unreadable)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"Wrote {args.env_file} (readable by you only) with fresh {', '.join(names)}.")
+    print("The keys are not shown. Keep a copy of RUMBO_DATA_KEY off this server.")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from rumbo.checks import problems
+
+    found = asyncio.run(problems(load_settings()))
+    for line in found:
+        print(f"- {line}")
+    if found:
+        print(f"Not ready: {len(found)} problem{'s' if len(found) != 1 else ''}.")
+        return 1
+    print("Ready: no problems found.")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from plan_store.backup import prune, write_backup
+
+    settings = load_settings()
+    directory = args.to or settings.backup_dir
+    keep = args.keep if args.keep is not None else settings.backup_keep
+
+    async def run() -> None:
+        container = _container(settings)
+        try:
+            summary = await write_backup(container.engine, _cipher(settings), directory)
+        finally:
+            await container.aclose()
+        print(f"Backed up {summary.rows} rows to {summary.path}.")
+        for old in prune(directory, keep):
+            print(f"Removed the old backup {old.name} (keeping {keep}).")
+
+    asyncio.run(run())
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from plan_store.backup import restore_backup
+
+    settings = load_settings()
+
+    async def run() -> None:
+        container = _container(settings)
+        try:
+            summary = await restore_backup(container.engine, _cipher(settings), args.file)
+        finally:
+            await container.aclose()
+        print(f"Restored {summary.rows} rows from the backup of {summary.created_at}.")
+
+    asyncio.run(run())
+    return 0
+
+
+def _cipher(settings: Settings) -> Cipher:
+    assert settings.data_key is not None  # build_container refused a missing key
+    return Cipher(settings.data_key.get_secret_value())
 
 
 def _staff_add(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from plan_store.crypto import Cipher
 from plan_store.database import create_engine, create_session_factory
+from plan_store.enums import AlertChannel
 from plan_store.types import utcnow
 from plan_store.unit_of_work import Clock, UnitOfWorkFactory
 from rumbo.settings import Settings, SettingsError
@@ -41,8 +42,15 @@ def build_container(settings: Settings, *, clock: Clock = utcnow) -> Container:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database_url)
     cipher = Cipher(settings.data_key.get_secret_value())
+    channels = {AlertChannel.CONSOLE}
+    if settings.telegram_enabled:
+        channels.add(AlertChannel.TELEGRAM)
+    if settings.email_enabled:
+        channels.add(AlertChannel.EMAIL)
     return Container(
         settings=settings,
         engine=engine,
-        uow=UnitOfWorkFactory(create_session_factory(engine), cipher, clock),
+        uow=UnitOfWorkFactory(
+            create_session_factory(engine), cipher, clock, alert_channels=frozenset(channels)
+        ),
     )

@@ -13,6 +13,7 @@ from rumbo.server import Part
 from rumbo.settings import SettingsError
 
 if TYPE_CHECKING:
+    from bot.alerts import AlertDispatcher
     from bot.outbox.channel import ChannelClient
     from bot.telegram import TelegramClient
     from bot.whatsapp import WhatsAppClient
@@ -170,10 +171,7 @@ def outbox(container: Container, channels: Collection[Channel]) -> Part:
             unsubscribe()
             listening.cancel()
             await asyncio.gather(listening, return_exceptions=True)
-            for client in clients.values():
-                close = getattr(client, "aclose", None)
-                if close is not None:
-                    await close()
+            await _close(clients)
 
     if not clients:
         return Part("outbox", note="off: no platform configured (the web chat needs none)")
@@ -181,22 +179,75 @@ def outbox(container: Container, channels: Collection[Channel]) -> Part:
     return Part("outbox", tasks=[run_sender], note=f"delivers to {names} as soon as queued")
 
 
+async def _close(clients: dict[Channel, ChannelClient]) -> None:
+    for client in clients.values():
+        close = getattr(client, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def alert_dispatcher(
+    container: Container, clients: dict[Channel, ChannelClient], *, on_outbox: Callable[[], None]
+) -> AlertDispatcher:
+    """The alert dispatcher, on the channels configured: the staff's Telegram chats
+    (through the outbox's Telegram client: the same bot) and email (``RUMBO_SMTP_*``).
+    It wakes whenever this process raises or acknowledges an alert."""
+    from bot.alerts import AlertDispatcher, AlertSender, EmailAlerts, TelegramAlerts
+    from bot.telegram import TelegramClient
+    from plan_store.events import AlertAcknowledged, AlertRaised
+
+    settings = container.settings
+    senders: list[AlertSender] = []
+    telegram_client = clients.get(Channel.TELEGRAM)
+    if isinstance(telegram_client, TelegramClient):
+        senders.append(TelegramAlerts(telegram_client, settings.public_console_url))
+    if settings.smtp_host is not None:
+        senders.append(
+            EmailAlerts(
+                settings.public_console_url,
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.smtp_from,
+                username=settings.smtp_username,
+                password=(
+                    settings.smtp_password.get_secret_value() if settings.smtp_password else None
+                ),
+                security=settings.smtp_security,
+            )
+        )
+    dispatcher = AlertDispatcher(container.uow, senders, on_outbox=on_outbox)
+    container.uow.bus.subscribe(AlertRaised, dispatcher.wake)
+    container.uow.bus.subscribe(AlertAcknowledged, dispatcher.wake)
+    return dispatcher
+
+
 def scheduler(container: Container, *, demo: bool = False) -> Part:
     """Reminders, flags and follow-ups (one process of the installation at a time,
-    by a lease in the database). Its messages go out through the outbox part that
-    ``rumbo serve`` runs beside it (any number of processes)."""
+    by a lease in the database) and the alert dispatcher (any number of processes).
+    Their messages go out through the outbox part that ``rumbo serve`` runs beside
+    it, woken as soon as they are queued."""
     from bot.scheduler import Scheduler
 
     ticker = Scheduler(container.uow, on_work=container.uow.wakeups.ring)
+    # The staff's Telegram alerts go through a client of the same bot.
+    clients = clients_for(container, {Channel.TELEGRAM})
+    alerts = alert_dispatcher(container, clients, on_outbox=container.uow.wakeups.ring)
 
     async def run_scheduler() -> None:
         await ticker.run_forever(asyncio.Event())
 
+    async def run_alerts() -> None:
+        try:
+            await alerts.run_forever(asyncio.Event())
+        finally:
+            await _close(clients)
+
+    alert_channels = ", ".join(sorted(c.value for c in alerts.channels)) or "the console only"
     every = int(ticker.tick_every.total_seconds())
     return Part(
         "scheduler",
-        tasks=[run_scheduler],
-        note=f"jobs every {every} s while this process holds the lease",
+        tasks=[run_scheduler, run_alerts],
+        note=f"jobs every {every} s while this process holds the lease; alerts by {alert_channels}",
     )
 
 

@@ -20,6 +20,7 @@ from plan_store.enums import (
     AppointmentKind,
     CareSetting,
     Channel,
+    ConcernKind,
     ConsentDecision,
     ConsentPurpose,
     FlagCategory,
@@ -36,18 +37,32 @@ from plan_store.models import Adolescent, Appointment, ChatLink, Home, Staff
 from plan_store.services import (
     appointments,
     cases,
+    concerns,
     consent,
+    duty,
+    evaluation_voice,
     evaluations,
     flags,
+    house_rules,
     messages,
     plans,
+    proposals,
     requests,
     staff,
+    staff_chats,
 )
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 DEMO_PASSWORD = "rumbo-demo-2026"
+TEAM = (
+    ("psicologia.cas", "Sofía (psicología)", Role.PSYCHOLOGIST),
+    ("trabajosocial.cas", "Beatriz (trabajo social)", Role.SOCIAL_WORKER),
+    ("legal.cas", "Mara (asesoría legal)", Role.LAWYER),
+    ("educacion.cas", "Tomás (educación)", Role.EDUCATOR),
+)
+"""The team around the plan in the first home: they read its cases and write what
+their role writes."""
 
 ALIASES = [
     "Luna",
@@ -322,6 +337,23 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
                 operators.append(operator)
                 report.logins.append((operator.username, DEMO_PASSWORD, "operator"))
             report.staff += 1 + len(operators)
+            if home_index == 0:  # the team around the plan, in the residential centre
+                for username, display_name, role in TEAM:
+                    await staff.add_staff(
+                        uow,
+                        username=username,
+                        display_name=display_name,
+                        password=DEMO_PASSWORD,
+                        password_hash=demo_hash,
+                        role=role,
+                        home_id=home.id,
+                    )
+                    report.logins.append((username, DEMO_PASSWORD, role.value))
+                    report.staff += 1
+            await _roster(uow, coordinator, home.id, operators)
+            await house_rules.set_rules(
+                uow, StaffActor.of(coordinator), home.id, "\n".join(HOUSE_RULES)
+            )
             await uow.commit()
         for index in range(spec.adolescents):
             number += 1
@@ -340,6 +372,68 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
                 )
                 await uow.commit()
     return report
+
+
+async def _roster(
+    uow: UnitOfWork, coordinator: Staff, home_id: int, operators: list[Staff]
+) -> None:
+    """Every hour of the week covered: the day split in as many shifts as operators
+    (Casa Ceiba 07-15, 15-23, 23-07; Casa Nido 08-20, 20-08), with an email each, so
+    that the demo always has someone on duty."""
+    actor = StaffActor.of(coordinator)
+    starts = [time(7), time(15), time(23)] if len(operators) == 3 else [time(8), time(20)]
+    for index, operator in enumerate(operators):
+        await staff_chats.set_email(
+            uow, StaffActor.of(operator), f"{operator.username}@demo.rumbo.invalid"
+        )
+        await duty.add_shift(
+            uow,
+            actor,
+            home_id,
+            staff_id=operator.id,
+            weekdays=range(7),
+            starts=starts[index],
+            ends=starts[(index + 1) % len(starts)],
+        )
+
+
+HOUSE_RULES = (
+    "• Llegamos a casa antes de las 20:00.",
+    "• El celular se guarda a las 22:00 y se recoge en la mañana.",
+    "• Cada quien ayuda con la limpieza según el rol de la semana.",
+    "• Las visitas se acuerdan antes con tu operador(a).",
+    "• Nadie puede pegarte ni gritarte. Si pasa, dilo: hay quien te escucha.",
+)
+
+
+async def _her_voice(uow: UnitOfWork, case: Adolescent, index: int, today: date) -> None:
+    """A proposal to decide, answers before a near evaluation, a complaint: so that the
+    demo shows the adolescent's side of the plan."""
+    if index % 4 == 1:
+        await proposals.propose_goal(
+            uow,
+            case.id,
+            programme=Programme.INDEPENDENT_LIVING,
+            horizon=Horizon.SHORT,
+            text="Aprender a cocinar",
+            due_on=today + timedelta(days=30),
+            channel=Channel.TELEGRAM,
+        )
+    if index % 6 == 3:
+        voice = await evaluation_voice.ask(uow, case.id, today + timedelta(days=2))
+        for question, answer in (("going", "so_so"), ("hard", "school"), ("talk", "family")):
+            await evaluation_voice.answer(uow, case.id, voice.id, question, answer)
+        await evaluation_voice.add_words(
+            uow, case.id, voice.id, text="Quiero saber cuándo puedo hablar con mi mamá."
+        )
+    if index == 2:
+        await concerns.create(
+            uow,
+            case.id,
+            ConcernKind.COMPLAINT,
+            text="En la noche no nos dejan llamar a la familia.",
+            channel=Channel.TELEGRAM,
+        )
 
 
 async def _consent_texts(uow: UnitOfWork, staff_id: int) -> None:
@@ -413,6 +507,7 @@ async def _adolescent(
             )
         )
         await _messages(uow, rng, report, case, index)
+        await _her_voice(uow, case, index, today)
     if index % 5 == 0:
         request = await requests.create(
             uow,

@@ -21,9 +21,7 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from rumbo.container import Container, build_container
 from rumbo.settings import Settings
@@ -39,10 +37,6 @@ class Part:
     routes: list[BaseRoute] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     note: str = ""
-
-
-async def _health(request: Request) -> PlainTextResponse:
-    return PlainTextResponse("ok")
 
 
 def build_parts(container: Container, only: Sequence[str], *, demo: bool = False) -> list[Part]:
@@ -62,7 +56,12 @@ def build_parts(container: Container, only: Sequence[str], *, demo: bool = False
 
 
 def build_app(container: Container, built: Sequence[Part]) -> Starlette:
-    routes: list[BaseRoute] = [Route("/healthz", _health)]
+    from rumbo import observe
+
+    routes: list[BaseRoute] = [
+        *observe.health_routes(container),
+        *observe.metrics_routes(container),
+    ]
     for part in built:
         routes.extend(part.routes)
 
@@ -85,22 +84,46 @@ async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
 
 log = logging.getLogger("rumbo")
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
 
 def serve(settings: Settings, *, only: Sequence[str] = (), demo: bool = False) -> int:
-    logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO, format=LOG_FORMAT)
-    # The ticker rings every few seconds; APScheduler would log each ring.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from rumbo import observe
+
+    observe.configure_logging(settings)
     container = build_container(settings)
     built = build_parts(container, only, demo=demo)
+    listener = observe.metrics_listener(container)
+    if listener is not None:
+        where = f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+
+        async def run_listener() -> None:
+            await observe.serve_until_cancelled(listener)
+
+        built.append(Part("metrics", tasks=[run_listener], note=f"Prometheus at {where}"))
     for part in built:
-        print(f"  {part.name:<10} {part.note}")
+        if settings.log_format == "json":  # every line of the output is JSON
+            log.info("%s: %s", part.name, part.note)
+        else:
+            print(f"  {part.name:<10} {part.note}")
     if not any(part.routes for part in built):
         return asyncio.run(run_without_web(container, built))
     app = build_app(container, built)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again with the
+    # handler found at start: this one turns it into a clean exit (status 0).
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+        log_config=None,  # the root logger's format (text or JSON) applies
+        proxy_headers=True,
+    )
     return 0
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 async def run_without_web(container: Container, built: Sequence[Part]) -> int:

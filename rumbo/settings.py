@@ -7,6 +7,7 @@ with one clear line per problem (see ``load_settings``).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
@@ -48,9 +49,33 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     debug: bool = False
     webchat: bool = True
+    smtp_host: str | None = None
+    """The mail server alerts go out through; no host, no email alerts."""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "Rumbo <rumbo@localhost>"
+    smtp_security: str = "starttls"
+    """``starttls`` (port 587), ``tls`` (port 465) or ``none`` (a relay on the same host)."""
+    console_url: str | None = None
+    """The console's address as staff reach it, for the links in alerts (default:
+    ``http://RUMBO_HOST:RUMBO_PORT``)."""
     """Serve the demo web chat at /chat/ beside the console, as DESIGN.md has it
     (always on in ``rumbo demo``). An installation that does not train staff on it
     can turn it off: it is a page anyone can open and type a linking code into."""
+    public_url: str | None = None
+    """Where staff and the platforms reach this installation (``https://...``); read
+    by ``rumbo check``."""
+    backup_dir: Path = Path("var/backups")
+    backup_keep: int = Field(default=14, ge=1)
+    """How many backups ``rumbo backup`` keeps in ``backup_dir`` (the newest)."""
+    metrics_token: SecretStr | None = None
+    """Serve ``/metrics`` on the web app to requests bearing this token."""
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Serve ``/metrics`` (no token) on this port of ``metrics_host``, apart from the
+    public one; any process can, including the workers without a web part."""
+    metrics_host: str = "127.0.0.1"
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("database_url")
     @classmethod
@@ -79,7 +104,16 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. America/Mexico_City)") from error
         return value
 
-    @field_validator("telegram_api_url", "whatsapp_api_url", "telegram_webhook_url")
+    @field_validator("smtp_security")
+    @classmethod
+    def _smtp_security(cls, value: str) -> str:
+        if value not in ("starttls", "tls", "none"):
+            raise ValueError("one of starttls, tls, none")
+        return value
+
+    @field_validator(
+        "telegram_api_url", "whatsapp_api_url", "telegram_webhook_url", "console_url", "public_url"
+    )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -113,6 +147,13 @@ class Settings(BaseSettings):
                 ) from error
         return value
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 24:
+            raise ValueError("use at least 24 random characters")
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _secret_key(cls, value: SecretStr | None) -> SecretStr | None:
@@ -130,6 +171,14 @@ class Settings(BaseSettings):
     @property
     def telegram_enabled(self) -> bool:
         return self.telegram_token is not None
+
+    @property
+    def email_enabled(self) -> bool:
+        return self.smtp_host is not None
+
+    @property
+    def public_console_url(self) -> str:
+        return self.console_url or f"http://{self.host}:{self.port}"
 
     @property
     def whatsapp_enabled(self) -> bool:

@@ -7,8 +7,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plan_store.errors import PlanStoreError
-from plan_store.models import Home
-from plan_store.services import staff
+from plan_store.models import Home, Staff
+from plan_store.services import duty, staff, staff_chats
 from plan_store.services.staff import MIN_PASSWORD_LENGTH, STAFF_LANGUAGES
 from plan_store.unit_of_work import UnitOfWork
 from staff_console.actions import change_action
@@ -19,17 +19,63 @@ from staff_console.forms import Form, FormError, read_form
 
 @staff_endpoint()
 async def account(page: Page) -> Response:
+    return await _account_page(page)
+
+
+async def _account_page(page: Page, staff_code: str | None = None) -> Response:
     home_name = None
-    if page.me.home_id is not None:
-        async with page.uow() as uow:
+    async with page.uow() as uow:
+        if page.me.home_id is not None:
             home = await uow.session.get(Home, page.me.home_id)
             home_name = home.name if home else None
+        member = await uow.session.get(Staff, page.me.id)
+        email = member.email if member else None
+        chat = await staff_chats.chat_of(uow, page.me.id)
+        on_duty = page.me.home_id is not None and await duty.is_on_duty(
+            uow, page.me.id, page.me.home_id
+        )
+    bot = page.console.telegram_bot_username
     return page.render(
         "account.html",
         home_name=home_name,
         languages=STAFF_LANGUAGES,
         min_password=MIN_PASSWORD_LENGTH,
+        email=email,
+        telegram_linked=chat is not None,
+        staff_code=staff_code,
+        staff_link=f"https://t.me/{bot}?start=staff-{staff_code}" if bot and staff_code else None,
+        on_duty_now=on_duty,
     )
+
+
+@staff_endpoint()
+async def telegram_code(page: Page) -> Response:
+    """A one-time code for linking her own Telegram chat, shown once on this page."""
+    await read_form(page.request)  # the CSRF token was checked on the way in
+    async with page.uow() as uow:
+        code = await staff_chats.issue_code(uow, page.actor)
+        await uow.commit()
+    return await _account_page(page, staff_code=code)
+
+
+@staff_endpoint()
+async def telegram_unlink(page: Page) -> Response:
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        await staff_chats.unlink(uow, page.actor)
+        return ("account.telegram_unlinked",)
+
+    return await change_action(page, change, back="/account#alerts")
+
+
+@staff_endpoint()
+async def save_email(page: Page) -> Response:
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        await staff_chats.set_email(
+            uow, page.actor, form.text("email", max_length=254, required=False)
+        )
+        return ("account.email",)
+
+    return await change_action(page, change, back="/account#alerts")
 
 
 @staff_endpoint()
@@ -82,4 +128,7 @@ routes: list[BaseRoute] = [
     Route("/account", account, methods=["GET"]),
     Route("/account/language", save_language, methods=["POST"]),
     Route("/account/password", change_password, methods=["POST"]),
+    Route("/account/telegram", telegram_code, methods=["POST"]),
+    Route("/account/telegram/unlink", telegram_unlink, methods=["POST"]),
+    Route("/account/email", save_email, methods=["POST"]),
 ]

@@ -26,7 +26,7 @@ async def case_action(page: Page, case_id: int, action: Action, *, anchor: str) 
 
     async def in_scope(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
         # Scope first, before any value is looked at: out of scope is a 404, audited.
-        await case_for_staff(uow, page.actor, case_id, purpose="change")
+        await case_for_staff(uow, page.actor, case_id, purpose="reach")
         return await action(uow, form)
 
     target = safe_next(back) if back else f"/cases/{case_id}#{anchor}"

@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from plan_store.enums import CareSetting, Role
+from plan_store.enums import CareSetting, Phase, Role
 from plan_store.errors import NotFound
 from plan_store.models import Home
 from plan_store.services import cases, staff
+from plan_store.services.phases import limits_from, limits_of
 from plan_store.services.staff import MIN_PASSWORD_LENGTH
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import admin_queries
@@ -182,6 +183,10 @@ def _home_form_choices() -> dict[str, Any]:
         "timezones": TIMEZONES,
         "max_cadence": cases.MAX_CADENCE_DAYS,
         "max_retention": cases.MAX_RETENTION_DAYS,
+        "max_ratio": cases.MAX_CASELOAD_RATIO,
+        "limited_phases": LIMITED_PHASES,
+        "limits_of": limits_of,
+        "default_limits": limits_from(None),
     }
 
 
@@ -204,6 +209,10 @@ def read_numbers(form: Form) -> dict[str, str]:
     return numbers
 
 
+LIMITED_PHASES = [p for p in Phase if p is not Phase.AFTER_CARE]
+"""The phases a home may give a time limit (empty: none)."""
+
+
 def read_home(form: Form) -> dict[str, Any]:
     """The settings of a home as the add and edit forms send them."""
     timezone = form.text("timezone", max_length=64)
@@ -211,7 +220,14 @@ def read_home(form: Form) -> dict[str, Any]:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise FormError("form.timezone") from None
-    return {
+    optional: dict[str, Any] = {}  # kept as they are when the form does not send them
+    if (ratio := _days(form, "caseload_ratio")) is not None:
+        optional["caseload_ratio"] = ratio
+    if any(f"limit_{phase.value}" in form.data for phase in LIMITED_PHASES):
+        optional["phase_limits"] = {
+            phase: _days(form, f"limit_{phase.value}") for phase in LIMITED_PHASES
+        }
+    return optional | {
         "name": form.text("name", max_length=cases.MAX_HOME_NAME),
         "kind": form.choice("kind", CareSetting),
         "timezone": timezone,
@@ -221,6 +237,10 @@ def read_home(form: Form) -> dict[str, Any]:
         "quiet_end": form.clock("quiet_end"),
         "emergency_numbers": read_numbers(form),
     }
+
+
+def _days(form: Form, name: str) -> int | None:
+    return form.integer(name) if form.raw(name).strip() else None
 
 
 @staff_endpoint()

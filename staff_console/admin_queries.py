@@ -40,6 +40,13 @@ class StaffRow:
     language: str
     created_at: datetime
     open_cases: int
+    caseload_ratio: int | None = None
+
+    @property
+    def over_ratio(self) -> bool:
+        """An operator holding more adolescents than her home's ratio."""
+        ratio = self.caseload_ratio
+        return self.role is Role.OPERATOR and ratio is not None and self.open_cases > ratio
 
 
 async def staff_rows(uow: UnitOfWork) -> list[StaffRow]:
@@ -64,6 +71,7 @@ async def staff_rows(uow: UnitOfWork) -> list[StaffRow]:
             Staff.language,
             Staff.created_at,
             open_cases,
+            Home.caseload_ratio,
         )
         .outerjoin(Home, Home.id == Staff.home_id)
         .order_by(Staff.active.desc(), Staff.display_name, Staff.id)

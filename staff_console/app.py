@@ -21,7 +21,7 @@ from plan_store.errors import NotFound, NotOwnedByCase
 from plan_store.unit_of_work import UnitOfWorkFactory
 from staff_console.context import Console
 from staff_console.csrf import CsrfMiddleware
-from staff_console.errors import error_response, http_error, not_found
+from staff_console.errors import error_response, expired_form, http_error, not_found
 from staff_console.languages import VOICE_UPLOAD
 from staff_console.options import ConsoleOptions
 from staff_console.routes import console_routes
@@ -54,6 +54,7 @@ def create_console(
                 max_body_bytes=options.max_body_bytes,
                 uploads=(VOICE_UPLOAD,),
                 max_upload_bytes=options.max_upload_bytes,
+                expired_form=expired_form,
             ),
         ],
         exception_handlers={

@@ -9,6 +9,7 @@ that entries written meanwhile never shift a page.
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from staff_console import admin_queries
 from staff_console.admin_queries import AuditFilter
+from staff_console.audit_words import action_text, target_of
 from staff_console.context import Page, staff_endpoint
 from staff_console.guards import ADMINS, only
 
@@ -73,6 +75,8 @@ async def audit_log(page: Page) -> Response:
         older_url=_url([*filters, ("before", str(found.older_than))]) if found.older_than else None,
         paged=before is not None,
         details=details_text,
+        action_text=partial(action_text, page.t),
+        target_of=partial(target_of, page.t),
     )
 
 

@@ -30,6 +30,7 @@ from plan_store.services import cases as case_service
 from plan_store.services import export as export_service
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork
+from staff_console import notify
 from staff_console.actions import case_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form, FormError, read_form
@@ -115,8 +116,15 @@ async def change_operator(page: Page) -> Response:
 
     async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
         operator_id = form.integer("reference_operator_id")
-        await case_service.change_reference_operator(uow, page.actor, case_id, operator_id)
-        return ("case.operator",)
+        note = form.text("handover_note", max_length=case_service.MAX_HANDOVER_NOTE, required=False)
+        await case_service.change_reference_operator(
+            uow, page.actor, case_id, operator_id, handover_note=note
+        )
+        case = await uow.session.get(Adolescent, case_id)
+        operator = await uow.session.get(Staff, operator_id)
+        assert case is not None and operator is not None
+        told = await notify.operator_changed(uow, case, operator.display_name)
+        return ("case.operator", "told" if told else "not_told")
 
     return await case_action(page, case_id, action, anchor="top")
 

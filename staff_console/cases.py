@@ -10,10 +10,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plan_store.enums import CaseStatus, Phase
+from plan_store.errors import NotFound
 from plan_store.services import cases as case_service
 from plan_store.services.access import case_for_staff
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import queries
+from staff_console import participation, queries
 from staff_console.actions import case_action
 from staff_console.case_admin import coordination_for
 from staff_console.context import Page, staff_endpoint
@@ -53,9 +54,13 @@ async def open_by_number(page: Page) -> Response:
     if not number:
         page.flash("error", "form.missing")
         return page.redirect("/cases")
-    async with page.uow() as uow:
-        case_id = await queries.case_id_by_number(uow, number)
-        await case_for_staff(uow, page.actor, case_id, purpose="open")
+    try:
+        async with page.uow() as uow:
+            case_id = await queries.case_id_by_number(uow, number)
+            await case_for_staff(uow, page.actor, case_id, purpose="open")
+    except NotFound:  # mistyped, or not this person's: the same words either way
+        page.flash("error", "case.number_unknown")
+        return page.redirect("/cases")
     return page.redirect(f"/cases/{case_id}")
 
 
@@ -67,6 +72,7 @@ async def case_page(page: Page) -> Response:
             uow, page.actor, case_id, timeline_limit=page.console.options.timeline_page
         )
         coordination = await coordination_for(uow, page.actor, view.case)
+        voice = await participation.for_case(uow, view.case)
         await uow.commit()  # the audited read
     return page.render(
         "case.html",
@@ -74,6 +80,7 @@ async def case_page(page: Page) -> Response:
         tz=view.timezone,
         follow_up_default=(view.today + timedelta(days=365)).isoformat(),
         coordination=coordination,
+        voice=voice,
     )
 
 

@@ -19,7 +19,9 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from locales import Translator, translator
 from plan_store.enums import Role
 from plan_store.models import Staff
+from plan_store.services import duty
 from plan_store.services.access import StaffActor
+from plan_store.services.duty import HomeDuty
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from staff_console.feedback import notice_text
 from staff_console.nav import nav_for
@@ -67,6 +69,8 @@ class Page:
     lang: str
     staff: StaffMember | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
+    on_duty: list[HomeDuty] = field(default_factory=list)
+    """Who is on duty now in the staff member's home (every home, for an admin)."""
 
     @property
     def t(self) -> Translator:
@@ -117,6 +121,7 @@ class Page:
                 (kind, notice_text(self.t, kind, code)) for kind, code in self.session.pop_flashes()
             ],
             "now": self.now(),
+            "on_duty": self.on_duty,
             "options": self.console.options,
             **context,
         }
@@ -189,6 +194,7 @@ def staff_endpoint(*, passive: bool = False) -> Callable[[View], Endpoint]:
                 page.lang = staff.language
             if not passive:
                 page.session.touch(int(page.now().timestamp()))
+                page.on_duty = await _on_duty(page, staff)
             return await view(page)
 
         endpoint.__name__ = view.__name__
@@ -196,6 +202,11 @@ def staff_endpoint(*, passive: bool = False) -> Callable[[View], Endpoint]:
         return endpoint
 
     return decorate
+
+
+async def _on_duty(page: Page, staff: StaffMember) -> list[HomeDuty]:
+    async with page.uow() as uow:
+        return await duty.duty_now(uow, None if staff.home_id is None else [staff.home_id])
 
 
 def public_endpoint(view: View) -> Endpoint:

@@ -28,6 +28,8 @@ FIELD_NAME = "csrf_token"
 HEADER_NAME = "x-csrf-token"
 
 Refusal = Callable[[Request, int], Awaitable[Response]]
+# A form sent after its login timed out: what was typed, to carry through a new login.
+ExpiredForm = Callable[[Request, list[tuple[str, str]]], Awaitable[Response]]
 
 
 class BodyTooLarge(Exception):
@@ -46,8 +48,10 @@ class CsrfMiddleware:
         max_body_bytes: int,
         uploads: Sequence[re.Pattern[str]] = (),
         max_upload_bytes: int = 0,
+        expired_form: ExpiredForm | None = None,
     ) -> None:
         self.app = app
+        self.expired_form = expired_form
         self.refuse = refuse
         self.max_body_bytes = max_body_bytes
         self.uploads = tuple(uploads)
@@ -70,8 +74,15 @@ class CsrfMiddleware:
         token: str | None = request.headers.get(HEADER_NAME)
         if not token:
             token = await _form_token(scope, body, replay)
-        expected = session_of(request).csrf
+        session = session_of(request)
+        expected = session.csrf
         if not token or not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+            fields = _form_fields(scope, body)
+            if session.expired and self.expired_form is not None and fields is not None:
+                # The login timed out while the form was being filled in: ask to log in
+                # again and carry what was typed, rather than losing it.
+                await (await self.expired_form(request, fields))(scope, receive, send)
+                return
             await (await self.refuse(request, 403))(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
@@ -136,6 +147,18 @@ async def _form_token(scope: Scope, body: bytes, receive: Receive) -> str | None
         except (HTTPException, MultiPartException):  # a malformed body: no token in it
             return None
     return None
+
+
+def _form_fields(scope: Scope, body: bytes) -> list[tuple[str, str]] | None:
+    """The fields of an ordinary form (not an upload), without its token; None else."""
+    content_type = Headers(scope=scope).get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        return None
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        return None
+    return [(name, value) for name, value in pairs if name != FIELD_NAME]
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -2,18 +2,59 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy import select
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plan_store.enums import Role
+from plan_store.models import Adolescent
+from plan_store.services import alerts, duty
+from plan_store.unit_of_work import UnitOfWork
 from staff_console import queries
+from staff_console.alerts import category_label
 from staff_console.context import Page, staff_endpoint
 
 
 @staff_endpoint()
 async def dashboard(page: Page) -> Response:
+    expand = page.request.query_params.get("more", "")
+    expand = expand if expand in queries.EXPANDABLE else ""
     async with page.uow() as uow:
-        board = await queries.dashboard(uow, page.actor, page.now(), page.console.options)
-    return page.render("dashboard.html", board=board, urgent=board.urgent)
+        board = await queries.dashboard(
+            uow, page.actor, page.now(), page.console.options, expand=expand
+        )
+        alert_board = await _alert_board(uow, page)
+    return page.render("dashboard.html", board=board, urgent=board.urgent, **alert_board)
+
+
+async def _alert_board(uow: UnitOfWork, page: Page) -> dict[str, Any]:
+    """Open alerts with their waiting time, time to acknowledge per home over the last
+    30 days, and (for coordinators and admins) the homes whose duty needs attention."""
+    me = page.me
+    home_ids = [home.home_id for home in page.on_duty]
+    names = {home.home_id: home.home_name for home in page.on_duty}
+    found = await alerts.open_alerts(uow, home_ids)
+    if me.role is Role.OPERATOR:
+        on_duty = me.home_id is not None and await duty.is_on_duty(uow, me.id, me.home_id)
+        mine = set(
+            await uow.session.scalars(
+                select(Adolescent.id).where(Adolescent.reference_operator_id == me.id)
+            )
+        )
+        found = [a for a in found if on_duty or a.adolescent_id in mine]
+    times = await alerts.ack_times(uow, home_ids, page.now() - timedelta(days=30))
+    return {
+        "open_alerts": found,
+        "ack_times": [(names[home_id], times[home_id]) for home_id in home_ids],
+        "duty_warnings": [home for home in page.on_duty if home.warning]
+        if me.role in (Role.COORDINATOR, Role.ADMIN)
+        else [],
+        "alert_label": partial(category_label, page.t),
+    }
 
 
 @staff_endpoint(passive=True)

@@ -6,15 +6,16 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from plan_store.services import evaluations
+from plan_store.services import evaluation_voice, evaluations
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import queries
+from staff_console import participation, queries
 from staff_console.actions import case_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form
 
 BOARD_WITHIN_DAYS = 7
 MAX_SUMMARY = 10_000
+MAX_AGREEMENTS = 3_000
 
 
 @staff_endpoint()
@@ -31,8 +32,9 @@ async def sheet(page: Page) -> Response:
     case_id = page.int_param("case_id")
     async with page.uow() as uow:
         view = await queries.evaluation_sheet(uow, page.actor, case_id)
+        voice = await participation.for_sheet(uow, view.case, view.period_start)
         await uow.commit()  # the audited read
-    return page.render("evaluation_sheet.html", view=view, tz=view.home.timezone)
+    return page.render("evaluation_sheet.html", view=view, tz=view.home.timezone, voice=voice)
 
 
 @staff_endpoint()
@@ -40,7 +42,7 @@ async def record(page: Page) -> Response:
     case_id = page.int_param("case_id")
 
     async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        await evaluations.record(
+        evaluation = await evaluations.record(
             uow,
             page.actor,
             case_id,
@@ -49,9 +51,17 @@ async def record(page: Page) -> Response:
             held_on=form.day("held_on", required=False),
             next_on=form.day("next_on", required=False),
         )
+        lines = form.text("agreements", max_length=MAX_AGREEMENTS, required=False)
+        send = form.checked("send_agreements")
+        shared = await evaluation_voice.set_agreements(
+            uow, page.actor, case_id, evaluation.id, lines.splitlines(), share=send
+        )
+        if shared is not None and send:
+            return ("evaluation.recorded", "agreements.sent")
         return ("evaluation.recorded",)
 
-    return await case_action(page, case_id, action, anchor="top")
+    # Back to the top of the page, where the confirmation is shown (not below it).
+    return await case_action(page, case_id, action, anchor="main")
 
 
 routes: list[BaseRoute] = [

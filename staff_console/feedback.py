@@ -23,6 +23,15 @@ DONE: dict[str, str] = {
     "message.unmarked": N_("Mensaje quitado de la próxima evaluación."),
     "reply.sent": N_("Respuesta en camino a su chat."),
     "request.handled": N_("Solicitud atendida."),
+    "alert.acknowledged": N_("Alerta marcada como vista. Le avisamos por su chat."),
+    "duty.shift_added": N_("Turno agregado."),
+    "duty.shift_removed": N_("Turno quitado."),
+    "duty.change_added": N_("Cambio agregado."),
+    "duty.change_removed": N_("Cambio quitado."),
+    "duty.backup": N_("Respaldo guardado."),
+    "duty.escalation": N_("Tiempos de escalamiento guardados."),
+    "account.email": N_("Correo guardado."),
+    "account.telegram_unlinked": N_("Tu Telegram ya no recibe alertas."),
     "case.follow_up": N_("El caso pasó a seguimiento después del cuidado."),
     "case.closed": N_("Caso cerrado. Su chat quedó desvinculado."),
     "case.phase": N_("Fase actualizada."),
@@ -30,6 +39,14 @@ DONE: dict[str, str] = {
     "case.operator": N_("Operador(a) de referencia cambiado(a). El caso pasó a su lista."),
     "case.care_setting": N_("Entorno de cuidado actualizado."),
     "evaluation.recorded": N_("Evaluación registrada."),
+    "proposal.accepted": N_("Propuesta aceptada: ya está en su plan. Se le avisa por su chat."),
+    "proposal.rework": N_("Se le avisa por su chat que la van a platicar."),
+    "proposal.declined": N_("Se le avisa por su chat, con tu razón."),
+    "agreements.sent": N_("Acuerdos en camino a su chat."),
+    "concern.handled": N_("Marcada como atendida."),
+    "rules.saved": N_("Reglas guardadas. Las ve en «Tus derechos y reglas»."),
+    "note.added": N_("Nota guardada. La ve el equipo del caso, no el chat."),
+    "handover.read": N_("Listo: la nota de entrega queda en el historial del caso."),
     "staff.added": N_("Cuenta creada. Dale su contraseña en persona."),
     "staff.deactivated": N_("Cuenta desactivada. Sus sesiones se cerraron."),
     "staff.reactivated": N_("Cuenta activada de nuevo."),
@@ -68,6 +85,7 @@ PROBLEMS: dict[str, str] = {
     "form.date": N_("Una fecha no es válida."),
     "form.datetime": N_("La fecha u hora no es válida."),
     "form.confirm": N_("Marca la casilla para confirmar."),
+    "form.reason": N_("Escribe la razón: ella o él la va a leer."),
     "form.time": N_("Una hora no es válida."),
     "form.numbers": N_(
         "Escribe de 1 a 6 números de emergencia, uno por línea: nombre, dos puntos y número."
@@ -83,6 +101,9 @@ PROBLEMS: dict[str, str] = {
         "o «consent:messaging:2»."
     ),
     "duplicate_name": N_("Ya existe uno igual."),
+    "case.number_unknown": N_(
+        "No hay un caso con ese número entre los tuyos. Revisa el número y prueba otra vez."
+    ),
     "case.number_taken": N_("Ese número de caso ya existe. Revisa el número o abre ese caso."),
     "form.case_number": N_(
         "El número de caso lleva solo letras sin acentos, números y los signos - / . _ "
@@ -91,6 +112,10 @@ PROBLEMS: dict[str, str] = {
     "form.operator": N_("Elige un(a) operador(a) de referencia activo(a) de esa casa."),
     "form.age": N_("Rumbo es para adolescentes de 10 a 21 años: revisa la fecha de nacimiento."),
     "wrong_password": N_("La contraseña actual no es correcta."),
+    "role_refused": N_("Ese cambio no le toca a tu papel en el equipo. Pídeselo a su operador(a)."),
+    "handover_note_missing": N_(
+        "Escribe la nota de entrega: qué está abierto y qué le importa, para quien lo recibe."
+    ),
     "login_throttled": N_("Demasiados intentos. Espera unos minutos y prueba otra vez."),
     "invalid_voice_prompt": N_(
         "El archivo no sirve: tiene que ser una grabación OGG/Opus de 1 MB como máximo."

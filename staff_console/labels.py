@@ -10,12 +10,15 @@ from enum import StrEnum
 
 from locales import N_, Translator
 from plan_store.enums import (
+    AgreementAnswer,
     AppointmentAnswer,
     AppointmentKind,
     AppointmentStatus,
     CareSetting,
     CaseStatus,
     Channel,
+    ConcernKind,
+    ConcernStatus,
     ConsentDecision,
     ConsentPurpose,
     FlagCategory,
@@ -24,6 +27,8 @@ from plan_store.enums import (
     Horizon,
     Phase,
     Programme,
+    ProposalKind,
+    ProposalStatus,
     RequestReason,
     RequestStatus,
     RiskCategory,
@@ -33,10 +38,36 @@ from plan_store.enums import (
 )
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
+    ProposalKind: {
+        ProposalKind.GOAL: N_("Meta nueva"),
+        ProposalKind.STEP: N_("Paso nuevo"),
+    },
+    ProposalStatus: {
+        ProposalStatus.OPEN: N_("Por decidir"),
+        ProposalStatus.ACCEPTED: N_("Aceptada"),
+        ProposalStatus.REWORK: N_("Para platicarla con ella/él"),
+        ProposalStatus.DECLINED: N_("No aceptada"),
+    },
+    ConcernKind: {
+        ConcernKind.OPERATOR_CHANGE: N_("Pide cambiar de operador(a)"),
+        ConcernKind.COMPLAINT: N_("Queja"),
+    },
+    ConcernStatus: {
+        ConcernStatus.OPEN: N_("Abierta"),
+        ConcernStatus.HANDLED: N_("Atendida"),
+    },
+    AgreementAnswer: {
+        AgreementAnswer.AGREED: N_("Está de acuerdo"),
+        AgreementAnswer.TALK: N_("Quiere hablarlo"),
+    },
     Role: {
         Role.OPERATOR: N_("Operador(a) de referencia"),
         Role.COORDINATOR: N_("Coordinación"),
         Role.ADMIN: N_("Administración"),
+        Role.PSYCHOLOGIST: N_("Psicología"),
+        Role.SOCIAL_WORKER: N_("Trabajo social"),
+        Role.LAWYER: N_("Asesoría legal"),
+        Role.EDUCATOR: N_("Educación"),
     },
     Phase: {
         Phase.DETECTION: N_("Detección"),
@@ -78,6 +109,8 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         Programme.EDUCATION: N_("Educación"),
         Programme.INDEPENDENT_LIVING: N_("Preparación para la vida independiente"),
         Programme.PERSONAL_GROWTH: N_("Crecimiento personal"),
+        Programme.FAMILY_CONTACT: N_("Contacto con la familia"),
+        Programme.LEGAL_MIGRATION: N_("Trámite legal y migratorio"),
     },
     Horizon: {
         Horizon.SHORT: N_("Corto plazo"),

@@ -21,11 +21,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from locales import LANGUAGES, CatalogStats, catalog_stats, is_supported, is_voice_key, language
-from locales.triage_files import ALWAYS, file_sections
 from plan_store.enums import ConsentPurpose, RiskCategory, Severity
 from plan_store.errors import NotFound, PlanStoreError
 from plan_store.services import consent, triage_terms, voice_prompts
 from plan_store.services.voice_prompts import MAX_BYTES
+from plan_store.triage import ALWAYS, file_sections
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import admin_queries, queries
 from staff_console.actions import change_action

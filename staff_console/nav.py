@@ -26,6 +26,10 @@ NAV: list[NavItem] = [
     NavItem("/cases", N_("Casos")),
     NavItem("/flags", N_("Alertas")),
     NavItem("/evaluations", N_("Evaluaciones")),
+    NavItem("/reports", N_("Reportes"), frozenset({Role.COORDINATOR, Role.ADMIN})),
+    NavItem("/duty", N_("Turnos")),
+    NavItem("/concerns", N_("Quejas"), frozenset({Role.COORDINATOR, Role.ADMIN})),
+    NavItem("/rules", N_("Reglas"), frozenset({Role.COORDINATOR, Role.ADMIN})),
     NavItem("/languages", N_("Idiomas"), frozenset({Role.COORDINATOR, Role.ADMIN})),
     NavItem("/admin", N_("Administración"), frozenset({Role.ADMIN})),
 ]

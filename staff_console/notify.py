@@ -1,5 +1,6 @@
 """Telling the adolescent, in their chat and their language, that staff changed
-something that concerns them (an appointment scheduled, moved or cancelled).
+something that concerns them (an appointment scheduled, moved or cancelled, a step
+she marked done confirmed, a new reference operator).
 
 Only through the outbox, only on an active chat, only with valid consent, and never
 during the home's quiet hours (the message then waits for the morning).
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from locales import format_datetime, language, translator
 from plan_store.enums import CaseStatus
-from plan_store.models import Adolescent, Appointment, Home
+from plan_store.models import Adolescent, Appointment, Home, Step
 from plan_store.services import consent, outbox
 from plan_store.services.chats import active_links_of
 from plan_store.unit_of_work import UnitOfWork
@@ -105,6 +106,35 @@ async def appointment_changed(
     stamp = int(uow.now().timestamp())
     return await tell(
         uow, case, text, dedupe_key=f"console:appointment:{appointment.id}:{change}:{stamp}"
+    )
+
+
+async def step_confirmed(uow: UnitOfWork, case: Adolescent, step: Step, by_name: str) -> bool:
+    """Tell the adolescent that a step she marked done was seen and confirmed."""
+    t = translator(case.language)
+    # Translators: to the adolescent, after staff confirm a step she marked done.
+    # {name} is the first name of who confirmed it, {step} what the step was.
+    text = t.gettext("✅ {name} confirmó tu paso: {step}.\n¡Bien hecho! Vas avanzando en tu plan.")
+    return await tell(
+        uow,
+        case,
+        text.format(name=by_name, step=step.title),
+        dedupe_key=f"console:step:{step.id}:confirmed",
+    )
+
+
+async def operator_changed(uow: UnitOfWork, case: Adolescent, name: str) -> bool:
+    """Tell the adolescent who her new reference operator is, in words she can take in."""
+    t = translator(case.language)
+    # Translators: to the adolescent, when her reference operator changes. {name} is
+    # the first name of the new person; "lo que escribas aquí" is this chat.
+    text = t.gettext(
+        "👋 Desde hoy te acompaña {name}.\n"
+        "{name} ya conoce tu plan. Lo que escribas aquí le llega a {name}."
+    )
+    stamp = int(uow.now().timestamp())
+    return await tell(
+        uow, case, text.format(name=name), dedupe_key=f"console:operator:{case.id}:{stamp}"
     )
 
 

@@ -7,9 +7,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plan_store.enums import GoalStatus, Horizon, Programme
-from plan_store.models import Goal, Step
+from plan_store.models import Adolescent, Goal, Step
 from plan_store.services import plans
 from plan_store.unit_of_work import UnitOfWork
+from staff_console import notify
 from staff_console.actions import case_action, object_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form
@@ -66,6 +67,7 @@ async def add_step(page: Page) -> Response:
             goal_id,
             title=form.text("title", max_length=MAX_TITLE),
             responsible=form.text("responsible", max_length=MAX_RESPONSIBLE, required=False),
+            responsible_staff_id=_person(form),
             due_on=form.day("due_on", required=False),
         )
         return ("step.added",)
@@ -73,11 +75,19 @@ async def add_step(page: Page) -> Response:
     return await object_action(page, Goal, "goal_id", action, anchor="goal")
 
 
+def _person(form: Form) -> int | None:
+    """The person of the team chosen to answer for a step, if any ("" is none)."""
+    return form.integer("responsible_staff_id") if form.raw("responsible_staff_id") else None
+
+
 @staff_endpoint()
 async def confirm_step(page: Page) -> Response:
     async def action(uow: UnitOfWork, form: Form, case_id: int, step_id: int) -> tuple[str, ...]:
-        await plans.confirm_step(uow, page.actor, case_id, step_id)
-        return ("step.confirmed",)
+        step = await plans.confirm_step(uow, page.actor, case_id, step_id)
+        case = await uow.session.get(Adolescent, case_id)
+        assert case is not None
+        told = await notify.step_confirmed(uow, case, step, page.me.display_name)
+        return ("step.confirmed", "told" if told else "not_told")
 
     return await object_action(page, Step, "step_id", action, anchor="step")
 

@@ -37,8 +37,10 @@ from plan_store.enums import (
     GoalStatus,
     Horizon,
     MessageDirection,
+    Phase,
     Programme,
     RequestStatus,
+    Role,
     Severity,
     Urgency,
 )
@@ -50,22 +52,28 @@ from plan_store.models import (
     Evaluation,
     Flag,
     Goal,
+    Handover,
     Home,
     LifePlan,
     Message,
     OperatorRequest,
+    PhaseChange,
     Staff,
     Step,
 )
 from plan_store.services import appointments as appointment_service
-from plan_store.services import consent, evaluations, requests
+from plan_store.services import consent, evaluations, notes, phases, plans, requests
 from plan_store.services import flags as flag_service
 from plan_store.services import messages as message_service
 from plan_store.services.access import StaffActor, case_for_staff, scope_cases
 from plan_store.services.cases import local_today
 from plan_store.services.consent import ConsentState
 from plan_store.services.messages import TimelineEntry
+from plan_store.services.notes import NoteView
+from plan_store.services.phases import PhaseSpan
 from plan_store.unit_of_work import UnitOfWork
+from staff_console.activity import Event, ProgrammeProgress, progress_by_programme
+from staff_console.activity import period as activity_period
 from staff_console.options import ConsoleOptions
 
 T = TypeVar("T")
@@ -212,20 +220,28 @@ class Dashboard:
     missed: Section[AppointmentRow]
     unrecorded: Section[AppointmentRow]
     silent: Section[SilentRow]
+    handovers: list[HandoverItem] = field(default_factory=list)
+    phase_warnings: list[PhaseWarning] = field(default_factory=list)
+    caseload_warnings: list[CaseloadWarning] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not self.urgent and all(
-            not s.total
-            for s in (
-                self.flags,
-                self.requests,
-                self.evaluations_overdue,
-                self.evaluations_due,
-                self.unconfirmed,
-                self.missed,
-                self.unrecorded,
-                self.silent,
+        warnings = self.handovers or self.phase_warnings or self.caseload_warnings
+        return (
+            not self.urgent
+            and not warnings
+            and all(
+                not s.total
+                for s in (
+                    self.flags,
+                    self.requests,
+                    self.evaluations_overdue,
+                    self.evaluations_due,
+                    self.unconfirmed,
+                    self.missed,
+                    self.unrecorded,
+                    self.silent,
+                )
             )
         )
 
@@ -271,13 +287,23 @@ async def urgent_items(uow: UnitOfWork, actor: StaffActor, *, limit: int = 100) 
     return items[:limit]
 
 
+EXPANDED_SECTION = 300
+"""Rows a dashboard section shows when asked for all of it ("y 36 más")."""
+EXPANDABLE = ("requests", "unconfirmed", "missed", "unrecorded", "silent")
+"""Sections without a page of their own: the dashboard lists them whole on request."""
+
+
 async def dashboard(
-    uow: UnitOfWork, actor: StaffActor, now: datetime, options: ConsoleOptions
+    uow: UnitOfWork, actor: StaffActor, now: datetime, options: ConsoleOptions, expand: str = ""
 ) -> Dashboard:
-    limit = options.section_limit
+    """``expand`` names one section (``EXPANDABLE``) to list whole."""
+
+    def limit_for(name: str) -> int:
+        return EXPANDED_SECTION if name == expand else options.section_limit
+
     urgent = await urgent_items(uow, actor)
 
-    flags = await _flag_section(uow, actor, limit, Flag.severity != Severity.URGENT)
+    flags = await _flag_section(uow, actor, options.section_limit, Flag.severity != Severity.URGENT)
 
     request_query = _open_cases(
         select(
@@ -289,7 +315,7 @@ async def dashboard(
         OperatorRequest.adolescent_id,
         actor,
     ).order_by(OperatorRequest.created_at)
-    rows, total = await _section(uow, request_query, limit)
+    rows, total = await _section(uow, request_query, limit_for("requests"))
     open_requests = Section([RequestRow(r[0], _ref(r[3:]), r[1], r[2]) for r in rows], total)
 
     overdue, due = await _evaluations(uow, actor, now, options)
@@ -304,17 +330,18 @@ async def dashboard(
     )
 
     async def appointment_section(
-        *conditions: ColumnElement[bool], latest_first: bool
+        name: str, *conditions: ColumnElement[bool], latest_first: bool
     ) -> Section[AppointmentRow]:
         query = _open_cases(
             select(*appointment_columns).where(*conditions), Appointment.adolescent_id, actor
         ).order_by(Appointment.starts_at.desc() if latest_first else Appointment.starts_at)
-        rows, total = await _section(uow, query, limit)
+        rows, total = await _section(uow, query, limit_for(name))
         return Section(
             [AppointmentRow(r[0], _ref(r[5:]), r[1], r[2], r[3], r[4]) for r in rows], total
         )
 
     unconfirmed = await appointment_section(
+        "unconfirmed",
         or_(
             and_(
                 Appointment.status == AppointmentStatus.SCHEDULED,
@@ -331,19 +358,24 @@ async def dashboard(
         latest_first=False,
     )
     missed = await appointment_section(
+        "missed",
         Appointment.status == AppointmentStatus.MISSED,
         Appointment.starts_at >= now - options.missed_lookback,
         latest_first=True,
     )
     unrecorded = await appointment_section(
+        "unrecorded",
         Appointment.status.in_([AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED]),
         Appointment.starts_at < now - timedelta(hours=2),
         Appointment.starts_at >= now - options.missed_lookback,
         latest_first=True,
     )
 
-    silent = await _silent(uow, actor, now, options)
+    silent = await _silent(uow, actor, now, options, limit_for("silent"))
     return Dashboard(
+        handovers=await handovers_for(uow, actor),
+        phase_warnings=await phase_warnings(uow, actor, now),
+        caseload_warnings=await caseload_warnings(uow, actor),
         urgent=urgent,
         flags=flags,
         requests=open_requests,
@@ -393,7 +425,7 @@ async def _evaluations(
 
 
 async def _silent(
-    uow: UnitOfWork, actor: StaffActor, now: datetime, options: ConsoleOptions
+    uow: UnitOfWork, actor: StaffActor, now: datetime, options: ConsoleOptions, limit: int
 ) -> Section[SilentRow]:
     """Linked adolescents who have written nothing for a long time (or never, since linking).
 
@@ -427,7 +459,7 @@ async def _silent(
     query = (
         select(listed, func.count().over().label("total"))
         .order_by(func.coalesce(listed.c.last_inbound, listed.c.linked_at), listed.c.id)
-        .limit(options.section_limit)
+        .limit(limit)
     )
     rows = list((await uow.session.execute(query)).all())
     return Section(
@@ -444,6 +476,122 @@ def _aware(value: Any) -> datetime | None:
         value = datetime.fromisoformat(value)
     assert isinstance(value, datetime)
     return value if value.tzinfo is not None else value.replace(tzinfo=ZoneInfo("UTC"))
+
+
+# --- The care model's limits: time in a phase, adolescents per operator ---------------
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseWarning:
+    case: CaseRef
+    phase: Phase
+    started_at: datetime
+    limit_days: int
+    ends_on: date
+    today: date
+
+    @property
+    def days_left(self) -> int:
+        return (self.ends_on - self.today).days
+
+
+async def phase_warnings(
+    uow: UnitOfWork, actor: StaffActor, now: datetime, *, limit: int = 200
+) -> list[PhaseWarning]:
+    """Cases in care that pass their phase's time limit within ``phases.WARN_BEFORE``
+    (or have passed it), the most overdue first. Limits are each home's setting."""
+    started = _per_case(
+        func.max(PhaseChange.started_at),
+        PhaseChange.adolescent_id,
+        PhaseChange.phase == Adolescent.phase,
+    ).scalar_subquery()
+    rows = await uow.session.execute(
+        scoped(
+            select(Adolescent.phase, Home.phase_limits, started, *CASE_COLUMNS)
+            .join(Home, Home.id == Adolescent.home_id)
+            .where(Adolescent.status == CaseStatus.IN_CARE),
+            actor,
+        )
+    )
+    found = []
+    for phase, stored, since, *ref in rows:
+        days = phases.limits_from(stored).get(phase)
+        since = _aware(since)
+        if days is None or since is None:
+            continue
+        zone = ZoneInfo(ref[3])
+        ends = since + timedelta(days=days)
+        if ends - phases.WARN_BEFORE <= now:
+            found.append(
+                PhaseWarning(
+                    _ref(ref),
+                    phase,
+                    since,
+                    days,
+                    ends.astimezone(zone).date(),
+                    now.astimezone(zone).date(),
+                )
+            )
+    found.sort(key=lambda w: (w.ends_on, w.case.id))
+    return found[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadWarning:
+    staff_id: int
+    name: str
+    home_name: str
+    cases: int
+    ratio: int
+
+
+async def caseload_warnings(uow: UnitOfWork, actor: StaffActor) -> list[CaseloadWarning]:
+    """Reference operators holding more open cases than their home's ratio (the care
+    model's one operator for eight adolescents, unless the home says otherwise).
+    An operator sees her own; coordination and the team their home; admins all."""
+    held = (
+        select(func.count(Adolescent.id))
+        .where(
+            Adolescent.reference_operator_id == Staff.id,
+            Adolescent.status != CaseStatus.CLOSED,
+        )
+        .correlate(Staff)
+        .scalar_subquery()
+    )
+    query = (
+        select(Staff.id, Staff.display_name, Home.name, held, Home.caseload_ratio)
+        .join(Home, Home.id == Staff.home_id)
+        .where(Staff.role == Role.OPERATOR, Staff.active, held > Home.caseload_ratio)
+    )
+    if actor.role is Role.OPERATOR:
+        query = query.where(Staff.id == actor.id)
+    elif actor.role is not Role.ADMIN:
+        query = query.where(Staff.home_id == actor.home_id)
+    rows = await uow.session.execute(query)
+    found = [CaseloadWarning(*row) for row in rows]
+    found.sort(key=lambda w: (-(w.cases - w.ratio), w.name.casefold()))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverItem:
+    id: int
+    case: CaseRef
+    created_at: datetime
+
+
+async def handovers_for(uow: UnitOfWork, actor: StaffActor) -> list[HandoverItem]:
+    """Cases handed to ``actor`` whose handover note she has not read yet."""
+    rows = await uow.session.execute(
+        _open_cases(
+            select(Handover.id, Handover.created_at, *CASE_COLUMNS).where(
+                Handover.to_staff_id == actor.id, Handover.read_at.is_(None)
+            ),
+            Handover.adolescent_id,
+            actor,
+        ).order_by(Handover.created_at)
+    )
+    return [HandoverItem(r[0], _ref(r[2:]), r[1]) for r in rows]
 
 
 # --- Lists ---------------------------------------------------------------------------
@@ -603,6 +751,16 @@ class CasePage:
     answer_reasons: dict[int, str] = field(default_factory=dict)
     pending_confirmation: int = 0
     can_message: bool = False
+    notes: list[NoteView] = field(default_factory=list)
+    phase_history: list[PhaseSpan] = field(default_factory=list)
+    handovers: list[HandoverView] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    progress: list[ProgrammeProgress] = field(default_factory=list)
+    activity: list[Event] = field(default_factory=list)
+    period_start: date | None = None
+
+    def person(self, staff_id: int | None) -> Person | None:
+        return next((p for p in self.people if p.id == staff_id), None)
 
     @property
     def messaging_consent(self) -> ConsentState:
@@ -611,6 +769,55 @@ class CasePage:
     @property
     def timezone(self) -> str:
         return self.home.timezone
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone of the home who can answer for a step."""
+
+    id: int
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverView:
+    id: int
+    from_name: str | None
+    to_staff_id: int
+    to_name: str
+    by_name: str
+    note: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+async def handovers_of(uow: UnitOfWork, case_id: int, *, limit: int = 5) -> list[HandoverView]:
+    """The case's handovers, newest first, with their notes."""
+    rows = list(
+        await uow.session.scalars(
+            select(Handover)
+            .where(Handover.adolescent_id == case_id)
+            .order_by(Handover.created_at.desc(), Handover.id.desc())
+            .limit(limit)
+        )
+    )
+    names = await staff_names(
+        uow, {i for r in rows for i in (r.from_staff_id, r.to_staff_id, r.by_staff_id)}
+    )
+    return [
+        HandoverView(
+            id=r.id,
+            from_name=names.get(r.from_staff_id or 0),
+            to_staff_id=r.to_staff_id,
+            to_name=names.get(r.to_staff_id, ""),
+            by_name=names.get(r.by_staff_id, ""),
+            note=uow.cipher.decrypt(r.note_ciphertext),
+            created_at=r.created_at,
+            read_at=r.read_at,
+        )
+        for r in rows
+    ]
 
 
 async def case_page(
@@ -694,7 +901,22 @@ async def case_page(
     }
     staff_ids |= {f.acknowledged_by_id for f in all_flags} | {f.resolved_by_id for f in all_flags}
     staff_ids |= {r.handled_by_id for r in request_rows}
+    people = [
+        Person(p.id, p.display_name, p.role) for p in await plans.responsible_people(uow, home.id)
+    ]
+    last_evaluation = await evaluations.last_of(uow, case.id)
+    period_start = evaluations.period_start_of(case, home, last_evaluation)
+    since = evaluations.period_since(case, home, last_evaluation)
+    activity = await activity_period(uow, case.id, since, now)
+    staff_ids |= {p.id for p in people} | {e.staff_id for e in activity}
+    staff_ids |= {s.responsible_staff_id for g in goals for s in g.steps}
     names = await staff_names(uow, staff_ids)
+    roles = await staff_roles(uow, {s.responsible_staff_id for g in goals for s in g.steps})
+    people += [
+        Person(i, names.get(i, ""), role)
+        for i, role in roles.items()
+        if i not in {p.id for p in people}
+    ]
     messaging = consents[0]
     return CasePage(
         case=case,
@@ -704,7 +926,11 @@ async def case_page(
         operator_name=names.get(case.reference_operator_id or 0),
         consents=consents,
         links=links,
-        programmes=[ProgrammeGoals(p, by_programme.get(p, [])) for p in PROGRAMMES],
+        programmes=[
+            ProgrammeGoals(p, by_programme.get(p, []))
+            for p in PROGRAMMES
+            if not p.optional or by_programme.get(p)  # an optional route once it is begun
+        ],
         dropped_goals=[g for g in goals if g.status is GoalStatus.DROPPED],
         upcoming=upcoming,
         past=past,
@@ -722,6 +948,13 @@ async def case_page(
             1 for g in goals for s in g.steps if s.done_at is not None and s.confirmed_at is None
         ),
         can_message=messaging.valid and bool(links) and case.status is not CaseStatus.CLOSED,
+        notes=await notes.notes_of(uow, case.id),
+        phase_history=list(reversed(await phases.history(uow, case.id, home))),
+        handovers=await handovers_of(uow, case.id),
+        people=people,
+        progress=progress_by_programme(goals),
+        activity=activity,
+        period_start=period_start,
     )
 
 
@@ -764,6 +997,14 @@ async def _message_bodies(uow: UnitOfWork, case_id: int, ids: set[int]) -> dict[
         )
     )
     return {row[0]: uow.cipher.decrypt(row[1]) for row in rows}
+
+
+async def staff_roles(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, Role]:
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    rows = await uow.session.execute(select(Staff.id, Staff.role).where(Staff.id.in_(wanted)))
+    return {row[0]: row[1] for row in rows}
 
 
 async def staff_names(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:
@@ -818,7 +1059,7 @@ async def require_owned(
     """Refuse, as not found, a case out of scope or an object that is not this case's.
     When the object belongs to a case outside the caller's scope, that attempt is
     audited too."""
-    await case_for_staff(uow, actor, case_id, purpose="change")
+    await case_for_staff(uow, actor, case_id, purpose="reach")
     owner = await owner_of(uow, model, object_id)
     if owner == case_id:
         return
@@ -829,7 +1070,7 @@ async def require_owned(
 
 async def require_owned_case(uow: UnitOfWork, actor: StaffActor, case_id: int) -> None:
     """The case must be in scope before anything about it is read (audited if not)."""
-    await case_for_staff(uow, actor, case_id, purpose="change")
+    await case_for_staff(uow, actor, case_id, purpose="reach")
 
 
 # --- Evaluations ---------------------------------------------------------------------
@@ -913,6 +1154,9 @@ class EvaluationSheet:
     requests_in_period: list[OperatorRequest]
     inbound_count: int
     next_default: date
+    activity: list[Event] = field(default_factory=list)
+    staff_names: dict[int, str] = field(default_factory=dict)
+    progress: list[ProgrammeProgress] = field(default_factory=list)
 
 
 async def evaluation_sheet(uow: UnitOfWork, actor: StaffActor, case_id: int) -> EvaluationSheet:
@@ -920,11 +1164,10 @@ async def evaluation_sheet(uow: UnitOfWork, actor: StaffActor, case_id: int) -> 
     case = await case_for_staff(uow, actor, case_id)
     home = await uow.session.get(Home, case.home_id)
     assert home is not None
-    zone = ZoneInfo(home.timezone)
     today = local_today(uow, home)
     last = await evaluations.last_of(uow, case.id)
-    period_start = last.held_on if last else case.created_at.astimezone(zone).date()
-    since = datetime.combine(period_start, datetime.min.time(), zone)
+    period_start = evaluations.period_start_of(case, home, last)
+    since = evaluations.period_since(case, home, last)
     now = uow.now()
     plan = await uow.session.scalar(
         select(LifePlan)
@@ -988,7 +1231,8 @@ async def evaluation_sheet(uow: UnitOfWork, actor: StaffActor, case_id: int) -> 
             .order_by(OperatorRequest.created_at)
         )
     )
-    names = await staff_names(uow, [case.reference_operator_id])
+    events = await activity_period(uow, case.id, since, now)
+    names = await staff_names(uow, {case.reference_operator_id} | {e.staff_id for e in events})
     return EvaluationSheet(
         case=case,
         home=home,
@@ -1009,4 +1253,7 @@ async def evaluation_sheet(uow: UnitOfWork, actor: StaffActor, case_id: int) -> 
         requests_in_period=period_requests,
         inbound_count=int(inbound_count or 0),
         next_default=today + timedelta(days=home.evaluation_cadence_days),
+        activity=events,
+        staff_names=names,
+        progress=progress_by_programme(list(plan.goals) if plan else []),
     )

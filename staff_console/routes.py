@@ -4,27 +4,35 @@ added here (and, if it has a page of its own, a ``NavItem`` in ``nav``)."""
 from __future__ import annotations
 
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from staff_console import (
     account,
     admin,
+    alerts,
     appointments,
     audit_log,
     auth,
     case_admin,
     cases,
     codes,
+    concerns,
     consent_texts,
     dashboard,
+    duty,
     evaluations,
     flags,
+    house_rules,
     languages,
     messages,
+    participation,
     plan,
+    reports,
+    team,
 )
+from staff_console.errors import unknown_page
 from staff_console.templating import STATIC_DIR
 
 AREAS = (
@@ -33,16 +41,23 @@ AREAS = (
     cases,
     case_admin,
     plan,
+    participation,
+    team,
     appointments,
     flags,
+    alerts,
+    duty,
     messages,
     codes,
     evaluations,
     account,
+    concerns,
+    house_rules,
     languages,
     admin,
     consent_texts,
     audit_log,
+    reports,
 )
 
 
@@ -56,9 +71,18 @@ class VersionedStatic(StaticFiles):
         return response
 
 
+AREA_PREFIXES = ("cases", "flags", "evaluations", "reports", "admin", "languages", "account")
+"""Paths under these are the console's: one that names nothing gets the console's own
+"not found" page (in its language, with its navigation), not a bare one."""
+
+
 def console_routes() -> list[BaseRoute]:
     static = VersionedStatic(directory=STATIC_DIR)
     routes: list[BaseRoute] = [Mount("/static", app=static, name="static")]
     for area in AREAS:
         routes.extend(area.routes)
+    routes += [
+        Route(f"/{prefix}/{{rest:path}}", unknown_page, methods=["GET", "POST"])
+        for prefix in AREA_PREFIXES
+    ]
     return routes

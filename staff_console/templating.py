@@ -27,7 +27,14 @@ from locales import (
     language,
     translator,
 )
-from plan_store.enums import AppointmentKind, GoalStatus, Horizon, Phase, Programme
+from plan_store.enums import (
+    AppointmentKind,
+    FlagCategory,
+    GoalStatus,
+    Horizon,
+    Phase,
+    Programme,
+)
 from staff_console.labels import label
 
 HERE = Path(__file__).resolve().parent
@@ -53,6 +60,9 @@ def static_versions() -> dict[str, str]:
 def duration(t: Translator, delta: timedelta) -> str:
     """How long something has waited, in at most two units."""
     minutes = max(int(delta.total_seconds() // 60), 0)
+    if minutes == 0:
+        # Translators: a waiting time shorter than a minute.
+        return t.gettext("menos de 1 min")
     if minutes < 60:
         # Translators: a waiting time in minutes, e.g. "12 min".
         return t.gettext("{minutes} min").format(minutes=minutes)
@@ -63,6 +73,33 @@ def duration(t: Translator, delta: timedelta) -> str:
     days, hours = divmod(hours, 24)
     # Translators: a waiting time, e.g. "3 d 4 h" (days and hours).
     return t.gettext("{days} d {hours} h").format(days=days, hours=hours)
+
+
+SYSTEM_FLAGS = frozenset(
+    {
+        FlagCategory.UNCONFIRMED_APPOINTMENT,
+        FlagCategory.MISSED_APPOINTMENT,
+        FlagCategory.EVALUATION_DUE,
+        FlagCategory.STEP_DUE,
+        FlagCategory.DELIVERY_FAILED,
+        FlagCategory.CHAT_GONE,
+    }
+)
+"""Flags the system raises about the plan: nobody is waiting for an answer, so the
+console says since when, not "waiting: 0 min"."""
+
+
+def someone_waits(category: object) -> bool:
+    return category not in SYSTEM_FLAGS
+
+
+def span(t: Translator, delta: timedelta) -> str:
+    """A short time span: seconds under a minute, else as ``duration``."""
+    seconds = max(int(delta.total_seconds()), 0)
+    if seconds < 60:
+        # Translators: a short time span in seconds, e.g. "40 s".
+        return t.gettext("{seconds} s").format(seconds=seconds)
+    return duration(t, delta)
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -100,6 +137,7 @@ class Templates:
             goal_statuses=list(GoalStatus),
             appointment_kinds=list(AppointmentKind),
             phases=list(Phase),
+            someone_waits=someone_waits,
             language_name=_language_name,
             lang=code,
             other_lang="en" if code == "es" else "es",
@@ -113,6 +151,7 @@ class Templates:
             clock=partial(_clock, code),
             day=partial(_day, code),
             waited=partial(_waited, t),
+            span=partial(span, t),
             iso=_iso,
             local_input=_local_input,
         )

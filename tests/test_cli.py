@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from plan_store.crypto import generate_key
 from plan_store.enums import Channel
 from plan_store.models import Adolescent, Staff
-from plan_store.services import keys, linking
+from plan_store.services import duty, keys, linking
 from rumbo.cli import main
 from rumbo.container import build_container
 from rumbo.settings import load_settings
@@ -39,7 +39,19 @@ def _count(model: type[Staff] | type[Adolescent]) -> int:
     return asyncio.run(run())
 
 
-def test_db_upgrade_then_seed_fills_two_homes_and_forty_adolescents(
+def _on_duty_now() -> list[tuple[str, ...]]:
+    async def run() -> list[tuple[str, ...]]:
+        container = build_container(load_settings())
+        try:
+            async with container.uow() as uow:
+                return [home.on_duty for home in await duty.duty_now(uow)]
+        finally:
+            await container.aclose()
+
+    return asyncio.run(run())
+
+
+def test_db_upgrade_then_seed_fills_two_homes_and_forty_adolescents_with_someone_on_duty(
     environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["db", "upgrade"]) == 0
@@ -47,6 +59,8 @@ def test_db_upgrade_then_seed_fills_two_homes_and_forty_adolescents(
     out = capsys.readouterr().out
     assert "2 homes" in out and "40 adolescents" in out
     assert _count(Adolescent) == 40
+    # Whenever the demo is opened, each home has exactly one operator on duty.
+    assert [len(names) for names in _on_duty_now()] == [1, 1]
 
 
 def test_staff_add_reads_the_password_and_refuses_a_taken_username(

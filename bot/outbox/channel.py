@@ -18,11 +18,13 @@ class DeliveryError(Exception):
 
 
 class RetryLater(DeliveryError):
-    """Try again: a 429 (``after`` = the platform's retry_after), a 5xx, a time-out."""
+    """Try again: a 429 (``after`` = the platform's retry_after, ``rate_limited``), a
+    5xx, a time-out."""
 
-    def __init__(self, reason: str, after: float | None = None) -> None:
+    def __init__(self, reason: str, after: float | None = None, *, rate_limited: bool = False):
         super().__init__(reason)
         self.after = after
+        self.rate_limited = rate_limited
 
 
 class ChatGone(DeliveryError):

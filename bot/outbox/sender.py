@@ -54,6 +54,7 @@ from sqlalchemy import Integer, String, Table, and_, bindparam, not_, or_, selec
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
+from bot import metrics
 from bot.outbox.channel import ChannelClient, ChatGone, PermanentFailure, RetryLater
 from bot.outbox.limits import Pacer, RateLimits, halted_within
 from bot.outbox.quiet import in_quiet_hours, quiet_period_end
@@ -408,6 +409,12 @@ class OutboxSender:
         self._record_many([outcome])
 
     async def _deliver(self, claim: Claim) -> Outcome:
+        outcome = await self._call(claim)
+        if outcome.verdict is not Verdict.RELEASE:
+            metrics.DELIVERIES.labels(claim.channel.value, outcome.verdict.value).inc()
+        return outcome
+
+    async def _call(self, claim: Claim) -> Outcome:
         pacer = self._pacer(claim.channel)
         wait = pacer.chat_ready_in(claim.chat_id)
         if wait and await halted_within(self._halt, wait):
@@ -425,6 +432,8 @@ class OutboxSender:
             try:
                 message_id = await client.deliver(claim.kind, claim.chat_id, claim.payload)
             except RetryLater as error:
+                if error.rate_limited:
+                    metrics.RATE_LIMITED.labels(claim.channel.value).inc()
                 return Outcome(claim, Verdict.RETRY, after=error.after, error=str(error))
             except ChatGone as error:
                 return Outcome(claim, Verdict.GONE, error=str(error))

@@ -35,9 +35,10 @@ from sqlalchemy import ColumnElement, select, update
 
 from bot.outbox.quiet import local_instant
 from bot.scheduler import texts
-from dialogs import follow_up_consent
+from dialogs import agreements, follow_up_consent, pre_evaluation, proposals
+from dialogs.common import first_name
 from dialogs.follow_up import checkin_key
-from locales import format_datetime, is_supported
+from locales import format_date, format_datetime, is_supported, translator
 from plan_store.enums import (
     AppointmentStatus,
     CaseStatus,
@@ -60,9 +61,12 @@ from plan_store.models import (
     Home,
     LifePlan,
     OutboxMessage,
+    Proposal,
+    Staff,
     Step,
 )
-from plan_store.services import consent, flags, follow_up, outbox
+from plan_store.services import consent, evaluation_voice, flags, follow_up, outbox
+from plan_store.services import proposals as proposal_service
 from plan_store.services.cases import twenty_first_birthday
 from plan_store.services.consent import ConsentState
 from plan_store.unit_of_work import UnitOfWork
@@ -855,6 +859,107 @@ async def cancel_stale_outbox(uow: UnitOfWork, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+# ------------------------------------------------------------------ her voice in the plan
+
+PARTICIPATION_TTL = timedelta(days=3)
+
+
+async def pre_evaluation_asks(uow: UnitOfWork, now: datetime, *, limit: int | None = None) -> int:
+    """Three days before the evaluation (the home's calendar): a few short questions.
+    The ``EvaluationVoice`` row is made once, and its first question sent once."""
+    due = await evaluation_voice.asks_due(uow, now)
+    targets = Targets(uow)
+    await targets.preload(case for case, _, _ in due)
+    queued: list[outbox.Outgoing] = []
+    for case, _home, day in due:
+        target = await targets.of(case)
+        if target is None:
+            continue
+        voice = await evaluation_voice.ask(uow, case.id, day)
+        voice.sent_at = now
+        words = _day_words(day, target.lang)
+        screen = pre_evaluation.first_screen(target.lang, voice, case.alias, words)
+        key = pre_evaluation.key(voice.id)
+        queued.append(
+            _message(
+                target, case, screen.to_payload(), key, now, expires_at=now + PARTICIPATION_TTL
+            )
+        )
+        if _full(len(queued), limit):
+            break
+    await outbox.enqueue_many(uow, queued)
+    return len(queued)
+
+
+def _day_words(day: date, lang: str) -> str:
+    t = translator(lang)
+    # Translators: a date pattern of Babel (CLDR), not words: EEEE is the weekday,
+    # d the day, MMMM the month's name; text in quotes is printed as is. Reorder
+    # it for your language; "EEEE, MMMM d" in English.
+    return format_date(day, lang, t.gettext("EEEE d 'de' MMMM"))
+
+
+async def participation_news(uow: UnitOfWork, now: datetime, *, limit: int | None = None) -> int:
+    """What staff decided about her proposals, and the agreements they sent her: told
+    to her chat once. A decision or agreement with no chat to reach is marked told all
+    the same (she sees her plan in the chat; staff see that nothing was sent)."""
+    queued: list[outbox.Outgoing] = []
+    decided = await proposal_service.to_tell(uow, limit=limit or 500)
+    shared = await evaluation_voice.to_send(uow)
+    targets = Targets(uow)
+    await targets.preload([case for _, case in decided] + [case for _, _, case in shared])
+    names: dict[int, str | None] = {}
+    for proposal, case in decided:
+        proposal_service.told(uow, proposal)
+        target = await targets.of(case)
+        if target is None:
+            continue
+        operator = await _operator_name(uow, case, names)
+        in_plan = await _in_plan(uow, proposal)
+        screen = proposals.decision_screen(uow, proposal, target.lang, operator, in_plan)
+        key = proposal_service.tell_key(proposal)
+        queued.append(_message(target, case, screen.to_payload(), key, now))
+        if _full(len(queued), limit):
+            break
+    for agreement, evaluation, case in shared:
+        if _full(len(queued), limit):
+            break
+        agreement.sent_at = now
+        target = await targets.of(case)
+        if target is None:
+            continue
+        items = evaluation_voice.items_of(uow, agreement)
+        screen = agreements.screen(target.lang, agreement.id, case.alias, items, evaluation.next_on)
+        queued.append(
+            _message(target, case, screen.to_payload(), agreements.key(agreement.id), now)
+        )
+    await outbox.enqueue_many(uow, queued)
+    return len(queued)
+
+
+async def _in_plan(uow: UnitOfWork, proposal: Proposal) -> str | None:
+    """The title of the step or goal an accepted proposal became."""
+    if proposal.result_step_id is not None:
+        step = await uow.session.get(Step, proposal.result_step_id)
+        return step.title if step else None
+    if proposal.result_goal_id is not None:
+        goal = await uow.session.get(Goal, proposal.result_goal_id)
+        return goal.title if goal else None
+    return None
+
+
+async def _operator_name(
+    uow: UnitOfWork, case: Adolescent, names: dict[int, str | None]
+) -> str | None:
+    staff_id = case.reference_operator_id
+    if staff_id is None:
+        return None
+    if staff_id not in names:
+        staff = await uow.session.get(Staff, staff_id)
+        names[staff_id] = first_name(staff.display_name) if staff and staff.active else None
+    return names[staff_id]
+
+
 __all__ = [
     "Target",
     "Targets",
@@ -868,6 +973,8 @@ __all__ = [
     "follow_up_consent_asks",
     "latest_checkin_due",
     "missed_appointment_flags",
+    "participation_news",
+    "pre_evaluation_asks",
     "reconsent_at_18",
     "reminder_time",
     "step_overdue_flags",

@@ -55,6 +55,8 @@ JOBS: tuple[Job, ...] = (
     Job("step_reminders", jobs.step_reminders, timedelta(minutes=5), BATCH),
     Job("step_overdue_flags", jobs.step_overdue_flags, timedelta(minutes=30), BATCH),
     Job("evaluation_flags", jobs.evaluation_flags, timedelta(minutes=30), BATCH),
+    Job("pre_evaluation_asks", jobs.pre_evaluation_asks, timedelta(minutes=10), BATCH),
+    Job("participation_news", jobs.participation_news, batch=BATCH),
     # The question about the check-ins goes before the check-ins themselves.
     Job("follow_up_consent_asks", jobs.follow_up_consent_asks, timedelta(minutes=10), BATCH),
     Job("follow_up_checkins", jobs.follow_up_checkins, timedelta(minutes=10), BATCH),

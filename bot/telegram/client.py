@@ -257,7 +257,7 @@ def _says(error: TelegramError, fragments: Sequence[str]) -> bool:
 def delivery_error(error: TelegramError) -> DeliveryError:
     """What the outbox sender should do about a PTB error."""
     if isinstance(error, RetryAfter):
-        return RetryLater(error.message, after=retry_after_seconds(error))
+        return RetryLater(error.message, after=retry_after_seconds(error), rate_limited=True)
     if isinstance(error, Forbidden | ChatMigrated):
         return ChatGone(error.message)
     if isinstance(error, BadRequest):  # before NetworkError: BadRequest is one

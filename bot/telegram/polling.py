@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, TimedOut
 
+from bot import metrics
 from bot.inbound import Handler, receive
 from bot.telegram.api import LONG_POLL_SECONDS, retry_after_seconds
 from bot.telegram.commands import publish_commands
@@ -167,6 +168,7 @@ class TelegramPoller:
 
     def _fetch_wait(self, error: TelegramError, backoff: Backoff) -> float:
         if isinstance(error, RetryAfter):
+            metrics.RATE_LIMITED.labels("telegram").inc()
             return retry_after_seconds(error)
         wait = backoff.next()
         if isinstance(error, TimedOut):

@@ -333,7 +333,8 @@ class WebChat:
             return self._back(request)
         start = _START.match(text)
         event = Event.start((start.group("payload") or "").strip()) if start else Event.text(text)
-        await self._receive(chat_id, update_id, event, text)
+        # "/start" (and its linking code) is a command, not words to show as a bubble.
+        await self._receive(chat_id, update_id, event, None if start else text)
         return self._back(request)
 
     async def tap(self, request: Request) -> Response:

@@ -278,9 +278,9 @@ def delivery_error(error: GraphError | httpx.HTTPError) -> DeliveryError:
     if error.details:
         text = f"{text} — {error.details}"
     if code in RATE_LIMITED:
-        return RetryLater(text, after=RATE_LIMITED[code])
+        return RetryLater(text, after=RATE_LIMITED[code], rate_limited=True)
     if error.status == 429:
-        return RetryLater(text, after=1.0)
+        return RetryLater(text, after=1.0, rate_limited=True)
     if error.status >= 500 or code in TRANSIENT:
         return RetryLater(text)
     configuration = code in CONFIGURATION or (code is not None and 200 <= code < 300)

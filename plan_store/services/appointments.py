@@ -25,7 +25,13 @@ from plan_store.errors import (
 )
 from plan_store.models import Appointment, AppointmentConfirmation
 from plan_store.services import audit
-from plan_store.services.access import StaffActor, case_for_staff
+from plan_store.services.access import (
+    TEAM_ROLES,
+    StaffActor,
+    case_for_staff,
+    may_schedule,
+    refuse_role,
+)
 from plan_store.unit_of_work import UnitOfWork
 
 CLOSED = {AppointmentStatus.CANCELLED, AppointmentStatus.ATTENDED, AppointmentStatus.MISSED}
@@ -49,7 +55,11 @@ async def schedule(
     place: str,
     starts_at: datetime,
 ) -> Appointment:
-    case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+    """The team around the plan schedules the appointments of its kind
+    (``access.TEAM_APPOINTMENTS``); operators, coordinators and admins any kind."""
+    case = await case_for_staff(uow, actor, adolescent_id, purpose="change", team=TEAM_ROLES)
+    if not may_schedule(actor.role, kind):
+        await refuse_role(uow, actor, case.id, f"a {actor.role} does not schedule {kind}")
     if case.status is CaseStatus.CLOSED:
         raise CaseClosed(f"case {adolescent_id} is closed")
     _check_future(uow, starts_at)
@@ -82,10 +92,11 @@ async def schedule(
 async def move(
     uow: UnitOfWork, actor: StaffActor, adolescent_id: int, appointment_id: int, starts_at: datetime
 ) -> Appointment:
-    case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+    case = await case_for_staff(uow, actor, adolescent_id, purpose="change", team=TEAM_ROLES)
     if case.status is CaseStatus.CLOSED:
         raise CaseClosed(f"case {adolescent_id} is closed")
     appointment = await appointment_of_case(uow, case.id, appointment_id)
+    await _check_kind(uow, actor, appointment)
     if appointment.status in CLOSED:
         raise AppointmentClosed(f"appointment {appointment_id} is {appointment.status}")
     _check_future(uow, starts_at)
@@ -105,8 +116,9 @@ async def move(
 async def cancel(
     uow: UnitOfWork, actor: StaffActor, adolescent_id: int, appointment_id: int
 ) -> Appointment:
-    case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+    case = await case_for_staff(uow, actor, adolescent_id, purpose="change", team=TEAM_ROLES)
     appointment = await appointment_of_case(uow, case.id, appointment_id)
+    await _check_kind(uow, actor, appointment)
     if appointment.status in CLOSED:
         raise AppointmentClosed(f"appointment {appointment_id} is {appointment.status}")
     appointment.status = AppointmentStatus.CANCELLED
@@ -119,6 +131,13 @@ async def cancel(
         target=f"appointment:{appointment.id}",
     )
     return appointment
+
+
+async def _check_kind(uow: UnitOfWork, actor: StaffActor, appointment: Appointment) -> None:
+    if not may_schedule(actor.role, appointment.kind):
+        await refuse_role(
+            uow, actor, appointment.adolescent_id, f"a {actor.role} does not change this kind"
+        )
 
 
 async def answer(
@@ -136,8 +155,10 @@ async def answer(
     Before it starts: will go / can't go / change. After it starts: attended or missed.
     """
     if by_staff is not None:
-        await case_for_staff(uow, by_staff, adolescent_id, purpose="change")
+        await case_for_staff(uow, by_staff, adolescent_id, purpose="change", team=TEAM_ROLES)
     appointment = await appointment_of_case(uow, adolescent_id, appointment_id)
+    if by_staff is not None:
+        await _check_kind(uow, by_staff, appointment)
     if appointment.status in CLOSED:
         raise AppointmentClosed(f"appointment {appointment_id} is {appointment.status}")
     started = appointment.starts_at <= uow.now()

@@ -20,13 +20,14 @@ from plan_store.enums import CareSetting, CaseStatus, Phase, Role
 from plan_store.errors import (
     CaseClosed,
     DuplicateName,
+    HandoverNoteMissing,
     InvalidTransition,
     NotFound,
     OutOfScope,
     ValidationFailed,
 )
-from plan_store.models import Adolescent, ChatLink, Home, LifePlan, Staff
-from plan_store.services import audit
+from plan_store.models import Adolescent, ChatLink, Handover, Home, LifePlan, PhaseChange, Staff
+from plan_store.services import audit, phases
 from plan_store.services.access import StaffActor, case_for_staff
 from plan_store.services.outbox import cancel_pending_for
 from plan_store.unit_of_work import UnitOfWork
@@ -97,6 +98,16 @@ def _checked_settings(
     return name, numbers
 
 
+DEFAULT_CASELOAD_RATIO = 8
+"""Adolescents per reference operator in the care model."""
+MAX_CASELOAD_RATIO = 60
+
+
+def _check_ratio(ratio: int) -> None:
+    if not 1 <= ratio <= MAX_CASELOAD_RATIO:
+        raise ValidationFailed(f"a caseload ratio is 1 to {MAX_CASELOAD_RATIO}")
+
+
 async def _name_taken(uow: UnitOfWork, name: str, but: int | None = None) -> bool:
     query = select(Home.id).where(Home.name == name)
     if but is not None:
@@ -115,9 +126,13 @@ async def create_home(
     quiet_start: time = time(21, 0),
     quiet_end: time = time(8, 0),
     emergency_numbers: dict[str, Any] | None = None,
+    caseload_ratio: int = DEFAULT_CASELOAD_RATIO,
+    phase_limits: dict[Phase, int | None] | None = None,
     by: StaffActor | None = None,
 ) -> Home:
-    """A new home. Without ``emergency_numbers`` it gets Mexico's (911, Línea de la Vida)."""
+    """A new home. Without ``emergency_numbers`` it gets Mexico's (911, Línea de la Vida);
+    without ``phase_limits``, the care model's (``phases.DEFAULT_LIMITS``)."""
+    _check_ratio(caseload_ratio)
     name, numbers = _checked_settings(
         name=name,
         timezone=timezone,
@@ -136,6 +151,8 @@ async def create_home(
         quiet_start=quiet_start,
         quiet_end=quiet_end,
         emergency_numbers=numbers,
+        caseload_ratio=caseload_ratio,
+        phase_limits=phases.checked_limits(phase_limits or {}),
         created_at=uow.now(),
     )
     uow.session.add(home)
@@ -163,8 +180,11 @@ async def update_home(
     quiet_start: time,
     quiet_end: time,
     emergency_numbers: dict[str, Any],
+    caseload_ratio: int | None = None,
+    phase_limits: dict[Phase, int | None] | None = None,
 ) -> Home:
-    """Change a home's settings, checked as ``create_home`` checks them. Dates already
+    """Change a home's settings, checked as ``create_home`` checks them (the ratio and
+    the phase limits only when given). Dates already
     set (the next evaluation of each case) stay: a new cadence counts from the next
     evaluation recorded. The audit entry names the settings that changed."""
     home = await uow.session.get(Home, home_id)
@@ -189,6 +209,11 @@ async def update_home(
         "quiet_end": quiet_end,
         "emergency_numbers": numbers,
     }
+    if caseload_ratio is not None:
+        _check_ratio(caseload_ratio)
+        wanted["caseload_ratio"] = caseload_ratio
+    if phase_limits is not None:
+        wanted["phase_limits"] = phases.checked_limits(phase_limits)
     changed = sorted(field for field, value in wanted.items() if getattr(home, field) != value)
     for field in changed:
         setattr(home, field, wanted[field])
@@ -304,6 +329,14 @@ async def create_case(
     except IntegrityError as error:  # the same number, admitted at the same moment
         raise DuplicateName(f"case number {case_number} exists") from error
     uow.session.add(LifePlan(adolescent_id=case.id, drafted_at=uow.now()))
+    uow.session.add(
+        PhaseChange(
+            adolescent_id=case.id,
+            phase=phase,
+            started_at=uow.now(),
+            by_staff_id=by.id if by else None,
+        )
+    )
     audit.record(
         uow,
         "case.create",
@@ -339,7 +372,7 @@ async def move_to_follow_up(
     if follow_up_until <= today:
         raise ValidationFailed("the follow-up ends after today")
     case.status = CaseStatus.FOLLOW_UP
-    case.phase = Phase.AFTER_CARE
+    _enter_phase(uow, case, Phase.AFTER_CARE, actor)
     case.care_setting = CareSetting.AFTER_CARE
     case.left_care_on = today
     case.follow_up_until = min(follow_up_until, twenty_first_birthday(case.birth_date))
@@ -378,7 +411,9 @@ async def change_phase(
     if case.status is CaseStatus.CLOSED:
         raise CaseClosed(f"case {adolescent_id} is closed")
     old = case.phase
-    case.phase = phase
+    if old is phase:
+        raise InvalidTransition(f"case {adolescent_id} is already in {phase}")
+    _enter_phase(uow, case, phase, actor)
     audit.record(
         uow,
         "case.phase",
@@ -387,6 +422,14 @@ async def change_phase(
         details={"from": old.value, "to": phase.value},
     )
     return case
+
+
+def _enter_phase(uow: UnitOfWork, case: Adolescent, phase: Phase, by: StaffActor) -> None:
+    """Move the case to ``phase`` and keep the change in its phase history."""
+    case.phase = phase
+    uow.session.add(
+        PhaseChange(adolescent_id=case.id, phase=phase, started_at=uow.now(), by_staff_id=by.id)
+    )
 
 
 async def case_for_coordination(
@@ -411,29 +454,57 @@ async def case_for_coordination(
     return case
 
 
+MAX_HANDOVER_NOTE = 4000
+
+
 async def change_reference_operator(
-    uow: UnitOfWork, actor: StaffActor, adolescent_id: int, operator_id: int
-) -> Adolescent:
+    uow: UnitOfWork,
+    actor: StaffActor,
+    adolescent_id: int,
+    operator_id: int,
+    *,
+    handover_note: str = "",
+) -> Handover | None:
     """Refer the case to another operator: an active operator of the case's home. The
     case leaves the old operator's caseload at once (their scope is the cases that
-    name them). A closed case stays as it was closed."""
+    name them). A closed case stays as it was closed.
+
+    A case that had an operator is handed over with a note (what is open, what
+    matters to her), kept encrypted and shown to the new operator until she reads it;
+    a case that had none may go without. Returns the handover, if any."""
     case = await case_for_coordination(uow, actor, adolescent_id, purpose="change")
     if case.status is CaseStatus.CLOSED:
         raise CaseClosed(f"case {adolescent_id} is closed")
     await _reference_operator(uow, operator_id, case.home_id)
     if case.reference_operator_id == operator_id:
         raise InvalidTransition(f"staff {operator_id} is already the reference operator")
+    note = handover_note.strip()
+    if len(note) > MAX_HANDOVER_NOTE:
+        raise ValidationFailed(f"a handover note has at most {MAX_HANDOVER_NOTE} characters")
     old = case.reference_operator_id
+    if old is not None and not note:
+        raise HandoverNoteMissing("a handover needs a note for the new operator")
     case.reference_operator_id = operator_id
+    handover = None
+    if note:
+        handover = Handover(
+            adolescent_id=case.id,
+            from_staff_id=old,
+            to_staff_id=operator_id,
+            by_staff_id=actor.id,
+            note_ciphertext=uow.cipher.encrypt(note),
+            created_at=uow.now(),
+        )
+        uow.session.add(handover)
     audit.record(
         uow,
         "case.reference_operator",
         staff_id=actor.id,
         adolescent_id=case.id,
         target=f"staff:{operator_id}",
-        details={"from": old, "to": operator_id},
+        details={"from": old, "to": operator_id, "handover_note": bool(note)},
     )
-    return case
+    return handover
 
 
 async def change_care_setting(

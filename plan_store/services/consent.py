@@ -22,14 +22,17 @@ from plan_store.models import (
     Appointment,
     AppointmentConfirmation,
     ChatLink,
+    Concern,
     Consent,
     ConsentText,
+    EvaluationVoice,
     Flag,
     Home,
     LinkingCode,
     Message,
     OperatorRequest,
     OutboxMessage,
+    Proposal,
 )
 from plan_store.services import audit
 from plan_store.services.cases import age_on, local_today
@@ -378,6 +381,23 @@ async def erase_chat_content(uow: UnitOfWork, adolescent_id: int) -> int:
         update(OutboxMessage)
         .where(OutboxMessage.adolescent_id == adolescent_id)
         .values(payload_ciphertext=uow.cipher.encrypt(ERASED_PAYLOAD))
+    )
+    # Her words in her proposals, before an evaluation and in a concern: the records
+    # stay (what staff decided, that a complaint was made), without the words.
+    await uow.session.execute(
+        update(Proposal)
+        .where(Proposal.adolescent_id == adolescent_id)
+        .values(text_ciphertext=uow.cipher.encrypt(""))
+    )
+    await uow.session.execute(
+        update(EvaluationVoice)
+        .where(EvaluationVoice.adolescent_id == adolescent_id)
+        .values(note_ciphertext=None, voice_message_id=None)
+    )
+    await uow.session.execute(
+        update(Concern)
+        .where(Concern.adolescent_id == adolescent_id)
+        .values(text_ciphertext=None, voice_ciphertext=None)
     )
     result = await uow.session.execute(
         delete(Message).where(Message.adolescent_id == adolescent_id)

@@ -7,14 +7,14 @@ entry counts what was discussed).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from plan_store.enums import CaseStatus
+from plan_store.enums import CaseStatus, Role
 from plan_store.errors import CaseClosed, ValidationFailed
-from plan_store.models import Evaluation, Flag, Home, Message
+from plan_store.models import Adolescent, Evaluation, Flag, Home, Message
 from plan_store.services import audit
 from plan_store.services.access import StaffActor, case_for_staff
 from plan_store.services.cases import local_today
@@ -31,6 +31,31 @@ async def last_of(uow: UnitOfWork, adolescent_id: int) -> Evaluation | None:
     return evaluation
 
 
+def period_start_of(case: Adolescent, home: Home, last: Evaluation | None) -> date:
+    """The first day an evaluation looks back on: the day of the last one. Before the
+    first, the day the case was opened or one cadence before the day the evaluation
+    is due, whichever is earlier (a case recorded in Rumbo after it arrived has lived
+    that fortnight too)."""
+    if last is not None:
+        return last.held_on
+    opened = case.created_at.astimezone(ZoneInfo(home.timezone)).date()
+    if case.next_evaluation_on is None:
+        return opened
+    return min(opened, case.next_evaluation_on - timedelta(days=home.evaluation_cadence_days))
+
+
+def period_since(case: Adolescent, home: Home, last: Evaluation | None) -> datetime:
+    """The moment the period begins: the start of ``period_start_of``'s day, or, for
+    an evaluation recorded on the day it was held, the moment it was recorded (what
+    came before was discussed in it)."""
+    zone = ZoneInfo(home.timezone)
+    since = datetime.combine(period_start_of(case, home, last), time.min, zone)
+    if last is not None and last.created_at.astimezone(zone).date() == last.held_on:
+        # What was there when it was recorded, to the microsecond, belongs to it.
+        since = max(since, last.created_at + timedelta(microseconds=1))
+    return since
+
+
 async def record(
     uow: UnitOfWork,
     actor: StaffActor,
@@ -42,7 +67,9 @@ async def record(
     next_on: date | None = None,
 ) -> Evaluation:
     """Record an evaluation; the next one is due ``next_on`` (default: one cadence on)."""
-    case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+    case = await case_for_staff(
+        uow, actor, adolescent_id, purpose="change", team=frozenset({Role.SOCIAL_WORKER})
+    )
     if case.status is CaseStatus.CLOSED:
         raise CaseClosed(f"case {adolescent_id} is closed")
     summary = summary.strip()
@@ -57,11 +84,7 @@ async def record(
     next_on = next_on or held_on + timedelta(days=home.evaluation_cadence_days)
     if next_on <= held_on:
         raise ValidationFailed("the next evaluation comes after this one")
-    previous = await last_of(uow, case.id)
-    if previous is not None:
-        period_start = previous.held_on
-    else:  # the day the case was opened, on the home's calendar
-        period_start = case.created_at.astimezone(ZoneInfo(home.timezone)).date()
+    period_start = period_start_of(case, home, await last_of(uow, case.id))
     evaluation = Evaluation(
         adolescent_id=case.id,
         held_on=held_on,

@@ -4,11 +4,14 @@ The design promises that a case's data can be exported as one file. This builds
 what goes in it, from the same rows the console reads: the case's own fields, consent
 decisions, chat links (the channel, never the chat's number or phone), the life plan,
 appointments and their answers, requests, messages, flags, evaluations, follow-up
-check-ins, linking codes (when issued and used; the code itself is never kept) and
-the audit trail of who read or changed the case. What the adolescent wrote is
-decrypted; voice notes come as base64 OGG/Opus. Times are ISO 8601 in UTC ("Z"),
-days are ISO dates, closed vocabularies are their stored codes, staff appear by
-display name. The caller serialises it (the console as JSON).
+check-ins, her voice in the plan (proposals, answers before evaluations, agreements,
+requests to change operator and complaints, save one about the person exporting),
+linking codes (when issued and used; the code itself is never kept), the phase
+history, the team's notes and handover notes, and the audit trail of who read or
+changed the case. What the adolescent wrote is decrypted; voice notes come as base64
+OGG/Opus. Times are ISO 8601 in UTC ("Z"), days are ISO dates,
+closed vocabularies are their stored codes, staff appear by display name. The caller
+serialises it (the console as JSON).
 
 Who may export: a coordinator of the case's home or an admin, never an operator, not
 even the case's reference operator. An operator already reads all of this on the
@@ -34,19 +37,35 @@ from plan_store.enums import ConsentPurpose, Programme
 from plan_store.models import (
     Adolescent,
     AuditEntry,
+    CaseNote,
     ChatLink,
+    Concern,
     Consent,
     Evaluation,
+    EvaluationAgreement,
+    EvaluationVoice,
     FollowUpCheckin,
     Goal,
+    Handover,
     Home,
     LifePlan,
     LinkingCode,
     Message,
     OperatorRequest,
+    PhaseChange,
+    Proposal,
     Staff,
 )
-from plan_store.services import appointments, audit, consent, flags, requests
+from plan_store.services import (
+    appointments,
+    audit,
+    concerns,
+    consent,
+    evaluation_voice,
+    flags,
+    proposals,
+    requests,
+)
 from plan_store.services.access import StaffActor
 from plan_store.services.cases import case_for_coordination
 from plan_store.unit_of_work import UnitOfWork
@@ -157,6 +176,23 @@ async def case_export(uow: UnitOfWork, actor: StaffActor, adolescent_id: int) ->
             select(AuditEntry).where(AuditEntry.adolescent_id == case.id).order_by(AuditEntry.id)
         )
     )
+    phase_rows = list(
+        await uow.session.scalars(
+            select(PhaseChange)
+            .where(PhaseChange.adolescent_id == case.id)
+            .order_by(PhaseChange.started_at, PhaseChange.id)
+        )
+    )
+    team_notes = list(
+        await uow.session.scalars(
+            select(CaseNote).where(CaseNote.adolescent_id == case.id).order_by(CaseNote.id)
+        )
+    )
+    handed = list(
+        await uow.session.scalars(
+            select(Handover).where(Handover.adolescent_id == case.id).order_by(Handover.id)
+        )
+    )
     name = await _staff_names(
         uow,
         [
@@ -172,6 +208,9 @@ async def case_export(uow: UnitOfWork, actor: StaffActor, adolescent_id: int) ->
             *(f.resolved_by_id for f in raised),
             *(e.recorded_by_id for e in evaluations),
             *(e.staff_id for e in trail),
+            *(p.by_staff_id for p in phase_rows),
+            *(n.staff_id for n in team_notes),
+            *(i for h in handed for i in (h.from_staff_id, h.to_staff_id, h.by_staff_id)),
         ],
     )
 
@@ -328,6 +367,28 @@ async def case_export(uow: UnitOfWork, actor: StaffActor, adolescent_id: int) ->
             }
             for checkin in checkins
         ],
+        "phases": [
+            {"phase": row.phase.value, "since": iso_time(row.started_at)} for row in phase_rows
+        ],
+        "team_notes": [
+            {
+                "by": name(note.staff_id),
+                "role": note.role.value,
+                "at": iso_time(note.created_at),
+                "note": uow.cipher.decrypt(note.body_ciphertext),
+            }
+            for note in team_notes
+        ],
+        "handovers": [
+            {
+                "from": name(h.from_staff_id),
+                "to": name(h.to_staff_id),
+                "by": name(h.by_staff_id),
+                "at": iso_time(h.created_at),
+                "note": uow.cipher.decrypt(h.note_ciphertext),
+            }
+            for h in handed
+        ],
         "access_log": [
             {
                 "at": iso_time(entry.at),
@@ -338,6 +399,7 @@ async def case_export(uow: UnitOfWork, actor: StaffActor, adolescent_id: int) ->
             for entry in trail
         ],
     }
+    exported["her_voice"] = await _her_voice(uow, actor, case.id)
     audit.record(
         uow,
         "case.export",
@@ -382,3 +444,98 @@ def _message(uow: UnitOfWork, message: Message, name: _Names) -> dict[str, Any]:
         "marked_for_evaluation": message.marked_for_evaluation,
         "created_at": iso_time(message.created_at),
     }
+
+
+async def _her_voice(uow: UnitOfWork, actor: StaffActor, case_id: int) -> dict[str, Any]:
+    """Her proposals, her answers before evaluations, the agreements sent to her, and
+    her requests to change operator and complaints, with her own words (a concern
+    about the person exporting is left out: they may not read it)."""
+    ideas = list(
+        await uow.session.scalars(
+            select(Proposal).where(Proposal.adolescent_id == case_id).order_by(Proposal.id)
+        )
+    )
+    answers = list(
+        await uow.session.scalars(
+            select(EvaluationVoice)
+            .where(EvaluationVoice.adolescent_id == case_id)
+            .order_by(EvaluationVoice.evaluation_on, EvaluationVoice.id)
+        )
+    )
+    shared = list(
+        await uow.session.scalars(
+            select(EvaluationAgreement)
+            .where(EvaluationAgreement.adolescent_id == case_id)
+            .order_by(EvaluationAgreement.id)
+        )
+    )
+    raised = list(
+        await uow.session.scalars(
+            select(Concern).where(Concern.adolescent_id == case_id).order_by(Concern.id)
+        )
+    )
+    raised = [c for c in raised if concerns.may_read(actor, c)]
+    name = await _staff_names(
+        uow,
+        [
+            *(p.decided_by_id for p in ideas),
+            *(a.shared_by_id for a in shared),
+            *(c.handled_by_id for c in raised),
+        ],
+    )
+    return {
+        "proposals": [
+            {
+                "kind": p.kind.value,
+                "programme": p.programme.value if p.programme else None,
+                "horizon": p.horizon.value if p.horizon else None,
+                "text": proposals.text_of(uow, p),
+                "due_on": iso_day(p.due_on),
+                "status": p.status.value,
+                "reply": proposals.reply_of(uow, p),
+                "created_at": iso_time(p.created_at),
+                "decided_at": iso_time(p.decided_at),
+                "decided_by": name(p.decided_by_id),
+            }
+            for p in ideas
+        ],
+        "before_evaluations": [
+            {
+                "evaluation_on": iso_day(a.evaluation_on),
+                "answers": dict(a.answers),
+                "words": evaluation_voice.note_of(uow, a),
+                "answered_at": iso_time(a.answered_at),
+            }
+            for a in answers
+        ],
+        "agreements": [
+            {
+                "items": evaluation_voice.items_of(uow, a),
+                "sent_at": iso_time(a.sent_at),
+                "shared_by": name(a.shared_by_id),
+                "answer": a.answer.value if a.answer else None,
+                "answered_at": iso_time(a.answered_at),
+            }
+            for a in shared
+        ],
+        "concerns": [
+            {
+                "kind": c.kind.value,
+                "text": concerns.text_of(uow, c),
+                "voice_note": _voice(uow, c.voice_ciphertext),
+                "status": c.status.value,
+                "created_at": iso_time(c.created_at),
+                "handled_at": iso_time(c.handled_at),
+                "handled_by": name(c.handled_by_id),
+                "note": c.note,
+            }
+            for c in raised
+        ],
+    }
+
+
+def _voice(uow: UnitOfWork, ciphertext: bytes | None) -> dict[str, str] | None:
+    if ciphertext is None:
+        return None
+    audio = uow.cipher.decrypt_bytes(ciphertext)
+    return {"format": VOICE_FORMAT, "base64": base64.b64encode(audio).decode("ascii")}

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from plan_store.enums import FlagCategory, FlagStatus, Severity
 from plan_store.errors import InvalidTransition, NotFound, ValidationFailed
 from plan_store.models import Flag
-from plan_store.services import audit
+from plan_store.services import alerts, audit
 from plan_store.services.access import StaffActor, case_for_staff
 from plan_store.unit_of_work import UnitOfWork
 
@@ -47,6 +47,10 @@ async def raise_flag(
         target=f"flag:{flag.id}",
         details={"category": category.value, "severity": severity.value},
     )
+    if severity in alerts.ALERTING:
+        await alerts.raise_alert(
+            uow, adolescent_id, category=category.value, severity=severity, flag_id=flag.id
+        )
     return flag
 
 
@@ -72,6 +76,7 @@ async def acknowledge(uow: UnitOfWork, actor: StaffActor, adolescent_id: int, fl
         adolescent_id=adolescent_id,
         target=f"flag:{flag.id}",
     )
+    await alerts.settle_for(uow, actor, flag_id=flag.id)
     return flag
 
 
@@ -99,6 +104,7 @@ async def resolve(
         adolescent_id=adolescent_id,
         target=f"flag:{flag.id}",
     )
+    await alerts.settle_for(uow, actor, flag_id=flag.id)
     return flag
 
 

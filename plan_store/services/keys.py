@@ -13,14 +13,27 @@ from sqlalchemy import select
 
 from plan_store.models import (
     AppointmentConfirmation,
+    Concern,
+    EvaluationAgreement,
+    EvaluationVoice,
     Message,
     OperatorRequest,
     OutboxMessage,
+    Proposal,
 )
 from plan_store.services import audit
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
-Encrypted = Message | OperatorRequest | AppointmentConfirmation | OutboxMessage
+Encrypted = (
+    Message
+    | OperatorRequest
+    | AppointmentConfirmation
+    | OutboxMessage
+    | Proposal
+    | EvaluationVoice
+    | EvaluationAgreement
+    | Concern
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +51,10 @@ ENCRYPTED: tuple[EncryptedColumns, ...] = (
     EncryptedColumns(OperatorRequest, ("message_ciphertext",)),
     EncryptedColumns(AppointmentConfirmation, ("reason_ciphertext",)),
     EncryptedColumns(OutboxMessage, ("payload_ciphertext",)),
+    EncryptedColumns(Proposal, ("text_ciphertext", "reply_ciphertext")),
+    EncryptedColumns(EvaluationVoice, ("note_ciphertext",)),
+    EncryptedColumns(EvaluationAgreement, ("items_ciphertext",)),
+    EncryptedColumns(Concern, ("text_ciphertext", "voice_ciphertext")),
 )
 
 
@@ -78,3 +95,48 @@ async def rotate_all(uows: UnitOfWorkFactory, *, batch_size: int = 500) -> dict[
         audit.record(uow, "keys.rotate", actor="system", details=done)
         await uow.commit()
     return done
+
+
+@dataclass(slots=True)
+class KeyUsage:
+    """How many encrypted values each key of ``RUMBO_DATA_KEY`` opens."""
+
+    by_key: list[int]
+    unreadable: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_key) + self.unreadable
+
+
+async def key_usage(uows: UnitOfWorkFactory, keys: int, *, batch_size: int = 2000) -> KeyUsage:
+    """Every encrypted value, tried against each of the ``keys`` keys in order (read
+    only, batch by batch): what ``rumbo check`` reports after a rotation."""
+    usage = KeyUsage(by_key=[0] * keys)
+    for table in ENCRYPTED:
+        model_id = table.model.id
+        columns = [getattr(table.model, name) for name in table.columns]
+        after_id = 0
+        while True:
+            async with uows() as uow:
+                rows = (
+                    await uow.session.execute(
+                        select(model_id, *columns)
+                        .where(model_id > after_id)
+                        .order_by(model_id)
+                        .limit(batch_size)
+                    )
+                ).all()
+                for row in rows:
+                    for value in row[1:]:
+                        if value is None:
+                            continue
+                        index = uow.cipher.key_index(value)
+                        if index is None:
+                            usage.unreadable += 1
+                        else:
+                            usage.by_key[index] += 1
+            if not rows:
+                break
+            after_id = rows[-1][0]
+    return usage

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from plan_store.enums import Channel, MessageDirection, MessageKind
 from plan_store.errors import ChatNotLinked, NotFound, ValidationFailed
@@ -21,6 +21,8 @@ from plan_store.services.outbox import enqueue
 from plan_store.unit_of_work import UnitOfWork
 
 MAX_BODY = 10_000
+"""Characters of a text kept; a longer one is cut there, and its message says how
+long it was (``Message.original_length``), so that nothing is cut silently."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,8 @@ class TimelineEntry:
     direction: MessageDirection
     kind: MessageKind
     body: str
+    original_length: int | None
+    """Set when the text was cut at ``MAX_BODY``: how long it was."""
     has_voice: bool
     staff_id: int | None
     marked_for_evaluation: bool
@@ -44,12 +48,16 @@ async def record_inbound(
     kind: MessageKind = MessageKind.TEXT,
     voice: bytes | None = None,
 ) -> Message:
+    """The adolescent's words, stored encrypted. A text longer than ``MAX_BODY`` keeps
+    its start and its length (``Message.original_length``): the caller tells the
+    adolescent."""
     message = Message(
         adolescent_id=adolescent_id,
         direction=MessageDirection.INBOUND,
         kind=kind,
         channel=channel,
         body_ciphertext=uow.cipher.encrypt(body[:MAX_BODY]),
+        original_length=len(body) if len(body) > MAX_BODY else None,
         voice_ciphertext=uow.cipher.encrypt_bytes(voice) if voice is not None else None,
         created_at=uow.now(),
     )
@@ -103,21 +111,33 @@ async def reply(uow: UnitOfWork, actor: StaffActor, adolescent_id: int, body: st
 async def timeline(
     uow: UnitOfWork, adolescent_id: int, *, limit: int = 100, before_id: int | None = None
 ) -> list[TimelineEntry]:
-    """Newest first, decrypted. The caller has already checked the staff scope."""
+    """Newest first by the time each message was written (never by id: a message
+    stored late, such as one delivered after a reconnection, keeps its own time),
+    decrypted. ``before_id`` pages on: the messages older than that one. The caller
+    has already checked the staff scope."""
     query = (
         select(Message)
         .where(Message.adolescent_id == adolescent_id)
-        .order_by(Message.id.desc())
+        .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(limit)
     )
     if before_id is not None:
-        query = query.where(Message.id < before_id)
+        before = await uow.session.get(Message, before_id)
+        if before is None or before.adolescent_id != adolescent_id:
+            return []
+        query = query.where(
+            or_(
+                Message.created_at < before.created_at,
+                and_(Message.created_at == before.created_at, Message.id < before.id),
+            )
+        )
     return [
         TimelineEntry(
             id=m.id,
             direction=m.direction,
             kind=m.kind,
             body=uow.cipher.decrypt(m.body_ciphertext),
+            original_length=m.original_length,
             has_voice=m.voice_ciphertext is not None,
             staff_id=m.staff_id,
             marked_for_evaluation=m.marked_for_evaluation,

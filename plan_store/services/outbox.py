@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from plan_store.enums import Channel, OutboxKind, OutboxStatus
 from plan_store.models import OutboxMessage
@@ -135,3 +135,23 @@ async def cancel_pending_keyed(uow: UnitOfWork, adolescent_id: int, prefix: str)
         .values(status=OutboxStatus.CANCELLED, last_error="cancelled")
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """What waits in the outbox: rows not delivered yet (pending or being sent), and
+    since when the oldest due one has been due (None when none is)."""
+
+    depth: int
+    oldest_due_since: datetime | None
+
+
+async def backlog(uow: UnitOfWork) -> Backlog:
+    waiting = OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
+    depth = await uow.session.scalar(select(func.count()).where(waiting))
+    oldest = await uow.session.scalar(
+        select(func.min(OutboxMessage.not_before)).where(
+            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= uow.now()
+        )
+    )
+    return Backlog(int(depth or 0), oldest)

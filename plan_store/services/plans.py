@@ -9,11 +9,23 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
-from plan_store.enums import CaseStatus, GoalStatus, Horizon, Programme
-from plan_store.errors import CaseClosed, NotFound, NotOwnedByCase, StepNotDone, ValidationFailed
-from plan_store.models import Adolescent, Goal, LifePlan, Step
+from plan_store.enums import CaseStatus, GoalStatus, Horizon, Programme, Role
+from plan_store.errors import (
+    CaseClosed,
+    NotFound,
+    NotOwnedByCase,
+    StepNotDone,
+    ValidationFailed,
+)
+from plan_store.models import Adolescent, Goal, LifePlan, Staff, Step
 from plan_store.services import audit
-from plan_store.services.access import StaffActor, case_for_staff
+from plan_store.services.access import (
+    RESPONSIBLE_ROLES,
+    TEAM_ROLES,
+    StaffActor,
+    case_for_staff,
+    refuse_role,
+)
 from plan_store.unit_of_work import UnitOfWork
 
 # Short-term goals first: ordering by the stored word would put "long" first.
@@ -144,15 +156,25 @@ async def add_step(
     goal_id: int,
     *,
     title: str,
-    responsible: str,
+    responsible: str = "",
+    responsible_staff_id: int | None = None,
     due_on: date | None = None,
 ) -> Step:
-    case = await _editable_case(uow, actor, adolescent_id)
+    """A step towards a goal. Its responsible is a person of the team
+    (``responsible_staff_id``: an active member of the case's home) or free words
+    ("Tú", "La escuela"). The team around the plan adds only the steps they answer for."""
+    case = await _editable_case(uow, actor, adolescent_id, team=TEAM_ROLES)
+    if actor is not None and actor.role in TEAM_ROLES and responsible_staff_id != actor.id:
+        await refuse_role(uow, actor, case.id, "the team adds only the steps they answer for")
     goal = await goal_of_case(uow, case.id, goal_id)
+    if responsible_staff_id is not None:
+        person = await _responsible(uow, responsible_staff_id, case.home_id)
+        responsible = person.display_name
     step = Step(
         goal_id=goal.id,
         title=_clean_title(title),
-        responsible=responsible.strip() or "—",
+        responsible=" ".join(responsible.split())[:80] or "—",
+        responsible_staff_id=responsible_staff_id,
         due_on=due_on,
         position=await _next_position(uow, Step.position, Step.goal_id == goal.id),
     )
@@ -182,8 +204,10 @@ async def mark_step_done(uow: UnitOfWork, adolescent_id: int, step_id: int) -> S
 async def confirm_step(
     uow: UnitOfWork, actor: StaffActor, adolescent_id: int, step_id: int
 ) -> Step:
-    case = await _editable_case(uow, actor, adolescent_id)
+    case = await _editable_case(uow, actor, adolescent_id, team=TEAM_ROLES)
     step, goal = await _step_of_case(uow, case.id, step_id)
+    if actor.role in TEAM_ROLES and step.responsible_staff_id != actor.id:
+        await refuse_role(uow, actor, case.id, "the team confirms only the steps they answer for")
     if step.done_at is None:
         raise StepNotDone(f"step {step_id} is not marked done")
     if step.confirmed_at is None:
@@ -195,15 +219,49 @@ async def confirm_step(
     return step
 
 
+async def _responsible(uow: UnitOfWork, staff_id: int, home_id: int) -> Staff:
+    person = await uow.session.get(Staff, staff_id)
+    if (
+        person is None
+        or not person.active
+        or person.home_id != home_id
+        or person.role not in RESPONSIBLE_ROLES
+    ):
+        raise ValidationFailed(f"staff {staff_id} cannot answer for a step of this case")
+    return person
+
+
+async def responsible_of(uow: UnitOfWork, step: Step) -> Staff | None:
+    """The person of the team who answers for ``step``, if one was named and is active."""
+    if step.responsible_staff_id is None:
+        return None
+    person = await uow.session.get(Staff, step.responsible_staff_id)
+    return person if person is not None and person.active else None
+
+
+async def responsible_people(uow: UnitOfWork, home_id: int) -> list[Staff]:
+    """Who of the home can answer for a step, by name."""
+    rows = await uow.session.scalars(
+        select(Staff).where(
+            Staff.home_id == home_id, Staff.active, Staff.role.in_(sorted(RESPONSIBLE_ROLES))
+        )
+    )
+    return sorted(rows, key=lambda s: (s.display_name.casefold(), s.id))
+
+
 async def _editable_case(
-    uow: UnitOfWork, actor: StaffActor | None, adolescent_id: int
+    uow: UnitOfWork,
+    actor: StaffActor | None,
+    adolescent_id: int,
+    *,
+    team: frozenset[Role] = frozenset(),
 ) -> Adolescent:
     if actor is None:
         case = await uow.session.get(Adolescent, adolescent_id)
         if case is None:
             raise NotFound(f"no case {adolescent_id}")
     else:
-        case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+        case = await case_for_staff(uow, actor, adolescent_id, purpose="change", team=team)
     if case.status is CaseStatus.CLOSED:
         raise CaseClosed(f"case {adolescent_id} is closed")
     return case

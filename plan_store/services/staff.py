@@ -283,3 +283,19 @@ async def set_language(uow: UnitOfWork, staff_id: int, language: str) -> Staff:
 @cache
 def _dummy_hash() -> str:
     return _hasher.hash("not a real password, only to spend the same time")
+
+
+async def usernames_with_password(uow: UnitOfWork, password: str) -> list[str]:
+    """The active accounts whose password is ``password`` (``rumbo check`` asks about
+    the demo one). One hash verification per active account."""
+    found: list[str] = []
+    accounts = await uow.session.execute(
+        select(Staff.username, Staff.password_hash).where(Staff.active).order_by(Staff.username)
+    )
+    for username, stored in accounts.all():
+        try:
+            _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            continue
+        found.append(username)
+    return found

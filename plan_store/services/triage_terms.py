@@ -33,6 +33,7 @@ from plan_store.errors import (
 from plan_store.models import TriageTerm
 from plan_store.services import audit
 from plan_store.services.access import StaffActor
+from plan_store.triage import terms
 from plan_store.unit_of_work import UnitOfWork
 
 MAX_TERM = 120
@@ -57,7 +58,9 @@ def normalized(term: str) -> str:
     """``term`` as stored: single spaces, ``= `` first for a whole-message term.
 
     ``ValidationFailed`` unless every word is letters or digits (apostrophes inside,
-    as in K'iche'), with at most a final ``*`` on words of 3 letters or more."""
+    as in K'iche'), with at most a final ``*`` on words of 3 letters or more, and
+    ``+`` only between two phrases that must both be in the message; the line is
+    then read by the same reader as the files (``plan_store.triage.terms``)."""
     text = " ".join(term.split())
     whole = text.startswith("=")
     if whole:
@@ -65,9 +68,13 @@ def normalized(term: str) -> str:
     words = text.split()
     if not words:
         raise ValidationFailed("a term has at least one word")
-    if len(words) > MAX_WORDS:
+    if len([w for w in words if w != "+"]) > MAX_WORDS:
         raise ValidationFailed(f"a term has at most {MAX_WORDS} words")
+    if words[0] == "+" or words[-1] == "+" or "+ +" in text:
+        raise ValidationFailed("'+' stands between two phrases")
     for word in words:
+        if word == "+":
+            continue
         stem = word[:-1] if word.endswith("*") else word
         if not _WORD.fullmatch(stem):
             raise ValidationFailed(f"{word!r} is not a word (letters, digits, a final *)")
@@ -76,6 +83,10 @@ def normalized(term: str) -> str:
     stored = ("= " if whole else "") + " ".join(words)
     if len(stored) > MAX_TERM:
         raise ValidationFailed(f"a term has at most {MAX_TERM} characters")
+    try:
+        terms.staff_term(RiskCategory.DISTRESS.value, Severity.LOW.value, stored)
+    except terms.TriageFileError as error:
+        raise ValidationFailed(str(error).removeprefix("staff term: ")) from error
     return stored
 
 

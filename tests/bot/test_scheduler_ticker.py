@@ -139,6 +139,7 @@ async def test_the_serve_part_reminds_through_telegram(
     try:
         built = build_parts(served, ["scheduler"])
         assert [part.name for part in built] == ["scheduler", "outbox"]
+        assert built[0].note.endswith("alerts by telegram")
         assert built[1].note == "delivers to telegram as soon as queued"
         tasks = [asyncio.create_task(task()) for part in built for task in part.tasks]
         try:
@@ -155,7 +156,10 @@ async def test_the_serve_part_reminds_through_telegram(
     assert await lease.holder_of(container.uow, clock.now) is None  # handed over on stop
 
 
-def test_without_a_platform_the_part_runs_only_the_jobs(container: Container) -> None:
+def test_without_a_platform_the_part_runs_the_jobs_and_the_alerts_but_no_outbox(
+    container: Container,
+) -> None:
     (part,) = build_parts(container, ["scheduler"])
-    assert part.name == "scheduler"
-    assert len(part.tasks) == 1
+    # The alerts still escalate, reach open console pages and answer the web chat.
+    assert [task.__name__ for task in part.tasks] == ["run_scheduler", "run_alerts"]
+    assert "alerts by the console only" in part.note

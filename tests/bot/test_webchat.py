@@ -235,13 +235,24 @@ async def test_a_form_not_made_for_this_chat_is_ignored(
 async def test_a_form_sent_twice_is_applied_once(browser: Browser, container: Container) -> None:
     (start_token, *_) = Browser.tokens(await browser.page())
     for _ in range(2):
-        response = await browser.http.post("/chat/send", data={"text": "/start", "u": start_token})
+        response = await browser.http.post("/chat/send", data={"text": "hola", "u": start_token})
         assert response.status_code == 303
     assert await processed_count(container.uow, Channel.WEBCHAT) == 1
     replies = await outbox_rows(container.uow, Channel.WEBCHAT)
     assert replies and all(row["chat"] == browser.chat_id for row in replies)
     page = await browser.page()
     assert page.text.count('<span class="who">Tú</span>') == 1
+
+
+async def test_the_start_command_is_not_shown_as_a_bubble(
+    browser: Browser, container: Container
+) -> None:
+    (start_token, *_) = Browser.tokens(await browser.page())
+    await browser.http.post("/chat/send", data={"text": "/start", "u": start_token})
+    page = await browser.page()
+    assert await processed_count(container.uow, Channel.WEBCHAT) == 1
+    assert "/start" not in page.text and '<span class="who">Tú</span>' not in page.text
+    assert "Soy Rumbo" in page.text  # the welcome came
 
 
 async def test_rumbo_demo_mounts_the_web_chat_with_the_console(container: Container) -> None:

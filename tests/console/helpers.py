@@ -18,9 +18,12 @@ LOG_TABLES = {"audit_log", "login_attempts"}
 
 
 def routes_with_method(app: Any, method: str, prefix: str = "") -> Iterator[str]:
-    """Every path template of ``app`` (mounts included) that answers ``method``."""
+    """Every path template of ``app`` (mounts included) that answers ``method``, but
+    the catch-alls that only show the console's "not found" page."""
     for route in app.routes:
         methods = getattr(route, "methods", None)
+        if route.path.endswith("{rest:path}"):
+            continue
         if methods is not None and method in methods:
             yield prefix + route.path
         elif methods is None and hasattr(route, "routes"):
@@ -36,10 +39,18 @@ def fill(path: str, case: CaseIds) -> str:
         "flag_id": case.flag,
         "message_id": case.message,
         "request_id": case.request,
+        # The world makes no proposal, agreement or concern: the first of each.
+        "proposal_id": 1,
+        "agreement_id": 1,
+        "concern_id": 1,
+        "handover_id": 1,
         # Outside any case: the first staff member, home and risk term, and Spanish.
         "staff_id": 1,
         "home_id": 1,
         "term_id": 1,
+        "alert_id": 1,
+        "shift_id": 1,
+        "change_id": 1,
         "lang": "es",
     }
     return _PARAM.sub(lambda m: str(ids[m.group(1)]), path)
@@ -66,6 +77,8 @@ def plausible_form(path: str) -> dict[str, str]:
         "phase": "independence",
         "summary": "Avanza bien.",
         "case_number": "MX-2026-0002",
+        "decision": "accept",
+        "rules": "Llegar antes de las 20:00.",
     }
     form["status"] = "answered" if "/requests/" in path else "in_progress"
     form |= {  # accounts, homes, consent texts, risk terms, voice prompts

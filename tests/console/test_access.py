@@ -51,11 +51,14 @@ async def test_every_case_change_route_refuses_another_operators_case(
     assert refused >= len(paths)
 
 
-async def test_a_case_number_of_another_caseload_in_a_form_field_gets_404(
+async def test_a_case_number_of_another_caseload_reads_as_a_mistyped_one(
     as_ana: Browser, world: World, container: Container
 ) -> None:
     response = await as_ana.post("/cases/open", {"case_number": world.beto_case.case_number})
-    assert response.status_code == 404
+    assert (response.status_code, response.headers["location"]) == (303, "/cases")
+    page = (await as_ana.get("/cases")).text
+    assert "No hay un caso con ese número entre los tuyos." in page
+    assert world.beto_case.alias not in page
     assert (
         await audit_count(
             container, "case.out_of_scope", staff_id=world.ana.id, adolescent_id=world.beto_case.id
@@ -68,7 +71,8 @@ async def test_a_case_number_of_another_caseload_in_a_form_field_gets_404(
     assert own.headers["location"] == f"/cases/{world.ana_case.id}"
 
     unknown = await as_ana.post("/cases/open", {"case_number": "MX-1999-9999"})
-    assert unknown.status_code == 404
+    assert (unknown.status_code, unknown.headers["location"]) == (303, "/cases")
+    assert "No hay un caso con ese número" in (await as_ana.get("/cases")).text
 
 
 async def test_another_cases_objects_under_ones_own_case_get_404_and_are_audited(

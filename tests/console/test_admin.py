@@ -442,3 +442,18 @@ async def test_the_audit_log_filters_pages_and_never_shows_content(
     # Nonsense in the query string is ignored, not an error.
     odd = await as_admin.get("/admin/audit?staff=abc&case=-1&from=ayer&before=x")
     assert odd.status_code == 200 and len(entry_ids(odd.text)) == 5
+
+
+async def test_the_audit_log_speaks_in_words_and_links_the_case_and_what_it_is_about(
+    as_admin: Browser, as_ana: Browser, world: World
+) -> None:
+    case = world.ana_case
+    await as_ana.post(f"/cases/{case.id}/messages/{case.message}/evaluation", {"marked": "1"})
+    page = (await as_admin.get("/admin/audit")).text
+    for words in ("Entró a la consola", "Llevó un mensaje a la evaluación"):
+        assert words in page, words
+    assert f'<a href="/cases/{case.id}">{case.case_number}</a>' in page
+    assert (
+        f'<a href="/cases/{case.id}#message-{case.message}">Mensaje n.º {case.message}</a>' in page
+    )
+    assert f"message:{case.message}" not in page

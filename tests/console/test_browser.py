@@ -18,7 +18,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from plan_store.enums import Channel, FlagCategory, Severity
 from plan_store.models import Base
-from plan_store.services import flags, messages
+from plan_store.services import alerts, flags, messages
 from rumbo.container import Container, build_container
 from rumbo.settings import Settings
 from staff_console.options import ConsoleOptions
@@ -377,3 +377,52 @@ async def test_a_coordinator_admits_an_adolescent_and_can_issue_the_code(
     await page.get_by_text("Operador(a), entorno de cuidado y sus datos").click()
     await expect(page.get_by_role("button", name="Descargar sus datos")).to_be_visible()
     await shot(page, "24-case-coordination")
+
+
+RECORD_NOTIFICATIONS = """
+window.__shown = [];
+window.Notification = class {
+  constructor(title, options) { window.__shown.push(title + " | " + options.body); }
+  static get permission() { return "granted"; }
+  static requestPermission() { return Promise.resolve("granted"); }
+};
+"""
+
+
+async def test_a_new_urgent_alert_shows_a_banner_and_a_browser_notification_within_seconds(
+    open_page: Opener, world: World, container: Container
+) -> None:
+    async with container.uow() as uow:  # the world's alerts, seen already
+        for alert in await alerts.open_alerts(uow):
+            await alerts.acknowledge(uow, world.coordinator, alert.id, via="console")
+        await uow.commit()
+    page = await open_page()
+    await page.add_init_script(RECORD_NOTIFICATIONS)
+    await log_in(page, "marta")
+    await page.goto("/cases")
+    banner = page.locator("#alert-banner")
+    await expect(banner).to_be_hidden()
+
+    async with container.uow() as uow:  # nobody on duty: the coordinator is told
+        message = await messages.record_inbound(
+            uow, world.ana_case.id, channel=Channel.TELEGRAM, body="ya no aguanto"
+        )
+        await flags.raise_flag(
+            uow,
+            world.ana_case.id,
+            category=FlagCategory.SELF_HARM,
+            severity=Severity.URGENT,
+            message_id=message.id,
+        )
+        await uow.commit()
+    await expect(banner).to_be_visible(timeout=8000)
+    await expect(banner).to_contain_text(f"{world.ana_case.case_number} · Riesgo de autolesión")
+    shown = await page.evaluate("window.__shown")
+    assert shown == [f"Rumbo: {world.ana_case.case_number} | Riesgo de autolesión · 0 min"]
+    await expect(banner).not_to_contain_text(world.ana_case.alias)
+    await shot(page, "20-alert-banner")
+
+    await banner.get_by_role("link").click()
+    await page.get_by_role("button", name="👀 Lo veo, me encargo").click()
+    await expect(page.locator(".notice.done")).to_contain_text("Alerta marcada como vista")
+    await expect(banner).to_be_hidden(timeout=8000)

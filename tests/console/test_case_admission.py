@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from plan_store.enums import CareSetting, CaseStatus, Phase, Role
-from plan_store.models import Adolescent, Home
+from plan_store.models import Adolescent, Home, OutboxMessage
 from plan_store.services.access import StaffActor
 from rumbo.container import Container
 from tests.builders import a_staff_member
@@ -228,14 +228,39 @@ async def test_referring_a_case_to_another_operator_moves_it_between_caseloads(
     page = (await marta.get(f"/cases/{case.id}")).text
     assert f'action="/cases/{case.id}/operator"' in page
 
+    await marta.post(f"/cases/{case.id}/operator", {"reference_operator_id": str(world.beto.id)})
+    assert "Escribe la nota de entrega" in " ".join(notices((await marta.get("/cases")).text))
+    assert (await beto.get(f"/cases/{case.id}")).status_code == 404  # nothing changed
+
     response = await marta.post(
-        f"/cases/{case.id}/operator", {"reference_operator_id": str(world.beto.id)}
+        f"/cases/{case.id}/operator",
+        {
+            "reference_operator_id": str(world.beto.id),
+            "handover_note": "Le cuesta dormir. El martes tiene examen de Historia.",
+        },
     )
     assert response.status_code == 303
     assert response.headers["location"] == f"/cases/{case.id}#top"
-    assert "Operador(a) de referencia cambiado(a). El caso pasó a su lista." in notices(
-        (await marta.get(f"/cases/{case.id}")).text
-    )
+    after = notices((await marta.get(f"/cases/{case.id}")).text)
+    assert "Operador(a) de referencia cambiado(a). El caso pasó a su lista." in after
+    assert "Se le avisó por su chat." in after
+    async with container.uow() as uow:
+        told = [
+            uow.cipher.decrypt(row.payload_ciphertext)
+            for row in await uow.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.adolescent_id == case.id)
+            )
+        ]
+    assert any("Desde hoy te acompaña Beto" in payload for payload in told)
+
+    # The new operator reads the handover note first, until she says she read it.
+    first = (await beto.get(f"/cases/{case.id}")).text
+    assert first.index("Nota de entrega para ti") < first.index('id="top"')
+    assert "El martes tiene examen de Historia." in first
+    handover = re.search(r'action="(/cases/\d+/handovers/\d+/read)"', first)
+    assert handover is not None
+    await beto.post(handover.group(1), {})
+    assert "Nota de entrega para ti" not in (await beto.get(f"/cases/{case.id}")).text
 
     assert (await as_ana.get(f"/cases/{case.id}")).status_code == 404
     assert case.alias not in (await as_ana.get("/cases")).text

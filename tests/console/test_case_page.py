@@ -114,6 +114,22 @@ async def test_editing_the_plan(as_ana: Browser, world: World, container: Contai
         assert new_step is not None and new_step.responsible == "—"
 
 
+async def test_confirming_a_step_tells_the_adolescent_in_her_chat(
+    as_ana: Browser, world: World, container: Container
+) -> None:
+    ids = world.ana_case
+    await as_ana.post(f"/cases/{ids.id}/steps/{ids.step_done}/confirm")
+    assert "Se le avisó por su chat." in (await as_ana.get(f"/cases/{ids.id}")).text
+    async with container.uow() as uow:
+        sent = [
+            json.loads(uow.cipher.decrypt(row.payload_ciphertext))["text"]
+            for row in await uow.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.adolescent_id == ids.id)
+            )
+        ]
+    assert "✅ Ana confirmó tu paso: Inscribirte en el INEA." in "\n".join(sent)
+
+
 async def test_bad_input_is_explained_and_changes_nothing(
     as_ana: Browser, world: World, container: Container
 ) -> None:
@@ -354,7 +370,7 @@ async def test_the_evaluation_is_prepared_and_recorded(
         f"{base}/evaluation",
         {"summary": "Avanza en la escuela.", "held_on": "2026-03-17", "next_on": "2026-03-31"},
     )
-    assert response.headers["location"] == f"{base}#top"
+    assert response.headers["location"] == f"{base}#main"  # where the notice shows
     async with container.uow() as uow:
         case = await uow.session.get(Adolescent, world.ana_case.id)
         assert case is not None and case.next_evaluation_on is not None

@@ -11,12 +11,15 @@ from plan_store.enums import (
     AppointmentKind,
     Channel,
     FlagCategory,
+    Phase,
     RequestReason,
     Severity,
     Urgency,
 )
-from plan_store.services import appointments, flags, messages, requests
+from plan_store.models import Home
+from plan_store.services import appointments, cases, flags, messages, requests
 from rumbo.container import Container
+from tests.builders import a_case
 from tests.conftest import FakeClock
 from tests.console.conftest import Browser
 from tests.console.world import World
@@ -166,3 +169,94 @@ async def test_the_silent_section_counts_the_silent_cases_it_does_not_list(
     assert len(every.silent.rows) == every.silent.total == 2
     assert one.silent.rows == every.silent.rows[:1]
     assert (one.silent.total, one.silent.more) == (2, 1)
+
+
+async def test_the_dashboard_warns_before_a_case_passes_its_phases_time_limit(
+    browsers: Any, world: World, container: Container, clock: FakeClock
+) -> None:
+    """The world's cases entered integration (90 days by default) today; this home
+    gives integration 30 days. A week before the 30 days the coordinator is warned."""
+    admin: Browser = browsers()
+    await admin.login("admin")
+    page = (await admin.get(f"/admin/homes/{world.home}")).text
+    assert 'name="limit_integration" min="1" max="3650" value="90"' in page
+    async with container.uow() as uow:
+        home = await uow.session.get_one(Home, world.home)
+        await cases.update_home(
+            uow,
+            world.admin,
+            world.home,
+            name=home.name,
+            kind=home.kind,
+            timezone=home.timezone,
+            evaluation_cadence_days=home.evaluation_cadence_days,
+            retention_days=home.retention_days,
+            quiet_start=home.quiet_start,
+            quiet_end=home.quiet_end,
+            emergency_numbers=home.emergency_numbers,
+            phase_limits={Phase.INTEGRATION: 30},
+        )
+        await uow.commit()
+    marta: Browser = browsers()
+    await marta.login("marta")
+    clock.advance(days=20)
+    assert 'id="phases"' not in (await marta.get("/")).text
+    clock.advance(days=4)
+    await marta.login("marta")
+    warned = section((await marta.get("/")).text, "phases")
+    assert "Por vencer" in warned and "quedan 6 días" in warned
+    assert world.ana_case.alias in warned and world.beto_case.alias in warned
+    clock.advance(days=10)
+    await marta.login("marta")
+    late = section((await marta.get("/")).text, "phases")
+    assert "Pasó el límite" in late and "pasó hace 4 días" in late
+
+
+async def test_the_dashboard_and_the_staff_page_warn_when_an_operator_holds_too_many(
+    browsers: Any, world: World, container: Container
+) -> None:
+    async with container.uow() as uow:
+        home = await uow.session.get_one(Home, world.home)
+        for number in range(8):  # ana held one: now nine, one over the ratio of 8
+            await a_case(uow, home, world.ana, f"MX-2026-01{number:02d}")
+        await uow.commit()
+    marta: Browser = browsers()
+    await marta.login("marta")
+    warned = section((await marta.get("/")).text, "caseload")
+    assert "Ana" in warned and "9 de 8" in warned and "Beto" not in warned
+    beto: Browser = browsers()
+    await beto.login("beto")
+    assert 'id="caseload"' not in (await beto.get("/")).text  # only one's own
+    admin: Browser = browsers()
+    await admin.login("admin")
+    staff = (await admin.get("/admin/staff")).text
+    row = staff[staff.index(f'id="staff-{world.ana.id}"') :]
+    assert "más de 8" in row[: row.index("</tr>")]
+
+
+async def test_more_rows_are_a_link_and_system_alerts_say_since_when_not_how_long_waited(
+    browsers: Any, world: World, container: Container
+) -> None:
+    async with container.uow() as uow:
+        for _ in range(12):
+            await requests.create(
+                uow, world.ana_case.id, reason=RequestReason.OTHER, urgency=Urgency.NORMAL
+            )
+        await flags.raise_flag(
+            uow,
+            world.ana_case.id,
+            category=FlagCategory.MISSED_APPOINTMENT,
+            severity=Severity.MEDIUM,
+        )
+        await uow.commit()
+    marta: Browser = browsers()
+    await marta.login("marta")
+    board = (await marta.get("/")).text
+    asked = section(board, "requests")
+    assert '<a href="/?more=requests#requests">y 4 más</a>' in asked  # 14 open, 10 shown
+    whole = section((await marta.get("/?more=requests")).text, "requests")
+    assert whole.count('class="item"') == 14 and "más</a>" not in whole
+    flagged = section(board, "flags")
+    missed = flagged[flagged.index("Cita perdida") :]
+    assert missed[: missed.index("</li>")].count("Espera") == 0
+    assert "Desde " in missed[: missed.index("</li>")]

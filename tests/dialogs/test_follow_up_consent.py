@@ -134,6 +134,8 @@ async def test_privacy_stops_and_starts_the_check_ins_with_one_tap_and_messaging
     assert chat.labels == [
         "🧹 Borrar este chat",
         "🔕 Parar las preguntas",
+        "🔁 Quiero cambiar de operador(a)",
+        "📣 Quiero poner una queja",
         "🚪 Dejar Rumbo",
         "⬅️ Volver",
     ]

@@ -81,7 +81,7 @@ async def test_an_adolescent_links_agrees_follows_the_plan_asks_for_help_and_is_
 
         # Free text that says the adolescent is at risk: safety first.
         (safety,) = await phone.send("ya no aguanto, me quiero morir")
-        assert "Le estoy avisando ahora a una persona de tu equipo" in (safety.text or "")
+        assert "Ahora mismo no pude avisarle a nadie de tu equipo" in (safety.text or "")
         assert "911" in (safety.text or "") and "800 911 2000" in (safety.text or "")
 
     await assert_the_journey_was_stored(container.uow, case.case_id, Channel.TELEGRAM, str(CHAT))

@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from bot.webchat import webchat_routes
 from plan_store.enums import Channel, FlagCategory, RequestReason, Severity
 from plan_store.models import ChatLink, Flag, OperatorRequest
+from plan_store.services import messages
 from rumbo.container import Container
 from tests.chromium import ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, headless_chromium
 from tests.e2e.support import a_case_with_code
@@ -110,7 +111,7 @@ async def test_the_journey_in_a_browser(page: Page, container: Container) -> Non
 
     await say(page, "ya no aguanto, me quiero morir")
     safety = page.locator(newest(page))
-    await expect(safety).to_contain_text("Le estoy avisando ahora a una persona de tu equipo")
+    await expect(safety).to_contain_text("Ahora mismo no pude avisarle a nadie de tu equipo")
     await expect(safety).to_contain_text("800 911 2000")
     # What the adolescent wrote shows as theirs, right before the answer.
     before = page.locator("ol.transcript > li").nth(-2)
@@ -154,3 +155,29 @@ async def test_script_in_a_message_shows_as_text_with_or_without_javascript(
                 await page.screenshot(path=str(ARTIFACTS / "webchat-escaped.png"))
         finally:
             await context.close()
+
+
+async def test_the_start_is_no_bubble_and_the_operators_reply_comes_into_view(
+    page: Page, container: Container
+) -> None:
+    case = await a_case_with_code(container.uow, alias="Lu", appointment=False)
+    await tap(page, "▶️ Empezar")
+    await expect(page.locator("ol.transcript")).not_to_contain_text("/start")
+    await tap(page, "Español")
+    await say(page, case.code)
+    await tap(page, "✅ Acepto")
+    for number in range(8):  # a long conversation: the page scrolls
+        await say(page, f"Mensaje número {number} para que la página sea larga")
+    await page.evaluate("window.scrollTo(0, 0)")
+    async with container.uow() as uow:
+        await messages.reply(uow, case.operator, case.case_id, "Hola Lu, soy Laura. Te llamo hoy.")
+        await uow.commit()
+    await page.reload()  # what the page's script does when a message waits
+    reply = page.locator("li.bubble.bot", has_text="Te llamo hoy.")
+    await expect(reply).to_be_in_viewport()
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "webchat-reply-in-view-phone.png"))
+    await page.set_viewport_size({"width": 1280, "height": 860})
+    await page.reload()
+    await expect(reply).to_be_in_viewport()
+    await page.screenshot(path=str(ARTIFACTS / "webchat-reply-in-view-laptop.png"))

@@ -215,11 +215,15 @@ async def test_a_case_referred_to_another_operator_moves_between_caseloads(
     team = scene.team
     assert team.case.id in await caseload_ids(container, team.operator)
     async with container.uow() as uow:
-        moved = await cases.change_reference_operator(
-            uow, team.coordinator, team.case.id, team.other_operator.id
+        handover = await cases.change_reference_operator(
+            uow,
+            team.coordinator,
+            team.case.id,
+            team.other_operator.id,
+            handover_note="Tiene examen el martes; le cuesta pedir ayuda.",
         )
         await uow.commit()
-    assert moved.reference_operator_id == team.other_operator.id
+    assert handover is not None and handover.to_staff_id == team.other_operator.id
     assert team.case.id not in await caseload_ids(container, team.operator)
     assert team.case.id in await caseload_ids(container, team.other_operator)
     async with container.uow() as uow:
@@ -229,10 +233,12 @@ async def test_a_case_referred_to_another_operator_moves_between_caseloads(
     assert (entry.staff_id, entry.adolescent_id, entry.details) == (
         team.coordinator.id,
         team.case.id,
-        {"from": team.operator.id, "to": team.other_operator.id},
+        {"from": team.operator.id, "to": team.other_operator.id, "handover_note": True},
     )
     async with container.uow() as uow:  # an admin may refer it back
-        await cases.change_reference_operator(uow, scene.admin, team.case.id, team.operator.id)
+        await cases.change_reference_operator(
+            uow, scene.admin, team.case.id, team.operator.id, handover_note="Vuelve contigo."
+        )
         await uow.commit()
     assert team.case.id in await caseload_ids(container, team.operator)
 
@@ -294,7 +300,11 @@ async def test_the_care_setting_changes_while_in_care_only(
             await change(uow, team.coordinator, team.case.id, CareSetting.GROUP_HOME)
         # In follow-up the case can still be referred to someone else.
         await cases.change_reference_operator(
-            uow, team.coordinator, team.case.id, team.other_operator.id
+            uow,
+            team.coordinator,
+            team.case.id,
+            team.other_operator.id,
+            handover_note="Todo en orden.",
         )
         await cases.close_case(uow, team.coordinator, team.case.id)
         with pytest.raises(CaseClosed):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from cryptography.fernet import InvalidToken
 from sqlalchemy import select, text
@@ -195,3 +197,18 @@ async def test_the_timeline_is_newest_first_in_pages(container: Container, team:
         first = await messages.timeline(uow, team.case.id, limit=2)
         second = await messages.timeline(uow, team.case.id, limit=2, before_id=first[-1].id)
     assert [e.body for e in first + second] == [f"mensaje {n}" for n in (4, 3, 2, 1)]
+
+
+async def test_the_timeline_orders_by_when_a_message_was_written_not_by_when_it_was_stored(
+    container: Container, team: Team, clock: FakeClock
+) -> None:
+    start = clock.now
+    async with container.uow() as uow:
+        for minutes, body in ((30, "tercero"), (10, "primero"), (20, "segundo"), (40, "cuarto")):
+            clock.now = start + timedelta(minutes=minutes)
+            await messages.record_inbound(uow, team.case.id, channel=Channel.TELEGRAM, body=body)
+        await uow.commit()
+    async with container.uow() as uow:
+        first = await messages.timeline(uow, team.case.id, limit=2)
+        second = await messages.timeline(uow, team.case.id, limit=2, before_id=first[-1].id)
+    assert [e.body for e in first + second] == ["cuarto", "tercero", "segundo", "primero"]

@@ -4,10 +4,19 @@
 (function () {
   "use strict";
 
-  var newest = document.getElementById("ultimo");
-  if (newest) {
-    newest.scrollIntoView({ block: "end" });
+  // A reload (a new message arrived) must show the newest message, not the place the
+  // browser remembers: take scrolling over, and scroll again once everything is laid out.
+  if ("scrollRestoration" in window.history) {
+    window.history.scrollRestoration = "manual";
   }
+  function showNewest() {
+    var newest = document.getElementById("ultimo");
+    if (newest) {
+      newest.scrollIntoView({ block: "end" });
+    }
+  }
+  showNewest();
+  window.addEventListener("load", showNewest);
 
   var input = document.getElementById("text");
   if (input && !("ontouchstart" in window)) {

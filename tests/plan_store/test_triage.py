@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
-from dialogs import triage
-from dialogs.triage import TRIAGE_DIR, Risk, TriageFileError, parse, read_file
 from locales import LANGUAGES
+from plan_store import triage
 from plan_store.enums import FlagCategory, RiskCategory, Severity
+from plan_store.triage import TRIAGE_DIR, Risk, TriageFileError, model, parse, read_file
+from plan_store.triage.folding import within_one
 
 SELF_HARM = FlagCategory.SELF_HARM
 VIOLENCE = FlagCategory.VIOLENCE_ABUSE
@@ -39,12 +41,12 @@ def categories(text: str, language: str = "es") -> dict[FlagCategory, Severity]:
         ("ya me quiero morir", (SELF_HARM, Severity.URGENT)),
         ("me quiero ya morir", (SELF_HARM, Severity.URGENT)),
         ("me quiero suisidar", (SELF_HARM, Severity.URGENT)),
-        ("pienso en el suicidio", (SELF_HARM, Severity.HIGH)),
+        ("pienso en el suicidio", (SELF_HARM, Severity.URGENT)),
         ("quiero m4tarme", (SELF_HARM, Severity.URGENT)),
         ("quiero matrame", (SELF_HARM, Severity.URGENT)),  # two letters swapped
         ("quiero matarmee", (SELF_HARM, Severity.URGENT)),
         ("me voy a kitar la vida", (SELF_HARM, Severity.URGENT)),
-        ("ya no quiero vivir", (SELF_HARM, Severity.HIGH)),
+        ("ya no quiero vivir", (SELF_HARM, Severity.URGENT)),
         ("me corté otra vez", (SELF_HARM, Severity.HIGH)),
         ("me odio", (SELF_HARM, Severity.MEDIUM)),
         # violence and abuse
@@ -150,7 +152,8 @@ def test_english_chats_read_english_and_spanish() -> None:
     assert top("im dying of laughter lol", "en") is None
     assert top("this homework is killing me", "en") is None
     assert top("me quiero morir", "en") == (SELF_HARM, Severity.URGENT)
-    assert top("I want to kill myself", "es") is None  # Spanish chats read Spanish terms
+    # Spanish chats read the Spanish terms (the model beside them reads any text).
+    assert triage.matcher_for("es").triage("I want to kill myself") == []
 
 
 def test_chats_in_mayan_languages_are_read_with_the_spanish_terms() -> None:
@@ -217,8 +220,8 @@ def test_folding_is_the_same_for_terms_and_text() -> None:
         "porke",
     ]
     assert triage.words_of("K'iche' ñandú") == ["kiche", "nandu"]
-    assert triage.within_one("matarme", "matrame")
-    assert not triage.within_one("matarme", "mtrame")
+    assert within_one("matarme", "matrame")
+    assert not within_one("matarme", "mtrame")
 
 
 def test_triage_is_fast_on_a_long_message() -> None:
@@ -257,3 +260,216 @@ def test_terms_staff_add_are_read_like_lines_of_a_file() -> None:
 
 def test_every_risk_category_staff_may_choose_is_a_section_of_the_files() -> None:
     assert {c.value for c in RiskCategory} == set(triage.CATEGORIES)
+
+
+# --- the kinds of message phrase lists used to miss (wordings of these tests only) ---
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a veces quisiera no volver a despertar",
+        "ojala ya no despertar mañana vos",
+        "si me muero nadie se daria cuenta",
+        "nadie me extrañaria la neta",
+        "mis hermanos estarian mejor sin mi",
+        "ya me canse de vivir asi",
+        "no le veo sentido a la vida",
+        "ya no kiero vivir, nadie me quiere",
+    ],
+)
+def test_passive_or_indirect_suicidal_ideation_is_urgent(text: str) -> None:
+    assert categories(text).get(SELF_HARM) is Severity.URGENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tengo escondidas unas pastillas por si acaso",
+        "junte las pastillas de mi compa para cuando ya no aguante",
+        "tengo una soga guardada en el ropero",
+        "guardo una navaja debajo de la almohada",
+    ],
+)
+def test_means_kept_for_later_are_urgent(text: str) -> None:
+    assert categories(text).get(SELF_HARM) is Severity.URGENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi padrastro se mete a mi cuarto cuando mi mama sale",
+        "el novio de mi mama me dice que es nuestro secreto",
+        "mi tio se acuesta en mi cama en la noche",
+        "el señor de la casa me mira cuando me baño",
+    ],
+)
+def test_sexual_abuse_told_by_what_an_adult_of_the_house_does_is_urgent(text: str) -> None:
+    assert categories(text).get(VIOLENCE) is Severity.URGENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me obligan a hacer cosas que no quiero",
+        "me agarro a la fuerza",
+        "me tienen amenazada para que no hable",
+    ],
+)
+def test_coercion_in_general_words_is_found(text: str) -> None:
+    assert VIOLENCE in categories(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "un señor me ofrecio trabajo en otra ciudad",
+        "una muchacha de facebook dice q hay chamba en el norte y q nos vamos ya",
+        "me pidio mi pasaporte para darme trabajo",
+        "me ofrecieron pisto por llevar un paquete",
+    ],
+)
+def test_trafficking_lures_are_high(text: str) -> None:
+    assert categories(text).get(TRAFFICKING) is Severity.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le piden dinero a mi mama por mi",
+        "dicen que si no pagan la deuda le hacen algo a mi familia",
+        "extorsionan a mis papas",
+    ],
+)
+def test_extortion_of_the_family_is_urgent(text: str) -> None:
+    assert categories(text).get(TRAFFICKING) is Severity.URGENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "el jueves me escapo pa irme con mi tio a tijuana",
+        "esta noche me salgo a escondidas por la ventana",
+        "ya tengo el boleto para irme el domingo",
+    ],
+)
+def test_a_planned_running_away_with_a_day_is_high(text: str) -> None:
+    assert categories(text).get(RUNNING) is Severity.HIGH
+
+
+def test_a_negated_risk_is_still_a_look_but_never_an_alarm() -> None:
+    assert categories("no me quiero matar, solo estoy cansada") == {SELF_HARM: Severity.LOW}
+    assert categories("nunca me voy a suicidar") == {SELF_HARM: Severity.LOW}
+    # A clause mark ends the negation: "No." is an answer, the rest is meant.
+    assert categories("no, me quiero morir") == {SELF_HARM: Severity.URGENT}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no quiero ir a la escuela",
+        "no me voy a escapar, aqui estoy bien",
+        "no quiero despertar a mi compa",
+        "no tengo fiebre ya",
+    ],
+)
+def test_a_negation_of_everyday_things_is_no_risk(text: str) -> None:
+    assert categories(text) == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "la tarea de historia me va a matar",
+        "mi mama me va a matar si llego tarde jaja",
+        "me pego la gripa mi hermano",
+        "el domingo vamos al parque con la educadora",
+        "me voy a la escuela mañana temprano",
+        "mi tio me toca la guitarra cuando lo visito",
+        "la abogada me pidio mi acta para el tramite",
+        "en el taller me ofrecieron quedarme de ayudante",
+    ],
+)
+def test_idioms_and_everyday_talk_of_adolescents_in_care_are_no_alarm(text: str) -> None:
+    assert categories(text) == {}
+
+
+def test_words_may_stand_between_the_words_of_a_term_but_not_across_a_clause() -> None:
+    assert top("me quiero la verdad morir") == (SELF_HARM, Severity.URGENT)
+    assert top("me quiero ir. morir de risa no") is None
+
+
+def test_combinations_and_groups_are_parsed_as_documented() -> None:
+    rules = parse(
+        "[group means]\n"
+        "pastilla*\n"
+        "soga\n"
+        "[self_harm urgent]\n"
+        "@means + por si acaso\n"
+        "[health low]\n"
+        "me duele + muela\n"
+    )
+    matcher = triage.Matcher(rules)
+    assert [r.term for r in matcher.triage("por si acaso tengo una soga")] == [
+        "@means + por si acaso"
+    ]
+    assert matcher.triage("tengo pastillas para la gripa") == []
+    assert [r.severity for r in matcher.triage("la muela, me duele")] == [Severity.LOW]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[self_harm high]\n@nada + x", "no \\[group nada\\]"),
+        ("[group a]\n= x", "plain phrases"),
+        ("[health low]\n= a + b", "do not go together"),
+        ("[group]\nx", "unknown section"),
+    ],
+)
+def test_a_broken_combination_or_group_is_refused_with_its_line(text: str, problem: str) -> None:
+    with pytest.raises(TriageFileError, match=problem):
+        parse(text, "xx.txt")
+
+
+def test_the_console_lists_each_file_section_as_written() -> None:
+    sections = {s.header: s.lines for s in triage.file_sections("es")}
+    assert "pastilla*" in sections["group medios"]
+    assert "@medios + @guardado" in sections["self_harm urgent"]
+    assert triage.file_sections("quc") == []
+    assert triage.file_sections("xx") == []
+
+
+# --- the model beside the rules ---------------------------------------------------
+
+
+def test_the_model_adds_what_it_is_sure_of_and_the_rules_missed_as_a_look() -> None:
+    text = "ya no quiero seguir, estoy harta de todo"
+    assert triage.matcher_for("es").triage(text) == []
+    assert [(r.category, r.severity, r.term) for r in triage.triage(text, "es")] == [
+        (SELF_HARM, Severity.MEDIUM, triage.MODEL_TERM)
+    ]
+
+
+def test_the_model_never_lowers_nor_repeats_what_the_rules_found() -> None:
+    text = "mi tio me hace cosas feas en la noche"
+    assert categories(text) == {VIOLENCE: Severity.URGENT}
+
+
+def test_without_its_file_the_model_is_silent_and_the_rules_still_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "model.json"
+    broken.write_text("{not json", encoding="utf-8")
+    assert model.load(tmp_path / "missing.json") is None
+    assert model.load(broken) is None
+    monkeypatch.setattr(model, "load", lambda path=model.MODEL_FILE: None)
+    assert categories("ya no quiero seguir, estoy harta de todo") == {}
+    assert categories("me quiero morir") == {SELF_HARM: Severity.URGENT}
+
+
+def test_the_model_reads_character_ngrams_of_words_as_it_was_trained() -> None:
+    assert model.ngrams("me", 2, 3) == {" m": 1, "me": 1, "e ": 1, " me": 1, "me ": 1}
+    shipped = model.load()
+    assert shipped is not None
+    assert set(shipped.classes) == {"none", *triage.CATEGORIES}
+    assert shipped.threshold == model.THRESHOLD

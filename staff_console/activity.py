@@ -1,0 +1,162 @@
+"""The case as a picture: progress bars per programme, and a timeline of a period
+(messages, flags, appointments, steps, notes, phases), newest first. Shown on the
+case page and on the preparation sheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import or_, select
+
+from plan_store.enums import GoalStatus, MessageDirection, Programme
+from plan_store.models import (
+    Appointment,
+    CaseNote,
+    Flag,
+    Goal,
+    LifePlan,
+    Message,
+    PhaseChange,
+    Step,
+)
+from plan_store.unit_of_work import UnitOfWork
+
+PERIOD_LIMIT = 400
+"""The most entries a period shows; a fortnight of a talkative chat fits."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeProgress:
+    programme: Programme
+    goals: int
+    achieved: int
+    steps: int
+    confirmed: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.confirmed / self.steps) if self.steps else 0
+
+
+def progress_by_programme(goals: list[Goal]) -> list[ProgrammeProgress]:
+    """Steps confirmed out of all steps, per programme (dropped goals left out)."""
+    rows = []
+    for programme in Programme:
+        mine = [g for g in goals if g.programme is programme and g.status is not GoalStatus.DROPPED]
+        if programme.optional and not mine:
+            continue  # a route of the plan not begun
+        steps = [s for g in mine for s in g.steps]
+        rows.append(
+            ProgrammeProgress(
+                programme,
+                goals=len(mine),
+                achieved=sum(g.status is GoalStatus.ACHIEVED for g in mine),
+                steps=len(steps),
+                confirmed=sum(s.confirmed_at is not None for s in steps),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing that happened. ``kind`` picks the words and the icon; ``topic`` is a
+    label of a closed vocabulary (a flag's category, an appointment's status)."""
+
+    at: datetime
+    kind: str
+    text: str = ""
+    topic: StrEnum | None = None
+    anchor: str = ""
+    staff_id: int | None = None
+
+
+async def period(
+    uow: UnitOfWork, adolescent_id: int, since: datetime, until: datetime
+) -> list[Event]:
+    """Everything in the case between ``since`` and ``until``, newest first. The
+    caller has checked the reader's scope (and audited the read)."""
+    events: list[Event] = []
+    messages = await uow.session.scalars(
+        select(Message)
+        .where(
+            Message.adolescent_id == adolescent_id,
+            Message.created_at >= since,
+            Message.created_at <= until,
+        )
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(PERIOD_LIMIT)
+    )
+    for m in messages:
+        inbound = m.direction is MessageDirection.INBOUND
+        events.append(
+            Event(
+                m.created_at,
+                "message_in" if inbound else "message_out",
+                uow.cipher.decrypt(m.body_ciphertext),
+                anchor=f"message-{m.id}",
+                staff_id=m.staff_id,
+            )
+        )
+    flags = await uow.session.scalars(
+        select(Flag).where(
+            Flag.adolescent_id == adolescent_id, Flag.created_at >= since, Flag.created_at <= until
+        )
+    )
+    events += [Event(f.created_at, "flag", topic=f.category, anchor=f"flag-{f.id}") for f in flags]
+    appointments = await uow.session.scalars(
+        select(Appointment).where(
+            Appointment.adolescent_id == adolescent_id,
+            Appointment.starts_at >= since,
+            Appointment.starts_at <= until,
+        )
+    )
+    events += [
+        Event(a.starts_at, "appointment", a.title, a.status, f"appointment-{a.id}")
+        for a in appointments
+    ]
+    steps = await uow.session.scalars(
+        select(Step)
+        .join(Goal, Goal.id == Step.goal_id)
+        .join(LifePlan, LifePlan.id == Goal.plan_id)
+        .where(
+            LifePlan.adolescent_id == adolescent_id,
+            or_(Step.done_at >= since, Step.confirmed_at >= since),
+        )
+    )
+    for s in steps:
+        if s.done_at is not None and since <= s.done_at <= until:
+            events.append(Event(s.done_at, "step_done", s.title, anchor=f"step-{s.id}"))
+        if s.confirmed_at is not None and since <= s.confirmed_at <= until:
+            events.append(
+                Event(
+                    s.confirmed_at,
+                    "step_confirmed",
+                    s.title,
+                    anchor=f"step-{s.id}",
+                    staff_id=s.confirmed_by_id,
+                )
+            )
+    notes = await uow.session.scalars(
+        select(CaseNote).where(
+            CaseNote.adolescent_id == adolescent_id,
+            CaseNote.created_at >= since,
+            CaseNote.created_at <= until,
+        )
+    )
+    events += [
+        Event(n.created_at, "note", uow.cipher.decrypt(n.body_ciphertext), staff_id=n.staff_id)
+        for n in notes
+    ]
+    phases = await uow.session.scalars(
+        select(PhaseChange).where(
+            PhaseChange.adolescent_id == adolescent_id,
+            PhaseChange.started_at >= since,
+            PhaseChange.started_at <= until,
+        )
+    )
+    events += [Event(p.started_at, "phase", topic=p.phase, staff_id=p.by_staff_id) for p in phases]
+    events.sort(key=lambda e: e.at, reverse=True)
+    return events
