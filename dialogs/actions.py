@@ -15,6 +15,8 @@ Open to every chat (even unlinked, or before consent):
     help                      how Rumbo works
     person                    talk to a person (before consent: asks for urgency)
     person:u:<1|0>            ... urgent (1) or it can wait (0)
+    speaker                   ask for someone who speaks the chat's language (linked
+                              chats, consent or not; see dialogs.speaker)
     consent                   read the consent text
     consent:more              its details
     consent:yes:<version>     agree to that version (a stale version shows the new text)
@@ -75,6 +77,7 @@ LANGUAGE = "lang"
 ABOUT = "about"
 HELP = "help"
 PERSON = "person"
+SPEAKER = "speaker"
 CONSENT = "consent"
 CONSENT_MORE = "consent:more"
 GOALS = "goals"

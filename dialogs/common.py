@@ -31,7 +31,7 @@ from locales import (
 from locales.core_strings import DID_NOT_UNDERSTAND
 from plan_store.enums import Channel
 from plan_store.models import Adolescent, ChatLink, ChatSession, Home, Message, Staff
-from plan_store.services import chats, consent
+from plan_store.services import chats, consent, translations
 from plan_store.services.cases import MEXICO_EMERGENCY_NUMBERS
 from plan_store.services.consent import ConsentState
 from plan_store.unit_of_work import UnitOfWork
@@ -95,6 +95,7 @@ class Turn:
 
     @classmethod
     async def begin(cls, uow: UnitOfWork, channel: Channel, external_id: str) -> Turn:
+        await translations.sync(uow)  # the console's reviewed translations, if they changed
         ctx = await chats.chat_context(uow, channel, external_id)
         turn = cls(
             uow=uow,

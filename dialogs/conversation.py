@@ -33,6 +33,7 @@ from dialogs import (
     privacy,
     proposals,
     rights,
+    speaker,
     voice,
 )
 from dialogs.common import Level, NotAllowed, State, Turn, clean, parse_id, typed_command
@@ -178,7 +179,7 @@ async def _gate_text(turn: Turn, text: str) -> None:
 
 # --- buttons -----------------------------------------------------------------------
 
-OPEN_TO_ALL = {"menu", "lang", "about", "help", "person", "consent"}
+OPEN_TO_ALL = {"menu", "lang", "about", "help", "person", "speaker", "consent"}
 
 
 CONTINUING: dict[str, tuple[str, ...]] = {
@@ -240,6 +241,8 @@ async def _open_to_all(turn: Turn, head: str, args: list[str]) -> bool:
             await operator.person(turn)
         case "person", ["u", urgent]:
             await operator.person_urgency(turn, urgent)
+        case "speaker", []:
+            await speaker.ask(turn)
         case "consent", []:
             await consent.show(turn)
         case "consent", ["more"]:

@@ -28,6 +28,9 @@ from plan_store.services import flags, messages, triage_terms
 from plan_store.triage import Risk
 
 ALARM = {Severity.URGENT, Severity.HIGH}
+SAFETY_VOICE_KEY = "safety"
+"""The recorded safety answer, in the chat's language, when there is one (the
+emergency numbers are the home's: the text carries them)."""
 """Severities whose answer says a person is being told now."""
 SHOWN = {Severity.URGENT, Severity.HIGH, Severity.MEDIUM}
 """Severities that get the safety answer; a low one only flags, for staff to look at."""
@@ -125,7 +128,9 @@ async def safety(turn: Turn, risk: Risk) -> None:
     else:
         # Translators: button under a safety answer: asks any adult of the team to reach out now.
         talk = t.gettext("🔴 Hablar con alguien ya")
-    turn.say(text, [[button(talk, actions.OPERATOR_NOW)], [menu_button(t)]])
+    turn.say(
+        text, [[button(talk, actions.OPERATOR_NOW)], [menu_button(t)]], voice_key=SAFETY_VOICE_KEY
+    )
 
 
 async def before_consent(turn: Turn, risk: Risk) -> None:
@@ -142,7 +147,7 @@ async def before_consent(turn: Turn, risk: Risk) -> None:
         [button(t.gettext(TALK_TO_A_PERSON), actions.person_urgency(True))],
         [button(t.gettext(BACK), actions.MENU)],
     ]
-    turn.say(f"{thanks}\n{danger}\n{numbers}\n\n{offer}", rows)
+    turn.say(f"{thanks}\n{danger}\n{numbers}\n\n{offer}", rows, voice_key=SAFETY_VOICE_KEY)
 
 
 async def receive(turn: Turn, text: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import gettext
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from io import BytesIO
 from pathlib import Path
 
@@ -19,6 +19,30 @@ log = logging.getLogger(__name__)
 
 LOCALES_DIR = Path(__file__).resolve().parent
 DOMAIN = "messages"
+
+
+OverrideKey = tuple[str, str]
+"""``(msgctxt or "", msgid)``."""
+Overrides = Mapping[OverrideKey, tuple[str, ...]]
+"""Translation forms (one, or singular and plural) by message."""
+
+_overrides: dict[str, Overrides] = {}
+
+
+def set_overrides(code: str, overrides: Overrides) -> None:
+    """Translations that win over the catalog of ``code`` from now on, in every
+    Translator of this process (the console's reviewed translations: see
+    ``plan_store.services.translations``). They are checked like the catalog's."""
+    _overrides[code] = dict(overrides)
+
+
+def clear_overrides() -> None:
+    """Back to the catalogs alone (tests, between databases)."""
+    _overrides.clear()
+
+
+def overrides_of(code: str) -> Overrides:
+    return _overrides.get(code, {})
 
 
 def N_(message: str) -> str:
@@ -71,25 +95,42 @@ class Translator:
     def __repr__(self) -> str:
         return f"Translator({self.code!r})"
 
+    def _override(self, context: str, message: str, n: int | None = None) -> str | None:
+        forms = _overrides.get(self.code, {}).get((context, message))
+        if not forms or not all(forms):
+            return None
+        if n is None or len(forms) == 1:
+            return forms[0]
+        return forms[0] if n == 1 else forms[1]
+
     def gettext(self, message: str) -> str:
         if not message:
             return message  # gettext("") would return the catalog header
-        return self._checked(self._catalog.gettext(message), (message,), message)
+        found = self._override("", message)
+        if found is None:
+            found = self._catalog.gettext(message)
+        return self._checked(found, (message,), message)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         spanish = singular if n == 1 else plural
-        return self._checked(
-            self._catalog.ngettext(singular, plural, n), (singular, plural), spanish
-        )
+        found = self._override("", singular, n)
+        if found is None:
+            found = self._catalog.ngettext(singular, plural, n)
+        return self._checked(found, (singular, plural), spanish)
 
     def pgettext(self, context: str, message: str) -> str:
         if not message:
             return message
-        return self._checked(self._catalog.pgettext(context, message), (message,), message)
+        found = self._override(context, message)
+        if found is None:
+            found = self._catalog.pgettext(context, message)
+        return self._checked(found, (message,), message)
 
     def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
         spanish = singular if n == 1 else plural
-        found = self._catalog.npgettext(context, singular, plural, n)
+        found = self._override(context, singular, n)
+        if found is None:
+            found = self._catalog.npgettext(context, singular, plural, n)
         return self._checked(found, (singular, plural), spanish)
 
     def _checked(self, found: str, sources: Sequence[str], spanish: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -90,3 +91,26 @@ def catalog_stats(directory: Path = LOCALES_DIR) -> list[CatalogStats]:
         else:
             result.append(CatalogStats(lang.code, lang.native_name, 0, 0, 0, 0))
     return result
+
+
+def review_states(code: str, directory: Path = LOCALES_DIR) -> dict[tuple[str, str], ReviewState]:
+    """The state of each message of a catalog by ``(msgctxt or "", msgid)`` (read
+    again only when the file changes)."""
+    path = po_path(code, directory)
+    if not path.exists():
+        return {}
+    return _review_states(code, directory, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _review_states(code: str, directory: Path, mtime_ns: int) -> dict[tuple[str, str], ReviewState]:
+    lang = next((lang for lang in LANGUAGES if lang.code == code), None)
+    if lang is None:
+        return {}
+    states = {}
+    for message in read_catalog(code, directory):
+        if not message.id:
+            continue
+        msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+        states[(message.context or "", str(msgid))] = review_state(message, lang)
+    return states

@@ -53,6 +53,7 @@ class Role(StrEnum):
     SOCIAL_WORKER = "social_worker"
     LAWYER = "lawyer"
     EDUCATOR = "educator"
+    TRANSLATOR = "translator"
 
 
 class Channel(StrEnum):

@@ -109,3 +109,15 @@ class LoginThrottled(PlanStoreError):
     """Too many failed log-ins lately for this username or from this address."""
 
     code = "login_throttled"
+
+
+class OwnReview(InvalidTransition):
+    """Nobody reviews their own translation or term: a second speaker does."""
+
+    code = "own_review"
+
+
+class BrokenPlaceholders(ValidationFailed):
+    """A translation whose placeholders differ from the Spanish text's."""
+
+    code = "translation_placeholders"

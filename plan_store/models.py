@@ -278,7 +278,9 @@ class VoicePrompt(Base):
 class TriageTerm(Base):
     """A risk term added by staff in the console, read beside the files in
     ``locales/triage/`` (same meaning as a line under ``[category severity]`` there).
-    Never deleted: deactivated, so that the log says what was read when."""
+    Never deleted: deactivated, so that the log says what was read when. Read by
+    triage from the next message whether reviewed or not (a missed risk costs more
+    than an extra flag); a second speaker's review is recorded beside it."""
 
     __tablename__ = "triage_terms"
     __table_args__ = (Index("ix_triage_terms_language_active", "language", "active"),)
@@ -293,6 +295,58 @@ class TriageTerm(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deactivated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Translation(Base):
+    """A message of the catalogs translated in the console, in one language.
+
+    ``context`` is the gettext msgctxt ("" for none) or ``whatsapp:<template>`` for a
+    WhatsApp template's body. Once reviewed (by a second person, or at once in a
+    language that needs no review) it wins over the ``.po`` file in the chat. Names
+    are kept beside the staff ids so that a signature survives a ``.po`` round trip
+    and an import from outside (Weblate, Pontoon) with no account here."""
+
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("language", "context", "msgid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(String(16))
+    context: Mapped[str] = mapped_column(String(120), default="")
+    msgid: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    plural_text: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    translated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    translated_by_name: Mapped[str] = mapped_column(String(120))
+    translated_at: Mapped[datetime] = created_at_column()
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reviewed_by_name: Mapped[str | None] = mapped_column(String(120))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StaffLanguage(Base):
+    """A language a staff member speaks (recorded by themselves), and whether they
+    translate it (set by an admin: a translator's scope)."""
+
+    __tablename__ = "staff_languages"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    speaks: Mapped[bool] = mapped_column(Boolean, default=True)
+    translates: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class InstallationSetting(Base):
+    """A setting of the whole installation, changed in the console without a restart
+    (``translations_revision``: bumped by every change of a translation, so that each
+    process knows when to read them again; ``unreviewed_languages``: label or hide)."""
+
+    __tablename__ = "installation_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 class Consent(Base):
@@ -424,6 +478,9 @@ class OperatorRequest(Base):
     original_length: Mapped[int | None] = mapped_column(Integer)
     goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"))
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    # Set when the adolescent asks for someone who speaks their language: the
+    # request goes to the home's staff who speak it.
+    speaker_language: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[RequestStatus] = mapped_column(
         str_enum(RequestStatus), default=RequestStatus.OPEN
     )

@@ -11,12 +11,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from locales import LANGUAGES, SOURCE_LANGUAGE, is_supported, language
+from locales.catalogs import po_path
+from locales.exchange import Entry, read_entries, write_entries
 from plan_store import migrate
 from plan_store.crypto import Cipher, generate_key
 from plan_store.enums import Role
 from plan_store.errors import PlanStoreError
 from plan_store.services import keys as keys_service
-from plan_store.services import linking, staff
+from plan_store.services import linking, staff, translations
 from plan_store.services.access import case_by_number
 from rumbo.container import Container, build_container
 from rumbo.settings import Settings, SettingsError, load_settings
@@ -106,6 +109,20 @@ def _parser() -> argparse.ArgumentParser:
 
     seed = commands.add_parser("seed", help="fill an empty database with demo data")
     seed.set_defaults(run=_seed)
+
+    i18n = commands.add_parser("i18n", help="the console's translations and the catalogs")
+    exchange = i18n.add_subparsers(title="i18n")
+    export = exchange.add_parser(
+        "export", help="write the console's translations into locales/<lang>/.../messages.po"
+    )
+    export.add_argument("languages", nargs="*", help="language codes (default: every one)")
+    export.set_defaults(run=_i18n_export)
+    import_ = exchange.add_parser(
+        "import", help="read a catalog's translations into the console (signatures kept)"
+    )
+    import_.add_argument("language")
+    import_.add_argument("po", nargs="?", help="a .po file (default: the language's catalog)")
+    import_.set_defaults(run=_i18n_import)
 
     case = commands.add_parser("case", help="cases").add_subparsers(title="case")
     code = case.add_parser("code", help="print a fresh one-time linking code for a case")
@@ -305,6 +322,55 @@ def _seed(args: argparse.Namespace) -> int:
             print(f"  {line}")
 
     asyncio.run(run())
+    return 0
+
+
+def _i18n_export(args: argparse.Namespace) -> int:
+    codes = args.languages or [lang.code for lang in LANGUAGES if lang.code != SOURCE_LANGUAGE]
+    unknown = [code for code in codes if not is_supported(code) or code == SOURCE_LANGUAGE]
+    if unknown:
+        print(f"rumbo: no language to export: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+
+    async def run() -> dict[str, list[Entry]]:
+        container = _container()
+        try:
+            async with container.uow() as uow:
+                return {code: await translations.entries(uow, code) for code in codes}
+        finally:
+            await container.aclose()
+
+    problems = 0
+    for code, found in asyncio.run(run()).items():
+        drafts_fuzzy = language(code).needs_review
+        missing = write_entries(po_path(code), found, drafts_fuzzy=drafts_fuzzy) if found else []
+        print(f"{code}: {len(found) - len(missing)} translation(s) written to {po_path(code)}")
+        for entry in missing:
+            problems += 1
+            print(f"  not in the catalog (run ./dev i18n update first?): {entry.msgid[:60]!r}")
+    return 1 if problems else 0
+
+
+def _i18n_import(args: argparse.Namespace) -> int:
+    code = args.language
+    path = Path(args.po) if args.po else po_path(code)
+    if not is_supported(code) or code == SOURCE_LANGUAGE or not path.exists():
+        print(f"rumbo: nothing to import for {code!r} from {path}", file=sys.stderr)
+        return 2
+    found = read_entries(path)
+
+    async def run() -> int:
+        container = _container()
+        try:
+            async with container.uow() as uow:
+                taken = await translations.import_entries(uow, code, found)
+                await uow.commit()
+                return taken
+        finally:
+            await container.aclose()
+
+    taken = asyncio.run(run())
+    print(f"{code}: {taken} of {len(found)} translation(s) from {path} are in the console now")
     return 0
 
 

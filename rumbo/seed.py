@@ -50,6 +50,7 @@ from plan_store.services import (
     requests,
     staff,
     staff_chats,
+    staff_languages,
 )
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -300,6 +301,19 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
         )
         report.staff += 1
         report.logins.append(("admin", DEMO_PASSWORD, "admin"))
+        # A community translator of K'iche': the workspace in Idiomas, nothing else.
+        translator = await staff.add_staff(
+            uow,
+            username="traduccion.quc",
+            display_name="Ana Tzoc (traducción)",
+            password=DEMO_PASSWORD,
+            password_hash=demo_hash,
+            role=Role.TRANSLATOR,
+            home_id=None,
+        )
+        await staff_languages.set_translated(uow, StaffActor.of(admin), translator.id, ["quc"])
+        report.staff += 1
+        report.logins.append((translator.username, DEMO_PASSWORD, "translator"))
         await _consent_texts(uow, admin.id)
         await uow.commit()
     alias_pool = list(ALIASES)

@@ -1,14 +1,16 @@
-"""Mi cuenta: one's own console language (kept for every later log-in), password
-(knowing the current one) and "log out everywhere". For every staff member."""
+"""Mi cuenta: one's own console language (kept for every later log-in), the languages
+one speaks (so that an adolescent who chats in one reaches them), password (knowing
+the current one) and "log out everywhere". For every staff member."""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from locales import LANGUAGES, is_supported
 from plan_store.errors import PlanStoreError
 from plan_store.models import Home, Staff
-from plan_store.services import duty, staff, staff_chats
+from plan_store.services import duty, staff, staff_chats, staff_languages
 from plan_store.services.staff import MIN_PASSWORD_LENGTH, STAFF_LANGUAGES
 from plan_store.unit_of_work import UnitOfWork
 from staff_console.actions import change_action
@@ -34,10 +36,15 @@ async def _account_page(page: Page, staff_code: str | None = None) -> Response:
         on_duty = page.me.home_id is not None and await duty.is_on_duty(
             uow, page.me.id, page.me.home_id
         )
+        spoken = await staff_languages.spoken(uow, page.me.id)
+        translated = await staff_languages.translated(uow, page.me.id)
     bot = page.console.telegram_bot_username
     return page.render(
         "account.html",
         home_name=home_name,
+        chat_languages=LANGUAGES,
+        spoken=spoken,
+        translated=translated,
         languages=STAFF_LANGUAGES,
         min_password=MIN_PASSWORD_LENGTH,
         email=email,
@@ -97,6 +104,18 @@ async def save_language(page: Page) -> Response:
 
 
 @staff_endpoint()
+async def save_spoken(page: Page) -> Response:
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        codes = [c for c in form.data.getlist("speaks") if isinstance(c, str)]
+        if not all(is_supported(c) for c in codes):
+            raise FormError("form.choice")
+        await staff_languages.set_spoken(uow, page.actor, page.me.id, codes)
+        return ("staff.languages",)
+
+    return await change_action(page, change, back="/account#speaks")
+
+
+@staff_endpoint()
 async def change_password(page: Page) -> Response:
     """Other sessions end; this one goes on under the account's new session epoch."""
     form = await read_form(page.request)
@@ -127,6 +146,7 @@ async def change_password(page: Page) -> Response:
 routes: list[BaseRoute] = [
     Route("/account", account, methods=["GET"]),
     Route("/account/language", save_language, methods=["POST"]),
+    Route("/account/speaks", save_spoken, methods=["POST"]),
     Route("/account/password", change_password, methods=["POST"]),
     Route("/account/telegram", telegram_code, methods=["POST"]),
     Route("/account/telegram/unlink", telegram_unlink, methods=["POST"]),

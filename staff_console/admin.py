@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from locales import LANGUAGES, SOURCE_LANGUAGE, is_supported
 from plan_store.enums import CareSetting, Phase, Role
 from plan_store.errors import NotFound
 from plan_store.models import Home
-from plan_store.services import cases, staff
+from plan_store.services import cases, staff, staff_languages
 from plan_store.services.phases import limits_from, limits_of
 from plan_store.services.staff import MIN_PASSWORD_LENGTH
 from plan_store.unit_of_work import UnitOfWork
@@ -62,10 +63,17 @@ async def staff_list(page: Page) -> Response:
     async with page.uow() as uow:
         rows = await admin_queries.staff_rows(uow)
         homes = await admin_queries.home_choices(uow)
+        translates = {
+            row.id: await staff_languages.translated(uow, row.id)
+            for row in rows
+            if row.role is Role.TRANSLATOR
+        }
     return page.render(
         "admin_staff.html",
         rows=rows,
         homes=homes,
+        translates=translates,
+        chat_languages=[lang for lang in LANGUAGES if lang.code != SOURCE_LANGUAGE],
         roles=list(Role),
         min_password=MIN_PASSWORD_LENGTH,
     )
@@ -91,9 +99,9 @@ async def add_staff(page: Page) -> Response:
     async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
         role = form.choice("role", Role)
         home_id = optional_id(form, "home_id")
-        if role is not Role.ADMIN and home_id is None:
+        if role in (Role.OPERATOR, Role.COORDINATOR) and home_id is None:
             raise FormError("form.home_needed")
-        await staff.add_staff(
+        added = await staff.add_staff(
             uow,
             username=form.text("username", max_length=staff.MAX_USERNAME),
             display_name=form.text("display_name", max_length=staff.MAX_DISPLAY_NAME),
@@ -102,9 +110,34 @@ async def add_staff(page: Page) -> Response:
             home_id=home_id,
             by=page.actor,
         )
+        if role is Role.TRANSLATOR:
+            await staff_languages.set_translated(
+                uow, page.actor, added.id, _chat_languages(form, "translates")
+            )
         return ("staff.added",)
 
     return await change_action(page, change, back="/admin/staff")
+
+
+def _chat_languages(form: Form, name: str) -> list[str]:
+    codes = [c for c in form.data.getlist(name) if isinstance(c, str)]
+    if not all(is_supported(c) and c != SOURCE_LANGUAGE for c in codes):
+        raise FormError("form.choice")
+    return codes
+
+
+@staff_endpoint()
+@only(ADMINS)
+async def set_translated(page: Page) -> Response:
+    """The languages a translator translates (their scope in the workspace)."""
+    staff_id = page.int_param("staff_id")
+
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        codes = _chat_languages(form, "translates")
+        await staff_languages.set_translated(uow, page.actor, staff_id, codes)
+        return ("staff.languages",)
+
+    return await change_action(page, change, back=f"/admin/staff#staff-{staff_id}")
 
 
 @staff_endpoint()
@@ -272,6 +305,7 @@ routes: list[BaseRoute] = [
     Route("/admin/staff/{staff_id:int}/active", set_active, methods=["POST"]),
     Route("/admin/staff/{staff_id:int}/password", reset_password, methods=["POST"]),
     Route("/admin/staff/{staff_id:int}/logout", log_out, methods=["POST"]),
+    Route("/admin/staff/{staff_id:int}/translates", set_translated, methods=["POST"]),
     Route("/admin/homes", home_list, methods=["GET"]),
     Route("/admin/homes", add_home, methods=["POST"]),
     Route("/admin/homes/{home_id:int}", home_page, methods=["GET"]),

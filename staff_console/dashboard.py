@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from plan_store.enums import Role
 from plan_store.models import Adolescent
-from plan_store.services import alerts, duty
+from plan_store.services import alerts, duty, staff_languages
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import queries
 from staff_console.alerts import category_label
@@ -21,6 +21,8 @@ from staff_console.context import Page, staff_endpoint
 
 @staff_endpoint()
 async def dashboard(page: Page) -> Response:
+    if page.me.role is Role.TRANSLATOR:
+        return page.redirect("/languages")  # no cases: their work is the languages
     expand = page.request.query_params.get("more", "")
     expand = expand if expand in queries.EXPANDABLE else ""
     async with page.uow() as uow:
@@ -28,7 +30,14 @@ async def dashboard(page: Page) -> Response:
             uow, page.actor, page.now(), page.console.options, expand=expand
         )
         alert_board = await _alert_board(uow, page)
-    return page.render("dashboard.html", board=board, urgent=board.urgent, **alert_board)
+        speaker_requests = await staff_languages.requests_for_speaker(uow, page.actor)
+    return page.render(
+        "dashboard.html",
+        board=board,
+        urgent=board.urgent,
+        speaker_requests=speaker_requests,
+        **alert_board,
+    )
 
 
 async def _alert_board(uow: UnitOfWork, page: Page) -> dict[str, Any]:

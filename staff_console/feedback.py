@@ -64,6 +64,16 @@ DONE: dict[str, str] = {
     "term.deactivated": N_("Término desactivado."),
     "voice.attached": N_("Grabación guardada."),
     "voice.removed": N_("Grabación quitada."),
+    # Translators: after saving a translation in the translation workspace.
+    "translation.saved": N_("Traducción guardada. Otra persona hablante tiene que revisarla."),
+    # Translators: after reviewing someone else's translation.
+    "translation.reviewed": N_("Revisada. El chat la usa desde el próximo mensaje."),
+    # Translators: after reviewing a risk term someone else added.
+    "term.reviewed": N_("Término revisado."),
+    # Translators: after saving how unready languages appear in the chat's language menu.
+    "languages.mode": N_("Guardado. El menú de idiomas del chat cambia desde el próximo mensaje."),
+    # Translators: after saving the languages a person speaks or translates.
+    "staff.languages": N_("Idiomas guardados."),
     "logged_out_everywhere": N_("Se cerraron todas tus sesiones."),
     "logged_out": N_("Sesión cerrada."),
     "expired": N_("Tu sesión terminó por inactividad. Entra de nuevo."),
@@ -120,6 +130,14 @@ PROBLEMS: dict[str, str] = {
     "invalid_voice_prompt": N_(
         "El archivo no sirve: tiene que ser una grabación OGG/Opus de 1 MB como máximo."
     ),
+    # Translators: a translator tried to review their own translation or term.
+    "own_review": N_("Nadie revisa su propio texto: la revisión la hace otra persona hablante."),
+    # Translators: a translation lost or added a placeholder such as {name}.
+    "translation_placeholders": N_(
+        "La traducción tiene que llevar los mismos marcadores que el español, como {name}."
+    ),
+    # Translators: an uploaded or recorded file could not be read as audio.
+    "form.audio": N_("No se pudo leer el audio. Graba otra vez o sube otro archivo."),
     "plan_store_error": N_("No se pudo guardar. Intenta de nuevo."),
 }
 

@@ -14,6 +14,8 @@ from staff_console.context import Page, View
 
 ADMINS = frozenset({Role.ADMIN})
 COORDINATORS_AND_ADMINS = frozenset({Role.COORDINATOR, Role.ADMIN})
+TRANSLATING = frozenset({Role.COORDINATOR, Role.ADMIN, Role.TRANSLATOR})
+"""Who reaches the languages pages; a translator only their own languages."""
 
 
 def only(roles: frozenset[Role]) -> Callable[[View], View]:

@@ -68,6 +68,8 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         Role.SOCIAL_WORKER: N_("Trabajo social"),
         Role.LAWYER: N_("Asesoría legal"),
         Role.EDUCATOR: N_("Educación"),
+        # Translators: a staff role: translates and records the chat in a language.
+        Role.TRANSLATOR: N_("Traducción"),
     },
     Phase: {
         Phase.DETECTION: N_("Detección"),

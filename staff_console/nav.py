@@ -8,6 +8,8 @@ from locales import N_
 from plan_store.enums import Role
 
 ALL_ROLES = frozenset(Role)
+CARE_ROLES = ALL_ROLES - {Role.TRANSLATOR}
+"""Translators see no case: only the languages they translate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,15 +24,17 @@ class NavItem:
 
 
 NAV: list[NavItem] = [
-    NavItem("/", N_("Panel")),
-    NavItem("/cases", N_("Casos")),
-    NavItem("/flags", N_("Alertas")),
-    NavItem("/evaluations", N_("Evaluaciones")),
+    NavItem("/", N_("Panel"), CARE_ROLES),
+    NavItem("/cases", N_("Casos"), CARE_ROLES),
+    NavItem("/flags", N_("Alertas"), CARE_ROLES),
+    NavItem("/evaluations", N_("Evaluaciones"), CARE_ROLES),
     NavItem("/reports", N_("Reportes"), frozenset({Role.COORDINATOR, Role.ADMIN})),
-    NavItem("/duty", N_("Turnos")),
+    NavItem("/duty", N_("Turnos"), CARE_ROLES),
     NavItem("/concerns", N_("Quejas"), frozenset({Role.COORDINATOR, Role.ADMIN})),
     NavItem("/rules", N_("Reglas"), frozenset({Role.COORDINATOR, Role.ADMIN})),
-    NavItem("/languages", N_("Idiomas"), frozenset({Role.COORDINATOR, Role.ADMIN})),
+    NavItem(
+        "/languages", N_("Idiomas"), frozenset({Role.COORDINATOR, Role.ADMIN, Role.TRANSLATOR})
+    ),
     NavItem("/admin", N_("Administración"), frozenset({Role.ADMIN})),
 ]
 

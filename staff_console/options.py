@@ -27,8 +27,9 @@ class ConsoleOptions:
     poll_seconds: int = 12
     """How often the dashboard asks for new urgent items (with JavaScript)."""
     max_body_bytes: int = 256 * 1024
-    max_upload_bytes: int = 1024 * 1024 + 64 * 1024
-    """A voice prompt's upload: a recording of up to 1 MB and the form around it."""
+    max_upload_bytes: int = 8 * 1024 * 1024 + 64 * 1024
+    """A voice prompt's upload: a browser recording or an audio file of up to 8 MB
+    (stored as OGG/Opus of at most 1 MB) and the form around it."""
     audit_page: int = 50
     timezone: str = "America/Mexico_City"
     """The installation's time zone (``RUMBO_TIMEZONE``): times that belong to no home,

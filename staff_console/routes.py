@@ -31,6 +31,7 @@ from staff_console import (
     plan,
     reports,
     team,
+    translations,
 )
 from staff_console.errors import unknown_page
 from staff_console.templating import STATIC_DIR
@@ -54,6 +55,7 @@ AREAS = (
     concerns,
     house_rules,
     languages,
+    translations,
     admin,
     consent_texts,
     audit_log,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from playwright.async_api import Browser, async_playwright
@@ -23,13 +23,19 @@ _ARGS = [
 
 
 @contextlib.asynccontextmanager
-async def headless_chromium() -> AsyncIterator[Browser]:
+async def headless_chromium(extra_args: Sequence[str] = ()) -> AsyncIterator[Browser]:
     """A headless chromium, closed on leaving."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=_ARGS
+            executable_path=CHROMIUM, headless=True, args=[*_ARGS, *extra_args]
         )
         try:
             yield browser
         finally:
             await browser.close()
+
+
+FAKE_MICROPHONE = (
+    "--use-fake-device-for-media-stream",  # a microphone that plays a steady tone
+    "--use-fake-ui-for-media-stream",  # and no prompt to allow it
+)

@@ -22,9 +22,19 @@ import pytest
 
 from plan_store.crypto import generate_key
 from plan_store.models import Base
+from plan_store.services import translations
 from rumbo.container import Container, build_container
 from rumbo.settings import Settings
 from tests.databases import postgres_schema_url, postgres_unreachable_reason, sqlite_url
+
+
+@pytest.fixture(autouse=True)
+def no_console_translations_left() -> Iterator[None]:
+    """The console's translations are loaded per process: each test starts and ends
+    with the catalogs alone, whatever database it used."""
+    translations.forget()
+    yield
+    translations.forget()
 
 
 class FakeClock:

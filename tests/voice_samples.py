@@ -8,6 +8,8 @@ decoder plays as silence.
 
 from __future__ import annotations
 
+import io
+import math
 import struct
 
 SERIAL = 0x52554D42  # "RUMB"
@@ -82,3 +84,26 @@ def ogg_opus(label: str = "rumbo-test", *, frames: int = 25) -> bytes:
         )
         sequence += 1
     return b"".join(pages)
+
+
+def webm_opus(seconds: float = 1.0, hertz: float = 440.0) -> bytes:
+    """A tone as Chrome's MediaRecorder makes a recording: WebM holding Opus at 48 kHz,
+    encoded with PyAV (FFmpeg's libraries, shipped with its wheels)."""
+    import av  # only the tests that need a browser-like recording pay for it
+
+    output = io.BytesIO()
+    rate, frame = 48_000, 960
+    with av.open(output, mode="w", format="webm") as target:
+        stream = target.add_stream("libopus", rate=rate)
+        stream.layout = "mono"
+        for start in range(0, int(rate * seconds), frame):
+            samples = [
+                int(8000 * math.sin(2 * math.pi * hertz * (start + i) / rate)) for i in range(frame)
+            ]
+            chunk = av.AudioFrame(format="s16", layout="mono", samples=frame)
+            chunk.planes[0].update(struct.pack(f"<{frame}h", *samples))
+            chunk.sample_rate = rate
+            chunk.pts = start
+            target.mux(stream.encode(chunk))
+        target.mux(stream.encode(None))
+    return output.getvalue()

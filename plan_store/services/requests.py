@@ -29,7 +29,9 @@ async def create(
     message: str = "",
     goal_id: int | None = None,
     appointment_id: int | None = None,
+    speaker_language: str | None = None,
 ) -> OperatorRequest:
+    """``speaker_language``: the adolescent asks for someone who speaks it."""
     if goal_id is not None:
         await goal_of_case(uow, adolescent_id, goal_id)
     if appointment_id is not None:
@@ -43,6 +45,7 @@ async def create(
         original_length=len(message) if len(message) > MAX_MESSAGE else None,
         goal_id=goal_id,
         appointment_id=appointment_id,
+        speaker_language=speaker_language,
         status=RequestStatus.OPEN,
         created_at=uow.now(),
     )
@@ -54,7 +57,8 @@ async def create(
         actor="adolescent",
         adolescent_id=adolescent_id,
         target=f"request:{request.id}",
-        details={"reason": reason.value, "urgency": urgency.value},
+        details={"reason": reason.value, "urgency": urgency.value}
+        | ({"speaker_language": speaker_language} if speaker_language else {}),
     )
     if urgency is Urgency.URGENT:
         await alerts.raise_alert(

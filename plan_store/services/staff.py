@@ -71,7 +71,7 @@ async def add_staff(
     if not display_name.strip() or len(display_name.strip()) > MAX_DISPLAY_NAME:
         raise ValidationFailed(f"a display name has 1 to {MAX_DISPLAY_NAME} characters")
     _check_password(password)
-    if role is not Role.ADMIN and home_id is None:
+    if role in (Role.OPERATOR, Role.COORDINATOR) and home_id is None:
         raise ValidationFailed("operators and coordinators belong to a home")
     if home_id is not None and await uow.session.get(Home, home_id) is None:
         raise NotFound(f"no home {home_id}")

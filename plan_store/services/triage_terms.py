@@ -6,9 +6,12 @@ term means what a line under ``[category severity]`` means in a file (format:
 ``locales/triage/README.md``): words in order, ``*`` at the end of a word for any word
 starting so, ``=`` first for a term that must be the whole message.
 
-Coordinators and admins add and deactivate terms; nothing is deleted, so the log
-says which terms were read when. ``active_terms`` is what triage reads beside the
-files: a chat is read with the terms of its language and the Spanish ones, always.
+Coordinators and admins add and deactivate terms, translators add terms in their
+languages; a second speaker reviews a term (nobody their own). A term counts from
+the next message whether reviewed or not: a missed risk costs more than an extra
+flag. Nothing is deleted, so the log says which terms were read when.
+``active_terms`` is what triage reads beside the files: a chat is read with the
+terms of its language and the Spanish ones, always.
 Adding and deactivating are audited (who, which language, category and severity;
 the term itself stays in its row).
 """
@@ -28,11 +31,13 @@ from plan_store.errors import (
     InvalidTransition,
     NotFound,
     OutOfScope,
+    OwnReview,
     ValidationFailed,
 )
 from plan_store.models import TriageTerm
 from plan_store.services import audit
 from plan_store.services.access import StaffActor
+from plan_store.services.translations import translatable_languages
 from plan_store.triage import terms
 from plan_store.unit_of_work import UnitOfWork
 
@@ -40,6 +45,7 @@ MAX_TERM = 120
 MAX_WORDS = 8
 MIN_PREFIX = 3
 EDITORS = frozenset({Role.COORDINATOR, Role.ADMIN})
+TRANSLATORS = frozenset({Role.TRANSLATOR})
 
 _WORD = re.compile(r"[^\W_]+(?:['’ʼ][^\W_]*)*(?:['’ʼ])?")
 
@@ -95,6 +101,15 @@ def _editor(actor: StaffActor) -> None:
         raise OutOfScope("risk terms are kept by coordinators and admins")
 
 
+async def _speaker(uow: UnitOfWork, actor: StaffActor, language: str) -> None:
+    """Coordinators and admins, or a translator of ``language``."""
+    if actor.role in EDITORS:
+        return
+    if actor.role in TRANSLATORS and language in await translatable_languages(uow, actor):
+        return
+    raise OutOfScope(f"staff {actor.id} does not keep the risk terms of {language!r}")
+
+
 async def add(
     uow: UnitOfWork,
     actor: StaffActor,
@@ -105,7 +120,7 @@ async def add(
     term: str,
 ) -> TriageTerm:
     """A new active term in ``language``; the same active term twice is refused."""
-    _editor(actor)
+    await _speaker(uow, actor, language)
     if not is_supported(language):
         raise ValidationFailed(f"not a supported language: {language!r}")
     stored = normalized(term)
@@ -153,6 +168,27 @@ async def deactivate(uow: UnitOfWork, actor: StaffActor, term_id: int) -> Triage
     audit.record(
         uow,
         "triage_term.deactivate",
+        staff_id=actor.id,
+        target=f"triage_term:{row.id}",
+        details={"language": row.language},
+    )
+    return row
+
+
+async def review(uow: UnitOfWork, actor: StaffActor, term_id: int) -> TriageTerm:
+    """A second speaker's review of a term (never the person who added it)."""
+    row = await uow.session.get(TriageTerm, term_id)
+    if row is None:
+        raise NotFound(f"no triage term {term_id}")
+    await _speaker(uow, actor, row.language)
+    if row.added_by_id == actor.id:
+        raise OwnReview("nobody reviews a term they added")
+    if row.reviewed_at is not None:
+        raise InvalidTransition(f"triage term {term_id} is already reviewed")
+    row.reviewed_by_id, row.reviewed_at = actor.id, uow.now()
+    audit.record(
+        uow,
+        "triage_term.review",
         staff_id=actor.id,
         target=f"triage_term:{row.id}",
         details={"language": row.language},

@@ -75,7 +75,7 @@ class Browser:
     async def fresh_token(self) -> str:
         page = await self.client.get("/login")
         if page.status_code == 303:
-            page = await self.client.get("/")
+            page = await self.client.get("/", follow_redirects=True)  # a translator: /languages
         found = _TOKEN.search(page.text)
         assert found, "no CSRF token on the page"
         return found.group(1)

@@ -10,9 +10,13 @@ nothing. The Telegram client is the one ``rumbo.parts`` builds for the outbox se
 from __future__ import annotations
 
 import dataclasses
+import io
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import av
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -25,12 +29,14 @@ from plan_store.services import voice_prompts
 from rumbo import parts
 from rumbo.container import Container
 from rumbo.settings import Settings
-from tests.builders import a_staff_member
+from staff_console.app import create_app
+from tests.builders import PASSWORD, a_staff_member
 from tests.e2e.support import Phone, a_case_with_code, running_poller
 from tests.fakes import ChatMessage, FakeTelegram
-from tests.voice_samples import ogg_opus
+from tests.voice_samples import ogg_opus, webm_opus
 
 CHAT = 770_001
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -161,3 +167,51 @@ async def test_no_voice_note_is_sent_when_none_is_recorded(
         assert "Do you agree?" in texts(consent)
         await phone.tap("✅ I agree")
     assert tg.calls_to("sendVoice") == []
+
+
+async def test_a_browser_recording_uploaded_in_the_console_plays_as_a_telegram_voice_note(
+    tg: FakeTelegram,
+    tg_settings: Settings,
+    container: Container,
+    wired_client: TelegramClient,
+    voice_root: Path,
+) -> None:
+    """WebM/Opus, as Chrome's MediaRecorder makes it, posted to the console's upload
+    route like the recorder does: Telegram gets OGG/Opus that decodes to the same
+    length."""
+    case = await a_case_with_code(container.uow, alias="Lu")
+    async with container.uow() as uow:
+        await a_staff_member(uow, None, "root", Role.ADMIN)
+        await uow.commit()
+    app = create_app(container.uow, secret_key="a-test-secret-key-that-is-long-enough-0123")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://console.test") as browser:
+        token = CSRF.search((await browser.get("/login")).text)
+        assert token is not None
+        form = {"csrf_token": token.group(1), "username": "root", "password": PASSWORD}
+        assert (await browser.post("/login", data=form)).status_code == 303
+        page = await browser.get("/languages/quc")
+        token = CSRF.search(page.text)
+        assert token is not None
+        recording = webm_opus(seconds=2.0)
+        saved = await browser.post(
+            "/languages/quc/voice",
+            data={"csrf_token": token.group(1), "key": "menu"},
+            files={"audio": ("recording.webm", recording, "audio/webm;codecs=opus")},
+            follow_redirects=True,
+        )
+        assert "Grabación guardada." in saved.text
+
+    async with running_poller(tg_settings, container) as poller:
+        phone = Phone(tg, CHAT, container.uow, wired_client, poller)
+        await phone.send(f"/start {case.code}")
+        await phone.tap("🌐 Idioma")
+        await phone.tap("K'iche'")
+        menu = await phone.tap("✅ Acepto")
+    (voice,) = voices(menu, tg)
+    assert voice.startswith(b"OggS")
+    with av.open(io.BytesIO(voice)) as played:
+        (stream,) = played.streams.audio
+        assert (played.format.name, stream.codec_context.name) == ("ogg", "opus")
+        seconds = sum(frame.samples for frame in played.decode(stream)) / 48_000
+    assert seconds == pytest.approx(2.0, abs=0.05)

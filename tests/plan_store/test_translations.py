@@ -1,0 +1,259 @@
+"""Translations made in the console: who may write them, a second person's review,
+the chat using reviewed ones from the next message, and the ``.po`` round trip."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from locales import Translator, translator
+from locales.catalogs import compile_po, po_path
+from locales.core_set import chat_messages, core_keys, whatsapp_messages
+from locales.exchange import read_entries, write_entries
+from plan_store.enums import RiskCategory, Role, Severity
+from plan_store.errors import BrokenPlaceholders, OutOfScope, OwnReview
+from plan_store.models import AuditEntry, Translation
+from plan_store.services import staff_languages, translations, triage_terms
+from plan_store.services.access import StaffActor
+from plan_store.services.translations import State
+from rumbo.container import Container
+from tests.plan_store.builders import Team, a_staff_member
+
+BACK = "⬅️ Volver"
+WITH_NAME = "¿Qué quieres hacer, {name}?"
+
+
+async def translators(container: Container, team: Team) -> tuple[StaffActor, StaffActor]:
+    """Two translators of K'iche' (Ana Tzoc and Pedro Ixcoy), given it by an admin."""
+    async with container.uow() as uow:
+        admin = await a_staff_member(uow, None, "root", Role.ADMIN)
+        ana = await a_staff_member(uow, None, "tzoc", Role.TRANSLATOR, display_name="Ana Tzoc")
+        pedro = await a_staff_member(
+            uow, team.home, "ixcoy", Role.TRANSLATOR, display_name="Pedro Ixcoy"
+        )
+        for person in (ana, pedro):
+            await staff_languages.set_translated(uow, admin, person.id, ["quc"])
+        await uow.commit()
+    return ana, pedro
+
+
+async def test_a_reviewed_translation_reaches_the_chat_and_a_draft_does_not(
+    container: Container, team: Team
+) -> None:
+    ana, pedro = await translators(container, team)
+    async with container.uow() as uow:
+        await translations.save(
+            uow, ana, language="quc", context="", msgid=BACK, text="⬅️ Chi'j", note="corto"
+        )
+        await uow.commit()
+    async with container.uow() as uow:
+        await translations.sync(uow)
+    assert translator("quc").gettext(BACK) == BACK  # a draft stays out of the chat
+
+    async with container.uow() as uow:
+        with pytest.raises(OwnReview):
+            await translations.review(uow, ana, language="quc", context="", msgid=BACK)
+        row = await translations.review(uow, pedro, language="quc", context="", msgid=BACK)
+        assert (row.reviewed_by_name, row.translated_by_name) == ("Pedro Ixcoy", "Ana Tzoc")
+        await uow.commit()
+    async with container.uow() as uow:
+        await translations.sync(uow)
+    assert translator("quc").gettext(BACK) == "⬅️ Chi'j"  # no restart
+    assert translator("mam").gettext(BACK) == BACK  # no other language
+
+    async with container.uow() as uow:  # a new text needs a new review
+        await translations.save(uow, pedro, language="quc", context="", msgid=BACK, text="⬅️ Xa")
+        await uow.commit()
+    async with container.uow() as uow:
+        await translations.sync(uow)
+        (item,) = [i for i in await translations.items(uow, "quc") if i.message.msgid == BACK]
+        actions = list(await uow.session.scalars(select(AuditEntry.action)))
+    assert (item.state, item.text) == (State.DRAFT, "⬅️ Xa")
+    assert translator("quc").gettext(BACK) == BACK
+    assert actions.count("translation.save") == 2 and actions.count("translation.review") == 1
+
+
+async def test_translators_work_only_in_their_languages_and_keep_the_placeholders(
+    container: Container, team: Team
+) -> None:
+    ana, _ = await translators(container, team)
+    async with container.uow() as uow:
+        assert await translations.translatable_languages(uow, ana) == ["quc"]
+        assert await translations.translatable_languages(uow, team.operator) == []
+        assert "mam" in await translations.translatable_languages(uow, team.coordinator)
+        with pytest.raises(OutOfScope):
+            await translations.save(uow, ana, language="mam", context="", msgid=BACK, text="x")
+        with pytest.raises(OutOfScope):
+            await translations.save(
+                uow, team.operator, language="quc", context="", msgid=BACK, text="x"
+            )
+        with pytest.raises(BrokenPlaceholders):
+            await translations.save(
+                uow, ana, language="quc", context="", msgid=WITH_NAME, text="¿Jas kaj?"
+            )
+        with pytest.raises(BrokenPlaceholders):
+            await translations.save(
+                uow, ana, language="quc", context="", msgid=WITH_NAME, text="{nombre}, ¿jas?"
+            )
+        saved = await translations.save(
+            uow, ana, language="quc", context="", msgid=WITH_NAME, text="{name}, ¿jas kaj?"
+        )
+        assert saved.text == "{name}, ¿jas kaj?"
+
+
+async def test_english_needs_no_review_and_the_core_set_decides_whether_a_language_is_ready(
+    container: Container, team: Team
+) -> None:
+    ana, pedro = await translators(container, team)
+    async with container.uow() as uow:
+        await translations.sync(uow)
+    assert translations.core_ready("en") and translations.core_ready("es")
+    assert not translations.core_ready("quc")
+    core = [m for m in chat_messages() if m.core]
+    assert {m.key for m in core} == core_keys() and len(core) > 50
+    async with container.uow() as uow:
+        for message in core:
+            text = f"«quc» {message.msgid}"  # keeps every placeholder
+            plural = f"«quc» {message.msgid_plural}" if message.msgid_plural else None
+            await translations.save(
+                uow,
+                ana,
+                language="quc",
+                context=message.context,
+                msgid=message.msgid,
+                text=text,
+                plural_text=plural,
+            )
+        await uow.commit()
+    async with container.uow() as uow:
+        await translations.sync(uow)
+    assert not translations.core_ready("quc")  # drafts only
+    async with container.uow() as uow:
+        for message in core:
+            await translations.review(
+                uow, pedro, language="quc", context=message.context, msgid=message.msgid
+            )
+        await uow.commit()
+    async with container.uow() as uow:
+        await translations.sync(uow)
+        progress = translations.progress(await translations.items(uow, "quc"))
+    assert translations.core_ready("quc") and not translations.core_ready("mam")
+    assert all(p.reviewed == p.total for p in progress if p.core)
+    assert next(p for p in progress if p.key == "other").reviewed < 5
+
+
+async def test_po_export_and_import_round_trip_every_translation_comment_and_signature(
+    container: Container, team: Team, tmp_path: Path
+) -> None:
+    ana, pedro = await translators(container, team)
+    shutil.copy(po_path("quc"), tmp_path / "quc.po")
+    po = tmp_path / "quc.po"
+    plural = next(m for m in chat_messages() if m.msgid_plural)
+    async with container.uow() as uow:
+        await translations.save(
+            uow, ana, language="quc", context="", msgid=BACK, text="⬅️ Chi'j", note="corto\ncheck"
+        )
+        await translations.review(uow, pedro, language="quc", context="", msgid=BACK)
+        await translations.save(
+            uow, pedro, language="quc", context="", msgid=WITH_NAME, text="{name}, ¿jas?"
+        )
+        await translations.save(
+            uow,
+            ana,
+            language="quc",
+            context=plural.context,
+            msgid=plural.msgid,
+            text=f"jun {plural.msgid}",
+            plural_text=f"e k'ia {plural.msgid_plural}",
+        )
+        exported = await translations.entries(uow, "quc")
+        await uow.commit()
+    assert write_entries(po, exported) == []
+
+    async with container.uow() as uow:  # a fresh start: nothing in the database
+        for row in await uow.session.scalars(select(Translation)):
+            await uow.session.delete(row)
+        await uow.commit()
+    async with container.uow() as uow:
+        taken = await translations.import_entries(uow, "quc", read_entries(po))
+        again = await translations.entries(uow, "quc")
+        await uow.commit()
+    assert taken >= len(exported)
+    mine = {(e.context, e.msgid) for e in exported}
+    assert [e for e in again if (e.context, e.msgid) in mine] == exported
+    back = next(e for e in again if e.msgid == BACK)
+    assert (back.translated_by, back.reviewed_by, back.note) == (
+        "Ana Tzoc",
+        "Pedro Ixcoy",
+        "corto\ncheck",
+    )
+    text = po.read_text(encoding="utf-8")
+    assert "# reviewed-by: Pedro Ixcoy, 20" in text and "# translated-by: Ana Tzoc, 20" in text
+    # A draft is written fuzzy: the catalog never shows it to a chat, as the console does not.
+    from_file = Translator("quc", compile_po(po))
+    assert (from_file.gettext(WITH_NAME), from_file.gettext(BACK)) == (WITH_NAME, "⬅️ Chi'j")
+
+
+async def test_whatsapp_templates_are_translated_with_their_parameters_kept(
+    container: Container, team: Team
+) -> None:
+    ana, _ = await translators(container, team)
+    body = next(m for m in whatsapp_messages() if "{{1}}" in m.msgid)
+    async with container.uow() as uow:
+        with pytest.raises(BrokenPlaceholders):
+            await translations.save(
+                uow, ana, language="quc", context=body.context, msgid=body.msgid, text="Saqarik"
+            )
+        kept = " ".join(sorted(set(re.findall(r"\{\{\d+\}\}", body.msgid))))
+        row = await translations.save(
+            uow, ana, language="quc", context=body.context, msgid=body.msgid, text=f"Saqarik {kept}"
+        )
+        assert row.context.startswith("whatsapp:")
+
+
+async def test_a_translator_adds_a_term_of_their_language_that_a_second_speaker_reviews(
+    container: Container, team: Team
+) -> None:
+    ana, pedro = await translators(container, team)
+    async with container.uow() as uow:
+        term = await triage_terms.add(
+            uow,
+            ana,
+            language="quc",
+            category=RiskCategory.RUNNING_AWAY,
+            severity=Severity.HIGH,
+            term="kinel chi naj",
+        )
+        with pytest.raises(OutOfScope):
+            await triage_terms.add(
+                uow,
+                ana,
+                language="mam",
+                category=RiskCategory.HEALTH,
+                severity=Severity.LOW,
+                term="yab",
+            )
+        active = await triage_terms.active_terms(uow, ["quc"])
+        assert [t.term for t in active] == ["kinel chi naj"]  # counts before its review
+        with pytest.raises(OwnReview):
+            await triage_terms.review(uow, ana, term.id)
+        reviewed = await triage_terms.review(uow, pedro, term.id)
+        assert reviewed.reviewed_by_id == pedro.id and reviewed.reviewed_at is not None
+        await uow.commit()
+
+
+async def test_staff_record_the_languages_they_speak_and_their_home_finds_them(
+    container: Container, team: Team
+) -> None:
+    async with container.uow() as uow:
+        await staff_languages.set_spoken(uow, team.operator, team.operator.id, ["es", "quc"])
+        with pytest.raises(OutOfScope):
+            await staff_languages.set_spoken(uow, team.operator, team.coordinator.id, ["mam"])
+        found = await staff_languages.speakers(uow, [team.home.id], ["quc", "mam"])
+        await uow.commit()
+    assert list(found) == [(team.home.id, "quc")]
+    assert len(found[(team.home.id, "quc")]) == 1
