@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     debug: bool = False
     webchat: bool = True
-    """Serve the demo web chat at /chat/ beside the console, as DESIGN.md has it
+    """Serve the demo web chat at /chat/ beside the console (README, "Configuration")
     (always on in ``rumbo demo``). An installation that does not train staff on it
     can turn it off: it is a page anyone can open and type a linking code into."""
     smtp_host: str | None = None

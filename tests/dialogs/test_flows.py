@@ -1,4 +1,4 @@
-"""The conversation of DESIGN.md, "What the adolescent can do in chat", line by line."""
+"""The conversation the adolescent has in chat (README, "Layout" and "Languages"), flow by flow."""
 
 from __future__ import annotations
 
