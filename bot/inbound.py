@@ -14,11 +14,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
 from bot import metrics, staff_chat
 from dialogs.events import Event
 from dialogs.screens import Reply, Screen
+from plan_store.database import transient
 from plan_store.enums import Channel, OutboxKind, OutboxStatus
 from plan_store.models import OutboxMessage
 from plan_store.services import outbox, updates
@@ -56,34 +56,12 @@ async def receive(
         handler = conversation.handle
     channel = inbound.channel.value
     try:
-        for attempt in range(TRANSIENT_ATTEMPTS):
-            try:
-                async with uow_factory.write_turn(), uow_factory() as uow:
-                    if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
-                        metrics.INBOUND.labels(channel, "duplicate").inc()
-                        return None
-                    if await staff_chat.staff_of(
-                        uow, inbound.channel, inbound.chat_id, inbound.event
-                    ):
-                        reply = await staff_chat.handle(
-                            uow, inbound.channel, inbound.chat_id, inbound.event
-                        )
-                    else:
-                        reply = await handler(uow, inbound.channel, inbound.chat_id, inbound.event)
-                    await write_reply(uow, inbound, reply)
-                    await uow.commit()
-                    metrics.INBOUND.labels(channel, "applied").inc()
-                    return reply
-            except OperationalError:
-                # A lock or serialization conflict with another writer, or the database
-                # going away: nothing was kept, so the update is applied again whole.
-                # Past the last attempt the transport does not acknowledge it.
-                if attempt + 1 == TRANSIENT_ATTEMPTS:
-                    raise
-                await asyncio.sleep(0.02 * 2**attempt)
-    except OperationalError:
-        raise
-    except Exception:
+        return await _apply(uow_factory, inbound, handler)
+    except Exception as error:
+        if transient(error):
+            # Tried again and again turned away by the database: nothing was kept and
+            # the transport does not acknowledge the update, so it comes again.
+            raise
         log.exception("the dialogs failed on a %s update", channel)
     async with uow_factory.write_turn(), uow_factory() as uow:
         if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
@@ -94,6 +72,35 @@ async def receive(
         await uow.commit()
         metrics.INBOUND.labels(channel, "failed").inc()
         return reply
+
+
+async def _apply(
+    uow_factory: UnitOfWorkFactory, inbound: Inbound, handler: Handler
+) -> Reply | None:
+    """The update's whole transaction, tried again while the database turns it away
+    for a passing reason (``transient``): a rolled-back attempt kept nothing."""
+    channel = inbound.channel.value
+    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+        try:
+            async with uow_factory.write_turn(), uow_factory() as uow:
+                if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
+                    metrics.INBOUND.labels(channel, "duplicate").inc()
+                    return None
+                if await staff_chat.staff_of(uow, inbound.channel, inbound.chat_id, inbound.event):
+                    reply = await staff_chat.handle(
+                        uow, inbound.channel, inbound.chat_id, inbound.event
+                    )
+                else:
+                    reply = await handler(uow, inbound.channel, inbound.chat_id, inbound.event)
+                await write_reply(uow, inbound, reply)
+                await uow.commit()
+                metrics.INBOUND.labels(channel, "applied").inc()
+                return reply
+        except Exception as error:
+            if attempt >= TRANSIENT_ATTEMPTS or not transient(error):
+                raise
+            await asyncio.sleep(0.02 * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
 
 
 def apology() -> Screen:

@@ -244,11 +244,12 @@ def scheduler(container: Container, *, demo: bool = False) -> Part:
 
     alert_channels = ", ".join(sorted(c.value for c in alerts.channels)) or "the console only"
     every = int(ticker.tick_every.total_seconds())
-    return Part(
-        "scheduler",
-        tasks=[run_scheduler, run_alerts],
-        note=f"jobs every {every} s while this process holds the lease; alerts by {alert_channels}",
-    )
+    notes = [f"jobs every {every} s while this process holds the lease"]
+    if not delivered_channels(container, ["scheduler"]):
+        # No outbox part runs beside it: say why its reminders reach no chat.
+        notes.append("outbox: no platform configured (the web chat needs none)")
+    notes.append(f"alerts by {alert_channels}")
+    return Part("scheduler", tasks=[run_scheduler, run_alerts], note="; ".join(notes))
 
 
 BUILDERS: dict[str, Callable[..., Part]] = {
