@@ -8,6 +8,7 @@ outbox sender delivers the replies afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,12 +18,17 @@ from sqlalchemy import select
 from bot import metrics, staff_chat
 from dialogs.events import Event
 from dialogs.screens import Reply, Screen
+from plan_store.database import transient
 from plan_store.enums import Channel, OutboxKind, OutboxStatus
 from plan_store.models import OutboxMessage
 from plan_store.services import outbox, updates
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+TRANSIENT_ATTEMPTS = 3
+"""Times one update's transaction is tried when the database refuses it for a passing
+reason, before the transport is left to retry it later."""
 
 Handler = Callable[[UnitOfWork, Channel, str, Event], Awaitable[Reply]]
 
@@ -50,23 +56,14 @@ async def receive(
         handler = conversation.handle
     channel = inbound.channel.value
     try:
-        async with uow_factory() as uow:
-            if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
-                metrics.INBOUND.labels(channel, "duplicate").inc()
-                return None
-            if await staff_chat.staff_of(uow, inbound.channel, inbound.chat_id, inbound.event):
-                reply = await staff_chat.handle(
-                    uow, inbound.channel, inbound.chat_id, inbound.event
-                )
-            else:
-                reply = await handler(uow, inbound.channel, inbound.chat_id, inbound.event)
-            await write_reply(uow, inbound, reply)
-            await uow.commit()
-            metrics.INBOUND.labels(channel, "applied").inc()
-            return reply
-    except Exception:
+        return await _apply(uow_factory, inbound, handler)
+    except Exception as error:
+        if transient(error):
+            # Tried again and again turned away by the database: nothing was kept and
+            # the transport does not acknowledge the update, so it comes again.
+            raise
         log.exception("the dialogs failed on a %s update", channel)
-    async with uow_factory() as uow:
+    async with uow_factory.write_turn(), uow_factory() as uow:
         if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
             metrics.INBOUND.labels(channel, "duplicate").inc()
             return None
@@ -75,6 +72,35 @@ async def receive(
         await uow.commit()
         metrics.INBOUND.labels(channel, "failed").inc()
         return reply
+
+
+async def _apply(
+    uow_factory: UnitOfWorkFactory, inbound: Inbound, handler: Handler
+) -> Reply | None:
+    """The update's whole transaction, tried again while the database turns it away
+    for a passing reason (``transient``): a rolled-back attempt kept nothing."""
+    channel = inbound.channel.value
+    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+        try:
+            async with uow_factory.write_turn(), uow_factory() as uow:
+                if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
+                    metrics.INBOUND.labels(channel, "duplicate").inc()
+                    return None
+                if await staff_chat.staff_of(uow, inbound.channel, inbound.chat_id, inbound.event):
+                    reply = await staff_chat.handle(
+                        uow, inbound.channel, inbound.chat_id, inbound.event
+                    )
+                else:
+                    reply = await handler(uow, inbound.channel, inbound.chat_id, inbound.event)
+                await write_reply(uow, inbound, reply)
+                await uow.commit()
+                metrics.INBOUND.labels(channel, "applied").inc()
+                return reply
+        except Exception as error:
+            if attempt >= TRANSIENT_ATTEMPTS or not transient(error):
+                raise
+            await asyncio.sleep(0.02 * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
 
 
 def apology() -> Screen:
@@ -87,20 +113,27 @@ def apology() -> Screen:
 
 
 async def write_reply(uow: UnitOfWork, inbound: Inbound, reply: Reply) -> None:
-    """Queue the reply's screens (and, for "clear chat", the deletions) in order."""
+    """Queue the reply's screens (and, for "clear chat", the deletions) in order.
+
+    The screens go in one statement without looking their keys up first: they are
+    keyed by this update, which this very transaction has just recorded as new."""
     key = f"reply:{inbound.channel.value}:{inbound.update_id}"
     if reply.clear_chat:
         await queue_clear_chat(uow, inbound.channel, inbound.chat_id, f"{key}:clear")
-    for index, screen in enumerate(reply.screens):
-        await outbox.enqueue(
-            uow,
-            channel=inbound.channel,
-            external_chat_id=inbound.chat_id,
-            adolescent_id=reply.adolescent_id,
-            payload=screen.to_payload(),
-            dedupe_key=f"{key}:{index}",
-            urgent=True,  # an answer to the adolescent is never held for quiet hours
-        )
+    await outbox.enqueue_many(
+        uow,
+        [
+            outbox.Outgoing(
+                channel=inbound.channel,
+                external_chat_id=inbound.chat_id,
+                adolescent_id=reply.adolescent_id,
+                payload=screen.to_payload(),
+                dedupe_key=f"{key}:{index}",
+                urgent=True,  # an answer to the adolescent is never held for quiet hours
+            )
+            for index, screen in enumerate(reply.screens)
+        ],
+    )
 
 
 async def queue_clear_chat(

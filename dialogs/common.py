@@ -108,6 +108,7 @@ class Turn:
             lang=SOURCE_LANGUAGE,
             t=translator(SOURCE_LANGUAGE),
         )
+        turn._home = ctx.home
         await turn._load_consent()
         turn._pick_language()
         return turn
@@ -116,7 +117,7 @@ class Turn:
         """Read the link, case and consent again (after linking, consent, withdrawal)."""
         ctx = await chats.chat_context(self.uow, self.channel, self.external_id)
         self.link, self.case = ctx.link, ctx.case
-        self._home, self._operator = None, None
+        self._home, self._operator = ctx.home, None
         await self._load_consent()
         self._pick_language()
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -47,3 +48,26 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 
 def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+"""PostgreSQL's serialization failure and deadlock: the transaction lost a race."""
+
+
+def transient(error: BaseException) -> bool:
+    """Whether ``error`` is the database turning a transaction away for a passing
+    reason (another writer holds the lock, a lost serialization race or deadlock, the
+    connection dropped), so that the same transaction tried again may succeed.
+
+    A missing table, a broken constraint or bad SQL is not: trying again repeats it."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if getattr(original, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    code = getattr(original, "sqlite_errorcode", None)
+    # Extended result codes (SQLITE_BUSY_SNAPSHOT, ...) keep the primary code in the low byte.
+    return isinstance(code, int) and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)

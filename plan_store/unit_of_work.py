@@ -7,17 +7,22 @@ raises halfway leaves no trace.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from plan_store.crypto import Cipher
 from plan_store.enums import AlertChannel
 from plan_store.events import Event, MessageBus
 from plan_store.types import utcnow
+from plan_store.wakeup import CHANNEL, Wakeups
 
 Clock = Callable[[], datetime]
 ALL_ALERT_CHANNELS = frozenset(AlertChannel)
@@ -31,15 +36,18 @@ class UnitOfWork:
         clock: Clock = utcnow,
         bus: MessageBus | None = None,
         alert_channels: frozenset[AlertChannel] = ALL_ALERT_CHANNELS,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self._session_factory = session_factory
         self.cipher = cipher
         self.clock = clock
+        self.wakeups = wakeups or Wakeups()
         self.bus = bus or MessageBus()
         self.alert_channels = alert_channels
         self._session: AsyncSession | None = None
         self._apart: list[object] = []
         self._events: list[Event] = []
+        self._outbox_written = False
 
     @property
     def session(self) -> AsyncSession:
@@ -74,14 +82,27 @@ class UnitOfWork:
                 await apart.commit()
 
     async def commit(self) -> None:
-        await self.session.commit()
+        """Commit; then publish the recorded domain events, and if outbox rows were
+        queued, wake the senders (see ``wakeup``)."""
+        session = self.session
+        written, self._outbox_written = self._outbox_written, False
+        if written and session.get_bind().dialect.name == "postgresql":
+            # Delivered by PostgreSQL at commit, to the senders of other processes.
+            await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+        await session.commit()
         events, self._events = self._events, []
         for event in events:
             self.bus.publish(event)
+        if written:
+            self.wakeups.ring()
 
     def record(self, event: Event) -> None:
         """Note a domain event; its handlers run after this unit of work commits."""
         self._events.append(event)
+
+    def outbox_written(self) -> None:
+        """Rows were queued in the outbox: wake the senders once this commits."""
+        self._outbox_written = True
 
     async def commit_apart(self, *rows: object) -> None:
         """Write ``rows`` in a transaction of their own, kept even if this one rolls back.
@@ -107,16 +128,36 @@ class UnitOfWorkFactory:
         clock: Clock = utcnow,
         bus: MessageBus | None = None,
         alert_channels: frozenset[AlertChannel] = ALL_ALERT_CHANNELS,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.cipher = cipher
         self.clock = clock
+        self.wakeups = wakeups or Wakeups()
+        """Rung after each commit that queued outgoing messages."""
         self.bus = bus or MessageBus()
         """Handlers of the domain events, shared by every unit of work made here."""
         self.alert_channels = alert_channels
         """The alert channels this installation has configured (the console always)."""
+        self._write_turn: asyncio.Lock | None = None
+
+    def write_turn(self) -> AbstractAsyncContextManager[object]:
+        """Held around a transaction that writes, so that on SQLite this process's
+        writers take turns here (SQLite has one writer; a second one would wait in the
+        driver's busy handler, sleeping in growing steps). A no-op on PostgreSQL."""
+        bind = self.session_factory.kw.get("bind")
+        if bind is None or bind.dialect.name != "sqlite":
+            return contextlib.nullcontext()
+        if self._write_turn is None:
+            self._write_turn = asyncio.Lock()
+        return self._write_turn
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(
-            self.session_factory, self.cipher, self.clock, self.bus, self.alert_channels
+            self.session_factory,
+            self.cipher,
+            self.clock,
+            self.bus,
+            self.alert_channels,
+            wakeups=self.wakeups,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -112,19 +112,78 @@ def whatsapp_client(container: Container) -> WhatsAppClient | None:
     return build_client(container.settings, container.uow)
 
 
-def clients_for(container: Container) -> dict[Channel, ChannelClient]:
-    """The platform clients the outbox sender delivers through, by configured channel.
+def clients_for(
+    container: Container, channels: Collection[Channel] | None = None
+) -> dict[Channel, ChannelClient]:
+    """The platform clients the outbox sender delivers through, by configured channel
+    (only those of ``channels`` when given).
 
     The web chat needs none: its page takes its messages from the outbox itself. A new
     transport plugs in here with its ``ChannelClient``."""
     clients: dict[Channel, ChannelClient] = {}
-    telegram = telegram_client(container)
+    wanted = set(Channel) if channels is None else set(channels)
+    telegram = telegram_client(container) if Channel.TELEGRAM in wanted else None
     if telegram is not None:
         clients[Channel.TELEGRAM] = telegram
-    whatsapp = whatsapp_client(container)
+    whatsapp = whatsapp_client(container) if Channel.WHATSAPP in wanted else None
     if whatsapp is not None:
         clients[Channel.WHATSAPP] = whatsapp
     return clients
+
+
+def delivered_channels(container: Container, names: Collection[str]) -> set[Channel]:
+    """The channels whose outbox the parts ``names`` deliver in this process: a part
+    that takes a channel's updates sends its replies (so ``--only telegram`` alone
+    answers), and the scheduler sends everything configured."""
+    settings = container.settings
+    channels: set[Channel] = set()
+    if ("telegram" in names or "scheduler" in names) and settings.telegram_enabled:
+        channels.add(Channel.TELEGRAM)
+    if ("whatsapp" in names or "scheduler" in names) and settings.whatsapp_enabled:
+        channels.add(Channel.WHATSAPP)
+    return channels
+
+
+def outbox(container: Container, channels: Collection[Channel]) -> Part:
+    """The outbox sender for ``channels``: woken in this process as soon as a
+    transaction that queued messages commits, by PostgreSQL notifications when another
+    process queued them, and by its poll otherwise."""
+    from bot.outbox import OutboxSender, OutboxSettings
+    from plan_store.wakeup import listen
+
+    outbox_settings = OutboxSettings()
+    clients = clients_for(container, channels)
+    sender = OutboxSender(
+        container.uow,
+        clients,
+        outbox_settings.rate_limits(),
+        lease=timedelta(seconds=outbox_settings.lease_seconds),
+        max_attempts=outbox_settings.max_attempts,
+        poll_interval=outbox_settings.poll_seconds,
+    )
+
+    async def run_sender() -> None:
+        unsubscribe = container.uow.wakeups.subscribe(sender.wake)
+        listening = asyncio.create_task(listen(container.engine, sender.wake))
+        try:
+            await sender.run_forever(asyncio.Event())
+        finally:
+            unsubscribe()
+            listening.cancel()
+            await asyncio.gather(listening, return_exceptions=True)
+            await _close(clients)
+
+    if not clients:
+        return Part("outbox", note="off: no platform configured (the web chat needs none)")
+    names = ", ".join(sorted(channel.value for channel in clients))
+    return Part("outbox", tasks=[run_sender], note=f"delivers to {names} as soon as queued")
+
+
+async def _close(clients: dict[Channel, ChannelClient]) -> None:
+    for client in clients.values():
+        close = getattr(client, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def alert_dispatcher(
@@ -164,54 +223,33 @@ def alert_dispatcher(
 
 def scheduler(container: Container, *, demo: bool = False) -> Part:
     """Reminders, flags and follow-ups (one process of the installation at a time,
-    by a lease in the database), the outbox sender and the alert dispatcher (any
-    number of processes)."""
-    from bot.outbox import OutboxSender, OutboxSettings
+    by a lease in the database) and the alert dispatcher (any number of processes).
+    Their messages go out through the outbox part that ``rumbo serve`` runs beside
+    it, woken as soon as they are queued."""
     from bot.scheduler import Scheduler
 
-    outbox_settings = OutboxSettings()
-    clients = clients_for(container)
-    sender = OutboxSender(
-        container.uow,
-        clients,
-        outbox_settings.rate_limits(),
-        lease=timedelta(seconds=outbox_settings.lease_seconds),
-        max_attempts=outbox_settings.max_attempts,
-    )
-    ticker = Scheduler(container.uow, on_work=sender.wake)
-    alerts = alert_dispatcher(container, clients, on_outbox=sender.wake)
+    ticker = Scheduler(container.uow, on_work=container.uow.wakeups.ring)
+    # The staff's Telegram alerts go through a client of the same bot.
+    clients = clients_for(container, {Channel.TELEGRAM})
+    alerts = alert_dispatcher(container, clients, on_outbox=container.uow.wakeups.ring)
 
     async def run_scheduler() -> None:
         await ticker.run_forever(asyncio.Event())
 
     async def run_alerts() -> None:
-        await alerts.run_forever(asyncio.Event())
-
-    async def run_sender() -> None:
         try:
-            await sender.run_forever(asyncio.Event())
+            await alerts.run_forever(asyncio.Event())
         finally:
-            for client in clients.values():
-                close = getattr(client, "aclose", None)
-                if close is not None:
-                    await close()
+            await _close(clients)
 
     alert_channels = ", ".join(sorted(c.value for c in alerts.channels)) or "the console only"
-    told = f"alerts by {alert_channels}"
     every = int(ticker.tick_every.total_seconds())
-    jobs = f"jobs every {every} s while this process holds the lease"
-    if not clients:
-        return Part(
-            "scheduler",
-            tasks=[run_scheduler, run_alerts],
-            note=f"{jobs}; outbox: no platform configured (the web chat needs none); {told}",
-        )
-    channels = ", ".join(sorted(channel.value for channel in clients))
-    return Part(
-        "scheduler",
-        tasks=[run_scheduler, run_sender, run_alerts],
-        note=f"{jobs}; outbox to {channels}; {told}",
-    )
+    notes = [f"jobs every {every} s while this process holds the lease"]
+    if not delivered_channels(container, ["scheduler"]):
+        # No outbox part runs beside it: say why its reminders reach no chat.
+        notes.append("outbox: no platform configured (the web chat needs none)")
+    notes.append(f"alerts by {alert_channels}")
+    return Part("scheduler", tasks=[run_scheduler, run_alerts], note="; ".join(notes))
 
 
 BUILDERS: dict[str, Callable[..., Part]] = {

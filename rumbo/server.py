@@ -49,6 +49,9 @@ def build_parts(container: Container, only: Sequence[str], *, demo: bool = False
     for name in ("console", "webchat", "telegram", "whatsapp", "scheduler"):
         if name in wanted:
             built.append(parts.BUILDERS[name](container, demo=demo))
+    channels = parts.delivered_channels(container, wanted)
+    if channels:
+        built.append(parts.outbox(container, channels))
     return built
 
 

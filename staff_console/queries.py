@@ -455,14 +455,16 @@ async def _silent(
         .group_by(*CASE_COLUMNS)
         .subquery()
     )
-    query = select(listed).order_by(
-        func.coalesce(listed.c.last_inbound, listed.c.linked_at), listed.c.id
+    # The total rides along as a window count: one pass over the cases, not two.
+    query = (
+        select(listed, func.count().over().label("total"))
+        .order_by(func.coalesce(listed.c.last_inbound, listed.c.linked_at), listed.c.id)
+        .limit(limit)
     )
-    counted = silent.group_by(Adolescent.id)
-    rows, total = await _section(uow, query, limit, counted=counted)
+    rows = list((await uow.session.execute(query)).all())
     return Section(
         [SilentRow(_ref(r[0:4]), _aware(r[4]), _aware(r[4]) or _aware(r[5]) or now) for r in rows],
-        total,
+        int(rows[0][6]) if rows else 0,
     )
 
 

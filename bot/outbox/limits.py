@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -21,6 +23,10 @@ from types import MappingProxyType
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from plan_store.enums import Channel
+
+WINDOW_MARGIN = 0.02
+"""Seconds added to the one-second window, for the jitter between a call's start and
+its arrival at the platform."""
 
 # Pace a little under the platform's limit, so that network jitter between two calls
 # never makes a one-second window hold one call too many.
@@ -80,6 +86,9 @@ class OutboxSettings(BaseSettings):
     whatsapp_chat_interval: float = 1.0
     lease_seconds: float = 120.0
     max_attempts: int = 10
+    poll_seconds: float = 0.5
+    """How often a sender looks for due rows when nothing wakes it (rows queued by
+    another process on SQLite, retries coming due, a missed notification)."""
 
     def rate_limits(self) -> RateLimits:
         return RateLimits(
@@ -100,11 +109,13 @@ class OutboxSettings(BaseSettings):
 class Pacer:
     """Spaces one channel's calls: evenly for the whole bot, and per chat.
 
-    The spacing is kept between the moments calls actually start: a caller that
-    wakes late (a busy event loop) pushes the next slot back instead of making a
-    burst. A caller first waits for its chat without holding anything, then takes the
-    next bot-wide slot in turn. The per-chat interval is counted again from the end of
-    each call (``done``), since the platform received it some time before.
+    The calls start on an even grid (a start a little late keeps it; a late one moves
+    it), and besides, never more than the limit's calls start within any one second
+    plus ``WINDOW_MARGIN`` (the grid alone allows one too many when starts bunch up
+    after a stall of the event loop). A caller first waits for its chat without
+    holding anything, then takes the next bot-wide slot in turn. The per-chat interval
+    is counted again from the end of each call (``done``), since the platform
+    received it some time before.
     """
 
     def __init__(
@@ -119,6 +130,10 @@ class Pacer:
         self._next_slot = 0.0
         self._chat_free: dict[str, float] = {}
         self._turn = asyncio.Lock()
+        # The starts of the last ``per_second`` calls (whole calls per second).
+        self._starts: deque[float] = deque(
+            maxlen=max(1, math.floor(limits.per_second)) if limits.per_second else 1
+        )
 
     @property
     def limited(self) -> bool:
@@ -135,15 +150,26 @@ class Pacer:
         async with self._turn:
             while True:
                 now = self._time()
-                wait = max(self._next_slot, self._chat_free.get(chat_id, 0.0)) - now
+                ready = max(self._next_slot, self._chat_free.get(chat_id, 0.0))
+                if self._spacing and len(self._starts) == self._starts.maxlen:
+                    ready = max(ready, self._starts[0] + 1.0 + WINDOW_MARGIN)
+                wait = ready - now
                 if wait <= 0:
                     break
                 if await halted_within(halt, wait):
                     return False
-            # Counted from when the call really starts: a late start moves the grid
-            # rather than squeezing the next call in (Telegram's flood control counts
-            # arrivals, and escalates its waits for bots that keep hitting it).
-            self._next_slot = now + self._spacing
+            # A start a little late (the event loop's timer, a busy moment) keeps the
+            # grid, so the lateness of each call does not add up into a lower rate;
+            # every start is still within half a spacing of its grid point, so no
+            # one-second window holds more calls than the limit. A start later than
+            # that moves the grid rather than squeezing calls in (Telegram's flood
+            # control counts arrivals, and escalates its waits for bots that keep
+            # hitting it).
+            slot = self._next_slot
+            late = now - slot
+            self._next_slot = (slot if late < self._spacing / 2 else now) + self._spacing
+            if self._spacing:
+                self._starts.append(now)
             if self._chat_interval:
                 self._chat_free[chat_id] = now + self._chat_interval
                 if len(self._chat_free) > 4096:

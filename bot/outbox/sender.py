@@ -5,7 +5,7 @@ One round, in three steps, never holding a transaction across a platform call:
 1. **Claim** (one short transaction). A single ``UPDATE outbox ... WHERE id IN
    (SELECT ... ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED)`` turns due rows into
    ``sending`` with ``lease_until = now + lease``, ``attempts + 1`` and a fresh random
-   ``claim_token``; the rows are then read back by that token. Due means pending with
+   ``claim_token``, and returns the rows (``RETURNING``: one round trip). Due means pending with
    ``not_before <= now``, or ``sending`` with a lapsed lease (its sender died). On
    PostgreSQL, ``SKIP LOCKED`` lets any number of senders claim disjoint rows; on
    SQLite the clause is dropped, and the statement is atomic anyway because it is the
@@ -44,7 +44,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -165,9 +165,15 @@ class OutboxSender:
                 last_error=None,
             )
         )
-        # One transaction at a time per sender: on SQLite a second writer in the same
-        # process would only wait for the lock, sleeping in the busy handler.
-        self._db_turn = asyncio.Lock()
+        # One transaction at a time per sender; on SQLite one at a time with every other
+        # writer of the process (a second writer would only wait for the file lock,
+        # sleeping in the busy handler).
+        self._own_turn = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def _db_turn(self) -> AsyncIterator[None]:
+        async with self._own_turn, self._uow_factory.write_turn():
+            yield
 
     # ------------------------------------------------------------------ public
 
@@ -251,22 +257,19 @@ class OutboxSender:
         if limit <= 0 or not self._clients:
             return []
         token = secrets.token_hex(16)
-        async with self._db_turn, self._uow_factory() as uow:
-            await uow.session.execute(
-                self._claim_statement,
-                {
-                    "claim_now": now,
-                    "claim_limit": limit,
-                    "claim_lease": now + self.lease,
-                    "claim_token_value": token,
-                },
-            )
-            rows = list(
+        async with self._db_turn(), self._uow_factory() as uow:
+            # Claimed and read back in one statement (UPDATE ... RETURNING).
+            rows = sorted(
                 await uow.session.scalars(
-                    select(OutboxMessage)
-                    .where(OutboxMessage.claim_token == token, OutboxMessage.status == SENDING)
-                    .order_by(OutboxMessage.id)
-                )
+                    self._claim_statement,
+                    {
+                        "claim_now": now,
+                        "claim_limit": limit,
+                        "claim_lease": now + self.lease,
+                        "claim_token_value": token,
+                    },
+                ),
+                key=lambda row: row.id,
             )
             if not rows:
                 return []
@@ -342,6 +345,7 @@ class OutboxSender:
                 claim_token=bindparam("claim_token_value", type_=String()),
                 attempts=OutboxMessage.attempts + 1,
             )
+            .returning(OutboxMessage)
             .execution_options(synchronize_session=False)
         )
 
@@ -353,20 +357,17 @@ class OutboxSender:
         links: set[tuple[int, Channel, str]] = set()
         homes: dict[int, Home] = {}
         if case_ids:
+            # Each case's home and active links, in one query.
             found = await uow.session.execute(
-                select(ChatLink.adolescent_id, ChatLink.channel, ChatLink.external_id).where(
-                    ChatLink.active, ChatLink.adolescent_id.in_(case_ids)
-                )
+                select(Adolescent.id, Home, ChatLink.channel, ChatLink.external_id)
+                .join(Home, Home.id == Adolescent.home_id)
+                .outerjoin(ChatLink, and_(ChatLink.adolescent_id == Adolescent.id, ChatLink.active))
+                .where(Adolescent.id.in_(case_ids))
             )
-            links = {(case, channel, chat) for case, channel, chat in found.all()}
-            for case_id, found_home in (
-                await uow.session.execute(
-                    select(Adolescent.id, Home)
-                    .join(Home, Home.id == Adolescent.home_id)
-                    .where(Adolescent.id.in_(case_ids))
-                )
-            ).all():
+            for case_id, found_home, channel, chat in found.all():
                 homes[case_id] = found_home
+                if channel is not None:
+                    links.add((case_id, channel, chat))
         keep: list[tuple[OutboxMessage, dict[str, Any]]] = []
         for row in rows:
             payload = payload_of(uow, row)
@@ -482,7 +483,7 @@ class OutboxSender:
             self._progress.set()
 
     async def _write(self, outcomes: Sequence[Outcome]) -> None:
-        async with self._db_turn, self._uow_factory() as uow:
+        async with self._db_turn(), self._uow_factory() as uow:
             now = uow.now()
             ordered = sorted(outcomes, key=lambda o: o.claim.id)
             await self._record_sent(uow, [o for o in ordered if o.verdict is Verdict.SENT], now)
@@ -498,7 +499,7 @@ class OutboxSender:
         if not sent:
             return
         connection = await uow.session.connection()
-        await connection.execute(
+        marked = await connection.execute(
             self._mark_sent,
             [
                 {
@@ -510,6 +511,8 @@ class OutboxSender:
                 for o in sent
             ],
         )
+        if marked.rowcount == len(sent):
+            return  # every row was still ours: nothing to look up
         found = await connection.execute(
             select(OutboxMessage.id, OutboxMessage.claim_token, OutboxMessage.status).where(
                 OutboxMessage.id.in_([o.claim.id for o in sent])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, TimedOut
@@ -58,6 +58,7 @@ class TelegramPoller:
         handler: Handler | None = None,
         backoff: Callable[[], Backoff] = Backoff,
         sleep: Sleep = asyncio.sleep,
+        concurrency: int = 16,
     ) -> None:
         self.bot = bot
         self.uow_factory = uow_factory
@@ -65,8 +66,13 @@ class TelegramPoller:
         self.handler = handler
         self._backoff = backoff
         self._sleep = sleep
+        self.concurrency = concurrency
+        """Chats whose updates are applied at the same time."""
         self.offset: int | None = None
-        """The next update id to ask for: every id below it is stored."""
+        """The next update id to ask for: every id below it is stored. (While a batch
+        is applied chat by chat side by side, it may run ahead of another chat's update
+        still in its transaction; Telegram only hears of it with the next
+        ``getUpdates``, asked once the whole batch is stored.)"""
         self.handled = 0
         """Updates handled since the start (stored, de-duplicated or ignored)."""
 
@@ -87,8 +93,7 @@ class TelegramPoller:
                     await self._sleep(wait)
                     continue
                 fetching.reset()
-                for update in updates:
-                    await self.apply(update)
+                await self.apply_batch(updates)
         finally:
             await self.bot.shutdown()
 
@@ -113,6 +118,32 @@ class TelegramPoller:
             timeout=int(self.poll_seconds),
             allowed_updates=list(ALLOWED_UPDATES),
         )
+
+    async def apply_batch(self, updates: Sequence[Update]) -> None:
+        """Apply a batch: the chats side by side, each chat's updates in order.
+
+        The next ``getUpdates`` (which confirms the whole batch to Telegram) is asked
+        only after every update of the batch is committed, so a crash meanwhile loses
+        nothing: Telegram sends the batch again and the stored ids make the applied
+        ones no-ops."""
+        by_chat: dict[object, list[Update]] = {}
+        for update in updates:
+            chat = update.effective_chat
+            by_chat.setdefault(chat.id if chat is not None else update, []).append(update)
+        if len(by_chat) <= 1:
+            for update in updates:
+                await self.apply(update)
+            return
+        room = asyncio.Semaphore(self.concurrency)
+
+        async def one_chat(chat_updates: list[Update]) -> None:
+            async with room:
+                for update in chat_updates:
+                    await self.apply(update)
+
+        async with asyncio.TaskGroup() as group:
+            for chat_updates in by_chat.values():
+                group.create_task(one_chat(chat_updates))
 
     async def apply(self, update: Update) -> None:
         """Store ``update`` (retrying until the database takes it), then acknowledge."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from plan_store.enums import CaseStatus, Channel
-from plan_store.models import Adolescent, ChatLink, ChatSession
+from plan_store.models import Adolescent, ChatLink, ChatSession, Home
 from plan_store.unit_of_work import UnitOfWork
 
 
@@ -19,6 +19,8 @@ class ChatContext:
     session: ChatSession
     link: ChatLink | None
     case: Adolescent | None
+    home: Home | None = None
+    """The case's home (held here, so the session's weak identity map keeps it)."""
 
     @property
     def linked(self) -> bool:
@@ -77,12 +79,37 @@ async def active_link(uow: UnitOfWork, channel: Channel, external_id: str) -> Ch
 
 
 async def chat_context(uow: UnitOfWork, channel: Channel, external_id: str) -> ChatContext:
-    session = await chat_session(uow, channel, external_id)
-    link = await active_link(uow, channel, external_id)
-    case = await uow.session.get(Adolescent, link.adolescent_id) if link else None
+    """The chat's session, active link, case and home: one query for a known chat."""
+    found = (
+        await uow.session.execute(
+            select(ChatSession, ChatLink, Adolescent, Home)
+            .select_from(ChatSession)
+            .outerjoin(
+                ChatLink,
+                and_(
+                    ChatLink.channel == ChatSession.channel,
+                    ChatLink.external_id == ChatSession.external_id,
+                    ChatLink.active,
+                ),
+            )
+            .outerjoin(Adolescent, Adolescent.id == ChatLink.adolescent_id)
+            .outerjoin(Home, Home.id == Adolescent.home_id)
+            .where(ChatSession.channel == channel, ChatSession.external_id == external_id)
+        )
+    ).first()
+    link: ChatLink | None
+    case: Adolescent | None
+    home: Home | None
+    if found is not None:
+        session, link, case, home = found
+    else:  # first contact
+        session = await chat_session(uow, channel, external_id)
+        link = await active_link(uow, channel, external_id)
+        case = await uow.session.get(Adolescent, link.adolescent_id) if link else None
+        home = await uow.session.get(Home, case.home_id) if case else None
     if case is not None and case.status is CaseStatus.CLOSED:
-        link, case = None, None
-    return ChatContext(session=session, link=link, case=case)
+        link, case, home = None, None, None
+    return ChatContext(session=session, link=link, case=case, home=home)
 
 
 async def active_links_of(uow: UnitOfWork, adolescent_id: int) -> list[ChatLink]:

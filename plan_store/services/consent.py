@@ -155,13 +155,28 @@ async def publish_text(
 async def state(
     uow: UnitOfWork, case: Adolescent, purpose: ConsentPurpose = ConsentPurpose.MESSAGING
 ) -> ConsentState:
-    latest = await uow.session.scalar(
-        select(Consent)
+    newest = (
+        select(Consent.id)
         .where(Consent.adolescent_id == case.id, Consent.purpose == purpose)
         .order_by(Consent.id.desc())
         .limit(1)
+        .scalar_subquery()
     )
-    return await _state_of(uow, case, purpose, latest, await current_version(uow, purpose))
+    version = (
+        select(func.max(ConsentText.version))
+        .where(ConsentText.purpose == purpose)
+        .scalar_subquery()
+    )
+    # The latest decision and the current version in one round trip.
+    found = (
+        await uow.session.execute(select(Consent, version).where(Consent.id == newest))
+    ).first()
+    if found is None:
+        return await _state_of(uow, case, purpose, None, await current_version(uow, purpose))
+    latest, current = found
+    return await _state_of(
+        uow, case, purpose, latest, int(current) if current is not None else BUILT_IN_VERSION
+    )
 
 
 async def states(

@@ -68,6 +68,7 @@ async def enqueue(
     row = OutboxMessage(**_columns(uow, message))
     uow.session.add(row)
     await uow.flush()
+    uow.outbox_written()
     return row
 
 
@@ -80,6 +81,7 @@ async def enqueue_many(uow: UnitOfWork, messages: Sequence[Outgoing]) -> None:
         await uow.session.execute(
             insert(OutboxMessage), [_columns(uow, message) for message in messages]
         )
+        uow.outbox_written()
 
 
 def _columns(uow: UnitOfWork, message: Outgoing) -> dict[str, Any]:

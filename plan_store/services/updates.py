@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
 
 from plan_store.enums import Channel
 from plan_store.models import ProcessedUpdate
@@ -12,16 +14,16 @@ from plan_store.unit_of_work import UnitOfWork
 async def first_seen(uow: UnitOfWork, channel: Channel, update_id: str) -> bool:
     """Record the update in this transaction; False if it was applied before.
 
-    Two deliveries racing in two transactions both get True, and the second commit
-    fails on the primary key: the transport then retries and sees it applied.
-    """
-    seen = await uow.session.scalar(
-        select(ProcessedUpdate.update_id).where(
-            ProcessedUpdate.channel == channel, ProcessedUpdate.update_id == update_id
-        )
+    One statement, ``INSERT ... ON CONFLICT DO NOTHING``, and the transaction's first
+    write: on SQLite it takes the write lock at once (waiting its turn behind another
+    writer instead of failing later on a stale snapshot), and on PostgreSQL a second
+    delivery racing in another transaction waits for the first to commit and then
+    finds it applied (or, if the first rolled back, applies it)."""
+    dialect = uow.session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = await uow.session.execute(
+        insert(ProcessedUpdate)
+        .values(channel=channel, update_id=update_id, received_at=uow.now())
+        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
     )
-    if seen is not None:
-        return False
-    uow.session.add(ProcessedUpdate(channel=channel, update_id=update_id, received_at=uow.now()))
-    await uow.flush()
-    return True
+    return bool(getattr(result, "rowcount", 0))

@@ -142,7 +142,9 @@ class Launcher:
         self.workdir = workdir
         self.started: list[SenderProcess] = []
 
-    def environment(self, *, lease_seconds: float | None) -> dict[str, str]:
+    def environment(
+        self, *, lease_seconds: float | None, poll_seconds: float | None = None
+    ) -> dict[str, str]:
         # Nothing of the developer's own configuration: only what is set here.
         env = {key: value for key, value in os.environ.items() if not key.startswith("RUMBO_")}
         assert self.settings.data_key is not None
@@ -162,18 +164,27 @@ class Launcher:
         )
         if lease_seconds is not None:
             env["RUMBO_OUTBOX_LEASE_SECONDS"] = str(lease_seconds)
+        if poll_seconds is not None:
+            env["RUMBO_OUTBOX_POLL_SECONDS"] = str(poll_seconds)
         return env
 
-    async def start(self, name: str, *, lease_seconds: float | None = None) -> SenderProcess:
+    async def start(
+        self,
+        name: str,
+        *,
+        lease_seconds: float | None = None,
+        poll_seconds: float | None = None,
+        only: str = "scheduler",
+    ) -> SenderProcess:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "rumbo.cli",
             "serve",
             "--only",
-            "scheduler",
+            only,
             cwd=self.workdir,  # no .env of the developer's tree
-            env=self.environment(lease_seconds=lease_seconds),
+            env=self.environment(lease_seconds=lease_seconds, poll_seconds=poll_seconds),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
@@ -384,3 +395,64 @@ async def test_a_sender_process_killed_mid_batch_loses_and_repeats_nothing(
     # The rows the killed process held were claimed again once their lease lapsed.
     assert all(row.attempts >= 2 for row in rows if row.id in claimed_by_killed)
     assert_no_duplicate_warnings([restarted])
+
+
+# A poll far longer than any wait below: a message that arrives in time was woken.
+LONG_POLL = 600.0
+WOKEN_WITHIN = 30.0
+
+
+async def test_serve_only_telegram_alone_answers_the_adolescent(
+    database: Container, tg: FakeTelegram, launcher: Launcher
+) -> None:
+    """No scheduler process runs: the process that takes the updates sends the replies,
+    and a reply leaves when its transaction commits, not at the sender's next poll."""
+    bot = await launcher.start("telegram", only="telegram", poll_seconds=LONG_POLL)
+    tg.user_sends_text(7001, "hola")
+    await launcher.eventually(
+        lambda: len(texts_to(tg, 7001)) >= 1,
+        what="the first answer",
+        timeout=START_TIMEOUT,
+        running=[bot],
+    )
+    answered = len(tg.sent)
+    await asyncio.sleep(1.0)  # the sender is idle now, waiting for its (long) poll
+    tg.user_sends_text(7002, "hola")
+    await launcher.eventually(
+        lambda: len(texts_to(tg, 7002)) >= 1,
+        what="an answer woken by its commit",
+        timeout=WOKEN_WITHIN,
+        running=[bot],
+    )
+    await assert_stops_cleanly(bot)
+
+    assert texts_to(tg, 7002) == texts_to(tg, 7001)  # the same welcome, to each chat
+    assert len(tg.sent) == 2 * answered
+    assert_no_duplicate_warnings([bot])
+
+
+async def test_a_sender_process_is_woken_by_a_commit_in_another_process(
+    db_backend: str, database: Container, tg: FakeTelegram, launcher: Launcher
+) -> None:
+    """PostgreSQL tells every listening process when outbox rows are committed."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no notifications: other processes find rows by polling")
+    sender = await launcher.start("sender", poll_seconds=LONG_POLL)
+    await fill(database, ["7101"], 1)
+    await launcher.eventually(
+        all_sent(database, 1), what="the row queued before the start", running=[sender]
+    )
+    await asyncio.sleep(1.0)  # idle, listening
+    async with database.uow() as uow:
+        await queue_screen(uow, "7102", "7102:0")
+        await uow.commit()
+    await launcher.eventually(
+        all_sent(database, 2),
+        what="the row committed here, sent there",
+        timeout=WOKEN_WITHIN,
+        running=[sender],
+    )
+    await assert_stops_cleanly(sender)
+
+    assert texts_to(tg, "7102") == ["7102:0"]
+    assert_no_duplicate_warnings([sender])

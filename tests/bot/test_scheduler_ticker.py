@@ -17,8 +17,8 @@ from plan_store.enums import AppointmentKind, Role
 from plan_store.models import OutboxMessage
 from plan_store.services import appointments, translations
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from rumbo import parts
 from rumbo.container import Container, build_container
+from rumbo.server import build_parts
 from tests.bot.outbox_support import a_home_in, a_linked_case, detached, texts_to
 from tests.builders import a_home, a_staff_member
 from tests.conftest import FakeClock
@@ -140,9 +140,11 @@ async def test_the_serve_part_reminds_through_telegram(
     await a_reminder_due(container, chat="6101")
     served = build_container(telegram_settings(container.settings, tg), clock=clock)
     try:
-        part = parts.scheduler(served)
-        assert part.note.endswith("outbox to telegram; alerts by telegram")
-        tasks = [asyncio.create_task(task()) for task in part.tasks]
+        built = build_parts(served, ["scheduler"])
+        assert [part.name for part in built] == ["scheduler", "outbox"]
+        assert built[0].note.endswith("alerts by telegram")
+        assert built[1].note == "delivers to telegram as soon as queued"
+        tasks = [asyncio.create_task(task()) for part in built for task in part.tasks]
         try:
             (sent,) = await tg.wait_for_sent(1, chat_id=6101)
         finally:
@@ -160,7 +162,7 @@ async def test_the_serve_part_reminds_through_telegram(
 def test_without_a_platform_the_part_runs_the_jobs_and_the_alerts_but_no_outbox(
     container: Container,
 ) -> None:
-    part = parts.scheduler(container)
+    (part,) = build_parts(container, ["scheduler"])
     # The alerts still escalate, reach open console pages and answer the web chat.
     assert [task.__name__ for task in part.tasks] == ["run_scheduler", "run_alerts"]
     assert "no platform configured" in part.note and "alerts by the console only" in part.note

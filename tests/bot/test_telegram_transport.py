@@ -288,3 +288,42 @@ async def test_a_tap_through_the_webhook_is_answered_only_once_it_is_stored(
     assert await processed_count(container.uow, Channel.TELEGRAM) == 1
     (reply,) = await outbox_rows(container.uow, Channel.TELEGRAM)
     assert reply["chat"] == str(CHAT) and reply["buttons"]  # the dialogs answered the tap
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"])
+async def test_polling_answers_other_chats_while_one_waits_and_keeps_each_chat_in_order(
+    tg: FakeTelegram, container: Container
+) -> None:
+    """One batch, two chats: the second chat's update is applied while the first
+    chat's first update is still in its transaction, and the first chat's second
+    update only after its first. (On SQLite, with one writer, the transactions take
+    turns; the order within a chat holds there the same way.)"""
+    from dialogs.events import Event
+    from dialogs.screens import Reply, Screen
+    from plan_store.unit_of_work import UnitOfWork
+
+    applied: list[str] = []
+    other_chat_done = asyncio.Event()
+
+    async def handler(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> Reply:
+        if event.data == "a1":
+            await asyncio.wait_for(other_chat_done.wait(), timeout=10)
+        applied.append(event.data)
+        if event.data == "b1":
+            other_chat_done.set()
+        return Reply(screens=[Screen(event.data)])
+
+    last = [tg.user_sends_text(chat, text) for chat, text in ((41, "a1"), (41, "a2"), (42, "b1"))]
+    async with build_bot(telegram_settings(container.settings, tg)) as bot:
+        poller = TelegramPoller(bot, container.uow, poll_seconds=1, handler=handler)
+        task = asyncio.create_task(poller.run())
+        try:
+            await eventually(lambda: poller.handled == 3, within=20)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    assert applied == ["b1", "a1", "a2"]
+    assert poller.offset == max(last) + 1
+    texts = [row["text"] for row in await outbox_rows(container.uow, Channel.TELEGRAM)]
+    assert texts == ["b1", "a1", "a2"]

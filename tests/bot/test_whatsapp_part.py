@@ -30,7 +30,7 @@ async def test_serve_only_whatsapp_mounts_the_webhook(container: Container) -> N
     async with FakeWhatsApp() as wa:
         container.settings = whatsapp_settings(container.settings, wa)
         built = build_parts(container, ["whatsapp"])
-        assert [p.name for p in built] == ["whatsapp"]
+        assert [p.name for p in built] == ["whatsapp", "outbox"]
         assert built[0].note == f"webhook at {WEBHOOK_PATH}"
         app = build_app(container, built)
         transport = httpx.ASGITransport(app=app)

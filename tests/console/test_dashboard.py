@@ -153,6 +153,24 @@ async def test_the_dashboard_page_loads_the_polling_script_only_as_a_file(as_ana
     assert 'data-poll-url="/dashboard/urgent"' in html
 
 
+async def test_the_silent_section_counts_the_silent_cases_it_does_not_list(
+    world: World, container: Container, clock: FakeClock
+) -> None:
+    from staff_console import queries
+    from staff_console.options import ConsoleOptions
+
+    clock.advance(days=15)  # both chats silent since they were linked
+    async with container.uow() as uow:
+        one = await queries.dashboard(
+            uow, world.coordinator, clock.now, ConsoleOptions(section_limit=1)
+        )
+        every = await queries.dashboard(uow, world.coordinator, clock.now, ConsoleOptions())
+
+    assert len(every.silent.rows) == every.silent.total == 2
+    assert one.silent.rows == every.silent.rows[:1]
+    assert (one.silent.total, one.silent.more) == (2, 1)
+
+
 async def test_the_dashboard_warns_before_a_case_passes_its_phases_time_limit(
     browsers: Any, world: World, container: Container, clock: FakeClock
 ) -> None:

@@ -1,0 +1,677 @@
+"""Replies, side by side: a bare python-telegram-bot echo bot, then Rumbo.
+
+Every figure is taken in one run against a baseline taken in the same run: the
+echo bot of ``bench._echo_bot`` (its own process, no database) and Rumbo (real
+``rumbo serve --only telegram`` and ``rumbo serve --only scheduler`` processes,
+both delivering the outbox) take turns against one fake Bot API, itself in a
+process of its own, with the platform's rate limits lifted (the fake enforces
+none, Rumbo paces none) so that only each bot's own cost shows. The turns
+alternate ``--rounds`` times (echo, Rumbo, echo, Rumbo, ...), so a change in the
+machine's load hits both.
+
+Rumbo's database holds ``--cases`` linked, consenting cases and ``--messages``
+stored messages (half of them in the messages timeline, half as sent outbox rows;
+set-based inserts). ``--chats`` of the cases write:
+
+- **burst**: ``--burst`` texts at once (spread evenly over the chats); updates
+  answered per second, from the first update offered to the last reply received.
+- **paced**: ``--rate`` texts a second for ``--paced-seconds``, round-robin over the
+  chats; the latency of each reply (the update offered to Telegram -> the reply's
+  first ``sendMessage`` reaching it), p50 and p99.
+- **peak RSS** of every process (``VmHWM``), read before it stops.
+
+On SQLite and on PostgreSQL (when reachable); then **webhook mode** on PostgreSQL:
+the fake plays Telegram posting each update to ``--webhook-workers`` processes
+(1, 2 and 4 by default; one chat always to the same worker, one update of a chat
+at a time, at most 40 requests at once as Telegram's default), the echo bot
+likewise in as many webhook processes, plus one scheduler process for Rumbo.
+
+The load average of the machine is printed with every figure: on a shared machine
+the figures are noisy, and the ratio to the baseline of the same round is the
+figure to read.
+
+    uv run python -m bench.replies [--rounds 3] [--chats 200] [--burst 5000]
+        [--rate 50] [--paced-seconds 20] [--cases 5000] [--messages 50000 | --full]
+        [--webhook-workers 1,2,4 [--webhook-rounds 1] | --no-webhook] [--no-polling]
+        [--postgres URL | --no-postgres]
+        [--no-sqlite]
+
+``--full`` stores 500,000 messages and paces for 60 s (the issue's figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import multiprocessing
+import os
+import signal
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from datetime import time as wall_time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import String, Table, cast, func, insert, literal, select
+
+from bench._support import (
+    command_line,
+    database_options,
+    fresh_directory,
+    in_schemas,
+    insert_rows,
+    postgres_url,
+    table_of,
+)
+from plan_store.crypto import Cipher, generate_key
+from plan_store.database import create_engine
+from plan_store.enums import (
+    CareSetting,
+    CaseStatus,
+    Channel,
+    ConsentDecision,
+    ConsentPurpose,
+    MessageDirection,
+    MessageKind,
+    OutboxKind,
+    OutboxStatus,
+    Phase,
+)
+from plan_store.models import (
+    Adolescent,
+    Base,
+    ChatLink,
+    Consent,
+    Home,
+    Message,
+    OutboxMessage,
+)
+from plan_store.types import UTCDateTime, utcnow
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "123456:BENCH-TOKEN"  # noqa: S105 (the fake Bot API's token, not a secret)
+SECRET = "bench-webhook-secret"  # noqa: S105 (the bench's own webhook secret)
+FIRST_CHAT = 20_000_000
+TEXT = "hoy fui a la escuela y me fue bien"
+"""A plain free text: stored for the team, triaged (no risk), answered."""
+WEBHOOK_URL = "https://rumbo.example/telegram/webhook"
+TELEGRAM_CONNECTIONS = 40
+FIRST_PORT = 18_600
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+# ------------------------------------------------------------------ the fake, apart
+
+
+def _serve_fake(conn: Connection) -> None:
+    """Child process: the fake Bot API, playing the users on command."""
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    asyncio.run(_fake_main(conn))
+
+
+async def _fake_main(conn: Connection) -> None:
+    from tests.fakes import FakeTelegram
+
+    async with FakeTelegram(token=TOKEN) as tg, httpx.AsyncClient(timeout=60) as http:
+        conn.send(tg.api_url)
+        loop = asyncio.get_running_loop()
+        users = Users(tg, http)
+        while True:
+            command, args = await loop.run_in_executor(None, conn.recv)
+            if command == "stop":
+                conn.send(None)
+                return
+            try:
+                conn.send(await getattr(users, command)(**args))
+            except Exception as error:  # told to the parent, which fails the run
+                conn.send(error)
+
+
+class Users:
+    """The adolescents, writing through the fake: by getUpdates or by webhook posts."""
+
+    def __init__(self, tg: Any, http: httpx.AsyncClient) -> None:
+        self.tg = tg
+        self.http = http
+        self.targets: list[str] = []
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._connections = asyncio.Semaphore(TELEGRAM_CONNECTIONS)
+        self._posts: set[asyncio.Task[None]] = set()
+
+    async def use(self, targets: list[str]) -> None:
+        """Deliver by posting to ``targets`` (webhook URLs), or by getUpdates if empty."""
+        self.targets = targets
+        self._chat_locks = {}
+
+    def _offer(self, chat: int, text: str) -> None:
+        update_id = self.tg.user_sends_text(chat, text)
+        if self.targets:
+            self.tg._pending.clear()  # nobody polls in webhook mode
+            task = asyncio.create_task(self._post(chat, update_id))
+            self._posts.add(task)
+            task.add_done_callback(self._posts.discard)
+
+    async def _post(self, chat: int, update_id: int) -> None:
+        lock = self._chat_locks.setdefault(chat, asyncio.Lock())
+        url = self.targets[chat % len(self.targets)]
+        body = self.tg.updates[update_id]
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        async with lock:  # one update of a chat at a time, in order
+            while True:
+                async with self._connections:
+                    try:
+                        answer = await self.http.post(url, json=body, headers=headers)
+                        if answer.status_code == 200:
+                            return
+                    except httpx.HTTPError:
+                        pass
+                await asyncio.sleep(0.5)  # Telegram sends it again later
+
+    def _sends(self) -> int:
+        return sum(1 for r in self.tg.sent if r.method == "sendMessage")
+
+    async def _until(self, count: int, timeout: float) -> float:  # noqa: ASYNC109
+        deadline = time.monotonic() + timeout
+        while self._sends() < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self._sends()} of {count} replies after {timeout:.0f} s")
+            await asyncio.sleep(0.005)
+        return max(r.at for r in self.tg.sent)
+
+    async def warm(self, chats: list[int], timeout: float) -> float:  # noqa: ASYNC109
+        """One text per chat, answered: the bot is up; returns replies per update."""
+        before = self._sends()
+        for chat in chats:
+            self._offer(chat, TEXT)
+        await self._until(before + len(chats), timeout)
+        await asyncio.sleep(1.0)  # every screen of every reply
+        return (self._sends() - before) / len(chats)
+
+    async def burst(self, chats: list[int], total: int, replies_each: float) -> dict[str, float]:
+        before = self._sends()
+        started = time.monotonic()
+        for n in range(total):
+            self._offer(chats[n % len(chats)], TEXT)
+        last = await self._until(before + round(total * replies_each), timeout=600)
+        return {"seconds": last - started, "updates": total}
+
+    async def paced(
+        self, chats: list[int], rate: float, seconds: float, replies_each: float
+    ) -> dict[str, Any]:
+        before = self._sends()
+        offered: list[tuple[int, float]] = []
+        total = int(rate * seconds)
+        started = time.monotonic()
+        for n in range(total):
+            due = started + n / rate
+            wait = due - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            chat = chats[n % len(chats)]
+            offered.append((chat, time.monotonic()))
+            self._offer(chat, TEXT)
+        await self._until(before + round(total * replies_each), timeout=600)
+        replies: dict[int, list[float]] = {}
+        for record in self.tg.sent[before:]:
+            if record.method == "sendMessage":
+                replies.setdefault(record.chat_id, []).append(record.at)
+        latencies = []
+        for chat, at in offered:
+            times = replies.get(chat, [])
+            index = bisect.bisect_left(times, at)
+            if index < len(times):
+                latencies.append(times[index] - at)
+        return {"latencies": latencies, "offered": total, "achieved_rate": total / seconds}
+
+
+class FakeProcess:
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve_fake, args=(child,))
+        self.api_url = ""
+
+    def __enter__(self) -> FakeProcess:
+        self._process.start()
+        self.api_url = self._conn.recv()
+        return self
+
+    async def call(self, command: str, **args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        self._conn.send((command, args))
+        answer = await loop.run_in_executor(None, self._conn.recv)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            self._conn.send(("stop", {}))
+            self._conn.recv()
+        except (OSError, EOFError):
+            pass
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.kill()
+
+
+# ------------------------------------------------------------------ the data
+
+
+async def fill(url: str, data_key: str, *, cases: int, messages: int) -> None:
+    """``cases`` linked, consenting cases on Telegram and ``messages`` stored messages."""
+    engine = create_engine(url)
+    now = utcnow()
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        no_quiet = wall_time(0, 0)
+        await insert_rows(
+            engine,
+            table_of(Home),
+            [
+                {
+                    "id": 1,
+                    "name": "Casa de prueba",
+                    "kind": CareSetting.RESIDENTIAL_CENTRE,
+                    "timezone": "America/Mexico_City",
+                    "evaluation_cadence_days": 14,
+                    "retention_days": 0,
+                    "quiet_start": no_quiet,
+                    "quiet_end": no_quiet,
+                    "emergency_numbers": {},
+                    "created_at": now,
+                }
+            ],
+        )
+        ids = range(1, cases + 1)
+        await insert_rows(
+            engine,
+            table_of(Adolescent),
+            [
+                {
+                    "id": n,
+                    "case_number": f"R-{n:06d}",
+                    "alias": f"Ado{n}",
+                    "birth_date": date(2010, 1, 1),
+                    "language": "es",
+                    "phase": Phase.INTEGRATION,
+                    "care_setting": CareSetting.RESIDENTIAL_CENTRE,
+                    "status": CaseStatus.IN_CARE,
+                    "home_id": 1,
+                    "next_evaluation_on": now.date() + timedelta(days=14),
+                    "created_at": now,
+                }
+                for n in ids
+            ],
+        )
+        await insert_rows(
+            engine,
+            table_of(ChatLink),
+            [
+                {
+                    "adolescent_id": n,
+                    "channel": Channel.TELEGRAM,
+                    "external_id": str(FIRST_CHAT + n),
+                    "active": True,
+                    "linked_at": now,
+                }
+                for n in ids
+            ],
+        )
+        await insert_rows(
+            engine,
+            table_of(Consent),
+            [
+                {
+                    "adolescent_id": n,
+                    "purpose": ConsentPurpose.MESSAGING,
+                    "text_version": 1,
+                    "language": "es",
+                    "decision": ConsentDecision.GIVEN,
+                    "decided_at": now,
+                }
+                for n in ids
+            ],
+        )
+        cipher = Cipher(data_key)
+        await _many(
+            engine,
+            table_of(Message),
+            messages // 2,
+            lambda i: {
+                "adolescent_id": 1 + i % cases,
+                "direction": literal(MessageDirection.INBOUND.value),
+                "kind": literal(MessageKind.TEXT.value),
+                "channel": literal(Channel.TELEGRAM.value),
+                "body_ciphertext": literal(cipher.encrypt("un mensaje de antes")),
+                "marked_for_evaluation": literal(False),
+                "created_at": literal(now - timedelta(days=30), UTCDateTime()),
+            },
+        )
+        payload = cipher.encrypt('{"text": "Gracias, se lo paso a tu equipo."}')
+        await _many(
+            engine,
+            table_of(OutboxMessage),
+            messages - messages // 2,
+            lambda i: {
+                "channel": literal(Channel.TELEGRAM.value),
+                "external_chat_id": cast(literal(FIRST_CHAT + 1) + i % cases, String(64)),
+                "adolescent_id": 1 + i % cases,
+                "kind": literal(OutboxKind.SCREEN.value),
+                "payload_ciphertext": literal(payload),
+                "urgent": literal(True),
+                "status": literal(OutboxStatus.SENT.value),
+                "not_before": literal(now - timedelta(days=30), UTCDateTime()),
+                "created_at": literal(now - timedelta(days=30), UTCDateTime()),
+                "sent_at": literal(now - timedelta(days=30), UTCDateTime()),
+                "attempts": literal(1),
+            },
+        )
+    finally:
+        await engine.dispose()
+
+
+async def _many(
+    engine: Any, table: Table, count: int, columns: Callable[[Any], dict[str, Any]]
+) -> None:
+    """``count`` rows in one ``INSERT ... SELECT`` over a generated series."""
+    if count <= 0:
+        return
+    if engine.dialect.name == "postgresql":
+        numbers: Any = func.generate_series(0, count - 1).table_valued("i").render_derived(name="n")
+    else:
+        numbers = select(literal(0).label("i")).cte("n", recursive=True)
+        numbers = numbers.union_all(select(numbers.c.i + 1).where(numbers.c.i < count - 1))
+    i = numbers.c.i
+    values = columns(i)
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(table).from_select(
+                list(values), select(*(v.label(k) for k, v in values.items())).select_from(numbers)
+            )
+        )
+
+
+# ------------------------------------------------------------------ the bots' processes
+
+
+@dataclass
+class Proc:
+    name: str
+    process: asyncio.subprocess.Process
+    output: bytearray = field(default_factory=bytearray)
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+
+async def spawn(name: str, argv: Sequence[str], env: dict[str, str], cwd: Path) -> Proc:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *argv,
+        cwd=cwd,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    proc = Proc(name, process)
+
+    async def read() -> None:
+        assert process.stdout is not None
+        while chunk := await process.stdout.read(65536):
+            proc.output += chunk
+
+    asyncio.get_running_loop().create_task(read())
+    return proc
+
+
+async def stop_all(procs: Sequence[Proc]) -> None:
+    for proc in procs:
+        if proc.process.returncode is None:
+            proc.process.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            async with asyncio.timeout(30):
+                await proc.process.wait()
+        except TimeoutError:
+            proc.process.kill()
+            await proc.process.wait()
+
+
+def base_env() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("RUMBO_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PTB_TIMEDELTA"] = "true"
+    return env
+
+
+def rumbo_env(url: str, data_key: str, api_url: str, port: int, webhook: bool) -> dict[str, str]:
+    env = base_env()
+    env.update(
+        RUMBO_DATABASE_URL=url,
+        RUMBO_DATA_KEY=data_key,
+        RUMBO_TELEGRAM_TOKEN=TOKEN,
+        RUMBO_TELEGRAM_API_URL=api_url,
+        RUMBO_PORT=str(port),
+        # The platform's limits lifted: only Rumbo's own cost shows.
+        RUMBO_OUTBOX_TELEGRAM_PER_SECOND="0",
+        RUMBO_OUTBOX_TELEGRAM_CHAT_INTERVAL="0",
+    )
+    if webhook:
+        env.update(RUMBO_TELEGRAM_WEBHOOK_URL=WEBHOOK_URL, RUMBO_TELEGRAM_WEBHOOK_SECRET=SECRET)
+    return env
+
+
+async def healthy(port: int, timeout: float = 120) -> None:  # noqa: ASYNC109
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(timeout=2) as http:
+        while True:
+            try:
+                if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing answers on port {port}")
+            await asyncio.sleep(0.2)
+
+
+# ------------------------------------------------------------------ one turn
+
+
+@dataclass
+class Turn:
+    bot: str
+    burst_rate: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    rss_mb: dict[str, float] = field(default_factory=dict)
+    load: str = ""
+
+
+async def one_turn(
+    bot: str,
+    fake: FakeProcess,
+    args: argparse.Namespace,
+    *,
+    url: str,
+    data_key: str,
+    workdir: Path,
+    workers: int,
+) -> Turn:
+    """Start ``bot`` (``echo`` or ``rumbo``), warm it up, burst, pace, read its RSS."""
+    webhook = workers > 0
+    procs: list[Proc] = []
+    chats = [FIRST_CHAT + 1 + n for n in range(args.chats)]
+    ports = [FIRST_PORT + n for n in range(max(workers, 1))]
+    try:
+        if bot == "echo":
+            for n in range(max(workers, 1)):
+                argv = ["-m", "bench._echo_bot"]
+                argv += (
+                    ["webhook", fake.api_url, TOKEN, str(ports[n]), SECRET]
+                    if webhook
+                    else ["polling", fake.api_url, TOKEN]
+                )
+                procs.append(await spawn(f"echo {n + 1}", argv, base_env(), workdir))
+        else:
+            serve = ["-m", "rumbo.cli", "serve", "--only"]
+            for n in range(max(workers, 1)):
+                env = rumbo_env(url, data_key, fake.api_url, ports[n], webhook)
+                procs.append(await spawn(f"telegram {n + 1}", [*serve, "telegram"], env, workdir))
+            env = rumbo_env(url, data_key, fake.api_url, FIRST_PORT + 99, False)
+            procs.append(await spawn("scheduler", [*serve, "scheduler"], env, workdir))
+        if webhook:
+            for port in ports[:workers]:
+                await healthy(port)
+        await fake.call(
+            "use",
+            targets=[f"http://127.0.0.1:{p}/telegram/webhook" for p in ports[:workers]],
+        )
+        replies_each = await fake.call("warm", chats=chats, timeout=180)
+        burst = await fake.call("burst", chats=chats, total=args.burst, replies_each=replies_each)
+        paced = await fake.call(
+            "paced",
+            chats=chats,
+            rate=args.rate,
+            seconds=args.paced_seconds,
+            replies_each=replies_each,
+        )
+        latencies = sorted(paced["latencies"])
+        quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
+        turn = Turn(
+            bot,
+            burst_rate=burst["updates"] / burst["seconds"],
+            p50_ms=quantiles[49] * 1000,
+            p99_ms=quantiles[98] * 1000,
+            rss_mb={p.name: p.peak_rss_mb() for p in procs},
+            load=load(),
+        )
+    except BaseException:
+        for proc in procs:
+            print(f"----- {proc.name} -----\n{proc.output.decode(errors='replace')[-4000:]}")
+        raise
+    finally:
+        await stop_all(procs)
+        for proc in procs:
+            log = workdir / f"replies-{bot}-{proc.name.replace(' ', '')}.log"
+            log.write_bytes(bytes(proc.output))
+    return turn
+
+
+def show(turn: Turn, baseline: Turn | None) -> None:
+    rss = ", ".join(f"{name} {mb:.0f} MB" for name, mb in turn.rss_mb.items())
+    line = (
+        f"    {turn.bot:<6} burst {turn.burst_rate:6.0f} updates/s"
+        f"  paced p50 {turn.p50_ms:6.1f} ms  p99 {turn.p99_ms:7.1f} ms"
+        f"  peak RSS: {rss}  (load {turn.load})"
+    )
+    print(line, flush=True)
+    if baseline is not None:
+        print(
+            f"           ratio to the echo bot: burst {turn.burst_rate / baseline.burst_rate:.2f},"
+            f" p50 x{turn.p50_ms / baseline.p50_ms:.1f}, p99 x{turn.p99_ms / baseline.p99_ms:.1f}",
+            flush=True,
+        )
+
+
+async def run_on(
+    label: str, url: str, args: argparse.Namespace, workdir: Path, workers: int
+) -> None:
+    rounds = args.webhook_rounds if workers else args.rounds
+    data_key = generate_key()
+    started = time.perf_counter()
+    await fill(url, data_key, cases=args.cases, messages=args.messages)
+    print(
+        f"\n{label}: {args.cases:,} cases, {args.messages:,} messages stored"
+        f" in {time.perf_counter() - started:.0f} s (load {load()})",
+        flush=True,
+    )
+    with FakeProcess() as fake:
+        for round_ in range(1, rounds + 1):
+            print(f"  round {round_}", flush=True)
+            echo = await one_turn(
+                "echo", fake, args, url=url, data_key=data_key, workdir=workdir, workers=workers
+            )
+            show(echo, None)
+            rumbo = await one_turn(
+                "rumbo", fake, args, url=url, data_key=data_key, workdir=workdir, workers=workers
+            )
+            show(rumbo, echo)
+
+
+# ------------------------------------------------------------------ entry point
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = command_line("python -m bench.replies", __doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--chats", type=int, default=200)
+    parser.add_argument("--burst", type=int, default=5000)
+    parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--paced-seconds", type=float, default=20.0)
+    parser.add_argument("--cases", type=int, default=5000)
+    parser.add_argument("--messages", type=int, default=50_000)
+    parser.add_argument("--full", action="store_true", help="500,000 messages, 60 s paced")
+    parser.add_argument("--webhook-workers", default="1,2,4")
+    parser.add_argument("--webhook-rounds", type=int, default=1)
+    parser.add_argument("--no-webhook", action="store_true")
+    parser.add_argument("--no-polling", action="store_true", help="only the webhook runs")
+    database_options(parser)
+    args = parser.parse_args(argv)
+    if args.full:
+        args.messages = max(args.messages, 500_000)
+        args.paced_seconds = max(args.paced_seconds, 60.0)
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    directory = fresh_directory("replies-*.sqlite3*").resolve()
+    print(
+        "Replies: a bare python-telegram-bot echo bot, then Rumbo, against one fake Bot API"
+        f" (its own process); {os.cpu_count()} CPUs, load {load()}",
+        flush=True,
+    )
+    asyncio.run(run_all(args, directory))
+
+
+async def run_all(args: argparse.Namespace, directory: Path) -> None:
+    if not args.no_sqlite and not args.no_polling:
+        url = f"sqlite+aiosqlite:///{directory / 'replies-polling.sqlite3'}"
+        await run_on("SQLite, polling", url, args, directory, workers=0)
+    if args.no_postgres or not (pg := await postgres_url(args.postgres)):
+        return
+    runs = [] if args.no_polling else ["polling"]
+    workers = [] if args.no_webhook else [int(w) for w in args.webhook_workers.split(",") if w]
+    runs += [f"webhook{w}" for w in workers]
+
+    async def job(url_for: Callable[[str], str]) -> None:
+        if not args.no_polling:
+            await run_on("PostgreSQL, polling", url_for("polling"), args, directory, workers=0)
+        for w in workers:
+            await run_on(
+                f"PostgreSQL, webhook, {w} worker process{'es' if w > 1 else ''}",
+                url_for(f"webhook{w}"),
+                args,
+                directory,
+                workers=w,
+            )
+
+    await in_schemas(pg, runs, job)
+
+
+if __name__ == "__main__":
+    main()

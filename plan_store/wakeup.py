@@ -1,0 +1,92 @@
+"""Telling the outbox sender that rows were committed, so that it claims them at once.
+
+A unit of work that queued outgoing messages (``services.outbox``) rings ``Wakeups``
+right after its commit; every sender of the process listens there. Senders in other
+processes hear it through PostgreSQL: the same transaction runs ``pg_notify`` on
+``CHANNEL``, which PostgreSQL delivers at commit (never for a rolled-back
+transaction), and ``listen`` turns each notification into a ring. SQLite has no such
+thing: a sender in another process finds the rows at its next poll, which stays as
+the fallback everywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "rumbo_outbox"
+"""The PostgreSQL notification channel rung when outbox rows are committed."""
+
+Listener = Callable[[], None]
+
+
+class Wakeups:
+    """The process's listeners for "outbox rows were just committed"."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` on every ring; returns what unsubscribes it."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def ring(self) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener()
+            except Exception:
+                log.exception("an outbox wake-up listener failed")
+
+
+async def listen(engine: AsyncEngine, on_notify: Listener, *, retry_every: float = 2.0) -> None:
+    """Call ``on_notify`` for every notification on ``CHANNEL`` until cancelled.
+
+    PostgreSQL only (returns at once on another database). The listening connection
+    is held apart from the pool's work; when it breaks, ``on_notify`` is called once
+    (something may have been missed) and listening starts again."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    def callback(*_args: Any) -> None:
+        on_notify()
+
+    while True:
+        lost = asyncio.Event()
+
+        def on_lost(*_args: Any, lost: asyncio.Event = lost) -> None:
+            lost.set()
+
+        try:
+            async with engine.connect() as connection:
+                raw = await connection.get_raw_connection()
+                driver: Any = raw.driver_connection
+                driver.add_termination_listener(on_lost)
+                await driver.add_listener(CHANNEL, callback)
+                try:
+                    on_notify()  # rows committed before we listened
+                    await lost.wait()
+                finally:
+                    driver.remove_termination_listener(on_lost)
+                    if not driver.is_closed():
+                        with contextlib.suppress(Exception):
+                            await driver.remove_listener(CHANNEL, callback)
+            log.warning("the outbox notification connection closed; listening again")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("cannot listen for outbox notifications; polling meanwhile", exc_info=True)
+        on_notify()
+        await asyncio.sleep(retry_every)
