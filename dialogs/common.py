@@ -12,22 +12,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialogs import actions, labels
+from dialogs import actions, dates, labels
 from dialogs.screens import MAX_ACTION_BYTES, MAX_TEXT, Button, Reply, Screen
-from locales import (
-    SOURCE_LANGUAGE,
-    Translator,
-    format_date,
-    format_datetime,
-    format_time,
-    is_supported,
-    translator,
-)
+from locales import SOURCE_LANGUAGE, Translator, is_supported, translator
 from locales.core_strings import DID_NOT_UNDERSTAND
 from plan_store.enums import Channel
 from plan_store.models import Adolescent, ChatLink, ChatSession, Home, Message, Staff
@@ -237,30 +229,12 @@ class Turn:
         return self.uow.now().astimezone(await self.timezone())
 
     async def when(self, moment: datetime) -> str:
-        """An instant in the home's time zone: "hoy, 10:00", "martes 12 de marzo, 10:00"."""
-        zone = await self.timezone()
-        t = self.t
-        clock = format_time(moment, self.lang, zone)
-        day = moment.astimezone(zone).date()
-        today = (await self.local_now()).date()
-        if day == today:
-            # Translators: {time} is a time of day, such as "10:00".
-            return t.gettext("hoy, {time}").format(time=clock)
-        if day == today + timedelta(days=1):
-            # Translators: {time} is a time of day, such as "10:00".
-            return t.gettext("mañana, {time}").format(time=clock)
-        # Translators: a date and time pattern of Babel (CLDR), not words: EEEE is the
-        # weekday, d the day, MMMM the month's name, HH:mm the time; text in quotes is
-        # printed as is. Reorder it for your language; "EEEE, MMMM d, h:mm a" in English.
-        pattern = t.gettext("EEEE d 'de' MMMM, HH:mm")
-        return format_datetime(moment, self.lang, zone, pattern)
+        """An instant in the home's time zone: "Mañana, martes 12 de marzo a las 10:00"."""
+        return dates.when(moment, self.lang, await self.timezone(), self.uow.now())
 
     def day(self, value: date) -> str:
         """A calendar day: "martes 12 de marzo"."""
-        # Translators: a date pattern of Babel (CLDR), not words: EEEE is the weekday,
-        # d the day, MMMM the month's name; text in quotes is printed as is. Reorder
-        # it for your language; "EEEE, MMMM d" in English.
-        return format_date(value, self.lang, self.t.gettext("EEEE d 'de' MMMM"))
+        return dates.day(value, self.lang)
 
     async def reads_today(self) -> bool:
         """Whether staff still read messages today: before the evening, home time."""

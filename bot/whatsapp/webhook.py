@@ -56,7 +56,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.inbound import Handler, Inbound, receive
-from bot.telegram.updates import Notice, notice_text
 from bot.whatsapp import window
 from bot.whatsapp.graph import GraphApi, GraphError, MediaTooLarge
 from bot.whatsapp.payloads import (
@@ -70,9 +69,10 @@ from bot.whatsapp.payloads import (
 )
 from bot.whatsapp.render import numbered_menu
 from bot.whatsapp.templates import PENDING_ACTION
+from dialogs import notices
 from dialogs.events import Event, EventKind
-from dialogs.screens import Reply, Screen
-from locales import Translator, is_supported, translator
+from dialogs.notices import Notice
+from dialogs.screens import Reply
 from plan_store.enums import Channel, FlagCategory, OutboxKind, OutboxStatus, Severity
 from plan_store.models import OutboxMessage, ProcessedUpdate
 from plan_store.services import chats, flags, updates
@@ -236,20 +236,18 @@ class WhatsAppWebhook:
             try:
                 audio = await self._download(message.media_id)
             except MediaTooLarge:
-                return Event.text(""), _notice_handler(Notice.VOICE_TOO_LONG)
+                return Event.text(""), notices.answer(Notice.VOICE_TOO_LONG)
             except GraphError as error:
                 if error.status >= 500 or error.status == 429:
                     raise RetryWebhook(f"voice note not downloaded: {error}") from error
                 log.warning("a voice note could not be fetched: %s", error)
-                return Event.text(""), _notice_handler(Notice.VOICE_UNREADABLE)
+                return Event.text(""), notices.answer(Notice.VOICE_UNREADABLE)
             except httpx.HTTPError as error:
                 raise RetryWebhook(f"voice note not downloaded: {error!r}") from error
             return Event.voice_note(audio), None
         if message.kind in MEDIA_TYPES and message.text:
-            return Event.text(message.text), _dialogs_then_notice(
-                self._dialogs, Notice.CAPTION_ONLY
-            )
-        return Event.text(""), _notice_handler(Notice.UNSUPPORTED)
+            return Event.text(message.text), notices.after(Notice.CAPTION_ONLY, self._dialogs)
+        return Event.text(""), notices.answer(Notice.UNSUPPORTED)
 
     async def _download(self, media_id: str) -> bytes:
         async with self._graph() as graph:
@@ -375,35 +373,6 @@ async def _run_dialogs(
 
         return await conversation.handle(uow, channel, chat_id, event)
     return await dialogs(uow, channel, chat_id, event)
-
-
-def _notice_handler(notice: Notice) -> Handler:
-    async def handle(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> Reply:
-        t, case_id = await _chat_language(uow, channel, chat_id)
-        return Reply(
-            screens=[Screen(notice_text(t, notice), language=t.code)], adolescent_id=case_id
-        )
-
-    return handle
-
-
-def _dialogs_then_notice(dialogs: DialogsHandler | None, notice: Notice) -> Handler:
-    async def handle(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> Reply:
-        reply = await _run_dialogs(dialogs, uow, channel, chat_id, event)
-        t, _ = await _chat_language(uow, channel, chat_id)
-        reply.screens.append(Screen(notice_text(t, notice), language=t.code))
-        return reply
-
-    return handle
-
-
-async def _chat_language(
-    uow: UnitOfWork, channel: Channel, chat_id: str
-) -> tuple[Translator, int | None]:
-    context = await chats.chat_context(uow, channel, chat_id)
-    code = context.session.language or (context.case.language if context.case else None)
-    language = code if code and is_supported(code) else "es"
-    return translator(language), context.case.id if context.case else None
 
 
 async def _read_body(request: Request) -> bytes:
