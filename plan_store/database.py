@@ -43,7 +43,3 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-def is_sqlite(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "sqlite"
