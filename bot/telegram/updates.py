@@ -6,7 +6,7 @@ nothing is sent there). What the conversation understands becomes an ``Event``:
 - ``/start [payload]``       -> ``Event.start(payload)`` (a deep link carries a code)
 - text                        -> ``Event.text``
 - a tapped inline button      -> ``Event.choice(callback_data)`` (validated by the dialogs)
-- a voice note                -> ``Event.voice_note(audio, duration)``, downloaded here
+- a voice note                -> ``Event.voice_note(audio)``, downloaded here
 
 What it does not understand gets a short, kind answer in the chat's language
 instead of silence: stickers, photos and other media ("I can only read text, buttons
@@ -19,18 +19,15 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
 from dataclasses import dataclass
 
 from telegram import Bot, CallbackQuery, Message, Update, Voice
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.inbound import Handler, Inbound
-from bot.telegram.api import seconds
 from dialogs import notices
-from dialogs.events import Event
+from dialogs.events import Event, without_controls
 from dialogs.notices import Notice
 from dialogs.screens import MAX_ACTION_BYTES
 from plan_store.enums import Channel
@@ -46,7 +43,6 @@ MAX_VOICE_BYTES = 8 * 1024 * 1024
 MAX_TEXT_CHARS = 4096
 
 _START = re.compile(r"^/start(?:@\w+)?(?:\s+(?P<payload>.*))?$", re.DOTALL | re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +105,7 @@ def _from_callback(update_id: str, query: CallbackQuery) -> Incoming | None:
     message = query.message
     if message is None or message.chat.type != ChatType.PRIVATE:
         return None  # an inline-mode message or a group: not ours
-    data = clean(query.data or "")
+    data = without_controls(query.data or "")
     if len(data.encode("utf-8")) > MAX_ACTION_BYTES:
         data = ""  # not a button Rumbo made; the dialogs answer "use a button"
     inbound = Inbound(Channel.TELEGRAM, update_id, str(message.chat.id), Event.choice(data))
@@ -123,7 +119,7 @@ async def _from_message(
         return None
     chat_id = message.chat.id
     if message.text is not None:
-        text = clean(message.text)[:MAX_TEXT_CHARS]
+        text = without_controls(message.text)[:MAX_TEXT_CHARS]
         start = _START.match(text.strip())
         event = Event.start((start.group("payload") or "").strip()) if start else Event.text(text)
         return Incoming(Inbound(Channel.TELEGRAM, update_id, str(chat_id), event))
@@ -132,7 +128,7 @@ async def _from_message(
     if message.effective_attachment is None:
         return None  # a service message (e.g. an auto-delete timer was set): nothing to say
     if message.caption:
-        event = Event.text(clean(message.caption)[:MAX_TEXT_CHARS])
+        event = Event.text(without_controls(message.caption)[:MAX_TEXT_CHARS])
         inbound = Inbound(Channel.TELEGRAM, update_id, str(chat_id), event)
         return Incoming(inbound, handler=notices.after(Notice.CAPTION_ONLY))
     return _notice(update_id, chat_id, Notice.UNSUPPORTED)
@@ -155,24 +151,12 @@ async def _from_voice(
         return _notice(update_id, chat_id, Notice.VOICE_TOO_LONG)
     if not audio:
         return _notice(update_id, chat_id, Notice.VOICE_UNREADABLE)
-    event = Event.voice_note(audio, int(voice_seconds(voice)))
+    event = Event.voice_note(audio)
     return Incoming(Inbound(Channel.TELEGRAM, update_id, str(chat_id), event))
-
-
-def voice_seconds(voice: Voice) -> float:
-    """The voice note's duration, whatever ``PTB_TIMEDELTA`` says about its type."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        return seconds(voice.duration)
 
 
 def _is_private(message: Message) -> bool:
     return message.chat.type == ChatType.PRIVATE
-
-
-def clean(text: str) -> str:
-    """Text without control characters (other than tab and newlines)."""
-    return _CONTROL.sub("", text)
 
 
 def _notice(update_id: str, chat_id: int, notice: Notice) -> Incoming:

@@ -78,6 +78,7 @@ from plan_store.models import OutboxMessage, ProcessedUpdate
 from plan_store.services import chats, flags, updates
 from plan_store.services.outbox import payload_of
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from web.bodies import BodyTooLarge, read_body
 
 log = logging.getLogger(__name__)
 
@@ -163,8 +164,10 @@ class WhatsAppWebhook:
 
     async def endpoint(self, request: Request) -> Response:
         try:
-            body = await _read_body(request)
-        except ValueError:
+            body = await read_body(
+                request.stream(), request.headers.get("content-length"), MAX_BODY_BYTES
+            )
+        except BodyTooLarge:
             return Response(status_code=413)
         except ClientDisconnect:
             return Response(status_code=400)
@@ -373,17 +376,3 @@ async def _run_dialogs(
 
         return await conversation.handle(uow, channel, chat_id, event)
     return await dialogs(uow, channel, chat_id, event)
-
-
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ValueError("body too large")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise ValueError("body too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
