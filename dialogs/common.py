@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -67,6 +67,10 @@ class NotAllowed(Exception):
     """A flow asked for the case of a chat that may not see it."""
 
 
+ShowScreen = Callable[["Turn", str | None], Awaitable[None]]
+"""A flow's screen, shown with an optional note first (``dialogs.home.show``)."""
+
+
 @dataclass(slots=True)
 class Turn:
     uow: UnitOfWork
@@ -82,11 +86,20 @@ class Turn:
     typed: Message | None = None
     """What the adolescent typed in this turn, as stored (every text of an open chat
     is stored before any flow reads it)."""
+    home_screen: ShowScreen | None = None
+    """Given by the conversation: what ``go_home`` shows."""
     _home: Home | None = None
     _operator: tuple[str | None] | None = None
 
     @classmethod
-    async def begin(cls, uow: UnitOfWork, channel: Channel, external_id: str) -> Turn:
+    async def begin(
+        cls,
+        uow: UnitOfWork,
+        channel: Channel,
+        external_id: str,
+        *,
+        home_screen: ShowScreen | None = None,
+    ) -> Turn:
         await translations.sync(uow)  # the console's reviewed translations, if they changed
         ctx = await chats.chat_context(uow, channel, external_id)
         turn = cls(
@@ -99,6 +112,7 @@ class Turn:
             consent_state=None,
             lang=SOURCE_LANGUAGE,
             t=translator(SOURCE_LANGUAGE),
+            home_screen=home_screen,
         )
         await turn._load_consent()
         turn._pick_language()
@@ -195,6 +209,17 @@ class Turn:
         self.session.state = state.value
         self.session.data = dict(data)  # a new object, so that the JSON column is saved
         self.session.updated_at = self.uow.now()
+
+    async def go_home(self, note: str | None = None) -> None:
+        """Show the right first screen for where the chat is (menu, consent, code)."""
+        if self.home_screen is None:
+            raise RuntimeError("this turn was begun without a home screen")
+        await self.home_screen(self, note)
+
+    async def stale(self) -> None:
+        """An old, foreign or forged button: say so kindly and show home."""
+        note = labels.STALE if self.level is Level.OPEN else labels.STALE_GATE
+        await self.go_home(self.t.gettext(note))
 
     # --- what the chat is told ----------------------------------------------------
 

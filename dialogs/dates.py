@@ -38,14 +38,11 @@ def clock(moment: datetime, lang: str, zone: ZoneInfo) -> str:
 
 def at(moment: datetime, lang: str, zone: ZoneInfo) -> str:
     """An instant without "today" or "tomorrow": "martes 12 de marzo a las 10:00"."""
-    local_day = moment.astimezone(zone).date()
+    t = translator(lang)
+    words = {"date": day(moment.astimezone(zone).date(), lang), "time": clock(moment, lang, zone)}
     # Translators: a day and a time, in the middle of a sentence. {date} is the
     # weekday and date ("martes 12 de marzo"), {time} the time of day ("10:00").
-    return (
-        translator(lang)
-        .gettext("{date} a las {time}")
-        .format(date=day(local_day, lang), time=clock(moment, lang, zone))
-    )
+    return t.gettext("{date} a las {time}").format(**words)
 
 
 def when(moment: datetime, lang: str, zone: ZoneInfo, now: datetime) -> str:
