@@ -457,31 +457,12 @@ async def _her_voice(uow: UnitOfWork, actor: StaffActor, case_id: int) -> dict[s
     """Her proposals, her answers before evaluations, the agreements sent to her, and
     her requests to change operator and complaints, with her own words (a concern
     about the person exporting is left out: they may not read it)."""
-    ideas = list(
-        await uow.session.scalars(
-            select(Proposal).where(Proposal.adolescent_id == case_id).order_by(Proposal.id)
-        )
+    ideas = await _of_case(uow, Proposal, case_id)
+    answers = await _of_case(
+        uow, EvaluationVoice, case_id, EvaluationVoice.evaluation_on, EvaluationVoice.id
     )
-    answers = list(
-        await uow.session.scalars(
-            select(EvaluationVoice)
-            .where(EvaluationVoice.adolescent_id == case_id)
-            .order_by(EvaluationVoice.evaluation_on, EvaluationVoice.id)
-        )
-    )
-    shared = list(
-        await uow.session.scalars(
-            select(EvaluationAgreement)
-            .where(EvaluationAgreement.adolescent_id == case_id)
-            .order_by(EvaluationAgreement.id)
-        )
-    )
-    raised = list(
-        await uow.session.scalars(
-            select(Concern).where(Concern.adolescent_id == case_id).order_by(Concern.id)
-        )
-    )
-    raised = [c for c in raised if concerns.may_read(actor, c)]
+    shared = await _of_case(uow, EvaluationAgreement, case_id)
+    raised = [c for c in await _of_case(uow, Concern, case_id) if concerns.may_read(actor, c)]
     name = await _staff_names(
         uow,
         [
@@ -491,21 +472,7 @@ async def _her_voice(uow: UnitOfWork, actor: StaffActor, case_id: int) -> dict[s
         ],
     )
     return {
-        "proposals": [
-            {
-                "kind": p.kind.value,
-                "programme": p.programme.value if p.programme else None,
-                "horizon": p.horizon.value if p.horizon else None,
-                "text": proposals.text_of(uow, p),
-                "due_on": iso_day(p.due_on),
-                "status": p.status.value,
-                "reply": proposals.reply_of(uow, p),
-                "created_at": iso_time(p.created_at),
-                "decided_at": iso_time(p.decided_at),
-                "decided_by": name(p.decided_by_id),
-            }
-            for p in ideas
-        ],
+        "proposals": [_proposal(uow, p, name) for p in ideas],
         "before_evaluations": [
             {
                 "evaluation_on": iso_day(a.evaluation_on),
@@ -525,19 +492,35 @@ async def _her_voice(uow: UnitOfWork, actor: StaffActor, case_id: int) -> dict[s
             }
             for a in shared
         ],
-        "concerns": [
-            {
-                "kind": c.kind.value,
-                "text": concerns.text_of(uow, c),
-                "voice_note": _voice(uow, c.voice_ciphertext),
-                "status": c.status.value,
-                "created_at": iso_time(c.created_at),
-                "handled_at": iso_time(c.handled_at),
-                "handled_by": name(c.handled_by_id),
-                "note": c.note,
-            }
-            for c in raised
-        ],
+        "concerns": [_concern(uow, c, name) for c in raised],
+    }
+
+
+def _proposal(uow: UnitOfWork, proposal: Proposal, name: _Names) -> dict[str, Any]:
+    return {
+        "kind": proposal.kind.value,
+        "programme": proposal.programme.value if proposal.programme else None,
+        "horizon": proposal.horizon.value if proposal.horizon else None,
+        "text": proposals.text_of(uow, proposal),
+        "due_on": iso_day(proposal.due_on),
+        "status": proposal.status.value,
+        "reply": proposals.reply_of(uow, proposal),
+        "created_at": iso_time(proposal.created_at),
+        "decided_at": iso_time(proposal.decided_at),
+        "decided_by": name(proposal.decided_by_id),
+    }
+
+
+def _concern(uow: UnitOfWork, concern: Concern, name: _Names) -> dict[str, Any]:
+    return {
+        "kind": concern.kind.value,
+        "text": concerns.text_of(uow, concern),
+        "voice_note": _voice(uow, concern.voice_ciphertext),
+        "status": concern.status.value,
+        "created_at": iso_time(concern.created_at),
+        "handled_at": iso_time(concern.handled_at),
+        "handled_by": name(concern.handled_by_id),
+        "note": concern.note,
     }
 
 
