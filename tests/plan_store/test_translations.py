@@ -21,6 +21,8 @@ from plan_store.services import staff_languages, translations, triage_terms
 from plan_store.services.access import StaffActor
 from plan_store.services.translations import State
 from rumbo.container import Container
+from tests.bot.test_scheduler_jobs import statements
+from tests.builders import a_case
 from tests.plan_store.builders import Team, a_staff_member
 
 BACK = "⬅️ Volver"
@@ -257,3 +259,27 @@ async def test_staff_record_the_languages_they_speak_and_their_home_finds_them(
         await uow.commit()
     assert list(found) == [(team.home.id, "quc")]
     assert len(found[(team.home.id, "quc")]) == 1
+
+
+async def test_the_speakers_of_many_cases_are_found_in_three_queries_whatever_their_number(
+    container: Container, team: Team
+) -> None:
+    async with container.uow() as uow:
+        await staff_languages.set_spoken(uow, team.operator, team.operator.id, ["quc"])
+        ids = []
+        for index, code in enumerate(["quc", "mam", "es"] * 4):
+            case = await a_case(uow, team.home, team.operator, f"CAS-{index + 100}")
+            case.language = code
+            ids.append(case.id)
+        await uow.commit()
+    counts = []
+    for wanted in (ids[:3], ids):
+        async with container.uow() as uow:
+            with statements(container) as sent:
+                found = await staff_languages.case_speakers(uow, wanted)
+            counts.append(len(sent))
+    assert counts == [3, 3]
+    assert len(found) == 8  # the Spanish cases need nobody
+    assert found[ids[0]] == [staff_languages.CaseSpeakers("quc", ("Ana",))]
+    assert found[ids[1]] == [staff_languages.CaseSpeakers("mam", ())]  # nobody: a warning
+    assert ids[2] not in found
