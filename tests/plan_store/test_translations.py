@@ -15,7 +15,13 @@ from sqlalchemy import select
 from bot.whatsapp.templates import TemplateBook, TemplateHint, parse_template
 from locales import Translator, translator
 from locales.catalogs import compile_po, po_path
-from locales.core_set import TEMPLATES_DIR, chat_messages, core_keys, whatsapp_messages
+from locales.core_set import (
+    TEMPLATES_DIR,
+    chat_messages,
+    core_keys,
+    whatsapp_messages,
+    workspace_messages,
+)
 from locales.exchange import read_entries, write_entries
 from locales.template_exchange import read_templates, write_templates
 from plan_store.enums import RiskCategory, Role, Severity
@@ -355,3 +361,49 @@ async def test_whatsapp_template_translations_round_trip_through_template_files_
     ]
     write_templates("quc", changed, directory)  # new words need a new approval
     assert json.loads(path.read_text(encoding="utf-8"))["meta_approval"] == "pending"
+
+
+async def test_every_message_of_the_workspace_round_trips_through_the_catalog_and_template_files(
+    container: Container, team: Team, tmp_path: Path
+) -> None:
+    ana, pedro = await translators(container, team)
+    po = tmp_path / "quc.po"
+    shutil.copy(po_path("quc"), po)
+    directory = tmp_path / "whatsapp_templates"
+    shutil.copytree(TEMPLATES_DIR, directory)
+    every = workspace_messages()
+    async with container.uow() as uow:
+        for index, message in enumerate(every):
+            who, reviewer = (ana, pedro) if index % 2 else (pedro, ana)
+            text = re.sub(r"[^{}\s]+(?![^{]*\})", "xa", message.msgid)  # placeholders kept
+            await translations.save(
+                uow,
+                who,
+                language="quc",
+                context=message.context,
+                msgid=message.msgid,
+                text=text[:20] if message.is_button and message.context else text,
+                plural_text=f"e {message.msgid_plural}" if message.msgid_plural else None,
+                note=f"note {index}\nsecond line" if index % 3 else "",
+            )
+            if index % 4:  # three in four reviewed, the others drafts
+                await translations.review(
+                    uow, reviewer, language="quc", context=message.context, msgid=message.msgid
+                )
+        exported = await translations.entries(uow, "quc")
+        await uow.commit()
+    assert len(exported) == len(every)
+    in_catalog = [e for e in exported if not e.context.startswith("whatsapp:")]
+    assert write_entries(po, in_catalog) == []
+    assert len(write_templates("quc", exported, directory)) == len(TemplateBook.load().names())
+
+    async with container.uow() as uow:
+        for row in await uow.session.scalars(select(Translation)):
+            await uow.session.delete(row)
+        await uow.commit()
+    async with container.uow() as uow:
+        found = read_entries(po) + read_templates("quc", directory)
+        await translations.import_entries(uow, "quc", found)
+        again = await translations.entries(uow, "quc")
+        await uow.commit()
+    assert again == exported
