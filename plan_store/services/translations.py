@@ -370,6 +370,28 @@ async def items(uow: UnitOfWork, code: str) -> list[Item]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """A language's progress over every set: what its translators see as its size."""
+
+    total: int
+    translated: int
+    reviewed: int
+
+    @property
+    def drafts(self) -> int:
+        return self.translated - self.reviewed
+
+
+def totals(sets: Iterable[SetProgress]) -> Totals:
+    listed = list(sets)
+    return Totals(
+        total=sum(s.total for s in listed),
+        translated=sum(s.translated for s in listed),
+        reviewed=sum(s.reviewed for s in listed),
+    )
+
+
 def progress(found: Iterable[Item]) -> list[SetProgress]:
     listed = list(found)
     result = []
