@@ -48,7 +48,7 @@ RATES = (
     # words per hour, and where the figure comes from
     (400, "400-600 finished words an hour, an experienced translator (McKay, 2011)"),
     (310, "2,500 words in an 8-hour day, electronic text (Pangeanic; Okodia)"),
-    (150, "150 words an hour, a difficult text (Okodia; Dammann)"),
+    (200, "as low as 200-250 words an hour, a complicated text (Wapa Translations)"),
 )
 TYPING = (
     (33, "copying text, computer users' average (Ction)"),
