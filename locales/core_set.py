@@ -32,6 +32,8 @@ WHATSAPP_CONTEXT = "whatsapp:"
 """The context of a WhatsApp template's texts: ``whatsapp:<template name>``."""
 TEMPLATES_DIR = LOCALES_DIR / "whatsapp_templates"
 TEMPLATE_PARAM = re.compile(r"\{\{\d+\}\}")
+MAX_TEMPLATE_BUTTON = 20
+"""A template button's text, at most (WhatsApp takes 25; 20 also fits a reply button)."""
 COMMENT_TAG = "Translators:"
 
 
@@ -183,6 +185,8 @@ def whatsapp_messages(directory: Path = TEMPLATES_DIR) -> tuple[ChatMessage, ...
     found = []
     for path in sorted(directory.glob("*.es_MX.json")):
         template = json.loads(path.read_text(encoding="utf-8"))
+        if "translation_of" in template:
+            continue  # a translation made here (``locales.template_exchange``)
         context = WHATSAPP_CONTEXT + str(template["name"])
         params = "; ".join(
             f"{{{{{index}}}}}: {param['description']}"

@@ -121,3 +121,9 @@ class BrokenPlaceholders(ValidationFailed):
     """A translation whose placeholders differ from the Spanish text's."""
 
     code = "translation_placeholders"
+
+
+class TemplateButtonTooLong(ValidationFailed):
+    """A WhatsApp template's button translated longer than a button takes."""
+
+    code = "template_button_long"

@@ -14,6 +14,7 @@ from pathlib import Path
 from locales import LANGUAGES, SOURCE_LANGUAGE, is_supported, language
 from locales.catalogs import po_path
 from locales.exchange import Entry, read_entries, write_entries
+from locales.template_exchange import is_template_entry, read_templates, write_templates
 from plan_store import migrate
 from plan_store.crypto import Cipher, generate_key
 from plan_store.enums import Role
@@ -341,10 +342,13 @@ def _i18n_export(args: argparse.Namespace) -> int:
             await container.aclose()
 
     problems = 0
-    for code, found in asyncio.run(run()).items():
+    for code, every in asyncio.run(run()).items():
+        found = [entry for entry in every if not is_template_entry(entry)]
         drafts_fuzzy = language(code).needs_review
         missing = write_entries(po_path(code), found, drafts_fuzzy=drafts_fuzzy) if found else []
         print(f"{code}: {len(found) - len(missing)} translation(s) written to {po_path(code)}")
+        for path in write_templates(code, every):
+            print(f"{code}: WhatsApp template {path} (needs Meta's approval before it is sent)")
         for entry in missing:
             problems += 1
             print(f"  not in the catalog (run ./dev i18n update first?): {entry.msgid[:60]!r}")
@@ -357,7 +361,7 @@ def _i18n_import(args: argparse.Namespace) -> int:
     if not is_supported(code) or code == SOURCE_LANGUAGE or not path.exists():
         print(f"rumbo: nothing to import for {code!r} from {path}", file=sys.stderr)
         return 2
-    found = read_entries(path)
+    found = read_entries(path) + read_templates(code)
 
     async def run() -> int:
         container = _container()
@@ -370,7 +374,10 @@ def _i18n_import(args: argparse.Namespace) -> int:
             await container.aclose()
 
     taken = asyncio.run(run())
-    print(f"{code}: {taken} of {len(found)} translation(s) from {path} are in the console now")
+    print(
+        f"{code}: {taken} of {len(found)} translation(s) from {path} and the WhatsApp "
+        "templates are in the console now"
+    )
     return 0
 
 

@@ -351,6 +351,10 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
                 operators.append(operator)
                 report.logins.append((operator.username, DEMO_PASSWORD, "operator"))
             report.staff += 1 + len(operators)
+            # One operator speaks K'iche' (the flags and requests of its chats name
+            # her); nobody speaks the other Mayan languages, which the console warns of.
+            speaker = StaffActor.of(operators[-1])
+            await staff_languages.set_spoken(uow, speaker, speaker.id, ["es", "quc"])
             if home_index == 0:  # the team around the plan, in the residential centre
                 for username, display_name, role in TEAM:
                     await staff.add_staff(

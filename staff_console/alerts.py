@@ -19,7 +19,7 @@ from locales import N_, Translator
 from plan_store.enums import AlertChannel, DeliveryStatus, FlagCategory
 from plan_store.errors import NotFound
 from plan_store.models import Adolescent, Flag, Home, Message, OperatorRequest, Staff
-from plan_store.services import alerts, requests
+from plan_store.services import alerts, requests, staff_languages
 from plan_store.services.access import may_see
 from plan_store.unit_of_work import UnitOfWork
 from staff_console.actions import change_action
@@ -99,6 +99,7 @@ async def alert_page(page: Page) -> Response:
         home = await uow.session.get(Home, alert.home_id)
         assert case is not None and home is not None
         words = await _words(uow, alert.flag_id, alert.request_id)
+        case_speakers = await staff_languages.case_speakers(uow, [case.id])
         request = (
             await uow.session.get(OperatorRequest, alert.request_id) if alert.request_id else None
         )
@@ -122,6 +123,7 @@ async def alert_page(page: Page) -> Response:
             request=request,
             seen_by=seen_by.display_name if seen_by else None,
             deliveries=deliveries,
+            case_speakers=case_speakers,
             on_duty_access=on_duty,
             case_open=may_see(page.actor, case),
             channel_label=lambda channel: page.t.gettext(CHANNELS[channel]),

@@ -9,10 +9,8 @@ from datetime import timedelta
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from locales import is_supported, language
 from plan_store.enums import CaseStatus, Phase
 from plan_store.errors import NotFound
-from plan_store.models import Adolescent
 from plan_store.services import cases as case_service
 from plan_store.services import staff_languages
 from plan_store.services.access import case_for_staff
@@ -76,7 +74,7 @@ async def case_page(page: Page) -> Response:
         )
         coordination = await coordination_for(uow, page.actor, view.case)
         voice = await participation.for_case(uow, view.case)
-        speakers = await speakers_of(uow, view.case)
+        case_speakers = await staff_languages.case_speakers(uow, [view.case.id])
         await uow.commit()  # the audited read
     return page.render(
         "case.html",
@@ -85,21 +83,8 @@ async def case_page(page: Page) -> Response:
         follow_up_default=(view.today + timedelta(days=365)).isoformat(),
         coordination=coordination,
         voice=voice,
-        speakers=speakers,
+        case_speakers=case_speakers,
     )
-
-
-async def speakers_of(uow: UnitOfWork, case: Adolescent) -> list[tuple[str, list[str]]]:
-    """For a case that chats in a Mayan language: each such language and the staff
-    of its home who speak it (so that a request or a flag reaches one of them)."""
-    chats = await staff_languages.chat_languages(uow, [case.id])
-    codes = sorted(
-        c
-        for c in {case.language, *chats.get(case.id, set())}
-        if is_supported(c) and language(c).needs_review
-    )
-    found = await staff_languages.speakers(uow, [case.home_id], codes)
-    return [(code, found.get((case.home_id, code), [])) for code in codes]
 
 
 @staff_endpoint()

@@ -35,6 +35,16 @@ async def dashboard(page: Page) -> Response:
         )
         open_concerns, urgent_concerns = await concerns.open_counts(uow, page.actor)
         speaker_requests = await staff_languages.requests_for_speaker(uow, page.actor)
+        case_speakers = await staff_languages.case_speakers(
+            uow,
+            {
+                *(item.case.id for item in board.urgent),
+                *(row.case.id for row in board.flags.rows),
+                *(row.case.id for row in board.requests.rows),
+                *(alert.adolescent_id for alert in alert_board["open_alerts"]),
+                *(r.adolescent_id for r in speaker_requests),
+            },
+        )
     return page.render(
         "dashboard.html",
         board=board,
@@ -43,6 +53,7 @@ async def dashboard(page: Page) -> Response:
         open_concerns=open_concerns,
         urgent_concerns=urgent_concerns,
         speaker_requests=speaker_requests,
+        case_speakers=case_speakers,
         **alert_board,
     )
 
@@ -79,7 +90,8 @@ async def urgent_fragment(page: Page) -> Response:
     keep a session alive."""
     async with page.uow() as uow:
         urgent = await queries.urgent_items(uow, page.actor)
-    return page.render("partials/urgent.html", urgent=urgent)
+        case_speakers = await staff_languages.case_speakers(uow, {i.case.id for i in urgent})
+    return page.render("partials/urgent.html", urgent=urgent, case_speakers=case_speakers)
 
 
 routes: list[BaseRoute] = [

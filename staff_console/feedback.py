@@ -136,6 +136,8 @@ PROBLEMS: dict[str, str] = {
     "translation_placeholders": N_(
         "La traducción tiene que llevar los mismos marcadores que el español, como {name}."
     ),
+    # Translators: a translated button of a WhatsApp template is too long.
+    "template_button_long": N_("Un botón de WhatsApp lleva 20 letras como máximo."),
     # Translators: an uploaded or recorded file could not be read as audio.
     "form.audio": N_("No se pudo leer el audio. Graba otra vez o sube otro archivo."),
     "plan_store_error": N_("No se pudo guardar. Intenta de nuevo."),

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plan_store.models import Flag
-from plan_store.services import flags
+from plan_store.services import flags, staff_languages
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import queries
 from staff_console.actions import evaluation_mark_action, object_action
@@ -21,7 +21,8 @@ MAX_NOTE = 2000
 async def flag_list(page: Page) -> Response:
     async with page.uow() as uow:
         found = await queries.active_flags(uow, page.actor)
-    return page.render("flags.html", flags=found)
+        case_speakers = await staff_languages.case_speakers(uow, {r.case.id for r in found.rows})
+    return page.render("flags.html", flags=found, case_speakers=case_speakers)
 
 
 @staff_endpoint()

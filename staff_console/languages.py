@@ -104,6 +104,7 @@ async def overview(page: Page) -> Response:
         progress = {
             code: translations.progress(await translations.items(uow, code)) for code in mine
         }
+        chat = {code: translations.totals(progress[code]) for code in mine}
         mode = await translations.unreviewed_mode(uow)
     shown = [lang for lang in LANGUAGES if page.me.role is not Role.TRANSLATOR or lang.code in mine]
     return page.render(
@@ -112,6 +113,7 @@ async def overview(page: Page) -> Response:
             (lang, stats[lang.code], voices[lang.code], terms.get(lang.code, 0)) for lang in shown
         ],
         progress=progress,
+        chat=chat,
         ready={lang.code: translations.core_ready(lang.code) for lang in shown},
         mode=mode,
         modes=list(UnreviewedMode),

@@ -41,6 +41,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+APPROVAL = "meta_approval"
+APPROVED = "approved"
+"""A file without ``meta_approval`` is one the team submitted and Meta approved."""
+
 TEMPLATE_KEY = "template"
 """The outbox payload key holding a template hint."""
 
@@ -76,6 +80,14 @@ class Template:
     param_names: tuple[str, ...]
     button_texts: tuple[str, ...]
     rumbo_languages: tuple[str, ...]
+    translation_of: str | None = None
+    """For a translation made in the console: the Spanish template it translates (its
+    own ``name`` is the one Meta approved)."""
+
+    @property
+    def key(self) -> str:
+        """The name producers ask for: the Spanish template's."""
+        return self.translation_of or self.name
 
     @property
     def param_count(self) -> int:
@@ -118,17 +130,24 @@ class TemplateBook:
     """Every template translation found in a directory."""
 
     def __init__(self, templates: Iterable[Template]) -> None:
+        """An approved translation made in the console (``translation_of``) takes its
+        chat language over from the Spanish template that lists it."""
         self._by_key: dict[tuple[str, str], Template] = {}
-        for template in templates:
+        listed = sorted(templates, key=lambda t: t.translation_of is not None)
+        for template in listed:
             for language in template.rumbo_languages:
-                key = (template.name, language)
-                if key in self._by_key:
-                    raise TemplateError(f"two translations of {template.name} for {language}")
+                key = (template.key, language)
+                taken = self._by_key.get(key)
+                if taken is not None and (template.translation_of is None or taken.translation_of):
+                    raise TemplateError(f"two translations of {template.key} for {language}")
                 self._by_key[key] = template
 
     @classmethod
     def load(cls, directory: Path = TEMPLATES_DIR) -> TemplateBook:
-        return cls(load_template(path) for path in sorted(directory.glob("*.*.json")))
+        """The templates Meta approved: a translation still ``"meta_approval":
+        "pending"`` (``locales.template_exchange``) is never sent."""
+        found = (load_template(path) for path in sorted(directory.glob("*.*.json")))
+        return cls(template for template in found if template is not None)
 
     def names(self) -> set[str]:
         return {name for name, _ in self._by_key}
@@ -200,11 +219,14 @@ def clean_param(value: str) -> str:
     return cleaned[:MAX_PARAM]
 
 
-def load_template(path: Path) -> Template:
+def load_template(path: Path) -> Template | None:
+    """The template of a file, or None while it waits for Meta's approval."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise TemplateError(f"{path.name}: {error}") from error
+    if isinstance(data, dict) and data.get(APPROVAL, APPROVED) != APPROVED:
+        return None
     return parse_template(data, source=path.name)
 
 
@@ -254,6 +276,9 @@ def parse_template(data: Any, *, source: str = "template") -> Template:
     languages = data.get("rumbo_languages", [])
     if not isinstance(languages, list) or not languages:
         raise TemplateError(f"{source}: rumbo_languages names the chat languages it serves")
+    translation_of = data.get("translation_of")
+    if translation_of is not None and not isinstance(translation_of, str):
+        raise TemplateError(f"{source}: translation_of names a template")
     return Template(
         name=name,
         language=language,
@@ -262,6 +287,7 @@ def parse_template(data: Any, *, source: str = "template") -> Template:
         param_names=tuple(param_names),
         button_texts=tuple(texts),
         rumbo_languages=tuple(str(code) for code in languages),
+        translation_of=translation_of,
     )
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import select
 from locales import LANGUAGES, SOURCE_LANGUAGE, is_supported, language
 from locales.catalogs import clear_overrides, po_path, set_overrides
 from locales.core_set import (
+    MAX_TEMPLATE_BUTTON,
     SETS,
     WHATSAPP_CONTEXT,
     ChatMessage,
@@ -51,6 +52,7 @@ from plan_store.errors import (
     NotFound,
     OutOfScope,
     OwnReview,
+    TemplateButtonTooLong,
     ValidationFailed,
 )
 from plan_store.models import InstallationSetting, Staff, StaffLanguage, Translation
@@ -124,6 +126,10 @@ def _message(context: str, msgid: str) -> ChatMessage:
     raise NotFound("no such message to translate")
 
 
+def _template_button(message: ChatMessage) -> bool:
+    return message.context.startswith(WHATSAPP_CONTEXT) and message.is_button
+
+
 def _problem(message: ChatMessage, text: str, plural_text: str | None) -> str | None:
     if message.context.startswith(WHATSAPP_CONTEXT):
         return template_param_problem(message.msgid, text)
@@ -181,6 +187,8 @@ async def save(
         raise ValidationFailed(f"a translation has 1 to {MAX_TEXT} characters")
     if (problem := _problem(message, text, plural_text)) is not None:
         raise BrokenPlaceholders(f"the translation {problem}")
+    if _template_button(message) and len(text) > MAX_TEMPLATE_BUTTON:
+        raise TemplateButtonTooLong(f"a template button has at most {MAX_TEMPLATE_BUTTON}")
     name = await _name(uow, actor)
     row = await find(uow, language, context, msgid)
     if row is None:
@@ -360,6 +368,28 @@ async def items(uow: UnitOfWork, code: str) -> list[Item]:
             state, text, plural = State.UNTRANSLATED, "", None
         found.append(Item(message, state, text, plural, None))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """A language's progress over every set: what its translators see as its size."""
+
+    total: int
+    translated: int
+    reviewed: int
+
+    @property
+    def drafts(self) -> int:
+        return self.translated - self.reviewed
+
+
+def totals(sets: Iterable[SetProgress]) -> Totals:
+    listed = list(sets)
+    return Totals(
+        total=sum(s.total for s in listed),
+        translated=sum(s.translated for s in listed),
+        reviewed=sum(s.reviewed for s in listed),
+    )
 
 
 def progress(found: Iterable[Item]) -> list[SetProgress]:

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 import pytest_asyncio
 import uvicorn
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
+from sqlalchemy import update
 
 from plan_store.enums import Channel, FlagCategory, Severity
-from plan_store.models import Base
-from plan_store.services import alerts, flags, messages
+from plan_store.models import Adolescent, Base
+from plan_store.services import alerts, flags, messages, staff_languages
 from rumbo.container import Container, build_container
 from rumbo.settings import Settings
 from staff_console.options import ConsoleOptions
@@ -426,3 +427,41 @@ async def test_a_new_urgent_alert_shows_a_banner_and_a_browser_notification_with
     await page.get_by_role("button", name="👀 Lo veo, me encargo").click()
     await expect(page.locator(".notice.done")).to_contain_text("Alerta marcada como vista")
     await expect(banner).to_be_hidden(timeout=8000)
+
+
+async def test_each_flag_and_request_names_who_speaks_the_adolescents_language(
+    open_page: Opener, world: World, container: Container
+) -> None:
+    async with container.uow() as uow:
+        await staff_languages.set_spoken(uow, world.beto, world.beto.id, ["quc"])
+        await uow.commit()
+    async with container.engine.begin() as connection:
+        for case_id, code in ((world.ana_case.id, "quc"), (world.beto_case.id, "mam")):
+            await connection.execute(
+                update(Adolescent).where(Adolescent.id == case_id).values(language=code)
+            )
+    page = await open_page()
+    await log_in(page, "marta")
+    kiche, mam = "🗣️ Hablan K'iche': Beto", "⚠️ Nadie del equipo de la casa habla Mam"
+    urgent = page.locator("#urgent")
+    await expect(urgent.locator(f'[data-key="flag-{world.ana_case.flag}"]')).to_contain_text(kiche)
+    await expect(urgent.locator(f'[data-key="flag-{world.beto_case.flag}"]')).to_contain_text(mam)
+    await expect(request_row(page, world.ana_case.case_number)).to_contain_text(kiche)
+    await expect(request_row(page, world.beto_case.case_number)).to_contain_text(mam)
+    await shot(page, "speakers-1-dashboard")
+
+    await page.goto("/flags")
+    await expect(page.locator(f"#flag-{world.ana_case.flag}")).to_contain_text(kiche)
+    await expect(page.locator(f"#flag-{world.beto_case.flag}")).to_contain_text(mam)
+    await shot(page, "speakers-2-flags")
+
+    await page.goto(f"/cases/{world.beto_case.id}")
+    await expect(page.locator(f"#flags #flag-{world.beto_case.flag}")).to_contain_text(mam)
+    await expect(page.locator("#requests li.item").first).to_contain_text(mam)
+    await shot(page, "speakers-3-case")
+
+
+def request_row(page: Page, case_number: str) -> Locator:
+    """The dashboard's row of ``case_number`` among the requests to talk."""
+    panel = page.locator("section.panel").filter(has=page.locator("#requests"))
+    return panel.locator("li.item").filter(has_text=case_number)

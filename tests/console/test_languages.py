@@ -12,9 +12,10 @@ from markupsafe import escape
 from sqlalchemy import select, update
 
 from locales import catalog_stats
+from locales.core_set import workspace_messages
 from plan_store.enums import FlagCategory, Severity
 from plan_store.models import Adolescent, Flag, Message, TriageTerm
-from plan_store.services import voice_prompts
+from plan_store.services import translations, voice_prompts
 from rumbo.container import Container
 from tests.console.conftest import Browser, audit_count
 from tests.console.helpers import snapshot
@@ -82,17 +83,21 @@ async def test_operators_get_404_and_are_audited_coordinators_and_admins_come_in
 
 
 async def test_the_page_counts_translated_reviewed_and_draft_entries_per_language(
-    as_marta: Browser,
+    as_marta: Browser, container: Container
 ) -> None:
     page = (await as_marta.get("/languages")).text
     for stats in catalog_stats():
         row = re.search(rf'<tr id="lang-{stats.code}">(.*?)</tr>', page, re.S)
         assert row is not None, stats.code
         cells = re.findall(r"<td>(\d+)", row.group(1))
-        assert cells[:5] == [
-            str(n)
-            for n in (stats.total, stats.translated, stats.reviewed, stats.drafts, stats.fuzzy)
-        ], stats.code
+        counts: Any = stats  # Spanish, the source: its catalog
+        if stats.code != "es":  # what the chat says, translated here or in the catalog
+            async with container.uow() as uow:
+                items = await translations.items(uow, stats.code)
+            counts = translations.totals(translations.progress(items))
+            assert counts.total == len(workspace_messages())
+        wanted = (counts.total, counts.translated, counts.reviewed, counts.drafts, stats.fuzzy)
+        assert cells[:5] == [str(n) for n in wanted], stats.code
         assert str(escape(stats.native_name)) in row.group(1)
     detail = (await as_marta.get("/languages/mam")).text
     assert "Mam" in detail and "Notas de voz" in detail and "Términos de riesgo" in detail

@@ -50,6 +50,8 @@ async def test_a_translator_reaches_only_their_languages_and_no_case(
     assert (await tzoc.get("/languages/mam")).status_code == 404
     assert (await tzoc.get("/languages/mam/messages")).status_code == 404
     assert (await tzoc.get(f"/cases/{world.ana_case.id}")).status_code == 404
+    account = (await tzoc.get("/account")).text
+    assert 'id="speaks"' in account and 'id="alerts"' not in account  # never on duty
     workspace = await tzoc.get("/languages/quc/messages?set=consent")
     assert workspace.status_code == 200
     assert "Consentimiento y sus detalles" in workspace.text and "básico" in workspace.text

@@ -43,7 +43,8 @@ ARTIFACTS = ALL_ARTIFACTS / "translations"
 SECRET = "a-test-secret-key-that-is-long-enough-0123456789"
 CHAT = 880_014
 CORE = [s for s in SETS if s.core]
-RECORDED = ("consent:messaging:1", "menu")
+RECORDED = ("safety", "consent:messaging:1", "consent:messaging:1:details", "menu")
+"""The voice prompts of the core set's screens after the language is chosen."""
 
 
 def in_quc(spanish: str) -> str:
@@ -257,10 +258,20 @@ async def test_a_translator_brings_kiche_to_life_and_an_adolescent_on_telegram_g
         (consent_voice,) = voices(linked, tg)
         assert decoded_seconds(consent_voice) > 0.5
 
+        details = await phone.tap(in_quc("ℹ️ Más detalles"))
+        assert in_quc(consent.DETAILS) in texts(details)
+        (details_voice,) = voices(details, tg)
+        assert decoded_seconds(details_voice) > 0.5
+
         menu = await phone.tap(in_quc("✅ Acepto"))
         assert in_quc("¿Qué quieres hacer, {name}?").format(name="Lu") in texts(menu)
         (menu_voice,) = voices(menu, tg)
         assert decoded_seconds(menu_voice) > 0.5
+
+        safety = await phone.send("me quiero matar")  # Spanish terms count in every language
+        assert in_quc("Aquí sigo. Puedes escribirme cuando quieras.") in texts(safety)
+        (safety_voice,) = voices(safety, tg)
+        assert decoded_seconds(safety_voice) > 0.5
 
         goals = await phone.tap(in_quc(MY_GOALS))  # the core set's button...
         # ...opens a screen nobody translated: Spanish, with the core "Menú" button.

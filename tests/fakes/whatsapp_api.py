@@ -766,6 +766,8 @@ def _load_templates(directory: Path) -> dict[tuple[str, str], _Template]:
     found: dict[tuple[str, str], _Template] = {}
     for path in sorted(directory.glob("*.*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("meta_approval", "approved") != "approved":
+            continue  # Meta knows only what it approved
         found[(data["name"], data["language"])] = _Template(
             name=data["name"],
             language=data["language"],

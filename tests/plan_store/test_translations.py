@@ -3,6 +3,8 @@ the chat using reviewed ones from the next message, and the ``.po`` round trip."
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import shutil
 from pathlib import Path
@@ -10,17 +12,27 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.whatsapp.templates import TemplateBook, TemplateHint, parse_template
 from locales import Translator, translator
 from locales.catalogs import compile_po, po_path
-from locales.core_set import chat_messages, core_keys, whatsapp_messages
+from locales.core_set import (
+    TEMPLATES_DIR,
+    chat_messages,
+    core_keys,
+    whatsapp_messages,
+    workspace_messages,
+)
 from locales.exchange import read_entries, write_entries
+from locales.template_exchange import read_templates, write_templates
 from plan_store.enums import RiskCategory, Role, Severity
-from plan_store.errors import BrokenPlaceholders, OutOfScope, OwnReview
+from plan_store.errors import BrokenPlaceholders, OutOfScope, OwnReview, TemplateButtonTooLong
 from plan_store.models import AuditEntry, Translation
 from plan_store.services import staff_languages, translations, triage_terms
 from plan_store.services.access import StaffActor
 from plan_store.services.translations import State
 from rumbo.container import Container
+from tests.bot.test_scheduler_jobs import statements
+from tests.builders import a_case
 from tests.plan_store.builders import Team, a_staff_member
 
 BACK = "⬅️ Volver"
@@ -257,3 +269,141 @@ async def test_staff_record_the_languages_they_speak_and_their_home_finds_them(
         await uow.commit()
     assert list(found) == [(team.home.id, "quc")]
     assert len(found[(team.home.id, "quc")]) == 1
+
+
+async def test_the_speakers_of_many_cases_are_found_in_three_queries_whatever_their_number(
+    container: Container, team: Team
+) -> None:
+    async with container.uow() as uow:
+        await staff_languages.set_spoken(uow, team.operator, team.operator.id, ["quc"])
+        ids = []
+        for index, code in enumerate(["quc", "mam", "es"] * 4):
+            case = await a_case(uow, team.home, team.operator, f"CAS-{index + 100}")
+            case.language = code
+            ids.append(case.id)
+        await uow.commit()
+    counts = []
+    for wanted in (ids[:3], ids):
+        async with container.uow() as uow:
+            with statements(container) as sent:
+                found = await staff_languages.case_speakers(uow, wanted)
+            counts.append(len(sent))
+    assert counts == [3, 3]
+    assert len(found) == 8  # the Spanish cases need nobody
+    assert found[ids[0]] == [staff_languages.CaseSpeakers("quc", ("Ana",))]
+    assert found[ids[1]] == [staff_languages.CaseSpeakers("mam", ())]  # nobody: a warning
+    assert ids[2] not in found
+
+
+async def test_whatsapp_template_translations_round_trip_through_template_files_that_wait_for_meta(
+    container: Container, team: Team, tmp_path: Path
+) -> None:
+    ana, pedro = await translators(container, team)
+    directory = tmp_path / "whatsapp_templates"
+    shutil.copytree(TEMPLATES_DIR, directory)
+    context = "whatsapp:recordatorio_cita"
+    body, *buttons = [m for m in whatsapp_messages() if m.context == context]
+    texts = {
+        body.msgid: "Saqarik {{1}} 👋\n📅 {{2}}: {{3}}.\n¿La katbe'?",
+        buttons[0].msgid: "✔️ Kinbe'",
+        buttons[1].msgid: "❌ Man kinbe' taj",
+    }
+    async with container.uow() as uow:
+        with pytest.raises(TemplateButtonTooLong):
+            await translations.save(
+                uow, ana, language="quc", context=context, msgid=buttons[2].msgid, text="🔁 " * 11
+            )
+        for msgid, text in texts.items():
+            await translations.save(
+                uow, ana, language="quc", context=context, msgid=msgid, text=text, note="Ana"
+            )
+            await translations.review(uow, pedro, language="quc", context=context, msgid=msgid)
+        await translations.save(  # a draft
+            uow, pedro, language="quc", context=context, msgid=buttons[2].msgid, text="🔁 Jalwachij"
+        )
+        exported = await translations.entries(uow, "quc")
+        await uow.commit()
+
+    (path,) = write_templates("quc", exported, directory)
+    assert path.name == "recordatorio_cita_quc.es_MX.json"
+    written = json.loads(path.read_text(encoding="utf-8"))
+    assert (written["meta_approval"], written["ready_to_submit"]) == ("pending", False)
+    assert written["body"] == texts[body.msgid]
+    assert [b["text"] for b in written["buttons"]][:2] == [texts[b.msgid] for b in buttons[:2]]
+    template = parse_template(written, source=path.name)  # what Meta is sent
+    assert template.name == "recordatorio_cita_quc"
+    assert template.translation_of == "recordatorio_cita"
+    # Until Meta approves it, K'iche' chats get the Spanish template.
+    assert TemplateBook.load(directory).find("recordatorio_cita", "quc").name == "recordatorio_cita"
+    assert whatsapp_messages(directory) == whatsapp_messages()  # not a source to translate
+
+    async with container.uow() as uow:  # a fresh start: nothing in the database
+        for row in await uow.session.scalars(select(Translation)):
+            await uow.session.delete(row)
+        await uow.commit()
+    async with container.uow() as uow:
+        taken = await translations.import_entries(uow, "quc", read_templates("quc", directory))
+        again = await translations.entries(uow, "quc")
+        await uow.commit()
+    assert taken == len(exported) == 4
+    assert again == exported
+
+    written["meta_approval"] = "approved"  # a person records Meta's approval
+    path.write_text(json.dumps(written, ensure_ascii=False), encoding="utf-8")
+    book = TemplateBook.load(directory)
+    hint = TemplateHint("recordatorio_cita", ("Lu", "Mañana", "Taller"), ("a", "b", "c"))
+    assert book.message(hint, "quc")["name"] == "recordatorio_cita_quc"
+    assert book.message(hint, "mam")["name"] == "recordatorio_cita"
+    assert write_templates("quc", again, directory) == [path]
+    assert json.loads(path.read_text(encoding="utf-8"))["meta_approval"] == "approved"
+    changed = [
+        dataclasses.replace(e, text=e.text + "!") if e.msgid == body.msgid else e for e in again
+    ]
+    write_templates("quc", changed, directory)  # new words need a new approval
+    assert json.loads(path.read_text(encoding="utf-8"))["meta_approval"] == "pending"
+
+
+async def test_every_message_of_the_workspace_round_trips_through_the_catalog_and_template_files(
+    container: Container, team: Team, tmp_path: Path
+) -> None:
+    ana, pedro = await translators(container, team)
+    po = tmp_path / "quc.po"
+    shutil.copy(po_path("quc"), po)
+    directory = tmp_path / "whatsapp_templates"
+    shutil.copytree(TEMPLATES_DIR, directory)
+    every = workspace_messages()
+    async with container.uow() as uow:
+        for index, message in enumerate(every):
+            who, reviewer = (ana, pedro) if index % 2 else (pedro, ana)
+            text = re.sub(r"[^{}\s]+(?![^{]*\})", "xa", message.msgid)  # placeholders kept
+            await translations.save(
+                uow,
+                who,
+                language="quc",
+                context=message.context,
+                msgid=message.msgid,
+                text=text[:20] if message.is_button and message.context else text,
+                plural_text=f"e {message.msgid_plural}" if message.msgid_plural else None,
+                note=f"note {index}\nsecond line" if index % 3 else "",
+            )
+            if index % 4:  # three in four reviewed, the others drafts
+                await translations.review(
+                    uow, reviewer, language="quc", context=message.context, msgid=message.msgid
+                )
+        exported = await translations.entries(uow, "quc")
+        await uow.commit()
+    assert len(exported) == len(every)
+    in_catalog = [e for e in exported if not e.context.startswith("whatsapp:")]
+    assert write_entries(po, in_catalog) == []
+    assert len(write_templates("quc", exported, directory)) == len(TemplateBook.load().names())
+
+    async with container.uow() as uow:
+        for row in await uow.session.scalars(select(Translation)):
+            await uow.session.delete(row)
+        await uow.commit()
+    async with container.uow() as uow:
+        found = read_entries(po) + read_templates("quc", directory)
+        await translations.import_entries(uow, "quc", found)
+        again = await translations.entries(uow, "quc")
+        await uow.commit()
+    assert again == exported
