@@ -62,7 +62,9 @@ from plan_store.services import (
     concerns,
     consent,
     evaluation_voice,
+    family,
     flags,
+    legal,
     proposals,
     requests,
 )
@@ -400,6 +402,7 @@ async def case_export(uow: UnitOfWork, actor: StaffActor, adolescent_id: int) ->
         ],
     }
     exported["her_voice"] = await _her_voice(uow, actor, case.id)
+    exported.update(await _family_and_papers(uow, case.id))
     audit.record(
         uow,
         "case.export",
@@ -408,6 +411,40 @@ async def case_export(uow: UnitOfWork, actor: StaffActor, adolescent_id: int) ->
         details={"messages": len(messages)},
     )
     return exported
+
+
+async def _family_and_papers(uow: UnitOfWork, case_id: int) -> dict[str, Any]:
+    kin = await family.family_of(uow, case_id, records=10_000)
+    procedures = await legal.procedures_of(uow, case_id)
+    return {
+        "family_contacts": [
+            {
+                "name": c.name,
+                "relation": c.relation,
+                "way": c.way.value,
+                "allowed_by": c.allowed_by,
+                "allowed_since": iso_day(c.allowed_since),
+                "ended_on": iso_day(c.ended_on),
+                "calls_and_visits": [
+                    {"way": r.way.value, "held_on": iso_day(r.held_on), "note": r.note}
+                    for r in kin.records
+                    if r.contact_id == c.id
+                ],
+            }
+            for c in kin.contacts
+        ],
+        "legal_procedures": [
+            {
+                "kind": p.kind.value,
+                "stage": p.stage.value,
+                "next_on": iso_day(p.next_on),
+                "next": p.next_what,
+                "followed_by": p.followed_by,
+                "stages": [{"stage": s.stage.value, "at": iso_time(s.at)} for s in p.stages],
+            }
+            for p in procedures
+        ],
+    }
 
 
 def _case(case: Adolescent, home: Home, name: _Names) -> dict[str, Any]:
