@@ -17,7 +17,7 @@ from plan_store.services import cases as case_service
 from plan_store.services import staff_languages
 from plan_store.services.access import case_for_staff
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import participation, queries
+from staff_console import family_legal, participation, queries
 from staff_console.actions import case_action
 from staff_console.case_admin import coordination_for
 from staff_console.context import Page, staff_endpoint
@@ -77,6 +77,7 @@ async def case_page(page: Page) -> Response:
         coordination = await coordination_for(uow, page.actor, view.case)
         voice = await participation.for_case(uow, view.case)
         speakers = await speakers_of(uow, view.case)
+        papers = await family_legal.for_case(uow, page.actor, view.case)
         await uow.commit()  # the audited read
     return page.render(
         "case.html",
@@ -86,6 +87,7 @@ async def case_page(page: Page) -> Response:
         coordination=coordination,
         voice=voice,
         speakers=speakers,
+        papers=papers,
     )
 
 

@@ -16,9 +16,10 @@ from sqlalchemy import select
 
 from plan_store.enums import CaseStatus, ContactWay
 from plan_store.errors import CaseClosed, NotFound, NotOwnedByCase, ValidationFailed
-from plan_store.models import Adolescent, FamilyContact, FamilyContactRecord, Staff
+from plan_store.models import Adolescent, FamilyContact, FamilyContactRecord, Home, Staff
 from plan_store.services import audit
 from plan_store.services.access import FAMILY_WRITERS, StaffActor, case_for_writers
+from plan_store.services.cases import local_today
 from plan_store.unit_of_work import UnitOfWork
 
 MAX_NAME = 80
@@ -161,7 +162,8 @@ async def record_contact(
     contact = await _contact(uow, case.id, contact_id)
     if way is ContactWay.CALL_AND_VISIT:
         raise ValidationFailed("one record is a call or a visit")
-    if held_on > uow.now().date():
+    home = await uow.session.get_one(Home, case.home_id)
+    if held_on > local_today(uow, home):
         raise ValidationFailed("a call or visit is recorded once it was held")
     if held_on < contact.allowed_since or (
         contact.ended_on is not None and held_on >= contact.ended_on
