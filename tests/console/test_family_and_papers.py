@@ -58,6 +58,8 @@ async def test_a_social_worker_records_a_contact_and_a_call_that_the_operator_re
     page = (await sara.get(base)).text
     assert "Llamada o visita registrada. La nota no llega a su chat." in notices(page)
     assert "«Le trajo fotos de sus hermanos.»" in page
+    sheet = (await sara.get(f"{base}/evaluation")).text  # the period's timeline has it
+    assert "Visita de su familia" in sheet and "Rosa: Le trajo fotos de sus hermanos." in sheet
 
     ana_page = (await as_ana.get(base)).text
     assert "Rosa" in ana_page and "Procuraduría de Protección" in ana_page
