@@ -60,6 +60,7 @@ async def test_a_social_worker_records_a_contact_and_a_call_that_the_operator_re
     assert "«Le trajo fotos de sus hermanos.»" in page
     sheet = (await sara.get(f"{base}/evaluation")).text  # the period's timeline has it
     assert "Visita de su familia" in sheet and "Rosa: Le trajo fotos de sus hermanos." in sheet
+    assert "Rosa (mamá) · Llamadas y visitas · último contacto: dom 1 mar 2026" in sheet
 
     ana_page = (await as_ana.get(base)).text
     assert "Rosa" in ana_page and "Procuraduría de Protección" in ana_page
