@@ -2,17 +2,18 @@
 browser at laptop and phone size (test-artifacts/console/``team-2x-*``): confirming
 a step tells her, and says so where the button was; the messages read newest first
 by time, whatever order they were stored in; the audit log links the case and the
-thing each entry is about."""
+thing each entry is about; the social worker records the evaluation she holds."""
 
 from __future__ import annotations
 
 from playwright.async_api import expect
 from sqlalchemy import select
 
-from plan_store.enums import Channel
-from plan_store.models import OutboxMessage
+from plan_store.enums import Channel, Role
+from plan_store.models import Home, OutboxMessage
 from plan_store.services import messages, outbox
 from rumbo.container import Container
+from tests.builders import a_staff_member
 from tests.conftest import FakeClock
 from tests.console import test_browser as shared
 from tests.console.test_browser import PHONE, Opener, log_in
@@ -97,3 +98,24 @@ async def test_the_audit_log_links_the_case_and_what_each_entry_is_about(
     await note.click()
     await expect(admin.locator("#note-1")).to_contain_text("Habló de su tía.")
     await expect(admin.locator("#note-1")).to_be_in_viewport()
+
+
+async def test_the_social_worker_records_the_evaluation_and_sends_its_agreements(
+    open_page: Opener, world: World, container: Container
+) -> None:
+    async with container.uow() as uow:
+        home = await uow.session.get_one(Home, world.home)
+        await a_staff_member(uow, home, "sara", Role.SOCIAL_WORKER, display_name="Sara")
+        await uow.commit()
+    page = await open_page(PHONE)
+    await log_in(page, "sara")
+    await page.goto(f"/cases/{world.ana_case.id}/evaluation")
+    await page.get_by_label("Avances, dificultades y acuerdos").fill("Va bien en la escuela.")
+    await page.get_by_label("Acuerdos que").fill("Vas al taller los martes.")
+    await page.get_by_label("Enviárselos ya").check()
+    await page.get_by_role("button", name="Registrar").click()
+    notices = page.locator(".notices")
+    await expect(notices).to_contain_text("Evaluación registrada.")
+    await expect(notices).not_to_contain_text("no le toca a tu papel")
+    await expect(notices).to_be_in_viewport()
+    await both(page, "26-social-worker-records-the-evaluation")
