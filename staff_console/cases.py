@@ -10,12 +10,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from locales import is_supported, language
-from plan_store.enums import CaseStatus, Phase
+from plan_store.enums import AppointmentKind, CaseStatus, Phase
 from plan_store.errors import NotFound
 from plan_store.models import Adolescent
 from plan_store.services import cases as case_service
 from plan_store.services import staff_languages
-from plan_store.services.access import case_for_staff
+from plan_store.services.access import case_for_staff, may_schedule
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import family_legal, participation, queries
 from staff_console.actions import case_action
@@ -88,6 +88,8 @@ async def case_page(page: Page) -> Response:
         voice=voice,
         speakers=speakers,
         papers=papers,
+        # Only the kinds of appointment her role schedules (a lawyer: legal ones).
+        schedulable=[k for k in AppointmentKind if may_schedule(page.actor.role, k)],
     )
 
 
