@@ -12,7 +12,7 @@ from datetime import date
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from plan_store.enums import ContactWay, LegalKind, LegalStage
+from plan_store.enums import CaseStatus, ContactWay, LegalKind, LegalStage
 from plan_store.models import Adolescent, Home
 from plan_store.services import family, legal
 from plan_store.services.access import FAMILY_WRITERS, LEGAL_WRITERS, StaffActor
@@ -61,7 +61,7 @@ class FamilyAndPapers:
 async def for_case(uow: UnitOfWork, actor: StaffActor, case: Adolescent) -> FamilyAndPapers:
     """What the case page shows of both routes. The caller has checked the scope."""
     home = await uow.session.get_one(Home, case.home_id)
-    open_case = case.status.value != "closed"
+    open_case = case.status is not CaseStatus.CLOSED
     return FamilyAndPapers(
         family=await family.family_of(uow, case.id),
         procedures=await legal.procedures_of(uow, case.id),
