@@ -6,7 +6,7 @@ the operator for help with the goal.
 
 from __future__ import annotations
 
-from dialogs import actions, labels
+from dialogs import actions, family_papers, labels
 from dialogs.common import Turn, button, clip, first_name, listing, menu_button
 from dialogs.screens import Button
 from locales import N_
@@ -41,7 +41,8 @@ HORIZONS = {
 async def show_programmes(turn: Turn, note: str | None = None) -> None:
     t = turn.t
     goals = await plans.goals_of(turn.uow, turn.case_id)
-    if not goals:
+    begun = await family_papers.routes_begun(turn)
+    if not goals and not begun:
         operator = await turn.operator()
         if operator:
             # Translators: {name} is the first name of the adolescent's operator.
@@ -58,6 +59,8 @@ async def show_programmes(turn: Turn, note: str | None = None) -> None:
         count = sum(goal.programme is programme for goal in goals)
         if count:
             rows.append([button(f"{t.gettext(label)} ({count})", actions.programme(programme))])
+        elif programme in begun:
+            rows.append([button(t.gettext(label), actions.programme(programme))])
     rows.append([_propose_button(turn)])
     rows.append([menu_button(t)])
     # Translators: after the goals' title; the buttons are the plan's programmes (education, ...).
@@ -77,10 +80,11 @@ async def show_programme(turn: Turn, value: str) -> None:
         return
     t = turn.t
     goals = await plans.goals_of(turn.uow, turn.case_id, programme)
-    if not goals:
+    own = await family_papers.section(turn, programme)
+    if not goals and own is None:
         await show_programmes(turn)
         return
-    sections: list[str] = []
+    sections: list[str] = [own] if own else []
     for horizon, heading in HORIZONS.items():
         lines = [await _line(turn, goal) for goal in goals if goal.horizon is horizon]
         if lines:

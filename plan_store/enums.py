@@ -286,3 +286,45 @@ class AgreementAnswer(StrEnum):
 
     AGREED = "agreed"
     TALK = "talk"
+
+
+class ContactWay(StrEnum):
+    """How the authority allows a family contact (``call_and_visit``: both), and how
+    one contact was held (a call or a visit)."""
+
+    CALL = "call"
+    VISIT = "visit"
+    CALL_AND_VISIT = "call_and_visit"
+
+
+class LegalKind(StrEnum):
+    """The legal and migration procedures of a child in Mexico: recognition as a
+    refugee before COMAR (which may end in complementary protection), the humanitarian
+    visitor card of the INM (the usual one for an unaccompanied child), regularisation
+    of the stay before the INM, family reunification (INM's family unity route, or
+    abroad), an assisted return to the country of origin when she wants it."""
+
+    REFUGEE = "refugee"
+    HUMANITARIAN_VISA = "humanitarian_visa"
+    REGULARISATION = "regularisation"
+    FAMILY_REUNIFICATION = "family_reunification"
+    ASSISTED_RETURN = "assisted_return"
+    OTHER = "other"
+
+
+class LegalStage(StrEnum):
+    """Where a procedure stands, in the order it usually goes."""
+
+    PREPARING = "preparing"
+    FILED = "filed"
+    INTERVIEW = "interview"
+    WAITING = "waiting"
+    GRANTED = "granted"
+    DOCUMENTS = "documents"
+    REFUSED = "refused"
+    APPEAL = "appeal"
+    CLOSED = "closed"
+
+    @property
+    def finished(self) -> bool:
+        return self is LegalStage.CLOSED

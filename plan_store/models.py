@@ -41,11 +41,14 @@ from plan_store.enums import (
     ConcernStatus,
     ConsentDecision,
     ConsentPurpose,
+    ContactWay,
     DeliveryStatus,
     FlagCategory,
     FlagStatus,
     GoalStatus,
     Horizon,
+    LegalKind,
+    LegalStage,
     MessageDirection,
     MessageKind,
     OutboxKind,
@@ -601,6 +604,74 @@ class PhaseChange(Base):
     phase: Mapped[Phase] = mapped_column(str_enum(Phase))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class FamilyContact(Base):
+    """A person of her family the authority allows her to be in touch with, how (call,
+    visit or both), allowed by whom and since when. Who the person is (name and
+    relation) identifies the child: encrypted. ``ended_on``: no longer allowed."""
+
+    __tablename__ = "family_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), index=True)
+    name_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    relation_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    way: Mapped[ContactWay] = mapped_column(str_enum(ContactWay))
+    # The authority and its decision in a few words ("Procuraduría de Protección").
+    allowed_by_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    allowed_since: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class FamilyContactRecord(Base):
+    """A call or a visit held with an allowed contact, with a short note for the team
+    (encrypted; never shown in her chat)."""
+
+    __tablename__ = "family_contact_records"
+    __table_args__ = (Index("ix_family_contact_records_adolescent_on", "adolescent_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("family_contacts.id"))
+    way: Mapped[ContactWay] = mapped_column(str_enum(ContactWay))
+    held_on: Mapped[date] = mapped_column(Date)
+    note_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class LegalProcedure(Base):
+    """Her legal and migration procedure: its kind, its stage, the next date (and what
+    happens then) and the lawyer who follows it. The next date says where she will be:
+    encrypted with its words, as JSON (``{"on": "2027-03-12", "what": "..."}``)."""
+
+    __tablename__ = "legal_procedures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), index=True)
+    kind: Mapped[LegalKind] = mapped_column(str_enum(LegalKind))
+    stage: Mapped[LegalStage] = mapped_column(str_enum(LegalStage))
+    next_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    followed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LegalStageChange(Base):
+    """A procedure reached ``stage`` at ``at``: its rows are the steps she sees."""
+
+    __tablename__ = "legal_stage_changes"
+    __table_args__ = (Index("ix_legal_stage_changes_procedure_at", "procedure_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("legal_procedures.id"))
+    stage: Mapped[LegalStage] = mapped_column(str_enum(LegalStage))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
 
 
 class FollowUpCheckin(Base):

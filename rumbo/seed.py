@@ -23,9 +23,12 @@ from plan_store.enums import (
     ConcernKind,
     ConsentDecision,
     ConsentPurpose,
+    ContactWay,
     FlagCategory,
     GoalStatus,
     Horizon,
+    LegalKind,
+    LegalStage,
     Phase,
     Programme,
     RequestReason,
@@ -42,8 +45,10 @@ from plan_store.services import (
     duty,
     evaluation_voice,
     evaluations,
+    family,
     flags,
     house_rules,
+    legal,
     messages,
     plans,
     proposals,
@@ -389,7 +394,75 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
                     coordinator=coordinator,
                 )
                 await uow.commit()
+        if home_index == 0:
+            async with uow_factory() as uow:
+                await _family_and_papers(uow, home.id)
+                await uow.commit()
     return report
+
+
+async def _family_and_papers(uow: UnitOfWork, home_id: int) -> None:
+    """The first case of the home: a mother she may call, an uncle who visits, the
+    calls held; and her refugee procedure, followed by the home's lawyer."""
+    home = await uow.session.get_one(Home, home_id)
+    today = cases.local_today(uow, home)
+    first = await uow.session.scalar(
+        select(Adolescent).where(Adolescent.home_id == home_id).order_by(Adolescent.id).limit(1)
+    )
+    people = {
+        s.role: StaffActor.of(s)
+        for s in await uow.session.scalars(select(Staff).where(Staff.home_id == home_id))
+    }
+    worker, lawyer = people.get(Role.SOCIAL_WORKER), people.get(Role.LAWYER)
+    if first is None or worker is None or lawyer is None:
+        return
+    since = today - timedelta(days=40)
+    mother = await family.add_contact(
+        uow,
+        worker,
+        first.id,
+        name="Rosa",
+        relation="mamá",
+        way=ContactWay.CALL,
+        allowed_by="Procuraduría de Protección",
+        allowed_since=since,
+    )
+    await family.add_contact(
+        uow,
+        worker,
+        first.id,
+        name="Julio",
+        relation="tío",
+        way=ContactWay.CALL_AND_VISIT,
+        allowed_by="Procuraduría de Protección",
+        allowed_since=since,
+    )
+    for days_ago, note in (
+        (9, "Hablaron de la escuela."),
+        (2, "Contenta; quiere volver a llamar."),
+    ):
+        await family.record_contact(
+            uow,
+            worker,
+            first.id,
+            mother.id,
+            way=ContactWay.CALL,
+            held_on=today - timedelta(days=days_ago),
+            note=note,
+        )
+    procedure = await legal.open_procedure(
+        uow, lawyer, first.id, kind=LegalKind.REFUGEE, followed_by_id=lawyer.id
+    )
+    await legal.update_procedure(
+        uow,
+        lawyer,
+        first.id,
+        procedure.id,
+        stage=LegalStage.FILED,
+        next_on=today + timedelta(days=8),
+        next_what="Tu entrevista: lleva tu constancia",
+        followed_by_id=lawyer.id,
+    )
 
 
 async def _roster(

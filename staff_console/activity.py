@@ -1,5 +1,6 @@
 """The case as a picture: progress bars per programme, and a timeline of a period
-(messages, flags, appointments, steps, notes, phases), newest first. Shown on the
+(messages, flags, appointments, steps, notes, phases, family calls and visits, the
+legal procedure's stages), newest first. Shown on the
 case page and on the preparation sheet."""
 
 from __future__ import annotations
@@ -10,12 +11,16 @@ from enum import StrEnum
 
 from sqlalchemy import or_, select
 
-from plan_store.enums import GoalStatus, MessageDirection, Programme
+from plan_store.enums import ContactWay, GoalStatus, MessageDirection, Programme
 from plan_store.models import (
     Appointment,
     CaseNote,
+    FamilyContact,
+    FamilyContactRecord,
     Flag,
     Goal,
+    LegalProcedure,
+    LegalStageChange,
     LifePlan,
     Message,
     PhaseChange,
@@ -158,5 +163,57 @@ async def period(
         )
     )
     events += [Event(p.started_at, "phase", topic=p.phase, staff_id=p.by_staff_id) for p in phases]
+    events += await _family_and_papers(uow, adolescent_id, since, until)
     events.sort(key=lambda e: e.at, reverse=True)
+    return events
+
+
+async def _family_and_papers(
+    uow: UnitOfWork, adolescent_id: int, since: datetime, until: datetime
+) -> list[Event]:
+    """Calls and visits held with her family (when recorded; the text is who, and the
+    team's note after a colon), and each new stage of her legal procedure."""
+    held = await uow.session.execute(
+        select(FamilyContactRecord, FamilyContact.name_ciphertext)
+        .join(FamilyContact, FamilyContact.id == FamilyContactRecord.contact_id)
+        .where(
+            FamilyContactRecord.adolescent_id == adolescent_id,
+            FamilyContactRecord.created_at >= since,
+            FamilyContactRecord.created_at <= until,
+        )
+    )
+    events = []
+    for record, name in held:
+        text = uow.cipher.decrypt(name)
+        if record.note_ciphertext is not None:
+            text += ": " + uow.cipher.decrypt(record.note_ciphertext)
+        kind = "family_call" if record.way is ContactWay.CALL else "family_visit"
+        events.append(
+            Event(
+                record.created_at,
+                kind,
+                text,
+                anchor=f"contact-{record.contact_id}",
+                staff_id=record.recorded_by_id,
+            )
+        )
+    stages = await uow.session.scalars(
+        select(LegalStageChange)
+        .join(LegalProcedure, LegalProcedure.id == LegalStageChange.procedure_id)
+        .where(
+            LegalProcedure.adolescent_id == adolescent_id,
+            LegalStageChange.at >= since,
+            LegalStageChange.at <= until,
+        )
+    )
+    events += [
+        Event(
+            c.at,
+            "legal",
+            topic=c.stage,
+            anchor=f"procedure-{c.procedure_id}",
+            staff_id=c.by_staff_id,
+        )
+        for c in stages
+    ]
     return events

@@ -37,6 +37,9 @@ ACTIONS: dict[str, str] = {
     "consent_text.publish": N_("Publicó un texto de consentimiento"),
     "console.refused": N_("Intentó abrir una página que no es para su papel"),
     "evaluation.record": N_("Registró una evaluación"),
+    "family.contact_add": N_("Agregó un contacto familiar permitido"),
+    "family.contact_end": N_("Terminó un contacto familiar permitido"),
+    "family.contact_record": N_("Registró una llamada o visita de la familia"),
     "flag.acknowledge": N_("Marcó una alerta como vista"),
     "flag.mark_for_evaluation": N_("Llevó una alerta a la evaluación"),
     "flag.raise": N_("Se levantó una alerta"),
@@ -49,6 +52,9 @@ ACTIONS: dict[str, str] = {
     "home.create": N_("Agregó una casa"),
     "home.update": N_("Cambió los datos de una casa"),
     "keys.rotate": N_("Cambió la llave de cifrado"),
+    "legal.open": N_("Agregó un trámite legal o migratorio"),
+    "legal.stage": N_("Registró una nueva etapa del trámite"),
+    "legal.update": N_("Actualizó el trámite"),
     "link_code.issue": N_("Dio un código para vincular el chat"),
     "message.mark_for_evaluation": N_("Llevó un mensaje a la evaluación"),
     "message.reply": N_("Respondió por el chat"),
@@ -78,10 +84,12 @@ ACTIONS: dict[str, str] = {
 
 TARGETS: dict[str, str] = {
     "appointment": N_("Cita"),
+    "family_contact": N_("Contacto familiar"),
     "flag": N_("Alerta"),
     "goal": N_("Meta"),
     "handover": N_("Nota de entrega"),
     "home": N_("Casa"),
+    "legal": N_("Trámite"),
     "message": N_("Mensaje"),
     "note": N_("Nota"),
     "request": N_("Solicitud"),
@@ -90,6 +98,8 @@ TARGETS: dict[str, str] = {
     "term": N_("Término"),
 }
 ON_CASE_PAGE = frozenset({"appointment", "flag", "goal", "message", "request", "step", "note"})
+ANCHORS = {"family_contact": "contact", "legal": "procedure"}
+"""Targets whose anchor on the case page has another name (``#contact-4``)."""
 """Targets with an anchor on the case page (``#message-98``)."""
 
 
@@ -114,7 +124,9 @@ def target_of(t: Translator, target: str, case_id: int | None) -> Target | None:
         return Target(target, None)
     # Translators: the audit log: what an entry is about, e.g. "Mensaje n.º 98".
     text = t.gettext("{what} n.º {number}").format(what=t.gettext(word), number=ident)
-    href = f"/cases/{case_id}#{kind}-{ident}" if case_id and kind in ON_CASE_PAGE else None
+    anchor = ANCHORS.get(kind, kind)
+    on_page = kind in ON_CASE_PAGE or kind in ANCHORS
+    href = f"/cases/{case_id}#{anchor}-{ident}" if case_id and on_page else None
     if kind == "staff":
         href = "/admin/staff"
     return Target(text, href)

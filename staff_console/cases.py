@@ -9,13 +9,13 @@ from datetime import timedelta
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from plan_store.enums import CaseStatus, Phase
+from plan_store.enums import AppointmentKind, CaseStatus, Phase
 from plan_store.errors import NotFound
 from plan_store.services import cases as case_service
 from plan_store.services import staff_languages
-from plan_store.services.access import case_for_staff
+from plan_store.services.access import case_for_staff, may_schedule
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import participation, queries
+from staff_console import family_legal, participation, queries
 from staff_console.actions import case_action
 from staff_console.case_admin import coordination_for
 from staff_console.context import Page, staff_endpoint
@@ -75,6 +75,7 @@ async def case_page(page: Page) -> Response:
         coordination = await coordination_for(uow, page.actor, view.case)
         voice = await participation.for_case(uow, view.case)
         case_speakers = await staff_languages.case_speakers(uow, [view.case.id])
+        papers = await family_legal.for_case(uow, page.actor, view.case)
         await uow.commit()  # the audited read
     return page.render(
         "case.html",
@@ -84,6 +85,9 @@ async def case_page(page: Page) -> Response:
         coordination=coordination,
         voice=voice,
         case_speakers=case_speakers,
+        papers=papers,
+        # Only the kinds of appointment her role schedules (a lawyer: legal ones).
+        schedulable=[k for k in AppointmentKind if may_schedule(page.actor.role, k)],
     )
 
 

@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Route
 
 from plan_store.services import evaluation_voice, evaluations
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import participation, queries
+from staff_console import family_legal, participation, queries
 from staff_console.actions import case_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form
@@ -33,8 +33,11 @@ async def sheet(page: Page) -> Response:
     async with page.uow() as uow:
         view = await queries.evaluation_sheet(uow, page.actor, case_id)
         voice = await participation.for_sheet(uow, view.case, view.period_start)
+        papers = await family_legal.for_case(uow, page.actor, view.case)
         await uow.commit()  # the audited read
-    return page.render("evaluation_sheet.html", view=view, tz=view.home.timezone, voice=voice)
+    return page.render(
+        "evaluation_sheet.html", view=view, tz=view.home.timezone, voice=voice, papers=papers
+    )
 
 
 @staff_endpoint()

@@ -38,6 +38,13 @@ DONE: dict[str, str] = {
     "case.admitted": N_("Caso abierto. Ahora dale su código para vincular el chat."),
     "case.operator": N_("Operador(a) de referencia cambiado(a). El caso pasó a su lista."),
     "case.care_setting": N_("Entorno de cuidado actualizado."),
+    "family.contact_added": N_("Contacto permitido agregado. Lo ve en su chat, en «Mi familia»."),
+    "family.contact_ended": N_("El contacto ya no está permitido desde esa fecha."),
+    "family.contact_recorded": N_("Llamada o visita registrada. La nota no llega a su chat."),
+    "legal.opened": N_(
+        "Trámite agregado. Lo ve en su chat, en «Mis papeles», en palabras simples."
+    ),
+    "legal.updated": N_("Trámite actualizado. Lo ve en su chat, en «Mis papeles»."),
     "evaluation.recorded": N_("Evaluación registrada."),
     "proposal.accepted": N_("Propuesta aceptada: ya está en su plan. Se le avisa por su chat."),
     "proposal.rework": N_("Se le avisa por su chat que la van a platicar."),

@@ -33,6 +33,11 @@ HOME_WIDE = TEAM_ROLES | {Role.COORDINATOR}
 """Roles that read every case of their home."""
 RESPONSIBLE_ROLES = TEAM_ROLES | {Role.OPERATOR, Role.COORDINATOR}
 """Who can answer for a step of a plan."""
+FAMILY_WRITERS = frozenset({Role.SOCIAL_WORKER, Role.PSYCHOLOGIST, Role.COORDINATOR})
+"""Who records her family contacts (allowed by the authority) and the calls and visits;
+everyone else who sees the case reads them."""
+LEGAL_WRITERS = frozenset({Role.LAWYER})
+"""Who records her legal and migration procedure; everyone else who sees the case reads it."""
 
 TEAM_APPOINTMENTS: dict[Role, frozenset[AppointmentKind]] = {
     Role.PSYCHOLOGIST: frozenset({AppointmentKind.PSYCHOLOGY}),
@@ -121,6 +126,17 @@ async def refuse_role(uow: UnitOfWork, actor: StaffActor, adolescent_id: int, wh
         )
     )
     raise RoleRefused(why)
+
+
+async def case_for_writers(
+    uow: UnitOfWork, actor: StaffActor, adolescent_id: int, writers: frozenset[Role]
+) -> Adolescent:
+    """The case, for a change only ``writers`` make (whatever else the actor's role may
+    change): out of scope is ``OutOfScope``, another role ``RoleRefused``; both audited."""
+    case = await case_for_staff(uow, actor, adolescent_id, purpose="reach")
+    if actor.role not in writers:
+        await refuse_role(uow, actor, adolescent_id, f"a {actor.role} does not make this change")
+    return case
 
 
 async def case_by_number(uow: UnitOfWork, case_number: str) -> Adolescent:

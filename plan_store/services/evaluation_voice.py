@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from plan_store.enums import AgreementAnswer, CaseStatus
+from plan_store.enums import AgreementAnswer, CaseStatus, Role
 from plan_store.errors import InvalidTransition, NotFound, NotOwnedByCase, ValidationFailed
 from plan_store.models import Adolescent, Evaluation, EvaluationAgreement, EvaluationVoice, Home
 from plan_store.services import audit
@@ -176,6 +176,10 @@ def clean_agreements(lines: Sequence[str]) -> list[str]:
     return [item for item in items if item][:MAX_AGREEMENTS]
 
 
+EVALUATORS = frozenset({Role.SOCIAL_WORKER})
+"""Of the team around the plan, who records the evaluation (``evaluations.record``)."""
+
+
 async def set_agreements(
     uow: UnitOfWork,
     actor: StaffActor,
@@ -186,8 +190,9 @@ async def set_agreements(
     share: bool = False,
 ) -> EvaluationAgreement | None:
     """The agreements of an evaluation that she should read, in plain words; ``share``
-    sends them now. No lines: none."""
-    case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+    sends them now. No lines: none. The social worker, who records the evaluation,
+    writes and sends them too."""
+    case = await case_for_staff(uow, actor, adolescent_id, purpose="change", team=EVALUATORS)
     evaluation = await uow.session.get(Evaluation, evaluation_id)
     if evaluation is None or evaluation.adolescent_id != case.id:
         raise NotFound(f"no evaluation {evaluation_id} for case {adolescent_id}")
@@ -223,7 +228,7 @@ async def share(
     uow: UnitOfWork, actor: StaffActor, adolescent_id: int, agreement_id: int
 ) -> EvaluationAgreement:
     """Send the agreements to her chat (once)."""
-    case = await case_for_staff(uow, actor, adolescent_id, purpose="change")
+    case = await case_for_staff(uow, actor, adolescent_id, purpose="change", team=EVALUATORS)
     agreement = await uow.session.get(EvaluationAgreement, agreement_id)
     if agreement is None or agreement.adolescent_id != case.id:
         raise NotFound(f"no agreements {agreement_id} for case {adolescent_id}")

@@ -65,7 +65,9 @@ from plan_store.services import (
     concerns,
     consent,
     evaluation_voice,
+    family,
     flags,
+    legal,
     proposals,
     requests,
 )
@@ -147,6 +149,7 @@ async def case_export(uow: UnitOfWork, actor: StaffActor, adolescent_id: int) ->
         "access_log": [_access(entry, name) for entry in rows.trail],
     }
     exported["her_voice"] = await _her_voice(uow, actor, case.id)
+    exported.update(await _family_and_papers(uow, case.id))
     audit.record(
         uow,
         "case.export",
@@ -450,6 +453,40 @@ def _message(uow: UnitOfWork, message: Message, name: _Names) -> dict[str, Any]:
         "from_staff": name(message.staff_id),
         "marked_for_evaluation": message.marked_for_evaluation,
         "created_at": iso_time(message.created_at),
+    }
+
+
+async def _family_and_papers(uow: UnitOfWork, case_id: int) -> dict[str, Any]:
+    kin = await family.family_of(uow, case_id, records=10_000)
+    procedures = await legal.procedures_of(uow, case_id)
+    return {
+        "family_contacts": [
+            {
+                "name": c.name,
+                "relation": c.relation,
+                "way": c.way.value,
+                "allowed_by": c.allowed_by,
+                "allowed_since": iso_day(c.allowed_since),
+                "ended_on": iso_day(c.ended_on),
+                "calls_and_visits": [
+                    {"way": r.way.value, "held_on": iso_day(r.held_on), "note": r.note}
+                    for r in kin.records
+                    if r.contact_id == c.id
+                ],
+            }
+            for c in kin.contacts
+        ],
+        "legal_procedures": [
+            {
+                "kind": p.kind.value,
+                "stage": p.stage.value,
+                "next_on": iso_day(p.next_on),
+                "next": p.next_what,
+                "followed_by": p.followed_by,
+                "stages": [{"stage": s.stage.value, "at": iso_time(s.at)} for s in p.stages],
+            }
+            for p in procedures
+        ],
     }
 
 

@@ -13,9 +13,14 @@ from sqlalchemy import select
 
 from plan_store.models import (
     AppointmentConfirmation,
+    CaseNote,
     Concern,
     EvaluationAgreement,
     EvaluationVoice,
+    FamilyContact,
+    FamilyContactRecord,
+    Handover,
+    LegalProcedure,
     Message,
     OperatorRequest,
     OutboxMessage,
@@ -33,6 +38,11 @@ Encrypted = (
     | EvaluationVoice
     | EvaluationAgreement
     | Concern
+    | CaseNote
+    | Handover
+    | FamilyContact
+    | FamilyContactRecord
+    | LegalProcedure
 )
 
 
@@ -55,6 +65,13 @@ ENCRYPTED: tuple[EncryptedColumns, ...] = (
     EncryptedColumns(EvaluationVoice, ("note_ciphertext",)),
     EncryptedColumns(EvaluationAgreement, ("items_ciphertext",)),
     EncryptedColumns(Concern, ("text_ciphertext", "voice_ciphertext")),
+    EncryptedColumns(CaseNote, ("body_ciphertext",)),
+    EncryptedColumns(Handover, ("note_ciphertext",)),
+    EncryptedColumns(
+        FamilyContact, ("name_ciphertext", "relation_ciphertext", "allowed_by_ciphertext")
+    ),
+    EncryptedColumns(FamilyContactRecord, ("note_ciphertext",)),
+    EncryptedColumns(LegalProcedure, ("next_ciphertext",)),
 )
 
 

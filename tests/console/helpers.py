@@ -44,6 +44,8 @@ def fill(path: str, case: CaseIds) -> str:
         "agreement_id": 1,
         "concern_id": 1,
         "handover_id": 1,
+        "contact_id": 1,
+        "procedure_id": 1,
         # Outside any case: the first staff member, home and risk term, and Spanish.
         "staff_id": 1,
         "home_id": 1,
@@ -105,6 +107,19 @@ def plausible_form(path: str) -> dict[str, str]:
         "severity": "high",
         "key": "menu",
     }
+    form |= {  # family contacts and the legal procedure
+        "relation": "tía",
+        "way": "call",
+        "allowed_by": "Procuraduría de Protección",
+        "allowed_since": "2026-02-01",
+        "held_on": "2026-03-01",
+        "ended_on": "2026-03-01",
+        "stage": "filed",
+        "next_on": "2026-03-20",
+        "next_what": "Entrevista",
+    }
+    if "/legal" in path:
+        form["kind"] = "refugee"
     if path.startswith("/admin/homes"):
         form["kind"] = "group_home"
     elif path.startswith("/admin/consent"):

@@ -16,6 +16,7 @@ from plan_store.services import (
     access,
     appointments,
     cases,
+    evaluation_voice,
     evaluations,
     export,
     notes,
@@ -149,8 +150,13 @@ async def test_only_the_social_worker_of_the_team_records_the_evaluation(
         with pytest.raises(RoleRefused):
             await evaluations.record(uow, lawyer, team.case.id, summary="Va bien.")
     async with container.uow() as uow:
-        await evaluations.record(uow, social, team.case.id, summary="Va bien.")
+        evaluation = await evaluations.record(uow, social, team.case.id, summary="Va bien.")
+        # The agreements she reads are the evaluation's too: the social worker sends them.
+        shared = await evaluation_voice.set_agreements(
+            uow, social, team.case.id, evaluation.id, ["Vas al taller los martes."], share=True
+        )
         await uow.commit()
+    assert shared is not None and shared.shared_by_id == social.id
 
 
 async def test_a_step_answered_for_by_someone_of_the_team_is_confirmed_by_them(
