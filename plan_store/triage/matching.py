@@ -86,6 +86,10 @@ class Matcher:
                         self._typos.setdefault(variant, set()).add(word)
         self._phrases_by_first = _index(phrases)
         self._ignores_by_first = _index(rules.ignores)
+        self._terms_by_phrase: dict[tuple[str, ...], list[int]] = {}
+        for number, each in enumerate(rules.terms):
+            for first in each.sides[0]:
+                self._terms_by_phrase.setdefault(first.keys, []).append(number)
         self._cache: dict[str, frozenset[str]] = {}
 
     def keys_of(self, word: str) -> frozenset[str]:
@@ -131,7 +135,8 @@ class Matcher:
         _spread_negation(found)
         best: dict[FlagCategory, tuple[Severity, Term]] = {}
         only_negated: set[FlagCategory] = set()
-        for term in self.rules.terms:
+        candidates = sorted({n for keys in found for n in self._terms_by_phrase.get(keys, ())})
+        for term in (self.rules.terms[n] for n in candidates):
             present, denied = _presence(term, found, len(words))
             severity = _severity(term, denied) if present else None
             if severity is None:
