@@ -85,13 +85,13 @@ def with_model(
     """``risks`` and, when the model is sure of a category the rules did not find
     (nor found only negated), that category at the model's severity. Never a cry for
     help (``distress``): that is a whole-message reading the rules make."""
-    label, probability = model.classify(text)
-    category = CATEGORIES.get(label)
-    if category is None or category is FlagCategory.OTHER or probability < model.THRESHOLD:
+    guess = model.classify(text)
+    category = CATEGORIES.get(guess.category)
+    if category is None or category is FlagCategory.OTHER or not guess.sure:
         return risks
     if category in negated or any(risk.category is category for risk in risks):
         return risks
-    found = [*risks, Risk(category, model.SEVERITY, MODEL_TERM)]
+    found = [*risks, Risk(category, guess.severity, MODEL_TERM)]
     return sorted(found, key=lambda r: (r.severity.rank, r.category.value))
 
 
