@@ -33,9 +33,9 @@ MODEL_FILE = Path(__file__).resolve().parent / "model.json"
 NGRAMS = (2, 5)
 WORD_NGRAMS = (1, 2)
 SEVERITY = Severity.MEDIUM
-"""The severity of what the model adds, unless an urgent class is the likelier."""
+"""The severity of what the model adds from a category's plain class."""
 URGENT = "+urgent"
-"""The suffix of a class that is the urgent part of a category (``self_harm+urgent``)."""
+"""The suffix of the class that is the urgent part of a category (``self_harm+urgent``)."""
 NONE = "none"
 CHARS = "c:"
 WORDS = "w:"
@@ -139,6 +139,13 @@ def probabilities(text: str, model: Model) -> dict[str, float]:
     return {label: e / total for label, e in zip(model.classes, exps, strict=True)}
 
 
+def split(label: str) -> tuple[str, Severity]:
+    """The category of a class, and the severity the model adds it at."""
+    if label.endswith(URGENT):
+        return label.removesuffix(URGENT), Severity.URGENT
+    return label, SEVERITY
+
+
 def classify(text: str, model: Model | None = None) -> Guess:
     """The likeliest category of ``text`` ("none" or a category), how sure the model
     is, and the severity it would have."""
@@ -146,13 +153,13 @@ def classify(text: str, model: Model | None = None) -> Guess:
     if model is None:
         return Guess(NONE, 1.0, SEVERITY, False)
     by_category: dict[str, float] = {}
-    urgent: dict[str, float] = {}
+    likeliest: dict[str, tuple[float, Severity]] = {}
     for label, probability in probabilities(text, model).items():
-        category = label.removesuffix(URGENT)
+        category, severity = split(label)
         by_category[category] = by_category.get(category, 0.0) + probability
-        if label.endswith(URGENT):
-            urgent[category] = probability
+        if probability > likeliest.get(category, (-1.0, SEVERITY))[0]:
+            likeliest[category] = (probability, severity)
     category = max(by_category, key=by_category.__getitem__)
     probability = by_category[category]
-    severity = Severity.URGENT if urgent.get(category, 0.0) * 2 > probability else SEVERITY
+    severity = likeliest[category][1]
     return Guess(category, probability, severity, probability >= model.threshold)
