@@ -53,7 +53,6 @@ URGENT_APART = frozenset({"self_harm"})
 Splitting the urgent and high messages of the other categories the same way read
 them as alarms in cross-validation, but caught fewer of them in a set written
 fresh: their classes grew too small."""
-ALARMS = frozenset({Severity.URGENT.value, Severity.HIGH.value})
 C = 20.0
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 MAX_FALSE_FLAGS = 0.02
@@ -184,8 +183,8 @@ def cv_table(folds: Sequence[Fold]) -> dict[float, tuple[float, float]]:
     benign = [f for f in folds if f.example.category == NONE]
     print(f"cross-validation ({FOLDS} folds) on {len(folds)} messages, the model alone:")
     print(
-        f"{'threshold':>9}{'recall':>8}{'false flags':>12}{'alarms of those':>16}"
-        f"{'severity right':>16}{'alarm as alarm':>16}{'worry as alarm':>16}"
+        f"{'threshold':>9}{'recall':>8}{'false flags':>12}{'urgent of those':>16}"
+        f"{'ideation urgent':>16}{'other self-harm urgent':>23}"
     )
     table: dict[float, tuple[float, float]] = {}
     for threshold in THRESHOLDS:
@@ -195,22 +194,21 @@ def cv_table(folds: Sequence[Fold]) -> dict[float, tuple[float, float]]:
         flagged = [
             f for f in benign if f.category not in NEVER_ADDED and f.probability >= threshold
         ]
-        alarms = [f for f in caught if f.example.severity in ALARMS]
-        worries = [f for f in caught if f.example.severity not in ALARMS]
-        right = sum(f.severity.value == f.example.severity for f in caught)
+        ideation = [f for f in caught if f.example.label == "self_harm" + URGENT]
+        other = [f for f in caught if f.example.label == "self_harm"]
         recall, false_flags = len(caught) / len(risky), len(flagged) / len(benign)
         table[threshold] = (recall, false_flags)
         print(
             f"{threshold:>9.2f}{recall:>8.2f}{false_flags:>12.3f}"
-            f"{sum(f.severity.value in ALARMS for f in flagged):>16}"
-            f"{f'{right}/{len(caught)}':>16}{_share(alarms):>16}{_share(worries):>16}"
+            f"{sum(f.severity is Severity.URGENT for f in flagged):>16}"
+            f"{_share(ideation):>16}{_share(other):>23}"
         )
     return table
 
 
 def _share(folds: Sequence[Fold]) -> str:
-    alarms = sum(f.severity.value in ALARMS for f in folds)
-    return f"{alarms}/{len(folds)}"
+    urgent = sum(f.severity is Severity.URGENT for f in folds)
+    return f"{urgent}/{len(folds)}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
