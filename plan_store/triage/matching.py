@@ -55,6 +55,8 @@ class Reading:
     negated: frozenset[FlagCategory]
     """Categories whose terms were all negated ("no me voy a escapar"): not risk, and
     nothing else (the model) may raise them for this text."""
+    plain: tuple[str, ...] = ()
+    """The folded words of the text that no ``[ignore]`` idiom covers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +121,7 @@ class Matcher:
         read = read_words(text)
         words = read.words
         if not words:
-            return Reading([], frozenset())
+            return Reading([], frozenset(), ())
         keys: list[frozenset[str] | None] = [self.keys_of(w) for w in words]
         ignored = self._matches(keys, read.breaks, self._ignores_by_first, gap=MAX_GAP)
         for positions, _ in list(ignored):
@@ -148,7 +150,8 @@ class Matcher:
                 best[term.category] = (severity, term)
         risks = [Risk(c, severity, t.text) for c, (severity, t) in best.items()]
         risks.sort(key=lambda r: (r.severity.rank, r.category.value))
-        return Reading(risks, frozenset(only_negated - best.keys()))
+        plain = tuple(w for w, k in zip(words, keys, strict=True) if k is not None)
+        return Reading(risks, frozenset(only_negated - best.keys()), plain)
 
     def _matches(
         self,

@@ -7,6 +7,10 @@ trained by ``plan_store/triage/train.py`` on the tuning part of the evaluation s
 Self-harm is two classes, suicidal ideation (``self_harm+urgent``) and the rest, so
 that the model can tell an urgent message from a sad one.
 
+The model reads the words of a text that no idiom of the terms files covers (``me
+muero de sueño`` is read as nothing at all), in training as at run time: the rules
+say what is an idiom, and the model does not read it again.
+
 The weights are read from ``model.json`` with plain Python. The model only adds a
 category the rules did not find, when it is at least as sure as the threshold chosen
 in cross-validation on the tuning part; at ``urgent`` when an urgent class is the
@@ -20,6 +24,7 @@ import json
 import logging
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,9 +129,9 @@ def _block(grams: Counter[str], prefix: str, model: Model) -> dict[str, float]:
     return {k: v / norm for k, v in values.items()} if norm else {}
 
 
-def probabilities(text: str, model: Model) -> dict[str, float]:
-    """The probability of each class for ``text``."""
-    folded = " ".join(words_of(text))
+def probabilities(words: Sequence[str], model: Model) -> dict[str, float]:
+    """The probability of each class for a text of folded ``words``."""
+    folded = " ".join(words)
     features = _block(ngrams(folded, *model.ngrams), CHARS, model)
     features.update(_block(word_ngrams(folded, *model.word_ngrams), WORDS, model))
     scores = list(model.intercepts)
@@ -149,12 +154,17 @@ def split(label: str) -> tuple[str, Severity]:
 def classify(text: str, model: Model | None = None) -> Guess:
     """The likeliest category of ``text`` ("none" or a category), how sure the model
     is, and the severity it would have."""
+    return classify_words(words_of(text), model)
+
+
+def classify_words(words: Sequence[str], model: Model | None = None) -> Guess:
+    """``classify`` for a text already folded into ``words``."""
     model = model or load()
     if model is None:
         return Guess(NONE, 1.0, SEVERITY, False)
     by_category: dict[str, float] = {}
     likeliest: dict[str, tuple[float, Severity]] = {}
-    for label, probability in probabilities(text, model).items():
+    for label, probability in probabilities(words, model).items():
         category, severity = split(label)
         by_category[category] = by_category.get(category, 0.0) + probability
         if probability > likeliest.get(category, (-1.0, SEVERITY))[0]:

@@ -3,8 +3,9 @@
 ``uv run --group train python -m plan_store.triage.train [TUNING_SET]`` reads the
 tuning part of the evaluation set (default ``bench/triage_set/tune.tsv``; never the
 held-back part), fits TF-IDF on character 2-5-grams and on words and word pairs of
-the folded text, and a logistic regression over the categories (and "none"; self-harm
-split by severity as ``model.py`` says), and writes the weights to
+the folded text (the words no idiom of the terms files covers, as at run time), and
+a logistic regression over the categories (and "none"; self-harm split in two, as
+``model.py`` says), and writes the weights to
 ``plan_store/triage/model.json``, which ``model.py`` reads with plain Python: no
 scikit-learn, numpy or download at run time. Only features that weigh are kept.
 
@@ -30,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
 from plan_store.enums import Severity
-from plan_store.triage.folding import words_of
+from plan_store.triage import matcher_for
 from plan_store.triage.model import (
     CHARS,
     MODEL_FILE,
@@ -39,7 +40,7 @@ from plan_store.triage.model import (
     URGENT,
     WORD_NGRAMS,
     WORDS,
-    classify,
+    classify_words,
     from_data,
     load,
     probabilities,
@@ -63,11 +64,14 @@ NEVER_ADDED = frozenset({NONE, "distress"})
 
 @dataclass(frozen=True, slots=True)
 class Example:
-    text: str
-    """Folded, as the model reads it."""
-    raw: str
+    words: tuple[str, ...]
+    """As the model reads the message: its folded words that no idiom covers."""
     category: str
     severity: str
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
 
     @property
     def label(self) -> str:
@@ -81,8 +85,9 @@ def read(path: Path) -> list[Example]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        _, category, severity, text = line.split("\t")
-        examples.append(Example(" ".join(words_of(text)), text, category, severity))
+        language, category, severity, text = line.split("\t")
+        plain = matcher_for(language).read(text).plain
+        examples.append(Example(plain, category, severity))
     return examples
 
 
@@ -170,7 +175,7 @@ def cross_validate(examples: Sequence[Example], c: float, balanced: bool) -> lis
         train = [examples[i] for i in order if fold_of[i] != fold]
         model = from_data(fit(train, c, balanced)[0])
         for index in (i for i in order if fold_of[i] == fold):
-            guess = classify(examples[index].raw, model)
+            guess = classify_words(examples[index].words, model)
             read_back.append(
                 Fold(examples[index], guess.category, guess.probability, guess.severity)
             )
@@ -244,7 +249,7 @@ def _check(path: Path, examples: Sequence[Example], data: dict[str, Any], predic
     assert written is not None
     expected = predict([e.text for e in examples])
     worst = max(
-        abs(probabilities(e.raw, written)[label] - row[k])
+        abs(probabilities(e.words, written)[label] - row[k])
         for e, row in zip(examples, expected, strict=True)
         for k, label in enumerate(written.classes)
     )

@@ -473,7 +473,8 @@ def test_idioms_and_everyday_talk_of_adolescents_in_care_are_no_alarm(text: str)
 
 def test_words_may_stand_between_the_words_of_a_term_but_not_across_a_clause() -> None:
     assert top("me quiero la verdad morir") == (SELF_HARM, Severity.URGENT)
-    assert top("me quiero ir. morir de risa no") is None
+    # The terms only: "me quiero ir" alone is for the model to weigh.
+    assert triage.matcher_for("es").triage("me quiero ir. morir de risa no") == []
 
 
 def test_combinations_and_groups_are_parsed_as_documented() -> None:
@@ -533,6 +534,13 @@ def test_the_model_reads_a_wish_not_to_go_on_as_urgent() -> None:
     assert [(r.category, r.severity, r.term) for r in triage.triage(text, "es")] == [
         (SELF_HARM, Severity.URGENT, triage.MODEL_TERM)
     ]
+
+
+def test_the_model_does_not_read_what_an_idiom_covers() -> None:
+    # "me quiero morir" read alone is ideation to the model; "de sueño" makes it an idiom
+    assert triage.model.classify("me quiero morir").category == "self_harm"
+    assert categories("me quiero morir de sueño") == {}
+    assert triage.matcher_for("es").read("me quiero morir de sueño").plain == ("me", "kiero")
 
 
 def test_the_model_never_lowers_nor_repeats_what_the_rules_found() -> None:
