@@ -72,23 +72,24 @@ def triage(text: str, language: str, extra: Iterable[StaffTerm] = ()) -> list[Ri
     """The risks in ``text`` written in a chat of ``language``, most severe first.
     ``extra``: the active terms staff added for ``language`` and Spanish."""
     reading = matcher_for(language, tuple(extra)).read(text)
-    return with_model(text, reading.risks, reading.negated)
+    return with_model(reading.plain, reading.risks, reading.negated)
 
 
 MODEL_TERM = "(model)"
 
 
 def with_model(
-    text: str, risks: list[Risk], negated: frozenset[FlagCategory] = frozenset()
+    words: Sequence[str], risks: list[Risk], negated: frozenset[FlagCategory] = frozenset()
 ) -> list[Risk]:
     """``risks`` and, when the model is sure of a category the rules did not find
-    (nor found only negated), that category at the model's severity. Never a cry for
-    help (``distress``): that is a whole-message reading the rules make."""
-    label, probability = model.classify(text)
-    category = CATEGORIES.get(label)
-    if category is None or category is FlagCategory.OTHER or probability < model.THRESHOLD:
+    (nor found only negated) in the folded ``words`` no idiom covers, that category
+    at the model's severity. Never a cry for help (``distress``): that is a
+    whole-message reading the rules make."""
+    guess = model.classify_words(words)
+    category = CATEGORIES.get(guess.category)
+    if category is None or category is FlagCategory.OTHER or not guess.sure:
         return risks
     if category in negated or any(risk.category is category for risk in risks):
         return risks
-    found = [*risks, Risk(category, model.SEVERITY, MODEL_TERM)]
+    found = [*risks, Risk(category, guess.severity, MODEL_TERM)]
     return sorted(found, key=lambda r: (r.severity.rank, r.category.value))

@@ -55,6 +55,8 @@ class Reading:
     negated: frozenset[FlagCategory]
     """Categories whose terms were all negated ("no me voy a escapar"): not risk, and
     nothing else (the model) may raise them for this text."""
+    plain: tuple[str, ...] = ()
+    """The folded words of the text that no ``[ignore]`` idiom covers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,10 @@ class Matcher:
                         self._typos.setdefault(variant, set()).add(word)
         self._phrases_by_first = _index(phrases)
         self._ignores_by_first = _index(rules.ignores)
+        self._terms_by_phrase: dict[tuple[str, ...], list[int]] = {}
+        for number, each in enumerate(rules.terms):
+            for first in each.sides[0]:
+                self._terms_by_phrase.setdefault(first.keys, []).append(number)
         self._cache: dict[str, frozenset[str]] = {}
 
     def keys_of(self, word: str) -> frozenset[str]:
@@ -115,7 +121,7 @@ class Matcher:
         read = read_words(text)
         words = read.words
         if not words:
-            return Reading([], frozenset())
+            return Reading([], frozenset(), ())
         keys: list[frozenset[str] | None] = [self.keys_of(w) for w in words]
         ignored = self._matches(keys, read.breaks, self._ignores_by_first, gap=MAX_GAP)
         for positions, _ in list(ignored):
@@ -133,7 +139,8 @@ class Matcher:
         _spread_negation(found)
         best: dict[FlagCategory, tuple[Severity, Term]] = {}
         only_negated: set[FlagCategory] = set()
-        for term in self.rules.terms:
+        candidates = sorted({n for keys in found for n in self._terms_by_phrase.get(keys, ())})
+        for term in (self.rules.terms[n] for n in candidates):
             present, denied = _presence(term, found, len(words))
             severity = _severity(term, denied) if present else None
             if severity is None:
@@ -145,7 +152,8 @@ class Matcher:
                 best[term.category] = (severity, term)
         risks = [Risk(c, severity, t.text) for c, (severity, t) in best.items()]
         risks.sort(key=lambda r: (r.severity.rank, r.category.value))
-        return Reading(risks, frozenset(only_negated - best.keys()))
+        plain = tuple(w for w, k in zip(words, keys, strict=True) if k is not None)
+        return Reading(risks, frozenset(only_negated - best.keys()), plain)
 
     def _matches(
         self,

@@ -25,7 +25,7 @@ from tests.dialogs.chat import Chat
 from tests.voice_samples import ogg_opus
 
 # Made-up words, in no file: only a term staff add can make them a risk.
-PHRASE = "ya me voy con el tío Chucho al norte"
+PHRASE = "hoy viene el tío Chucho por mí"
 TERM = "tio chucho"
 
 

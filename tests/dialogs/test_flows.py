@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from dialogs import actions
@@ -433,6 +434,28 @@ async def test_a_low_risk_is_flagged_quietly(container: Container, chat: Chat) -
         flag = await uow.session.scalar(select(Flag))
         assert flag is not None
         assert (flag.category, flag.severity) == (FlagCategory.SELF_HARM, Severity.LOW)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # found by the terms
+        "a veces quisiera dormirme y ya no despertar nunca",
+        # found by the model alone (no term has these words)
+        "ya no quiero seguir, estoy harta de todo",
+    ],
+)
+async def test_passive_suicidal_ideation_reaches_the_urgent_list(
+    container: Container, world: World, chat: Chat, text: str
+) -> None:
+    await chat.send(text)
+    assert chat.sees("Gracias por contármelo. 💛", "📞 Emergencias: 911")
+    async with container.uow() as uow:
+        flag = await uow.session.scalar(select(Flag))
+        assert flag is not None
+        assert (flag.category, flag.severity) == (FlagCategory.SELF_HARM, Severity.URGENT)
+        alert = await uow.session.scalar(select(Alert))
+        assert alert is not None and alert.adolescent_id == world.luna
 
 
 async def test_risk_in_a_message_for_the_operator_makes_it_urgent(

@@ -276,6 +276,17 @@ def test_every_risk_category_staff_may_choose_is_a_section_of_the_files() -> Non
         "ya me canse de vivir asi",
         "no le veo sentido a la vida",
         "ya no kiero vivir, nadie me quiere",
+        "quisiera quedarme dormida y ya no despertar jamas",
+        "si un dia no amanezco nadie me va a buscar",
+        "si me muero no le voy a hacer falta a nadie",
+        "ojala ya no despierte mañana",
+        "mi tia estaria mas tranquila sin mi",
+        "quiero que se acabe mi vida",
+        "ya no tengo fuerzas para seguir viviendo asi",
+        "tengo ganas de quedarme dormido para siempre",
+        "me quiero ir al cielo con mi mama",
+        "esta es mi despedida, perdonenme por todo",
+        "kiero morirme vos 😭",
     ],
 )
 def test_passive_or_indirect_suicidal_ideation_is_urgent(text: str) -> None:
@@ -289,6 +300,8 @@ def test_passive_or_indirect_suicidal_ideation_is_urgent(text: str) -> None:
         "junte las pastillas de mi compa para cuando ya no aguante",
         "tengo una soga guardada en el ropero",
         "guardo una navaja debajo de la almohada",
+        "tengo escondidas unas pastillas para cuando me anime",
+        "guarde un cuchillo en mi mochila por si un dia",
     ],
 )
 def test_means_kept_for_later_are_urgent(text: str) -> None:
@@ -298,10 +311,38 @@ def test_means_kept_for_later_are_urgent(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "estoy pensando como quitarme la vida",
+        "hoy me mato, ya no aguanto",
+        "ya lo pense, el viernes me quito la vida",
+    ],
+)
+def test_a_plan_in_any_tense_is_urgent(text: str) -> None:
+    assert categories(text).get(SELF_HARM) is Severity.URGENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me rayo las piernas con un sacapuntas",
+        "me quemo los brazos con cigarros",
+        "me golpeo yo sola la cabeza contra la pared",
+    ],
+)
+def test_hurting_oneself_told_by_what_is_done_is_high(text: str) -> None:
+    assert categories(text).get(SELF_HARM) is Severity.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "mi padrastro se mete a mi cuarto cuando mi mama sale",
         "el novio de mi mama me dice que es nuestro secreto",
         "mi tio se acuesta en mi cama en la noche",
         "el señor de la casa me mira cuando me baño",
+        "el esposo de mi mama se mete a mi cuarto cuando todos duermen",
+        "mi tio me pide q me quite la ropa y q no le diga a nadie",
+        "el novio de mi tia me toca cuando estamos solos",
+        "me dijo que si le decia a alguien me mataba",
     ],
 )
 def test_sexual_abuse_told_by_what_an_adult_of_the_house_does_is_urgent(text: str) -> None:
@@ -314,6 +355,8 @@ def test_sexual_abuse_told_by_what_an_adult_of_the_house_does_is_urgent(text: st
         "me obligan a hacer cosas que no quiero",
         "me agarro a la fuerza",
         "me tienen amenazada para que no hable",
+        "me obligan a hacer cosas feas",
+        "me hacen hacer cosas q no quiero",
     ],
 )
 def test_coercion_in_general_words_is_found(text: str) -> None:
@@ -327,6 +370,9 @@ def test_coercion_in_general_words_is_found(text: str) -> None:
         "una muchacha de facebook dice q hay chamba en el norte y q nos vamos ya",
         "me pidio mi pasaporte para darme trabajo",
         "me ofrecieron pisto por llevar un paquete",
+        "un señor desconocido me ofrecio chamba y que me vaya con el esta noche",
+        "una señora me pide mi pasaporte para darme trabajo",
+        "un vato de insta dice q hay trabajo en monterrey y q nos vamos ya",
     ],
 )
 def test_trafficking_lures_are_high(text: str) -> None:
@@ -339,6 +385,8 @@ def test_trafficking_lures_are_high(text: str) -> None:
         "le piden dinero a mi mama por mi",
         "dicen que si no pagan la deuda le hacen algo a mi familia",
         "extorsionan a mis papas",
+        "le estan pidiendo dinero a mi familia por mi",
+        "llaman a mi mama y le dicen q si no paga me matan",
     ],
 )
 def test_extortion_of_the_family_is_urgent(text: str) -> None:
@@ -351,10 +399,24 @@ def test_extortion_of_the_family_is_urgent(text: str) -> None:
         "el jueves me escapo pa irme con mi tio a tijuana",
         "esta noche me salgo a escondidas por la ventana",
         "ya tengo el boleto para irme el domingo",
+        "el viernes en la noche me escapo y me voy a guadalajara",
+        "mañana me brinco la barda y me voy con mi novio",
+        "el domingo me recogen y me voy a la capital",
     ],
 )
 def test_a_planned_running_away_with_a_day_is_high(text: str) -> None:
     assert categories(text).get(RUNNING) is Severity.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me tome el veneno de las cucarachas",
+        "me echaron algo en el refresco y todo me da vueltas",
+    ],
+)
+def test_poison_swallowed_or_a_spiked_drink_is_urgent(text: str) -> None:
+    assert categories(text).get(HEALTH) is Severity.URGENT
 
 
 def test_a_negated_risk_is_still_a_look_but_never_an_alarm() -> None:
@@ -388,6 +450,21 @@ def test_a_negation_of_everyday_things_is_no_risk(text: str) -> None:
         "mi tio me toca la guitarra cuando lo visito",
         "la abogada me pidio mi acta para el tramite",
         "en el taller me ofrecieron quedarme de ayudante",
+        # "morir de pena" is embarrassment (Mexico): an idiom, like "morir de risa"
+        "me quiero morir de la pena jaja",
+        "me muero de sueño vos",
+        "la tarea de quimica me esta matando",
+        "el viernes nos vamos de paseo al rio con la escuela",
+        "mi hermanito se mete a mi cama cuando truena",
+        "mi tio me ofrecio trabajo en su taller",
+        "me despido, buenas noches",
+        "ya se me acabaron los datos",
+        "el sabado me voy a jugar futbol",
+        "mi abuelita ya esta en el cielo",
+        "me corte el pelo bien feo",
+        "me voy a escapar un rato a la tienda con permiso",
+        "ojala no llueva mañana",
+        "ayer no desperte a tiempo",
     ],
 )
 def test_idioms_and_everyday_talk_of_adolescents_in_care_are_no_alarm(text: str) -> None:
@@ -396,7 +473,8 @@ def test_idioms_and_everyday_talk_of_adolescents_in_care_are_no_alarm(text: str)
 
 def test_words_may_stand_between_the_words_of_a_term_but_not_across_a_clause() -> None:
     assert top("me quiero la verdad morir") == (SELF_HARM, Severity.URGENT)
-    assert top("me quiero ir. morir de risa no") is None
+    # The terms only: "me quiero ir" alone is for the model to weigh.
+    assert triage.matcher_for("es").triage("me quiero ir. morir de risa no") == []
 
 
 def test_combinations_and_groups_are_parsed_as_documented() -> None:
@@ -442,12 +520,27 @@ def test_the_console_lists_each_file_section_as_written() -> None:
 # --- the model beside the rules ---------------------------------------------------
 
 
-def test_the_model_adds_what_it_is_sure_of_and_the_rules_missed_as_a_look() -> None:
-    text = "ya no quiero seguir, estoy harta de todo"
+def test_the_model_adds_sadness_the_rules_missed_as_a_look() -> None:
+    text = "ya no aguanto esta tristeza"
     assert triage.matcher_for("es").triage(text) == []
     assert [(r.category, r.severity, r.term) for r in triage.triage(text, "es")] == [
         (SELF_HARM, Severity.MEDIUM, triage.MODEL_TERM)
     ]
+
+
+def test_the_model_reads_a_wish_not_to_go_on_as_urgent() -> None:
+    text = "ya no quiero seguir, estoy harta de todo"
+    assert triage.matcher_for("es").triage(text) == []
+    assert [(r.category, r.severity, r.term) for r in triage.triage(text, "es")] == [
+        (SELF_HARM, Severity.URGENT, triage.MODEL_TERM)
+    ]
+
+
+def test_the_model_does_not_read_what_an_idiom_covers() -> None:
+    # "me quiero morir" read alone is ideation to the model; "de sueño" makes it an idiom
+    assert triage.model.classify("me quiero morir").category == "self_harm"
+    assert categories("me quiero morir de sueño") == {}
+    assert triage.matcher_for("es").read("me quiero morir de sueño").plain == ("me", "kiero")
 
 
 def test_the_model_never_lowers_nor_repeats_what_the_rules_found() -> None:
@@ -467,9 +560,17 @@ def test_without_its_file_the_model_is_silent_and_the_rules_still_work(
     assert categories("me quiero morir") == {SELF_HARM: Severity.URGENT}
 
 
-def test_the_model_reads_character_ngrams_of_words_as_it_was_trained() -> None:
+def test_the_model_reads_character_and_word_ngrams_as_it_was_trained() -> None:
     assert model.ngrams("me", 2, 3) == {" m": 1, "me": 1, "e ": 1, " me": 1, "me ": 1}
+    assert model.word_ngrams("me quiero ir", 1, 2) == {
+        "me": 1,
+        "quiero": 1,
+        "ir": 1,
+        "me quiero": 1,
+        "quiero ir": 1,
+    }
     shipped = model.load()
     assert shipped is not None
-    assert set(shipped.classes) == {"none", *triage.CATEGORIES}
-    assert shipped.threshold == model.THRESHOLD
+    assert set(shipped.classes) == {"none", "self_harm" + model.URGENT, *triage.CATEGORIES}
+    assert 0.5 <= shipped.threshold < 1
+    assert model.MODEL_FILE.stat().st_size < 2_000_000
