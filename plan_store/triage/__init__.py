@@ -13,7 +13,7 @@ the rules missed.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from plan_store.enums import FlagCategory
 from plan_store.triage import model

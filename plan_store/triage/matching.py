@@ -134,8 +134,9 @@ class Matcher:
             start, end = positions[0], positions[-1]
             denied = _negated(words, read.breaks, start)
             found.setdefault(each.keys, []).append(_Found(start, end, denied))
-        if not found:  # no phrase of any term: most texts, and every term is absent
-            return Reading([], frozenset())
+        plain = tuple(w for w, k in zip(words, keys, strict=True) if k is not None)
+        if not found:  # no phrase of any term: most texts; only the model may read them
+            return Reading([], frozenset(), plain)
         _spread_negation(found)
         best: dict[FlagCategory, tuple[Severity, Term]] = {}
         only_negated: set[FlagCategory] = set()
@@ -152,7 +153,6 @@ class Matcher:
                 best[term.category] = (severity, term)
         risks = [Risk(c, severity, t.text) for c, (severity, t) in best.items()]
         risks.sort(key=lambda r: (r.severity.rank, r.category.value))
-        plain = tuple(w for w, k in zip(words, keys, strict=True) if k is not None)
         return Reading(risks, frozenset(only_negated - best.keys()), plain)
 
     def _matches(
