@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from plan_store.enums import CareSetting, Phase, Role
 from plan_store.errors import NotFound
 from plan_store.models import Home
-from plan_store.services import cases, staff
+from plan_store.services import cases, second_factor, staff
 from plan_store.services.phases import limits_from, limits_of
 from plan_store.services.staff import MIN_PASSWORD_LENGTH
 from plan_store.unit_of_work import UnitOfWork
@@ -68,6 +68,7 @@ async def staff_list(page: Page) -> Response:
         homes=homes,
         roles=list(Role),
         min_password=MIN_PASSWORD_LENGTH,
+        tz=page.console.options.timezone,
     )
 
 
@@ -142,6 +143,19 @@ async def log_out(page: Page) -> Response:
     async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
         await staff.log_out_everywhere(uow, staff_id, by=page.actor)
         return ("staff.logged_out",)
+
+    return await change_action(page, change, back=f"/admin/staff#staff-{staff_id}")
+
+
+@staff_endpoint()
+@only(ADMINS)
+async def reset_second_factor(page: Page) -> Response:
+    """A lost phone: the person sets up a new second factor at the next log-in."""
+    staff_id = page.int_param("staff_id")
+
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        await second_factor.reset(uow, page.actor, staff_id)
+        return ("staff.second_factor_reset",)
 
     return await change_action(page, change, back=f"/admin/staff#staff-{staff_id}")
 
@@ -233,6 +247,9 @@ def read_home(form: Form) -> dict[str, Any]:
         "timezone": timezone,
         "evaluation_cadence_days": form.integer("evaluation_cadence_days"),
         "retention_days": form.integer("retention_days"),
+        "safeguarding_days": (
+            form.integer("safeguarding_days") if form.raw("safeguarding_days").strip() else 90
+        ),
         "quiet_start": form.clock("quiet_start"),
         "quiet_end": form.clock("quiet_end"),
         "emergency_numbers": read_numbers(form),
@@ -272,6 +289,7 @@ routes: list[BaseRoute] = [
     Route("/admin/staff/{staff_id:int}/active", set_active, methods=["POST"]),
     Route("/admin/staff/{staff_id:int}/password", reset_password, methods=["POST"]),
     Route("/admin/staff/{staff_id:int}/logout", log_out, methods=["POST"]),
+    Route("/admin/staff/{staff_id:int}/second-factor", reset_second_factor, methods=["POST"]),
     Route("/admin/homes", home_list, methods=["GET"]),
     Route("/admin/homes", add_home, methods=["POST"]),
     Route("/admin/homes/{home_id:int}", home_page, methods=["GET"]),

@@ -12,9 +12,9 @@ from starlette.routing import BaseRoute, Route
 
 from plan_store.enums import Role
 from plan_store.models import Adolescent
-from plan_store.services import alerts, duty
+from plan_store.services import alerts, concerns, duty
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import queries
+from staff_console import participation, queries
 from staff_console.alerts import category_label
 from staff_console.context import Page, staff_endpoint
 
@@ -28,7 +28,19 @@ async def dashboard(page: Page) -> Response:
             uow, page.actor, page.now(), page.console.options, expand=expand
         )
         alert_board = await _alert_board(uow, page)
-    return page.render("dashboard.html", board=board, urgent=board.urgent, **alert_board)
+        proposals = await participation.for_dashboard(
+            uow, page.actor, page.console.options.section_limit
+        )
+        open_concerns, urgent_concerns = await concerns.open_counts(uow, page.actor)
+    return page.render(
+        "dashboard.html",
+        board=board,
+        urgent=board.urgent,
+        proposals=proposals,
+        open_concerns=open_concerns,
+        urgent_concerns=urgent_concerns,
+        **alert_board,
+    )
 
 
 async def _alert_board(uow: UnitOfWork, page: Page) -> dict[str, Any]:
