@@ -1,4 +1,4 @@
-"""Encryption of message bodies at rest.
+"""Encryption at rest: message bodies, and every column typed ``Encrypted*`` below.
 
 ``RUMBO_DATA_KEY`` holds one or more Fernet keys separated by commas: the first
 encrypts, all of them decrypt, so a key can rotate without downtime (prepend the new
@@ -10,10 +10,28 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar, Token
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy import Dialect, Text, TypeDecorator
 
-__all__ = ["Cipher", "InvalidToken", "generate_key"]
+__all__ = [
+    "Cipher",
+    "EncryptedDate",
+    "EncryptedDateTime",
+    "EncryptedText",
+    "InvalidToken",
+    "bound_cipher",
+    "generate_key",
+]
+
+_T = TypeVar("_T")
+COLUMN_CACHE_SIZE = 100_000
+"""Decrypted column values kept in memory per key ring (oldest dropped first)."""
 
 
 def generate_key() -> str:
@@ -28,6 +46,7 @@ class Cipher:
             raise ValueError("at least one data key is needed")
         self._keys = [Fernet(k.encode("ascii")) for k in key_list]
         self._fernet = MultiFernet(self._keys)
+        self._column_cache: dict[str, str] = {}
         self._lookup_keys = [
             hmac.new(base64.urlsafe_b64decode(k), b"rumbo:lookup-hash", hashlib.sha256).digest()
             for k in key_list
@@ -38,6 +57,18 @@ class Cipher:
 
     def decrypt(self, ciphertext: bytes) -> str:
         return self._fernet.decrypt(ciphertext).decode("utf-8")
+
+    def decrypt_column(self, token: str) -> str:
+        """A column value, remembered: lists and dashboards that sort or filter an
+        encrypted column in the application read the same rows again and again.
+        Keyed by the ciphertext, so a changed or re-encrypted value is a new entry."""
+        cached = self._column_cache.get(token)
+        if cached is None:
+            cached = self.decrypt(token.encode("ascii"))
+            if len(self._column_cache) >= COLUMN_CACHE_SIZE:
+                self._column_cache.pop(next(iter(self._column_cache)))
+            self._column_cache[token] = cached
+        return cached
 
     def encrypt_bytes(self, data: bytes) -> bytes:
         return self._fernet.encrypt(data)
@@ -70,3 +101,100 @@ class Cipher:
     def rotate(self, ciphertext: bytes) -> bytes:
         """Re-encrypt under the first key."""
         return self._fernet.rotate(ciphertext)
+
+
+# ------------------------------------------------------------------ encrypted columns
+#
+# Columns typed ``EncryptedText``, ``EncryptedDate`` or ``EncryptedDateTime`` hold a
+# Fernet token; code reads and writes plain values (``adolescent.alias``). The key
+# ring is the one of the unit of work in use: ``UnitOfWork`` binds its cipher for the
+# duration of its ``async with`` block (a context variable, so concurrent requests
+# each see their own). A value cannot be compared or sorted in SQL: filter and sort
+# such columns in the application.
+
+_bound: ContextVar[Cipher | None] = ContextVar("rumbo_cipher", default=None)
+
+
+@contextmanager
+def bound_cipher(cipher: Cipher) -> Iterator[Cipher]:
+    """Encrypt and decrypt column values with ``cipher`` inside the block."""
+    token = _bound.set(cipher)
+    try:
+        yield cipher
+    finally:
+        _bound.reset(token)
+
+
+def bind_cipher(cipher: Cipher) -> Token[Cipher | None]:
+    return _bound.set(cipher)
+
+
+def unbind_cipher(token: Token[Cipher | None]) -> None:
+    with suppress(ValueError):  # left in another context (a task of its own)
+        _bound.reset(token)
+
+
+def current_cipher() -> Cipher:
+    cipher = _bound.get()
+    if cipher is None:
+        raise RuntimeError("no data key bound: use a unit of work (or bound_cipher)")
+    return cipher
+
+
+class _Encrypted(TypeDecorator[_T]):
+    impl = Text()
+    cache_ok = True
+
+    def encode(self, value: _T) -> str:
+        raise NotImplementedError
+
+    def decode(self, text: str) -> _T:
+        raise NotImplementedError
+
+    def process_bind_param(self, value: _T | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return current_cipher().encrypt(self.encode(value)).decode("ascii")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> _T | None:
+        if value is None:
+            return None
+        return self.decode(current_cipher().decrypt_column(str(value)))
+
+
+class EncryptedText(_Encrypted[str]):
+    """A string kept encrypted at rest."""
+
+    cache_ok = True
+
+    def encode(self, value: str) -> str:
+        return value
+
+    def decode(self, text: str) -> str:
+        return text
+
+
+class EncryptedDate(_Encrypted[date]):
+    """A date kept encrypted at rest (a birth date)."""
+
+    cache_ok = True
+
+    def encode(self, value: date) -> str:
+        return value.isoformat()
+
+    def decode(self, text: str) -> date:
+        return date.fromisoformat(text)
+
+
+class EncryptedDateTime(_Encrypted[datetime]):
+    """An aware UTC datetime kept encrypted at rest (when an appointment starts)."""
+
+    cache_ok = True
+
+    def encode(self, value: datetime) -> str:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store times as aware UTC datetimes")
+        return value.astimezone(UTC).isoformat()
+
+    def decode(self, text: str) -> datetime:
+        return datetime.fromisoformat(text).astimezone(UTC)

@@ -1,5 +1,7 @@
 """The unit of work: one transaction, the cipher, and the clock.
 
+Inside its block the cipher is bound for the encrypted columns (``crypto``).
+
 Every service takes a ``UnitOfWork``. Nothing is written until ``commit()``; leaving
 the ``async with`` block without committing rolls everything back, so a service that
 raises halfway leaves no trace.
@@ -8,13 +10,14 @@ raises halfway leaves no trace.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import Token
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from plan_store.crypto import Cipher
+from plan_store.crypto import Cipher, bind_cipher, unbind_cipher
 from plan_store.enums import AlertChannel
 from plan_store.events import Event, MessageBus
 from plan_store.types import utcnow
@@ -39,6 +42,7 @@ class UnitOfWork:
         self.alert_channels = alert_channels
         self._session: AsyncSession | None = None
         self._apart: list[object] = []
+        self._bound: Token[Cipher | None] | None = None
         self._events: list[Event] = []
 
     @property
@@ -52,6 +56,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
+        self._bound = bind_cipher(self.cipher)  # for the encrypted columns
         return self
 
     async def __aexit__(
@@ -67,11 +72,16 @@ class UnitOfWork:
         finally:
             await session.close()
             self._session = None
-        rows, self._apart = self._apart, []
-        if rows:
-            async with self._session_factory() as apart:
-                apart.add_all(rows)
-                await apart.commit()
+        try:
+            rows, self._apart = self._apart, []
+            if rows:
+                async with self._session_factory() as apart:
+                    apart.add_all(rows)
+                    await apart.commit()
+        finally:
+            if self._bound is not None:
+                unbind_cipher(self._bound)
+                self._bound = None
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 
 from plan_store.enums import CaseStatus, Channel
-from plan_store.models import Adolescent, ChatLink, ChatSession
+from plan_store.models import Adolescent, ChatLink, ChatSession, OutboxMessage, ProcessedUpdate
 from plan_store.unit_of_work import UnitOfWork
 
 
@@ -92,3 +92,61 @@ async def active_links_of(uow: UnitOfWork, adolescent_id: int) -> list[ChatLink]
         .order_by(ChatLink.linked_at.desc())
     )
     return list(links)
+
+
+async def rename_chat(uow: UnitOfWork, channel: Channel, old: str, new: str) -> None:
+    """Give a chat a new id everywhere it is named (its session, links and queued
+    messages). The web chat does this when a code is redeemed, so that an id known
+    before the chat was linked (a planted cookie) opens nothing after."""
+    await uow.session.execute(
+        update(ChatSession)
+        .where(ChatSession.channel == channel, ChatSession.external_id == old)
+        .values(external_id=new)
+    )
+    await uow.session.execute(
+        update(ChatLink)
+        .where(ChatLink.channel == channel, ChatLink.external_id == old)
+        .values(external_id=new)
+    )
+    await uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.external_chat_id == old)
+        .values(external_chat_id=new)
+    )
+
+
+async def purge_anonymous(uow: UnitOfWork, channel: Channel, *, older_than: timedelta) -> int:
+    """Forget chats of ``channel`` never linked to a case and quiet for ``older_than``,
+    with what they left: their queued or sent screens and the ids of their updates.
+    Returns how many chats went."""
+    cutoff = uow.now() - older_than
+    ever_linked = select(ChatLink.external_id).where(ChatLink.channel == channel)
+    stale = list(
+        await uow.session.scalars(
+            select(ChatSession.external_id).where(
+                ChatSession.channel == channel,
+                func.coalesce(ChatSession.last_inbound_at, ChatSession.updated_at) <= cutoff,
+                ChatSession.external_id.not_in(ever_linked),
+            )
+        )
+    )
+    for first in range(0, len(stale), 500):
+        ids = stale[first : first + 500]
+        await uow.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.external_chat_id.in_(ids),
+                OutboxMessage.adolescent_id.is_(None),
+            )
+        )
+        await uow.session.execute(
+            delete(ChatSession).where(
+                ChatSession.channel == channel, ChatSession.external_id.in_(ids)
+            )
+        )
+    await uow.session.execute(
+        delete(ProcessedUpdate).where(
+            ProcessedUpdate.channel == channel, ProcessedUpdate.received_at <= cutoff
+        )
+    )
+    return len(stale)
