@@ -16,10 +16,14 @@ from contextvars import ContextVar, Token
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import Dialect, Text, TypeDecorator
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+from sqlalchemy import BindParameter, ColumnElement, Dialect, String, Text, TypeDecorator, bindparam
+from sqlalchemy.sql import operators
 
 __all__ = [
+    "ChatAddress",
     "Cipher",
     "EncryptedDate",
     "EncryptedDateTime",
@@ -51,6 +55,7 @@ class Cipher:
             hmac.new(base64.urlsafe_b64decode(k), b"rumbo:lookup-hash", hashlib.sha256).digest()
             for k in key_list
         ]
+        self._address_keys = [AESSIV(_address_key(k)) for k in key_list]
 
     def encrypt(self, plaintext: str) -> bytes:
         return self._fernet.encrypt(plaintext.encode("utf-8"))
@@ -88,6 +93,28 @@ class Cipher:
         message = value.encode("utf-8")
         return [hmac.new(key, message, hashlib.sha256).hexdigest() for key in self._lookup_keys]
 
+    def encrypt_addresses(self, value: str) -> list[str]:
+        """A chat address (a phone number, a chat id) encrypted under every key, the
+        current one first. Deterministic (AES-SIV): the same address gives the same
+        text under one key, so a column of them is looked up, joined and kept unique
+        in SQL. The first 16 bytes are a keyed hash of the address (the synthetic IV),
+        the rest the address encrypted with it: a copy of the database shows neither
+        the address nor, without the key, a way to guess it."""
+        message = value.encode("utf-8")
+        return [
+            ADDRESS_PREFIX + base64.urlsafe_b64encode(key.encrypt(message, None)).decode("ascii")
+            for key in self._address_keys
+        ]
+
+    def decrypt_address(self, stored: str) -> str:
+        if not stored.startswith(ADDRESS_PREFIX):
+            raise InvalidToken
+        sealed = base64.urlsafe_b64decode(stored[len(ADDRESS_PREFIX) :])
+        for key in self._address_keys:
+            with suppress(InvalidTag):
+                return key.decrypt(sealed, None).decode("utf-8")
+        raise InvalidToken
+
     def key_index(self, ciphertext: bytes) -> int | None:
         """Which key of the list opens ``ciphertext`` (0 is the first), or None."""
         for index, key in enumerate(self._keys):
@@ -101,6 +128,19 @@ class Cipher:
     def rotate(self, ciphertext: bytes) -> bytes:
         """Re-encrypt under the first key."""
         return self._fernet.rotate(ciphertext)
+
+
+ADDRESS_PREFIX = "a1."
+"""Marks a stored chat address (and its format, should it ever change)."""
+
+
+def _address_key(fernet_key: str) -> bytes:
+    """A 64-byte AES-SIV key of its own, derived from one Fernet key."""
+    raw = base64.urlsafe_b64decode(fernet_key)
+    return b"".join(
+        hmac.new(raw, f"rumbo:chat-address:{part}".encode(), hashlib.sha256).digest()
+        for part in (1, 2)
+    )
 
 
 # ------------------------------------------------------------------ encrypted columns
@@ -198,3 +238,46 @@ class EncryptedDateTime(_Encrypted[datetime]):
 
     def decode(self, text: str) -> datetime:
         return datetime.fromisoformat(text).astimezone(UTC)
+
+
+class ChatAddress(TypeDecorator[str]):
+    """A chat's address on its platform (a WhatsApp phone number, a Telegram chat id,
+    a web chat id), kept encrypted but deterministic (``Cipher.encrypt_addresses``), so
+    SQL still finds a chat by it, joins on it and keeps it unique.
+
+    A comparison with plain values matches the address under every key of the ring,
+    so chats are found before ``rumbo keys rotate`` has rewritten them under a new key.
+    """
+
+    impl = String(200)
+    cache_ok = True
+
+    class comparator_factory(TypeDecorator.Comparator[str]):
+        def operate(self, op: Any, *other: Any, **kwargs: Any) -> ColumnElement[Any]:
+            if op in (operators.eq, operators.in_op) and other:
+                values = [other[0]] if op is operators.eq else other[0]
+                if isinstance(values, list | tuple | set) and all(
+                    isinstance(v, str) for v in values
+                ):
+                    return super().operate(operators.in_op, _every_key(values), **kwargs)
+            return super().operate(op, *other, **kwargs)
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return current_cipher().encrypt_addresses(value)[0]
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return current_cipher().decrypt_address(str(value))
+
+
+def _every_key(values: Any) -> list[BindParameter[str]]:
+    """Already encrypted values, bound as plain strings (not encrypted again)."""
+    cipher = current_cipher()
+    return [
+        bindparam(None, stored, type_=String(), unique=True)
+        for value in values
+        for stored in cipher.encrypt_addresses(value)
+    ]

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from plan_store.crypto import EncryptedDate, EncryptedDateTime, EncryptedText
+from plan_store.crypto import ChatAddress, EncryptedDate, EncryptedDateTime, EncryptedText
 from plan_store.enums import (
     AgreementAnswer,
     AlertChannel,
@@ -228,7 +228,7 @@ class ChatLink(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), index=True)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
-    external_id: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(ChatAddress())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     linked_at: Mapped[datetime] = created_at_column()
     unlinked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -260,7 +260,7 @@ class ChatSession(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
-    external_id: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(ChatAddress())
     language: Mapped[str | None] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(40), default="start")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -667,7 +667,7 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
-    external_chat_id: Mapped[str] = mapped_column(String(64))
+    external_chat_id: Mapped[str] = mapped_column(ChatAddress())
     adolescent_id: Mapped[int | None] = mapped_column(ForeignKey("adolescents.id"), index=True)
     kind: Mapped[OutboxKind] = mapped_column(str_enum(OutboxKind), default=OutboxKind.SCREEN)
     payload_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
@@ -795,7 +795,7 @@ class StaffChat(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), unique=True)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
-    external_id: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(ChatAddress())
     linked_at: Mapped[datetime] = created_at_column()
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import attributes
 
-from plan_store.crypto import EncryptedDate, EncryptedDateTime, EncryptedText
+from plan_store.crypto import ChatAddress, EncryptedDate, EncryptedDateTime, EncryptedText
 from plan_store.models import (
     AppointmentConfirmation,
     Base,
@@ -64,8 +64,9 @@ ENCRYPTED: tuple[EncryptedColumns, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class TypedColumns:
-    """Columns typed ``EncryptedText``/``Date``/``DateTime``: read as plain values,
-    so writing them back (marked changed) encrypts them under the current key."""
+    """Columns typed ``EncryptedText``/``Date``/``DateTime`` or ``ChatAddress``: read as
+    plain values, so writing them back (marked changed) encrypts them under the current
+    key."""
 
     model: type[Any]
     columns: tuple[str, ...]
@@ -84,7 +85,8 @@ def typed_columns() -> tuple[TypedColumns, ...]:
             attribute.key
             for attribute in mapper.column_attrs
             if isinstance(
-                attribute.columns[0].type, EncryptedText | EncryptedDate | EncryptedDateTime
+                attribute.columns[0].type,
+                EncryptedText | EncryptedDate | EncryptedDateTime | ChatAddress,
             )
         )
         if names:

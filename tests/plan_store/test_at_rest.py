@@ -1,8 +1,9 @@
 """What identifies an adolescent or says where she will be is not in clear text at
 rest: after seeding, the SQLite file (with its write-ahead log) and a ``pg_dump`` of
 the PostgreSQL schema hold none of the aliases, birth dates, goal and step titles,
-appointment titles, places and times, flag notes and details, or evaluation
-summaries, which the application still reads back."""
+appointment titles, places and times, flag notes and details, evaluation
+summaries, or WhatsApp phone numbers, which the application still reads back (and
+finds a chat by)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,26 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from plan_store.enums import FlagCategory
-from plan_store.models import Adolescent, Appointment, Evaluation, Flag, Goal, Home, Step
-from plan_store.services import flags
+from plan_store.enums import Channel, FlagCategory
+from plan_store.models import (
+    Adolescent,
+    Appointment,
+    ChatLink,
+    ChatSession,
+    Evaluation,
+    Flag,
+    Goal,
+    Home,
+    OutboxMessage,
+    Step,
+)
+from plan_store.services import chats, flags, linking, outbox
 from rumbo.container import Container
 from rumbo.seed import seed
 from rumbo.settings import Settings
+
+PHONE = "5215512345678"
+"""A WhatsApp number (its ``wa_id``): the chat's address on the platform."""
 
 
 def _formats(value: str | date | datetime) -> Iterator[str]:
@@ -48,7 +63,16 @@ async def clear_values(container: Container) -> dict[str, set[str]]:
             detail="Dijo que el sábado va a la casa de su tía en Tapachula",
         )  # fmt: skip
         flag.note = "Hablamos con la tía por teléfono"
+        code = await linking.issue_code(uow, None, case.id)
+        await linking.redeem_code(uow, Channel.WHATSAPP, PHONE, code)
+        await chats.note_inbound(uow, Channel.WHATSAPP, PHONE)
+        await outbox.enqueue(
+            uow, channel=Channel.WHATSAPP, external_chat_id=PHONE, payload={"text": "Hola"}
+        )
         await uow.commit()
+    async with container.uow() as uow:  # found by its number, though encrypted
+        link = await chats.active_link(uow, Channel.WHATSAPP, PHONE)
+        assert link is not None and link.adolescent_id == case.id
     async with container.uow() as uow:
         columns = {
             "alias": select(Adolescent.alias),
@@ -61,6 +85,15 @@ async def clear_values(container: Container) -> dict[str, set[str]]:
             "flag detail": select(Flag.detail),
             "flag note": select(Flag.note),
             "evaluation summary": select(Evaluation.summary),
+            "phone number (chat link)": select(ChatLink.external_id).where(
+                ChatLink.channel == Channel.WHATSAPP
+            ),
+            "phone number (chat)": select(ChatSession.external_id).where(
+                ChatSession.channel == Channel.WHATSAPP
+            ),
+            "phone number (outbox)": select(OutboxMessage.external_chat_id).where(
+                OutboxMessage.channel == Channel.WHATSAPP
+            ),
         }
         # Words that are public anyway (a home's name, a category) are not evidence.
         public = [*await uow.session.scalars(select(Home.name)), *(c.value for c in FlagCategory)]

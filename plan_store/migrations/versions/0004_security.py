@@ -6,8 +6,10 @@ Revises: 0005_translations
 Create Date: 2026-12-05 23:18:38.984650
 
 The case columns that identify an adolescent or say where she will be become
-Fernet tokens (text). Rows already there are encrypted here with the first key of
-``RUMBO_DATA_KEY`` (and decrypted again on downgrade); an empty database needs no key.
+Fernet tokens (text); chat addresses (WhatsApp phone numbers, chat ids) become
+deterministic AES-SIV tokens, still looked up in SQL. Rows already there are
+encrypted here with the first key of ``RUMBO_DATA_KEY`` (and decrypted again on
+downgrade); an empty database needs no key.
 """
 
 import os
@@ -39,7 +41,28 @@ ENCRYPTED: list[tuple[str, str, str, Any]] = [
     ("flags", "note", "text", sa.Text()),
     ("evaluations", "summary", "text", sa.Text()),
     ("evaluations", "goals_reviewed", "text", sa.Text()),
+    # Chat addresses (WhatsApp phone numbers among them): deterministic, looked up in SQL.
+    ("chat_links", "external_id", "address", sa.String(length=64)),
+    ("chat_sessions", "external_id", "address", sa.String(length=64)),
+    ("staff_chats", "external_id", "address", sa.String(length=64)),
+    ("outbox", "external_chat_id", "address", sa.String(length=64)),
 ]
+
+
+def _new_type(kind: str) -> Any:
+    return sa.String(length=200) if kind == "address" else sa.Text()
+
+
+def _encrypt(cipher: Cipher, kind: str, value: Any) -> str:
+    if kind == "address":
+        return cipher.encrypt_addresses(str(value))[0]
+    return cipher.encrypt(_clear_text(kind, value)).decode("ascii")
+
+
+def _decrypt(cipher: Cipher, kind: str, value: Any) -> str:
+    if kind == "address":
+        return cipher.decrypt_address(str(value))
+    return cipher.decrypt(str(value).encode())
 
 
 def _clear_text(kind: str, value: Any) -> str:
@@ -170,11 +193,11 @@ def upgrade() -> None:
     op.drop_index(op.f("ix_appointments_status_starts"), table_name="appointments")
     for table, columns in _tables().items():
         with op.batch_alter_table(table) as batch:
-            for column, _, old in columns:
+            for column, kind, old in columns:
                 batch.alter_column(
                     column,
                     existing_type=old,
-                    type_=sa.Text(),
+                    type_=_new_type(kind),
                     existing_nullable=False,
                     postgresql_using=f"{column}::text",
                 )
@@ -192,8 +215,7 @@ def upgrade() -> None:
         for table, columns in _tables().items():
 
             def encrypt(column: str, value: Any, table: str = table) -> str:
-                clear = _clear_text(kinds[(table, column)], value)
-                return cipher.encrypt(clear).decode("ascii")
+                return _encrypt(cipher, kinds[(table, column)], value)
 
             _rewrite(table, [c for c, _, _ in columns], encrypt)
 
@@ -201,17 +223,20 @@ def upgrade() -> None:
 def downgrade() -> None:
     if _any_rows():
         cipher = _cipher()
+        kinds = {(t, c): kind for t, c, kind, _ in ENCRYPTED}
         for table, columns in _tables().items():
-            _rewrite(
-                table, [c for c, _, _ in columns], lambda c, v: cipher.decrypt(str(v).encode())
-            )
+
+            def decrypt(column: str, value: Any, table: str = table) -> str:
+                return _decrypt(cipher, kinds[(table, column)], value)
+
+            _rewrite(table, [c for c, _, _ in columns], decrypt)
     for table, columns in _tables().items():
         with op.batch_alter_table(table) as batch:
             for column, kind, old in columns:
                 cast = {"date": "date", "datetime": "timestamptz"}.get(kind, "text")
                 batch.alter_column(
                     column,
-                    existing_type=sa.Text(),
+                    existing_type=_new_type(kind),
                     type_=old,
                     existing_nullable=False,
                     postgresql_using=f"{column}::{cast}",
