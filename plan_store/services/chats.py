@@ -120,16 +120,18 @@ async def purge_anonymous(uow: UnitOfWork, channel: Channel, *, older_than: time
     with what they left: their queued or sent screens and the ids of their updates.
     Returns how many chats went."""
     cutoff = uow.now() - older_than
-    ever_linked = select(ChatLink.external_id).where(ChatLink.channel == channel)
-    stale = list(
-        await uow.session.scalars(
-            select(ChatSession.external_id).where(
-                ChatSession.channel == channel,
-                func.coalesce(ChatSession.last_inbound_at, ChatSession.updated_at) <= cutoff,
-                ChatSession.external_id.not_in(ever_linked),
-            )
+    # Compared as read (decrypted), not in SQL: halfway through a key rotation a chat
+    # and its link may be under different keys, and a linked chat must never go.
+    ever_linked = set(
+        await uow.session.scalars(select(ChatLink.external_id).where(ChatLink.channel == channel))
+    )
+    quiet = await uow.session.scalars(
+        select(ChatSession.external_id).where(
+            ChatSession.channel == channel,
+            func.coalesce(ChatSession.last_inbound_at, ChatSession.updated_at) <= cutoff,
         )
     )
+    stale = [chat_id for chat_id in quiet if chat_id not in ever_linked]
     for first in range(0, len(stale), 500):
         ids = stale[first : first + 500]
         await uow.session.execute(
