@@ -21,6 +21,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from sqlalchemy import BindParameter, ColumnElement, Dialect, String, Text, TypeDecorator, bindparam
 from sqlalchemy.sql import operators
+from sqlalchemy.types import TypeEngine
 
 __all__ = [
     "ChatAddress",
@@ -31,6 +32,7 @@ __all__ = [
     "InvalidToken",
     "bound_cipher",
     "generate_key",
+    "stored_type",
 ]
 
 _T = TypeVar("_T")
@@ -281,3 +283,12 @@ def _every_key(values: Any) -> list[BindParameter[str]]:
         for value in values
         for stored in cipher.encrypt_addresses(value)
     ]
+
+
+def stored_type(kind: TypeEngine[Any]) -> TypeEngine[Any]:
+    """What an encrypted column holds in the database (its ciphertext's type), for
+    code that copies rows as they are stored (backups, ``rumbo db copy``); any other
+    type as it is."""
+    if isinstance(kind, _Encrypted | ChatAddress):
+        return kind.impl_instance
+    return kind
