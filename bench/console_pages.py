@@ -27,6 +27,7 @@ from datetime import time as wall_time
 from typing import Any
 
 import httpx
+import pyotp
 from argon2 import PasswordHasher
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -41,7 +42,7 @@ from bench._support import (
     table_of,
 )
 from plan_store import migrate
-from plan_store.crypto import Cipher, generate_key
+from plan_store.crypto import Cipher, bound_cipher, generate_key
 from plan_store.database import create_engine, create_session_factory
 from plan_store.enums import (
     AppointmentAnswer,
@@ -85,6 +86,7 @@ from plan_store.unit_of_work import UnitOfWorkFactory
 from staff_console.app import create_app
 
 PASSWORD = "bench-password-2026"  # noqa: S105 (a throwaway benchmark database)
+TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCH23"  # noqa: S105 (the same)
 PER_HOME = 50
 PER_OPERATOR = 8
 ZONES = ["America/Mexico_City"] * 8 + ["America/Tijuana", "America/Cancun"]
@@ -361,9 +363,10 @@ async def fill(
         (table_of(Message), message_rows),
         (table_of(Flag), flag_rows),
     ]
-    for table, rows in tables:
-        await insert_rows(engine, table, rows)
-        fixture.counts[table.name] = len(rows)
+    with bound_cipher(cipher):  # aliases, titles, times...: encrypted as they go in
+        for table, rows in tables:
+            await insert_rows(engine, table, rows)
+            fixture.counts[table.name] = len(rows)
     if engine.dialect.name == "postgresql":
         async with engine.begin() as connection:
             for table, rows in tables:
@@ -408,6 +411,9 @@ def _staff(
         "active": True,
         "language": "es",
         "session_epoch": 0,
+        "totp_secret": TOTP_SECRET,
+        "totp_enabled_at": now - timedelta(days=400),
+        "recovery_code_hashes": [],
         "created_at": now - timedelta(days=400),
     }
 
@@ -441,6 +447,12 @@ async def _login(client: httpx.AsyncClient, username: str) -> None:
     response = await client.post(
         "/login", data={"csrf_token": token.group(1), "username": username, "password": PASSWORD}
     )
+    assert response.headers.get("location") == "/login/code", response.status_code
+    page = await client.get("/login/code")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    code = pyotp.TOTP(TOTP_SECRET).now()
+    response = await client.post("/login/code", data={"csrf_token": token.group(1), "code": code})
     assert response.status_code == 303, response.status_code
 
 

@@ -42,7 +42,9 @@ DETAILS = N_(
     "persona de tu equipo.\n"
     "• Puedes borrar este chat cuando quieras.\n"
     "• Puedes dejar Rumbo cuando quieras, en ⚙️ Privacidad. Si lo dejas, ya no te escribo "
-    "y se borra lo que escribiste aquí."
+    "y se borra lo que escribiste aquí. Solo si algo nos preocupó por tu seguridad, esas "
+    "palabras se guardan con llave 🔒 un tiempo (90 días, si tu casa no dice otra cosa), "
+    "solo para la coordinación de tu casa."
 )
 
 

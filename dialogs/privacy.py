@@ -37,7 +37,21 @@ async def show(turn: Turn, note: str | None = None) -> None:
             "Lo que escribes y tus audios se guardan con llave 🔒. Solo los lee el equipo "
             "de tu casa."
         )
+    home = await turn.home()
     text = f"{title}\n\n{kept}\n{locked}"
+    if home is not None and home.safeguarding_days:
+        # Translators: on the privacy screen: if the adolescent leaves Rumbo, words that made
+        # the team worry about her safety are kept locked for {n} days, for the coordinators.
+        safeguarding = t.ngettext(
+            "Si dejas Rumbo, se borra lo que escribiste. Pero si algo nos preocupó por tu "
+            "seguridad, esas palabras se guardan con llave 🔒 {n} día, solo para la "
+            "coordinación de tu casa.",
+            "Si dejas Rumbo, se borra lo que escribiste. Pero si algo nos preocupó por tu "
+            "seguridad, esas palabras se guardan con llave 🔒 {n} días, solo para la "
+            "coordinación de tu casa.",
+            home.safeguarding_days,
+        ).format(n=home.safeguarding_days)
+        text += f"\n{safeguarding}"
     # Translators: button: the bot deletes the messages it sent here (for a shared phone).
     buttons = [button(t.gettext("🧹 Borrar este chat"), actions.CLEAR_CHAT)]
     check_ins = await follow_up_consent.privacy_section(turn)
@@ -102,6 +116,19 @@ async def ask_withdraw(turn: Turn) -> None:
             days,
         ).format(n=days)
         lines.append(erased)
+    safe_days = home.safeguarding_days if home else 0
+    if safe_days:
+        # Translators: what leaving Rumbo does: if the adolescent wrote something that
+        # made the team worry about her safety, those words stay locked (encrypted) for
+        # {n} days, and only the coordinators of her home can read them.
+        kept = t.ngettext(
+            "• Si escribiste algo que nos preocupó por tu seguridad, esas palabras se "
+            "guardan con llave 🔒 {n} día más. Solo las lee la coordinación de tu casa.",
+            "• Si escribiste algo que nos preocupó por tu seguridad, esas palabras se "
+            "guardan con llave 🔒 {n} días más. Solo las lee la coordinación de tu casa.",
+            safe_days,
+        ).format(n=safe_days)
+        lines.append(kept)
     # Translators: the last line before leaving Rumbo: the care itself goes on.
     lines.append(t.gettext("Tu equipo sigue contigo en tu casa. 💛"))
     rows = column(

@@ -6,6 +6,8 @@ own words for it without parsing messages.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class PlanStoreError(Exception):
     code = "plan_store_error"
@@ -106,9 +108,25 @@ class WrongPassword(PlanStoreError):
 
 
 class LoginThrottled(PlanStoreError):
-    """Too many failed log-ins lately for this username or from this address."""
+    """Too many failed log-ins lately: wait until ``until`` (aware UTC)."""
 
     code = "login_throttled"
+
+    def __init__(self, message: str, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
+
+
+class SecondFactorRequired(PlanStoreError):
+    """The password was right; a code from the authenticator app must follow."""
+
+    code = "second_factor_required"
+
+
+class WrongCode(PlanStoreError):
+    """Not the current code of the authenticator app, nor an unused recovery code."""
+
+    code = "wrong_code"
 
 
 class OwnReview(InvalidTransition):

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from plan_store.crypto import ChatAddress, EncryptedDate, EncryptedDateTime, EncryptedText
 from plan_store.enums import (
     AgreementAnswer,
     AlertChannel,
@@ -98,6 +99,9 @@ class Home(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="America/Mexico_City")
     evaluation_cadence_days: Mapped[int] = mapped_column(Integer, default=14)
     retention_days: Mapped[int] = mapped_column(Integer, default=0)
+    # How long the words behind a safeguarding flag stay with the flag after the
+    # adolescent withdraws consent (everything else goes after ``retention_days``).
+    safeguarding_days: Mapped[int] = mapped_column(Integer, default=90)
     quiet_start: Mapped[time] = mapped_column(Time, default=time(21, 0))
     quiet_end: Mapped[time] = mapped_column(Time, default=time(8, 0))
     emergency_numbers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -131,6 +135,12 @@ class Staff(Base):
     language: Mapped[str] = mapped_column(String(16), default="es")
     # Raised by "log out everywhere": sessions carrying an older epoch are refused.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # The second factor (TOTP): the shared secret, encrypted; when it was confirmed;
+    # the last time step used (a code is accepted once); recovery codes, hashed.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText())
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    recovery_code_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Where alerts reach her besides Telegram and the console (optional).
     email: Mapped[str | None] = mapped_column(String(254))
     # Last time one of her console pages asked for alerts: an open page reaches her.
@@ -140,20 +150,38 @@ class Staff(Base):
     home: Mapped[Home | None] = relationship(lazy="raise_on_sql")
 
 
-class LoginAttempt(Base):
-    """A failed console log-in, kept for a short window to rate-limit guessing.
+class StaffSession(Base):
+    """A console log-in, held on the server: the cookie carries only a random token
+    whose hash is ``token_hash``. Logging out ends it at once (``ended_at``)."""
 
-    Stored in the database so that every process sees the same count. ``key`` is a
-    hash of the username or of the client address: neither the typed name (often a
-    mistyped password) nor the address is kept in clear.
-    """
-
-    __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
+    __tablename__ = "staff_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    epoch: Mapped[int] = mapped_column(Integer)
+    device: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = created_at_column()
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Throttle(Base):
+    """A counter of failures under one key (a hash: never a name or an address in
+    clear), shared by every process: failed log-ins per account and address, per
+    address, per account; linking-code guesses per address and in all.
+
+    Changed only under a row lock (``SELECT ... FOR UPDATE``; on SQLite the write
+    lock taken by the insert), so parallel attempts are counted one by one.
+    """
+
+    __tablename__ = "throttles"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    alerted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Adolescent(Base):
@@ -164,8 +192,8 @@ class Adolescent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_number: Mapped[str] = mapped_column(String(32), unique=True)
-    alias: Mapped[str] = mapped_column(String(60))
-    birth_date: Mapped[date] = mapped_column(Date)
+    alias: Mapped[str] = mapped_column(EncryptedText())
+    birth_date: Mapped[date] = mapped_column(EncryptedDate())
     language: Mapped[str] = mapped_column(String(16), default="es")
     phase: Mapped[Phase] = mapped_column(str_enum(Phase))
     care_setting: Mapped[CareSetting] = mapped_column(str_enum(CareSetting))
@@ -203,7 +231,7 @@ class ChatLink(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"), index=True)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
-    external_id: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(ChatAddress())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     linked_at: Mapped[datetime] = created_at_column()
     unlinked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -235,7 +263,7 @@ class ChatSession(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
-    external_id: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(ChatAddress())
     language: Mapped[str | None] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(40), default="start")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -390,7 +418,7 @@ class Goal(Base):
     plan_id: Mapped[int] = mapped_column(ForeignKey("life_plans.id"))
     programme: Mapped[Programme] = mapped_column(str_enum(Programme))
     horizon: Mapped[Horizon] = mapped_column(str_enum(Horizon))
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(EncryptedText())
     status: Mapped[GoalStatus] = mapped_column(str_enum(GoalStatus), default=GoalStatus.NOT_STARTED)
     target_date: Mapped[date | None] = mapped_column(Date)
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -410,7 +438,7 @@ class Step(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(EncryptedText())
     responsible: Mapped[str] = mapped_column(String(80))
     # A person of the team who answers for the step; the adolescent sees their name
     # and role. ``responsible`` then holds their name as it was when set.
@@ -427,16 +455,18 @@ class Step(Base):
 class Appointment(Base):
     __tablename__ = "appointments"
     __table_args__ = (
-        Index("ix_appointments_adolescent_starts", "adolescent_id", "starts_at"),
-        Index("ix_appointments_status_starts", "status", "starts_at"),
+        # ``starts_at`` is encrypted: windows of time are chosen in the application.
+        Index("ix_appointments_adolescent_status", "adolescent_id", "status"),
+        Index("ix_appointments_status", "status"),
+        Index("ix_appointments_updated_at", "updated_at"),  # the index of start times
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
     kind: Mapped[AppointmentKind] = mapped_column(str_enum(AppointmentKind))
-    title: Mapped[str] = mapped_column(String(200))
-    place: Mapped[str] = mapped_column(String(200), default="")
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    title: Mapped[str] = mapped_column(EncryptedText())
+    place: Mapped[str] = mapped_column(EncryptedText(), default="")
+    starts_at: Mapped[datetime] = mapped_column(EncryptedDateTime())
     status: Mapped[AppointmentStatus] = mapped_column(
         str_enum(AppointmentStatus), default=AppointmentStatus.SCHEDULED
     )
@@ -533,8 +563,12 @@ class Flag(Base):
     status: Mapped[FlagStatus] = mapped_column(str_enum(FlagStatus), default=FlagStatus.OPEN)
     # Makes flags raised by jobs idempotent: one flag per (job, subject).
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    detail: Mapped[str] = mapped_column(String(300), default="")
-    note: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(EncryptedText(), default="")
+    note: Mapped[str] = mapped_column(EncryptedText(), default="")
+    # The adolescent's words behind a safeguarding flag, kept (encrypted) after she
+    # withdraws and her messages go, until ``kept_until``; coordinators only.
+    kept_words: Mapped[str | None] = mapped_column(EncryptedText())
+    kept_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     marked_for_evaluation: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = created_at_column()
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -553,8 +587,8 @@ class Evaluation(Base):
     adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
     held_on: Mapped[date] = mapped_column(Date)
     period_start: Mapped[date] = mapped_column(Date)
-    summary: Mapped[str] = mapped_column(Text)
-    goals_reviewed: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(EncryptedText())
+    goals_reviewed: Mapped[str] = mapped_column(EncryptedText(), default="")
     next_on: Mapped[date] = mapped_column(Date)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = created_at_column()
@@ -704,7 +738,7 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
-    external_chat_id: Mapped[str] = mapped_column(String(64))
+    external_chat_id: Mapped[str] = mapped_column(ChatAddress())
     adolescent_id: Mapped[int | None] = mapped_column(ForeignKey("adolescents.id"), index=True)
     kind: Mapped[OutboxKind] = mapped_column(str_enum(OutboxKind), default=OutboxKind.SCREEN)
     payload_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
@@ -752,6 +786,21 @@ class ProcessedUpdate(Base):
     channel: Mapped[Channel] = mapped_column(str_enum(Channel), primary_key=True)
     update_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     received_at: Mapped[datetime] = created_at_column()
+
+
+class ErasureRequest(Base):
+    """An admin's request to erase a case entirely (the right to erasure), which a
+    second admin confirms. Names the case by id only, so it outlives the case."""
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    requested_at: Mapped[datetime] = created_at_column()
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(Base):
@@ -817,7 +866,7 @@ class StaffChat(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), unique=True)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
-    external_id: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(ChatAddress())
     linked_at: Mapped[datetime] = created_at_column()
 
 

@@ -23,15 +23,20 @@ from sqlalchemy import (
     Enum,
     LargeBinary,
     Table,
+    TableClause,
     Time,
+    column,
     func,
     insert,
     inspect,
     select,
     text,
+    type_coerce,
 )
+from sqlalchemy import table as table_clause
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from plan_store.crypto import stored_type
 from plan_store.models import Base
 from plan_store.types import UTCDateTime
 
@@ -70,11 +75,18 @@ async def read_rows(
     connection: AsyncConnection, *, batch: int = BATCH
 ) -> AsyncIterator[tuple[Table, list[Row]]]:
     """Every row of every table, in batches, in primary-key order."""
-    for table in tables():
-        order = list(table.primary_key.columns)
-        result = await connection.stream(select(table).order_by(*order))
+    for each in tables():
+        order = list(each.primary_key.columns)
+        stored = [type_coerce(c, stored_type(c.type)).label(c.name) for c in each.columns]
+        result = await connection.stream(select(*stored).order_by(*order))
         async for partition in result.mappings().partitions(batch):
-            yield table, [dict(row) for row in partition]
+            yield each, [dict(row) for row in partition]
+
+
+def _as_stored(each: Table) -> TableClause:
+    """The table with its encrypted columns typed as stored: rows go in as they came
+    out, ciphertext untouched (no key needed, nothing encrypted twice)."""
+    return table_clause(each.name, *(column(c.name, stored_type(c.type)) for c in each.columns))
 
 
 async def row_counts(connection: AsyncConnection) -> dict[str, int]:
@@ -93,9 +105,9 @@ async def not_empty(connection: AsyncConnection) -> list[str]:
     return [name for name, count in (await row_counts(connection)).items() if count]
 
 
-async def write_rows(connection: AsyncConnection, table: Table, rows: list[Row]) -> None:
+async def write_rows(connection: AsyncConnection, into: Table, rows: list[Row]) -> None:
     if rows:
-        await connection.execute(insert(table), rows)
+        await connection.execute(insert(_as_stored(into)), rows)
 
 
 async def reset_sequences(connection: AsyncConnection) -> None:

@@ -1,5 +1,7 @@
 """The unit of work: one transaction, the cipher, and the clock.
 
+Inside its block the cipher is bound for the encrypted columns (``crypto``).
+
 Every service takes a ``UnitOfWork``. Nothing is written until ``commit()``; leaving
 the ``async with`` block without committing rolls everything back, so a service that
 raises halfway leaves no trace.
@@ -11,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from contextvars import Token
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -18,7 +21,7 @@ from typing import Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from plan_store.crypto import Cipher
+from plan_store.crypto import Cipher, bind_cipher, unbind_cipher
 from plan_store.enums import AlertChannel
 from plan_store.events import Event, MessageBus
 from plan_store.types import utcnow
@@ -46,6 +49,7 @@ class UnitOfWork:
         self.alert_channels = alert_channels
         self._session: AsyncSession | None = None
         self._apart: list[object] = []
+        self._bound: Token[Cipher | None] | None = None
         self._events: list[Event] = []
         self._outbox_written = False
 
@@ -60,6 +64,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
+        self._bound = bind_cipher(self.cipher)  # for the encrypted columns
         return self
 
     async def __aexit__(
@@ -75,11 +80,16 @@ class UnitOfWork:
         finally:
             await session.close()
             self._session = None
-        rows, self._apart = self._apart, []
-        if rows:
-            async with self._session_factory() as apart:
-                apart.add_all(rows)
-                await apart.commit()
+        try:
+            rows, self._apart = self._apart, []
+            if rows:
+                async with self._session_factory() as apart:
+                    apart.add_all(rows)
+                    await apart.commit()
+        finally:
+            if self._bound is not None:
+                unbind_cipher(self._bound)
+                self._bound = None
 
     async def commit(self) -> None:
         """Commit; then publish the recorded domain events, and if outbox rows were

@@ -9,7 +9,7 @@ from pathlib import Path
 from plan_store import migrate
 from plan_store.crypto import generate_key
 from rumbo.container import build_container
-from rumbo.seed import DEMO_PASSWORD, SeedReport, seed
+from rumbo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, SeedReport, seed
 from rumbo.settings import Settings, load_settings
 
 
@@ -42,6 +42,10 @@ def prepare_demo(directory: Path, *, port: int | None = None) -> Settings:
     print(f"Logins (password {DEMO_PASSWORD}):")
     for username, _password, role in report.logins:
         print(f"  {username:<22} {role}")
+    print("Second factor (every demo login): add this key to an authenticator app,")
+    print(f"  {DEMO_TOTP_SECRET}")
+    print("  or print the current code with:")
+    print(f"  uv run python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\"")
     return settings
 
 

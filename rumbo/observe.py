@@ -24,6 +24,7 @@ import json
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import TextIO
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
@@ -36,6 +37,7 @@ from starlette.routing import BaseRoute, Route
 from plan_store import migrate
 from plan_store.models import Home
 from plan_store.services import alerts, outbox
+from rumbo import logs
 from rumbo.container import Container
 from rumbo.settings import Settings
 
@@ -220,14 +222,13 @@ class _CountErrors(logging.Handler):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def configure_logging(settings: Settings) -> None:
-    """The root logger: plain or JSON lines on stderr, errors counted for /metrics.
-    uvicorn's loggers go through the same handler."""
-    handler = logging.StreamHandler()
-    if settings.log_format == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
+    """The root logger: plain or JSON lines on stderr (or ``stream``), with no secret
+    in them (``rumbo.logs``), errors counted for /metrics. uvicorn's loggers go
+    through the same handler."""
+    handler = logging.StreamHandler(stream)
+    inner = JsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    handler.setFormatter(logs.RedactingFormatter(inner, logs.configured_secrets(settings)))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -236,8 +237,8 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
     # The ticker rings every few seconds; APScheduler would log each ring. httpx logs
     # every platform call with its URL, and Telegram's URLs carry the bot's token.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for name in logs.QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
     # /readyz reads the schema revision; Alembic would say "Context impl ..." each time.
     logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):

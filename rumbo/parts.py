@@ -33,7 +33,9 @@ def console(container: Container, *, demo: bool = False) -> Part:
         secret_key=settings.secret_key.get_secret_value(),
         telegram_bot_username=settings.telegram_bot_username,
         demo=demo,
-        options=ConsoleOptions(timezone=settings.timezone),
+        options=ConsoleOptions(
+            timezone=settings.timezone, totp_for_operators=settings.totp_operators
+        ),
     )
     where = f"http://{settings.host}:{settings.port}/"
     return Part("console", routes=[ConsoleRoute(app)], note=f"staff console at {where}")
@@ -68,9 +70,9 @@ def telegram_client(container: Container) -> TelegramClient | None:
 
 def webchat(container: Container, *, demo: bool = False) -> Part:
     """The demo web chat at /chat/, served with the console in ``rumbo demo`` and
-    unless ``RUMBO_WEBCHAT=false`` turns it off outside the demo."""
+    where ``RUMBO_WEBCHAT`` turns it on: anyone can open it and type a code."""
     if not (demo or container.settings.webchat):
-        return Part("webchat", note="off: RUMBO_WEBCHAT=false")
+        return Part("webchat", note="off: set RUMBO_WEBCHAT=true to try the chat on the web")
     secret = container.settings.secret_key
     if secret is None:
         return Part("webchat", note="off: RUMBO_SECRET_KEY is not set (it signs the chat cookie)")
@@ -78,7 +80,9 @@ def webchat(container: Container, *, demo: bool = False) -> Part:
 
     return Part(
         "webchat",
-        routes=webchat_routes(container.uow, secret.get_secret_value()),
+        routes=webchat_routes(
+            container.uow, secret.get_secret_value(), timezone=container.settings.timezone
+        ),
         note="/chat/ (demo channel, not a real one)",
     )
 

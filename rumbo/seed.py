@@ -61,6 +61,8 @@ from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 DEMO_PASSWORD = "rumbo-demo-2026"
+DEMO_TOTP_SECRET = "RUMBODEMORUMBODEMORUMBODEMO23456"
+"""The second factor of every demo login: a published key, for the demo only."""
 TEAM = (
     ("psicologia.cas", "Sofía (psicología)", Role.PSYCHOLOGIST),
     ("trabajosocial.cas", "Beatriz (trabajo social)", Role.SOCIAL_WORKER),
@@ -304,6 +306,7 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
             role=Role.ADMIN,
             home_id=None,
         )
+        _demo_second_factor(uow, admin)
         report.staff += 1
         report.logins.append(("admin", DEMO_PASSWORD, "admin"))
         # A community translator of K'iche': the workspace in Idiomas, nothing else.
@@ -340,6 +343,7 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
                 role=Role.COORDINATOR,
                 home_id=home.id,
             )
+            _demo_second_factor(uow, coordinator)
             report.logins.append((coordinator.username, DEMO_PASSWORD, "coordinator"))
             operator_names = ["Laura", "Andrés", "Paty"] if home_index == 0 else ["Jorge", "Elena"]
             operators = []
@@ -353,6 +357,7 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
                     role=Role.OPERATOR,
                     home_id=home.id,
                 )
+                _demo_second_factor(uow, operator)
                 operators.append(operator)
                 report.logins.append((operator.username, DEMO_PASSWORD, "operator"))
             report.staff += 1 + len(operators)
@@ -465,6 +470,13 @@ async def _family_and_papers(uow: UnitOfWork, home_id: int) -> None:
     )
 
 
+def _demo_second_factor(uow: UnitOfWork, member: Staff) -> None:
+    """Demo logins share one published TOTP key, so that anyone trying the demo can
+    add it to an authenticator app (``rumbo demo`` prints it). Never for real staff."""
+    member.totp_secret = DEMO_TOTP_SECRET
+    member.totp_enabled_at = uow.now()
+
+
 async def _roster(
     uow: UnitOfWork, coordinator: Staff, home_id: int, operators: list[Staff]
 ) -> None:
@@ -540,7 +552,8 @@ async def _consent_texts(uow: UnitOfWork, staff_id: int) -> None:
         details=(
             "Guardamos tu apodo, tu fecha de nacimiento, tu idioma, tus metas y tus citas. "
             "Tus mensajes se guardan cifrados. Si dejas Rumbo, dejamos de escribirte y "
-            "borramos tus mensajes del chat."
+            "borramos tus mensajes del chat. Solo si algo nos preocupó por tu seguridad, "
+            "esas palabras se guardan cifradas 90 días, solo para la coordinación de tu casa."
         ),
         staff_id=staff_id,
     )

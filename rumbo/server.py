@@ -88,7 +88,7 @@ log = logging.getLogger("rumbo")
 def serve(settings: Settings, *, only: Sequence[str] = (), demo: bool = False) -> int:
     from rumbo import observe
 
-    observe.configure_logging(settings)
+    observe.configure_logging(settings)  # no secret in any line (``rumbo.logs``)
     container = build_container(settings)
     built = build_parts(container, only, demo=demo)
     listener = observe.metrics_listener(container)
@@ -116,7 +116,7 @@ def serve(settings: Settings, *, only: Sequence[str] = (), demo: bool = False) -
         port=settings.port,
         log_level="info",
         access_log=False,
-        log_config=None,  # the root logger's format (text or JSON) applies
+        log_config=None,  # the root logger's format (text or JSON) and redaction apply
         proxy_headers=True,
     )
     return 0

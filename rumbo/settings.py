@@ -48,10 +48,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     debug: bool = False
-    webchat: bool = True
-    """Serve the demo web chat at /chat/ beside the console (README, "Configuration")
-    (always on in ``rumbo demo``). An installation that does not train staff on it
-    can turn it off: it is a page anyone can open and type a linking code into."""
+    totp_operators: bool = True
+    """Operators sign in with a second factor too (coordinators and admins always do)."""
+    webchat: bool = False
+    """Serve the demo web chat at /chat/ beside the console (always on in ``rumbo demo``).
+    Off by default: it is for trying Rumbo and training staff, not a channel for
+    adolescents, and anyone who can reach it can type linking codes into it."""
     smtp_host: str | None = None
     """The mail server alerts go out through; no host, no email alerts."""
     smtp_port: int = Field(default=587, ge=1, le=65535)

@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute, Route
 from locales import LANGUAGES, is_supported
 from plan_store.errors import PlanStoreError
 from plan_store.models import Home, Staff
-from plan_store.services import duty, staff, staff_chats, staff_languages
+from plan_store.services import duty, staff, staff_chats, staff_languages, staff_sessions
 from plan_store.services.staff import MIN_PASSWORD_LENGTH, STAFF_LANGUAGES
 from plan_store.unit_of_work import UnitOfWork
 from staff_console.actions import change_action
@@ -31,7 +31,14 @@ async def _account_page(page: Page, staff_code: str | None = None) -> Response:
             home = await uow.session.get(Home, page.me.home_id)
             home_name = home.name if home else None
         member = await uow.session.get(Staff, page.me.id)
-        email = member.email if member else None
+        assert member is not None
+        sessions = await staff_sessions.open_sessions(
+            uow, page.me.id, lifetimes=page.console.options.lifetimes
+        )
+        this_one = await staff_sessions.session_id(uow, page.session.token or "")
+        second_factor_on = member.totp_enabled_at is not None
+        recovery_left = len(member.recovery_code_hashes)
+        email = member.email
         chat = await staff_chats.chat_of(uow, page.me.id)
         on_duty = page.me.home_id is not None and await duty.is_on_duty(
             uow, page.me.id, page.me.home_id
@@ -47,12 +54,28 @@ async def _account_page(page: Page, staff_code: str | None = None) -> Response:
         translated=translated,
         languages=STAFF_LANGUAGES,
         min_password=MIN_PASSWORD_LENGTH,
+        sessions=sessions,
+        this_session=this_one,
+        second_factor_on=second_factor_on,
+        recovery_left=recovery_left,
+        tz=page.console.options.timezone,
         email=email,
         telegram_linked=chat is not None,
         staff_code=staff_code,
         staff_link=f"https://t.me/{bot}?start=staff-{staff_code}" if bot and staff_code else None,
         on_duty_now=on_duty,
     )
+
+
+@staff_endpoint()
+async def end_session(page: Page) -> Response:
+    """End one of one's own sessions (a computer left logged in elsewhere)."""
+    session_id = page.int_param("session_id")
+    async with page.uow() as uow:
+        await staff_sessions.end_one(uow, page.me.id, session_id)
+        await uow.commit()
+    page.flash("ok", "account.session_ended")
+    return page.redirect("/account#sessions")
 
 
 @staff_endpoint()
@@ -124,21 +147,15 @@ async def change_password(page: Page) -> Response:
         password = new_password(form)
         async with page.uow() as uow:
             member = await staff.change_password(
-                uow,
-                page.me.id,
-                current,
-                password,
-                window=page.console.options.login_window,
-                max_failures=page.console.options.max_failures_per_username,
+                uow, page.me.id, current, password, limits=page.console.options.login_limits
             )
-            epoch = member.session_epoch
+            await staff_sessions.renew(uow, page.session.token or "", member.session_epoch)
             await uow.commit()
     except FormError as error:
         page.flash("error", error.code)
     except PlanStoreError as error:
         page.flash("error", error.code)
     else:
-        page.session.log_in(page.me.id, epoch, int(page.now().timestamp()))
         page.flash("ok", "account.password")
     return page.redirect("/account")
 
@@ -148,6 +165,7 @@ routes: list[BaseRoute] = [
     Route("/account/language", save_language, methods=["POST"]),
     Route("/account/speaks", save_spoken, methods=["POST"]),
     Route("/account/password", change_password, methods=["POST"]),
+    Route("/account/sessions/{session_id:int}/end", end_session, methods=["POST"]),
     Route("/account/telegram", telegram_code, methods=["POST"]),
     Route("/account/telegram/unlink", telegram_unlink, methods=["POST"]),
     Route("/account/email", save_email, methods=["POST"]),

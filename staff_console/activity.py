@@ -111,16 +111,13 @@ async def period(
         )
     )
     events += [Event(f.created_at, "flag", topic=f.category, anchor=f"flag-{f.id}") for f in flags]
-    appointments = await uow.session.scalars(
-        select(Appointment).where(
-            Appointment.adolescent_id == adolescent_id,
-            Appointment.starts_at >= since,
-            Appointment.starts_at <= until,
-        )
+    appointments = await uow.session.scalars(  # starts_at is encrypted: chosen here
+        select(Appointment).where(Appointment.adolescent_id == adolescent_id)
     )
     events += [
         Event(a.starts_at, "appointment", a.title, a.status, f"appointment-{a.id}")
         for a in appointments
+        if since <= a.starts_at <= until
     ]
     steps = await uow.session.scalars(
         select(Step)

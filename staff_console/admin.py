@@ -18,7 +18,7 @@ from locales import LANGUAGES, SOURCE_LANGUAGE, is_supported
 from plan_store.enums import CareSetting, Phase, Role
 from plan_store.errors import NotFound
 from plan_store.models import Home
-from plan_store.services import cases, staff, staff_languages
+from plan_store.services import cases, second_factor, staff, staff_languages
 from plan_store.services.phases import limits_from, limits_of
 from plan_store.services.staff import MIN_PASSWORD_LENGTH
 from plan_store.unit_of_work import UnitOfWork
@@ -76,6 +76,7 @@ async def staff_list(page: Page) -> Response:
         chat_languages=[lang for lang in LANGUAGES if lang.code != SOURCE_LANGUAGE],
         roles=list(Role),
         min_password=MIN_PASSWORD_LENGTH,
+        tz=page.console.options.timezone,
     )
 
 
@@ -179,6 +180,19 @@ async def log_out(page: Page) -> Response:
     return await change_action(page, change, back=f"/admin/staff#staff-{staff_id}")
 
 
+@staff_endpoint()
+@only(ADMINS)
+async def reset_second_factor(page: Page) -> Response:
+    """A lost phone: the person sets up a new second factor at the next log-in."""
+    staff_id = page.int_param("staff_id")
+
+    async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        await second_factor.reset(uow, page.actor, staff_id)
+        return ("staff.second_factor_reset",)
+
+    return await change_action(page, change, back=f"/admin/staff#staff-{staff_id}")
+
+
 # --- Homes ---------------------------------------------------------------------------
 
 
@@ -266,6 +280,9 @@ def read_home(form: Form) -> dict[str, Any]:
         "timezone": timezone,
         "evaluation_cadence_days": form.integer("evaluation_cadence_days"),
         "retention_days": form.integer("retention_days"),
+        "safeguarding_days": (
+            form.integer("safeguarding_days") if form.raw("safeguarding_days").strip() else 90
+        ),
         "quiet_start": form.clock("quiet_start"),
         "quiet_end": form.clock("quiet_end"),
         "emergency_numbers": read_numbers(form),
@@ -306,6 +323,7 @@ routes: list[BaseRoute] = [
     Route("/admin/staff/{staff_id:int}/password", reset_password, methods=["POST"]),
     Route("/admin/staff/{staff_id:int}/logout", log_out, methods=["POST"]),
     Route("/admin/staff/{staff_id:int}/translates", set_translated, methods=["POST"]),
+    Route("/admin/staff/{staff_id:int}/second-factor", reset_second_factor, methods=["POST"]),
     Route("/admin/homes", home_list, methods=["GET"]),
     Route("/admin/homes", add_home, methods=["POST"]),
     Route("/admin/homes/{home_id:int}", home_page, methods=["GET"]),

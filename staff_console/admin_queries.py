@@ -3,7 +3,7 @@ consent texts, the audit log, voice prompts and risk terms. Nothing here writes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,7 +40,10 @@ class StaffRow:
     language: str
     created_at: datetime
     open_cases: int
+    second_factor: bool
     caseload_ratio: int | None = None
+    login_alert_at: datetime | None = None
+    """When the account last saw many failed log-ins, if in the last day."""
 
     @property
     def over_ratio(self) -> bool:
@@ -71,12 +74,25 @@ async def staff_rows(uow: UnitOfWork) -> list[StaffRow]:
             Staff.language,
             Staff.created_at,
             open_cases,
+            Staff.totp_enabled_at.is_not(None),
             Home.caseload_ratio,
         )
         .outerjoin(Home, Home.id == Staff.home_id)
         .order_by(Staff.active.desc(), Staff.display_name, Staff.id)
     )
-    return [StaffRow(*row) for row in rows]
+    alerts = dict(
+        (
+            await uow.session.execute(
+                select(AuditEntry.target, func.max(AuditEntry.at))
+                .where(
+                    AuditEntry.action == "staff.login_alert",
+                    AuditEntry.at > uow.now() - timedelta(days=1),
+                )
+                .group_by(AuditEntry.target)
+            )
+        ).all()
+    )
+    return [replace(StaffRow(*row), login_alert_at=alerts.get(f"staff:{row[0]}")) for row in rows]
 
 
 async def home_choices(uow: UnitOfWork) -> list[tuple[int, str]]:

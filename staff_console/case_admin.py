@@ -27,8 +27,9 @@ from plan_store.enums import CareSetting, Phase, Role
 from plan_store.errors import DuplicateName, NotFound, PlanStoreError
 from plan_store.models import Adolescent, Home, Staff
 from plan_store.services import cases as case_service
+from plan_store.services import erasure
 from plan_store.services import export as export_service
-from plan_store.services.access import StaffActor
+from plan_store.services.access import StaffActor, case_for_staff
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import notify
 from staff_console.actions import case_action
@@ -170,6 +171,80 @@ async def export(page: Page) -> Response:
     )
 
 
+# --- The right to erasure ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureState:
+    """What the case page shows an admin about erasing the case."""
+
+    requested_by: str | None
+    """Who asked, when an erasure waits for a second admin."""
+    mine: bool
+
+
+async def erasure_for(uow: UnitOfWork, actor: StaffActor, case_id: int) -> ErasureState | None:
+    if actor.role is not Role.ADMIN:
+        return None
+    asked = await erasure.pending(uow, case_id)
+    if asked is None:
+        return ErasureState(None, mine=False)
+    name = await uow.session.scalar(
+        select(Staff.display_name).where(Staff.id == asked.requested_by_id)
+    )
+    return ErasureState(name or "?", mine=asked.requested_by_id == actor.id)
+
+
+@staff_endpoint()
+async def request_erasure(page: Page) -> Response:
+    """Scope first (audited), then the service lets only admins ask."""
+    case_id = page.int_param("case_id")
+
+    async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        if not form.checked("confirm"):
+            raise FormError("form.confirm")
+        await erasure.request(uow, page.actor, case_id)
+        return ("case.erasure_requested",)
+
+    return await case_action(page, case_id, action, anchor="top")
+
+
+@staff_endpoint()
+async def cancel_erasure(page: Page) -> Response:
+    case_id = page.int_param("case_id")
+
+    async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
+        await erasure.cancel(uow, page.actor, case_id)
+        return ("case.erasure_cancelled",)
+
+    return await case_action(page, case_id, action, anchor="top")
+
+
+@staff_endpoint()
+async def confirm_erasure(page: Page) -> Response:
+    """The second admin confirms: everything about the case goes, now."""
+    case_id = page.int_param("case_id")
+    form = await read_form(page.request)
+    try:
+        async with page.uow() as uow:
+            # Scope first, before any value is looked at: out of scope is a 404, audited.
+            await case_for_staff(uow, page.actor, case_id, purpose="reach")
+            if not form.checked("confirm"):
+                raise FormError("form.confirm")
+            await erasure.confirm(uow, page.actor, case_id)
+            await uow.commit()
+    except FormError as error:
+        page.flash("error", error.code)
+        return page.redirect(f"/cases/{case_id}#top")
+    except PlanStoreError as error:
+        if isinstance(error, NotFound):
+            raise
+        page.flash("error", error.code)
+        return page.redirect(f"/cases/{case_id}#top")
+    page.flash("ok", "case.erased")
+    return page.redirect("/cases")
+
+
 # --- Admitting an adolescent ---------------------------------------------------------
 
 
@@ -300,4 +375,7 @@ routes: list[BaseRoute] = [
     Route("/cases/{case_id:int}/operator", change_operator, methods=["POST"]),
     Route("/cases/{case_id:int}/care-setting", change_care_setting, methods=["POST"]),
     Route("/cases/{case_id:int}/export", export, methods=["POST"]),
+    Route("/cases/{case_id:int}/erasure", request_erasure, methods=["POST"]),
+    Route("/cases/{case_id:int}/erasure/cancel", cancel_erasure, methods=["POST"]),
+    Route("/cases/{case_id:int}/erasure/confirm", confirm_erasure, methods=["POST"]),
 ]

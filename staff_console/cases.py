@@ -17,7 +17,7 @@ from plan_store.services.access import case_for_staff, may_schedule
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import family_legal, participation, queries
 from staff_console.actions import case_action
-from staff_console.case_admin import coordination_for
+from staff_console.case_admin import coordination_for, erasure_for
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form, FormError, read_form
 
@@ -73,6 +73,7 @@ async def case_page(page: Page) -> Response:
             uow, page.actor, case_id, timeline_limit=page.console.options.timeline_page
         )
         coordination = await coordination_for(uow, page.actor, view.case)
+        erasure = await erasure_for(uow, page.actor, case_id)
         voice = await participation.for_case(uow, view.case)
         case_speakers = await staff_languages.case_speakers(uow, [view.case.id])
         papers = await family_legal.for_case(uow, page.actor, view.case)
@@ -83,6 +84,7 @@ async def case_page(page: Page) -> Response:
         tz=view.timezone,
         follow_up_default=(view.today + timedelta(days=365)).isoformat(),
         coordination=coordination,
+        erasure=erasure,
         voice=voice,
         case_speakers=case_speakers,
         papers=papers,

@@ -18,8 +18,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from locales import Translator, translator
 from plan_store.enums import Role
-from plan_store.models import Staff
-from plan_store.services import duty
+from plan_store.services import duty, staff_sessions
 from plan_store.services.access import StaffActor
 from plan_store.services.duty import HomeDuty
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -150,14 +149,18 @@ def _language_switch(page: Page) -> Response | None:
     return page.redirect(page.request.url.path + (f"?{urlencode(rest)}" if rest else ""))
 
 
-async def load_staff(page: Page) -> StaffMember | None:
-    """The session's staff member if the login still holds: active account, same epoch."""
+async def load_staff(page: Page, *, touch: bool = True) -> StaffMember | None:
+    """The session's staff member if the server still holds the login: not logged
+    out, not timed out, active account, same epoch. ``touch`` counts as activity."""
     session = page.session
-    if session.staff_id is None:
+    if session.token is None:
         return None
     async with page.uow() as uow:
-        staff = await uow.session.get(Staff, session.staff_id)
-        if staff is None or not staff.active or staff.session_epoch != session.epoch:
+        staff = await staff_sessions.resolve(
+            uow, session.token, lifetimes=page.console.options.lifetimes, touch=touch
+        )
+        await uow.commit()
+        if staff is None:
             session.log_out()
             session.expired = True
             return None
@@ -180,12 +183,23 @@ def staff_endpoint(*, passive: bool = False) -> Callable[[View], Endpoint]:
             page = page_for(request)
             if (switch := _language_switch(page)) is not None:
                 return switch
-            staff = await load_staff(page)
+            staff = await load_staff(page, touch=not passive)
             if staff is None:
                 if passive:
                     return JSONResponse({"login": "/login"}, status_code=401)
                 if request.method == "GET":
                     page.session.remember_next(_local_path(request))
+                elif page.session.expired and request.method == "POST":
+                    # The login ended while the form was being filled in: carry it.
+                    from staff_console.errors import expired_form
+
+                    form = await request.form()
+                    fields = [
+                        (name, value)
+                        for name, value in form.multi_items()
+                        if isinstance(value, str) and name != "csrf_token"
+                    ]
+                    return await expired_form(request, fields)
                 if page.session.expired:
                     page.flash("ok", "expired")
                 return page.redirect("/login")
@@ -193,7 +207,6 @@ def staff_endpoint(*, passive: bool = False) -> Callable[[View], Endpoint]:
             if page.session.lang is None and staff.language in CONSOLE_LANGUAGES:
                 page.lang = staff.language
             if not passive:
-                page.session.touch(int(page.now().timestamp()))
                 page.on_duty = await _on_duty(page, staff)
             return await view(page)
 

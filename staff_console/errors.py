@@ -39,6 +39,9 @@ async def expired_form(request: Request, fields: list[tuple[str, str]]) -> Respo
         "login.html",
         status_code=401,
         problem="expired_form",
+        username="",
+        until=None,
+        tz=page.console.options.timezone,
         carry=[(CARRY + name, value) for name, value in carried(fields)],
         carry_action=request.url.path,
     )

@@ -45,6 +45,11 @@ DONE: dict[str, str] = {
         "Trámite agregado. Lo ve en su chat, en «Mis papeles», en palabras simples."
     ),
     "legal.updated": N_("Trámite actualizado. Lo ve en su chat, en «Mis papeles»."),
+    "case.erasure_requested": N_(
+        "Borrado pedido. Otra persona administradora tiene que confirmarlo."
+    ),
+    "case.erasure_cancelled": N_("Ya no se pide borrar el caso."),
+    "case.erased": N_("El caso se borró por completo."),
     "evaluation.recorded": N_("Evaluación registrada."),
     "proposal.accepted": N_("Propuesta aceptada: ya está en su plan. Se le avisa por su chat."),
     "proposal.rework": N_("Se le avisa por su chat que la van a platicar."),
@@ -67,6 +72,10 @@ DONE: dict[str, str] = {
     ),
     "account.language": N_("Idioma guardado."),
     "account.password": N_("Contraseña cambiada. Tus otras sesiones se cerraron."),
+    "account.session_ended": N_("Sesión cerrada en ese equipo."),
+    "staff.second_factor_reset": N_(
+        "Segundo factor quitado. Configurará uno nuevo la próxima vez que entre."
+    ),
     "term.added": N_("Término agregado. Cuenta desde el próximo mensaje."),
     "term.deactivated": N_("Término desactivado."),
     "voice.attached": N_("Grabación guardada."),
@@ -83,7 +92,7 @@ DONE: dict[str, str] = {
     "staff.languages": N_("Idiomas guardados."),
     "logged_out_everywhere": N_("Se cerraron todas tus sesiones."),
     "logged_out": N_("Sesión cerrada."),
-    "expired": N_("Tu sesión terminó por inactividad. Entra de nuevo."),
+    "expired": N_("Tu sesión terminó. Entra de nuevo."),
 }
 
 PROBLEMS: dict[str, str] = {
@@ -129,6 +138,7 @@ PROBLEMS: dict[str, str] = {
     "form.operator": N_("Elige un(a) operador(a) de referencia activo(a) de esa casa."),
     "form.age": N_("Rumbo es para adolescentes de 10 a 21 años: revisa la fecha de nacimiento."),
     "wrong_password": N_("La contraseña actual no es correcta."),
+    "second_factor_on": N_("El segundo factor ya está activo."),
     "role_refused": N_("Ese cambio no le toca a tu papel en el equipo. Pídeselo a su operador(a)."),
     "handover_note_missing": N_(
         "Escribe la nota de entrega: qué está abierto y qué le importa, para quien lo recibe."

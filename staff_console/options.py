@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+
+from plan_store.services.staff import LoginLimits
+from plan_store.services.staff_sessions import Lifetimes
 
 
 @dataclass(frozen=True, slots=True)
 class ConsoleOptions:
-    idle_timeout: timedelta = timedelta(hours=8)
+    idle_timeout: timedelta = timedelta(minutes=30)
     """A session unused this long must log in again."""
-    absolute_timeout: timedelta = timedelta(hours=24)
+    absolute_timeout: timedelta = timedelta(hours=12)
     """No session lives longer than this, however busy."""
-    login_window: timedelta = timedelta(minutes=15)
-    max_failures_per_username: int = 5
-    max_failures_per_client: int = 20
+    login_limits: LoginLimits = field(default_factory=LoginLimits)
+    totp_for_operators: bool = True
+    """Operators sign in with a second factor too (``RUMBO_TOTP_OPERATORS``);
+    coordinators and admins always do."""
     silent_after: timedelta = timedelta(days=7)
     """An adolescent with a linked chat and no message for this long shows as silent."""
     evaluation_due_within_days: int = 3
@@ -31,6 +35,11 @@ class ConsoleOptions:
     """A voice prompt's upload: a browser recording or an audio file of up to 8 MB
     (stored as OGG/Opus of at most 1 MB) and the form around it."""
     audit_page: int = 50
+
+    @property
+    def lifetimes(self) -> Lifetimes:
+        return Lifetimes(idle=self.idle_timeout, absolute=self.absolute_timeout)
+
     timezone: str = "America/Mexico_City"
     """The installation's time zone (``RUMBO_TIMEZONE``): times that belong to no home,
     such as the audit log's, are shown and filtered in it."""

@@ -9,7 +9,7 @@ except the audit entries those reads leave.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -329,45 +329,64 @@ async def dashboard(
         *CASE_COLUMNS,
     )
 
+    # ``starts_at`` is encrypted: the windows come from the index of start times,
+    # the rows (in the actor's scope) from the database, only those shown.
+    times = await appointment_service.start_times(uow)
+    in_scope = set(
+        await uow.session.scalars(
+            scoped(select(Adolescent.id).where(Adolescent.status != CaseStatus.CLOSED), actor)
+        )
+    )
+
     async def appointment_section(
-        name: str, *conditions: ColumnElement[bool], latest_first: bool
+        name: str,
+        statuses: list[AppointmentStatus],
+        keep: Callable[[AppointmentStatus, datetime], bool],
+        *,
+        latest_first: bool,
     ) -> Section[AppointmentRow]:
+        found = times.matching(statuses, lambda s: keep(s.status, s.starts_at), in_scope)
+        if latest_first:
+            found.reverse()
+        shown = [row_id for row_id, _ in found[: limit_for(name)]]
         query = _open_cases(
-            select(*appointment_columns).where(*conditions), Appointment.adolescent_id, actor
-        ).order_by(Appointment.starts_at.desc() if latest_first else Appointment.starts_at)
-        rows, total = await _section(uow, query, limit_for(name))
+            select(*appointment_columns).where(Appointment.id.in_(shown or [0])),
+            Appointment.adolescent_id,
+            actor,
+        )
+        by_id = {r[0]: r for r in (await uow.session.execute(query)).all()}
+        rows = [by_id[row_id] for row_id in shown if row_id in by_id]
         return Section(
-            [AppointmentRow(r[0], _ref(r[5:]), r[1], r[2], r[3], r[4]) for r in rows], total
+            [AppointmentRow(r[0], _ref(r[5:]), r[1], r[2], r[3], r[4]) for r in rows],
+            len(found),
         )
 
     unconfirmed = await appointment_section(
         "unconfirmed",
-        or_(
-            and_(
-                Appointment.status == AppointmentStatus.SCHEDULED,
-                Appointment.starts_at > now,
-                Appointment.starts_at <= now + options.unconfirmed_within,
-            ),
-            and_(
-                Appointment.status.in_(
-                    [AppointmentStatus.CANNOT_GO, AppointmentStatus.CHANGE_REQUESTED]
-                ),
-                Appointment.starts_at > now,
-            ),
+        [
+            AppointmentStatus.SCHEDULED,
+            AppointmentStatus.CANNOT_GO,
+            AppointmentStatus.CHANGE_REQUESTED,
+        ],
+        lambda status, starts_at: (
+            now < starts_at
+            and (
+                status is not AppointmentStatus.SCHEDULED
+                or starts_at <= now + options.unconfirmed_within
+            )
         ),
         latest_first=False,
     )
     missed = await appointment_section(
         "missed",
-        Appointment.status == AppointmentStatus.MISSED,
-        Appointment.starts_at >= now - options.missed_lookback,
+        [AppointmentStatus.MISSED],
+        lambda _, starts_at: starts_at >= now - options.missed_lookback,
         latest_first=True,
     )
     unrecorded = await appointment_section(
         "unrecorded",
-        Appointment.status.in_([AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED]),
-        Appointment.starts_at < now - timedelta(hours=2),
-        Appointment.starts_at >= now - options.missed_lookback,
+        [AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED],
+        lambda _, starts_at: now - options.missed_lookback <= starts_at < now - timedelta(hours=2),
         latest_first=True,
     )
 
@@ -656,14 +675,18 @@ async def caseload(
     )
     if status is not None:
         query = query.where(Adolescent.status == status)
-    total = int(await uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    # The alias is encrypted: the order (and so the page) is chosen here.
+    keys = (
+        await uow.session.execute(query.with_only_columns(Adolescent.id, Adolescent.alias))
+    ).all()
+    ordered = [r[0] for r in sorted(keys, key=lambda r: (r[1].casefold(), r[1], r[0]))]
+    total = len(ordered)
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
-    rows = await uow.session.execute(
-        query.order_by(Adolescent.alias, Adolescent.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
+    wanted = ordered[(page - 1) * per_page : page * per_page]
+    position = {case_id: n for n, case_id in enumerate(wanted)}
+    found = await uow.session.execute(query.where(Adolescent.id.in_(wanted or [0])))
+    rows = sorted(found.all(), key=lambda r: position[r[0]])
     return CaseList([CaseRow(*row) for row in rows], total, page, pages)
 
 
@@ -724,6 +747,9 @@ class RequestView:
 class FlagView:
     flag: Flag
     message: str | None
+    kept: str | None = None
+    """The words behind a safeguarding flag, kept after the chat was erased
+    (coordinators only)."""
 
 
 @dataclass(slots=True)
@@ -864,8 +890,11 @@ async def case_page(
         if flag.message_id is not None:
             flags_by_message[flag.message_id].append(flag)
 
+    coordinates = actor.role is Role.COORDINATOR
+
     def flag_view(flag: Flag) -> FlagView:
-        return FlagView(flag, bodies.get(flag.message_id) if flag.message_id else None)
+        message = bodies.get(flag.message_id) if flag.message_id else None
+        return FlagView(flag, message, flag.kept_words if coordinates else None)
 
     open_flags = sorted(
         (flag_view(f) for f in all_flags if f.status is not FlagStatus.RESOLVED),
@@ -1108,8 +1137,10 @@ async def evaluation_board(
             ),
         ),
         actor,
-    ).order_by(Adolescent.next_evaluation_on, Adolescent.alias)
-    rows = await uow.session.execute(query.limit(limit))
+    )
+    # The alias is encrypted: ties of the date are ordered here.
+    found = (await uow.session.execute(query)).all()
+    rows = sorted(found, key=lambda r: (r[0], r[4].casefold(), r[3]))[:limit]
     return [
         BoardRow(_ref(r[3:]), r[0] or days[r[6]], days[r[6]], _as_date(r[1]), r[2]) for r in rows
     ]
@@ -1189,16 +1220,15 @@ async def evaluation_sheet(uow: UnitOfWork, actor: StaffActor, case_id: int) -> 
         )
         if goal.status is not GoalStatus.DROPPED
     ]
-    period_appointments = list(
-        await uow.session.scalars(
-            select(Appointment)
-            .where(
-                Appointment.adolescent_id == case.id,
-                Appointment.starts_at >= since,
-                Appointment.starts_at <= now,
+    period_appointments = sorted(
+        (
+            a
+            for a in await uow.session.scalars(
+                select(Appointment).where(Appointment.adolescent_id == case.id)
             )
-            .order_by(Appointment.starts_at)
-        )
+            if since <= a.starts_at <= now
+        ),
+        key=lambda a: (a.starts_at, a.id),
     )
     attendance: dict[AppointmentStatus, int] = defaultdict(int)
     for appointment in period_appointments:

@@ -133,13 +133,14 @@ async def build(
     kept: dict[AppointmentKind, int] = defaultdict(int)
     missed: dict[AppointmentKind, int] = defaultdict(int)
     rows = await uow.session.execute(
-        select(Appointment.kind, Appointment.status).where(
+        select(Appointment.kind, Appointment.status, Appointment.starts_at).where(
             Appointment.adolescent_id.in_(cases),
-            Appointment.starts_at >= since,
             Appointment.status.in_([AppointmentStatus.ATTENDED, AppointmentStatus.MISSED]),
         )
     )
-    for kind, status in rows:
+    for kind, status, starts_at in rows:
+        if starts_at < since:  # starts_at is encrypted: the window is applied here
+            continue
         (kept if status is AppointmentStatus.ATTENDED else missed)[kind] += 1
     kinds = list(AppointmentKind)
     charts.append(

@@ -1,9 +1,8 @@
-"""The console session: a signed cookie carrying the staff id, their session epoch,
-the CSRF token, the chosen language and one-shot notices. Nothing personal.
-
-Times come from the unit of work's clock, so that idle expiry can be tested without
-waiting. A session unused for ``idle_timeout`` or older than ``absolute_timeout``
-is logged out when it is next read.
+"""The console session cookie: signed, carrying the token of the server-side login
+(``plan_store.services.staff_sessions``: logout, timeouts and "end all sessions" are
+decided there), the CSRF token, the chosen language and one-shot notices. Between
+the password and the second factor it carries ``pending``: who typed the right
+password, and when. Nothing personal.
 """
 
 from __future__ import annotations
@@ -30,12 +29,16 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+PENDING_SECONDS = 300
+"""How long the second step of a log-in may follow the password."""
+
+
 @dataclass(slots=True)
 class ConsoleSession:
-    staff_id: int | None = None
-    epoch: int = 0
-    issued: int = 0
-    seen: int = 0
+    token: str | None = None
+    pending: int | None = None
+    """The staff id whose password was right, waiting for the second factor."""
+    pending_at: int = 0
     csrf: str | None = None
     lang: str | None = None
     next_path: str | None = None
@@ -46,7 +49,7 @@ class ConsoleSession:
 
     @property
     def logged_in(self) -> bool:
-        return self.staff_id is not None
+        return self.token is not None
 
     def csrf_token(self) -> str:
         if self.csrf is None:
@@ -54,27 +57,34 @@ class ConsoleSession:
             self.modified = True
         return self.csrf
 
-    def log_in(self, staff_id: int, epoch: int, now: int) -> None:
-        """A fresh login: new CSRF token (no fixation), new clocks."""
-        self.staff_id, self.epoch = staff_id, epoch
-        self.issued = self.seen = now
+    def log_in(self, token: str) -> None:
+        """A fresh login: new CSRF token (no fixation)."""
+        self.token = token
+        self.pending, self.pending_at = None, 0
         self.csrf = new_token()
         self.expired = False
         self.modified = True
 
+    def await_second_factor(self, staff_id: int, now: int) -> None:
+        self.token = None
+        self.pending, self.pending_at = staff_id, now
+        self.csrf = new_token()
+        self.modified = True
+
+    def pending_staff(self, now: int) -> int | None:
+        """Who gave the right password less than ``PENDING_SECONDS`` ago, if anyone."""
+        if self.pending is None or now - self.pending_at > PENDING_SECONDS:
+            return None
+        return self.pending
+
     def log_out(self) -> None:
         """Forget the login; keep only the language."""
-        self.staff_id, self.epoch, self.issued, self.seen = None, 0, 0, 0
+        self.token = None
+        self.pending, self.pending_at = None, 0
         self.csrf = new_token()
         self.next_path = None
         self.flashes = []
         self.modified = True
-
-    def touch(self, now: int) -> None:
-        """Count this request as activity (at most one cookie refresh a minute)."""
-        if now - self.seen >= 60:
-            self.seen = now
-            self.modified = True
 
     def set_lang(self, lang: str) -> None:
         if lang != self.lang:
@@ -97,8 +107,10 @@ class ConsoleSession:
 
     def dump(self) -> dict[str, Any]:
         data: dict[str, Any] = {"c": self.csrf}
-        if self.staff_id is not None:
-            data.update(s=self.staff_id, e=self.epoch, i=self.issued, t=self.seen)
+        if self.token is not None:
+            data["k"] = self.token
+        if self.pending is not None:
+            data.update(p=self.pending, pa=self.pending_at)
         if self.lang:
             data["l"] = self.lang
         if self.next_path:
@@ -113,11 +125,11 @@ class ConsoleSession:
             return cls()
         session = cls()
         try:
-            if data.get("s") is not None:
-                session.staff_id = int(data["s"])
-                session.epoch = int(data["e"])
-                session.issued = int(data["i"])
-                session.seen = int(data["t"])
+            token = data.get("k")
+            session.token = token if isinstance(token, str) and token else None
+            if data.get("p") is not None:
+                session.pending = int(data["p"])
+                session.pending_at = int(data["pa"])
             csrf = data.get("c")
             session.csrf = csrf if isinstance(csrf, str) and csrf else None
             lang = data.get("l")
@@ -186,17 +198,9 @@ class SessionMiddleware:
         if not raw:
             return ConsoleSession()
         try:
-            session = ConsoleSession.load(self.serializer.loads(raw))
+            return ConsoleSession.load(self.serializer.loads(raw))
         except BadSignature:
             return ConsoleSession(modified=True)
-        if session.logged_in:
-            now = self.now()
-            idle = now - session.seen > self.options.idle_timeout.total_seconds()
-            too_old = now - session.issued > self.options.absolute_timeout.total_seconds()
-            if idle or too_old:
-                session.log_out()
-                session.expired = True
-        return session
 
     def _cookie(self, session: ConsoleSession, *, secure: bool) -> str:
         value = self.serializer.dumps(session.dump())

@@ -8,6 +8,8 @@ commit: the test decides when. The suites build their scenes from these:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import date, datetime, timedelta
 
 from plan_store.enums import (
@@ -26,6 +28,11 @@ from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork
 
 PASSWORD = "correct horse battery"
+
+
+def totp_secret_for(username: str) -> str:
+    """The authenticator secret every test account of this name is enrolled with."""
+    return base64.b32encode(hashlib.sha256(f"totp:{username}".encode()).digest()[:20]).decode()
 
 
 def birth_date_for_age(today: date, years: int, *, days_to_birthday: int = 30) -> date:
@@ -63,8 +70,10 @@ async def a_staff_member(
     *,
     display_name: str | None = None,
     password: str = PASSWORD,
+    second_factor: bool = True,
 ) -> StaffActor:
-    """An account (named after its username unless told otherwise)."""
+    """An account (named after its username unless told otherwise), with a second
+    factor set up from ``totp_secret_for(username)`` unless told otherwise."""
     member = await staff.add_staff(
         uow,
         username=username,
@@ -73,6 +82,9 @@ async def a_staff_member(
         role=role,
         home_id=home.id if home else None,
     )
+    if second_factor:
+        member.totp_secret = totp_secret_for(member.username)
+        member.totp_enabled_at = uow.now()
     return StaffActor.of(member)
 
 

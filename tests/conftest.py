@@ -1,7 +1,8 @@
 """Shared fixtures: a fresh database and container for every test.
 
-``db_backend`` is "sqlite" unless a test folder overrides it; ``tests/plan_store``
-runs every test on both SQLite and PostgreSQL.
+``db_backend`` is "sqlite" unless a test folder overrides it (or
+``RUMBO_TEST_BACKEND=postgresql`` is set); ``tests/plan_store`` runs every test on
+both SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -58,7 +59,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def db_backend() -> str:
-    return "sqlite"
+    """SQLite unless a test folder says otherwise, or ``RUMBO_TEST_BACKEND=postgresql``
+    runs the tests that take the default on PostgreSQL."""
+    return os.environ.get("RUMBO_TEST_BACKEND", "sqlite")
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ from dialogs import agreements, follow_up_consent, pre_evaluation, proposals, re
 from dialogs.common import first_name
 from dialogs.follow_up import checkin_key
 from locales import format_date, format_datetime, is_supported, translator
+from plan_store.crypto import Cipher
 from plan_store.enums import (
     AppointmentStatus,
     CaseStatus,
@@ -65,7 +66,15 @@ from plan_store.models import (
     Staff,
     Step,
 )
-from plan_store.services import consent, evaluation_voice, flags, follow_up, outbox
+from plan_store.services import (
+    appointments,
+    chats,
+    consent,
+    evaluation_voice,
+    flags,
+    follow_up,
+    outbox,
+)
 from plan_store.services import proposals as proposal_service
 from plan_store.services.cases import twenty_first_birthday
 from plan_store.services.consent import ConsentState
@@ -290,9 +299,21 @@ async def _raise_new_flags(uow: UnitOfWork, planned: Sequence[_NewFlag], limit: 
     return made
 
 
-def _appointment_key(appointment: Appointment, what: str) -> str:
-    """Keys carry the start time, so a moved appointment is reminded again."""
-    return f"appt:{appointment.id}:{int(appointment.starts_at.timestamp())}:{what}"
+def start_mark(cipher: Cipher, appointment_id: int, starts_at: datetime) -> str:
+    """A keyed hash of when an appointment starts: a key carries it (so a moved
+    appointment is reminded again) without saying the time, which is encrypted."""
+    return cipher.lookup_hash(f"appt:{appointment_id}:{int(starts_at.timestamp())}")[:20]
+
+
+def start_marks(cipher: Cipher, appointment_id: int, starts_at: datetime) -> list[str]:
+    """The mark under every key, so that keys made before a key rotation still match."""
+    value = f"appt:{appointment_id}:{int(starts_at.timestamp())}"
+    return [h[:20] for h in cipher.lookup_hashes(value)]
+
+
+def appointment_key(cipher: Cipher, appointment: Appointment, what: str) -> str:
+    mark = start_mark(cipher, appointment.id, appointment.starts_at)
+    return f"appt:{appointment.id}:{mark}:{what}"
 
 
 def reminder_time(starts_at: datetime, offset: timedelta, zone: ZoneInfo) -> datetime:
@@ -315,16 +336,32 @@ def _open_cases() -> ColumnElement[bool]:
 
 
 async def _appointments(
-    uow: UnitOfWork, *conditions: ColumnElement[bool]
+    uow: UnitOfWork,
+    statuses: Sequence[AppointmentStatus],
+    after: datetime,
+    until: datetime,
 ) -> list[tuple[Appointment, Adolescent, Home]]:
-    rows = await uow.session.execute(
-        select(Appointment, Adolescent, Home)
-        .join(Adolescent, Adolescent.id == Appointment.adolescent_id)
-        .join(Home, Home.id == Adolescent.home_id)
-        .where(_open_cases(), *conditions)
-        .order_by(Appointment.starts_at, Appointment.id)
-    )
-    return [(a, c, h) for a, c, h in rows.all()]
+    """Appointments of open cases in these states starting in ``(after, until]``,
+    soonest first. ``starts_at`` is encrypted: the window comes from the index of
+    start times (``appointments.start_times``), the rows from the database."""
+    times = await appointments.start_times(uow)
+    wanted = [
+        row_id for row_id, _ in times.matching(statuses, lambda s: after < s.starts_at <= until)
+    ]
+    found: list[tuple[Appointment, Adolescent, Home]] = []
+    for first in range(0, len(wanted), CHUNK):
+        rows = await uow.session.execute(
+            select(Appointment, Adolescent, Home)
+            .join(Adolescent, Adolescent.id == Appointment.adolescent_id)
+            .join(Home, Home.id == Adolescent.home_id)
+            .where(
+                _open_cases(),
+                Appointment.id.in_(wanted[first : first + CHUNK]),
+                Appointment.status.in_(list(statuses)),
+            )
+        )
+        found += [(a, c, h) for a, c, h in rows.all() if after < a.starts_at <= until]
+    return sorted(found, key=lambda row: (row[0].starts_at, row[0].id))
 
 
 # ------------------------------------------------------------------ appointments
@@ -341,19 +378,14 @@ async def appointment_reminders(
     if not offsets:
         return 0
     await _cancel_stale_appointment_messages(uow, now)
-    found = await _appointments(
-        uow,
-        Appointment.status.in_(REMINDABLE),
-        Appointment.starts_at > now,
-        Appointment.starts_at <= now + max(offsets) + timedelta(hours=2),
-    )
+    found = await _appointments(uow, REMINDABLE, now, now + max(offsets) + timedelta(hours=2))
     due: list[tuple[Appointment, Adolescent, ZoneInfo, str]] = []
     for appointment, case, home in found:
         zone = ZoneInfo(home.timezone)
         opened = [o for o in offsets if reminder_time(appointment.starts_at, o, zone) <= now]
         if opened:
             minutes = int(min(opened).total_seconds() // 60)
-            key = _appointment_key(appointment, f"remind:{minutes}m")
+            key = appointment_key(uow.cipher, appointment, f"remind:{minutes}m")
             due.append((appointment, case, zone, key))
     existing = await _existing(uow, OutboxMessage.dedupe_key, (d[3] for d in due))
     due = [item for item in due if item[3] not in existing]
@@ -381,13 +413,8 @@ async def attendance_checks(
     limit: int | None = None,
 ) -> int:
     """ "Did you go?" a few hours after an appointment nobody has answered about."""
-    found = await _appointments(
-        uow,
-        Appointment.status.in_(REMINDABLE),
-        Appointment.starts_at <= now - after,
-        Appointment.starts_at > now - window,
-    )
-    keyed = [(a, c, h, _appointment_key(a, "went")) for a, c, h in found]
+    found = await _appointments(uow, REMINDABLE, now - window, now - after)
+    keyed = [(a, c, h, appointment_key(uow.cipher, a, "went")) for a, c, h in found]
     existing = await _existing(uow, OutboxMessage.dedupe_key, (k for *_, k in keyed))
     keyed = [item for item in keyed if item[3] not in existing]
     targets = Targets(uow)
@@ -421,11 +448,11 @@ async def _cancel_stale_appointment_messages(uow: UnitOfWork, now: datetime) -> 
     ).all()
     if not waiting:
         return
-    parsed: dict[int, list[tuple[int, int, str]]] = {}
+    parsed: dict[int, list[tuple[int, str, str]]] = {}
     for row_id, key in waiting:
-        parts = (key or "").split(":", 3)  # appt, id, start, what
-        if len(parts) == 4 and parts[1].isdigit() and parts[2].lstrip("-").isdigit():
-            parsed.setdefault(int(parts[1]), []).append((row_id, int(parts[2]), parts[3]))
+        parts = (key or "").split(":", 3)  # appt, id, start mark, what
+        if len(parts) == 4 and parts[1].isdigit():
+            parsed.setdefault(int(parts[1]), []).append((row_id, parts[2], parts[3]))
     appointments = {
         a.id: a
         for a in await uow.session.scalars(
@@ -435,8 +462,11 @@ async def _cancel_stale_appointment_messages(uow: UnitOfWork, now: datetime) -> 
     stale_ids: list[int] = []
     for appointment_id, rows in parsed.items():
         appointment = appointments.get(appointment_id)
-        for row_id, starts, what in rows:
-            if appointment is None or int(appointment.starts_at.timestamp()) != starts:
+        marks = (
+            start_marks(uow.cipher, appointment.id, appointment.starts_at) if appointment else []
+        )
+        for row_id, mark, what in rows:
+            if appointment is None or mark not in marks:
                 stale = True
             elif what == "went":
                 stale = appointment.status not in REMINDABLE
@@ -463,18 +493,13 @@ async def unconfirmed_appointment_flags(
     limit: int | None = None,
 ) -> int:
     """Tell staff about an appointment less than two days away that nobody confirmed."""
-    found = await _appointments(
-        uow,
-        Appointment.status == AppointmentStatus.SCHEDULED,
-        Appointment.starts_at > now,
-        Appointment.starts_at <= now + before,
-    )
+    found = await _appointments(uow, [AppointmentStatus.SCHEDULED], now, now + before)
     return await _raise_new_flags(
         uow,
         [
             _NewFlag(
                 case.id,
-                _appointment_key(appointment, "unconfirmed"),
+                appointment_key(uow.cipher, appointment, "unconfirmed"),
                 FlagCategory.UNCONFIRMED_APPOINTMENT,
                 Severity.MEDIUM,
                 f"Cita sin confirmar: {_appointment_line(appointment, home)}",
@@ -495,12 +520,7 @@ async def missed_appointment_flags(
 ) -> int:
     """Tell staff about an appointment the adolescent says they missed, or that
     nobody answered about a day after it started."""
-    found = await _appointments(
-        uow,
-        Appointment.status.in_([*REMINDABLE, AppointmentStatus.MISSED]),
-        Appointment.starts_at <= now,
-        Appointment.starts_at > now - lookback,
-    )
+    found = await _appointments(uow, [*REMINDABLE, AppointmentStatus.MISSED], now - lookback, now)
     planned: list[_NewFlag] = []
     for appointment, case, home in found:
         if appointment.status is AppointmentStatus.MISSED:
@@ -509,7 +529,7 @@ async def missed_appointment_flags(
             why = "nadie respondió si fue"
         else:
             continue
-        key = _appointment_key(appointment, "missed")
+        key = appointment_key(uow.cipher, appointment, "missed")
         detail = f"Cita perdida ({why}): {_appointment_line(appointment, home)}"
         planned.append(
             _NewFlag(case.id, key, FlagCategory.MISSED_APPOINTMENT, Severity.MEDIUM, detail)
@@ -814,11 +834,11 @@ async def reconsent_at_18(uow: UnitOfWork, now: datetime, *, limit: int | None =
     rows = await uow.session.scalars(
         select(Adolescent)
         .join(ChatLink, ChatLink.adolescent_id == Adolescent.id)
-        .where(_open_cases(), ChatLink.active, Adolescent.birth_date <= latest_birth)
+        .where(_open_cases(), ChatLink.active)
         .distinct()
         .order_by(Adolescent.id)
     )
-    cases = list(rows)
+    cases = [case for case in rows if case.birth_date <= latest_birth]  # encrypted: here
     keys = {case.id: f"reconsent18:{case.id}" for case in cases}
     existing = await _existing(uow, OutboxMessage.dedupe_key, keys.values())
     cases = [case for case in cases if keys[case.id] not in existing]
@@ -850,6 +870,15 @@ def _years_before(day: date, years: int) -> date:
 async def erase_expired_content(uow: UnitOfWork, now: datetime) -> int:
     """Chat content of withdrawn cases, once the home's retention period is over."""
     return await consent.erase_expired_content(uow)
+
+
+ANONYMOUS_WEBCHAT_TTL = timedelta(days=1)
+
+
+async def purge_anonymous_webchats(uow: UnitOfWork, now: datetime) -> int:
+    """Web chats nobody linked to a case, quiet for a day, and every row they left
+    (each guess at a code leaves some): removed."""
+    return await chats.purge_anonymous(uow, Channel.WEBCHAT, older_than=ANONYMOUS_WEBCHAT_TTL)
 
 
 async def cancel_stale_outbox(uow: UnitOfWork, now: datetime) -> int:
@@ -983,6 +1012,7 @@ __all__ = [
     "missed_appointment_flags",
     "participation_news",
     "pre_evaluation_asks",
+    "purge_anonymous_webchats",
     "reconsent_at_18",
     "reminder_time",
     "step_overdue_flags",

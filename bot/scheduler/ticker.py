@@ -64,6 +64,7 @@ JOBS: tuple[Job, ...] = (
     Job("reconsent_at_18", jobs.reconsent_at_18, timedelta(minutes=30), BATCH),
     Job("erase_expired_content", jobs.erase_expired_content, timedelta(minutes=30)),
     Job("cancel_stale_outbox", jobs.cancel_stale_outbox, timedelta(minutes=5)),
+    Job("purge_anonymous_webchats", jobs.purge_anonymous_webchats, timedelta(hours=1)),
 )
 
 

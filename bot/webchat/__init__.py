@@ -16,10 +16,14 @@ from plan_store.unit_of_work import UnitOfWorkFactory
 
 
 def webchat_routes(
-    uow_factory: UnitOfWorkFactory, secret_key: str, *, handler: Handler | None = None
+    uow_factory: UnitOfWorkFactory,
+    secret_key: str,
+    *,
+    handler: Handler | None = None,
+    timezone: str = "America/Mexico_City",
 ) -> list[BaseRoute]:
     """The web chat, mounted at ``/chat``; ``secret_key`` signs its cookies and forms."""
-    return WebChat(uow_factory, secret_key, handler=handler).routes()
+    return WebChat(uow_factory, secret_key, handler=handler, timezone=timezone).routes()
 
 
 __all__ = ["Echoes", "WebChat", "webchat_routes"]

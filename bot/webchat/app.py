@@ -8,6 +8,13 @@ newest message and reloads when a new one waits.
 Every form carries a signed token naming the chat and a fresh update id (a uuid4
 made when the page was rendered), so a double submit is applied once by
 ``bot.inbound.receive`` and a form from another browser or site is ignored.
+
+Anyone can open the page and type a linking code, so guesses are limited beyond
+the per-chat limit of the linking service (a fresh chat costs nothing): per
+client address and for all web chats together (``CodeGuessLimits``), counted in
+the database under a row lock. When a code is redeemed the chat gets a new id, so
+an id known before (a cookie planted on a shared computer) opens nothing after.
+Chats never linked are removed after a day (``purge_anonymous_webchats``).
 """
 
 from __future__ import annotations
@@ -18,7 +25,9 @@ import secrets
 import uuid
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -34,16 +43,18 @@ from bot.inbound import Handler, Inbound, receive
 from bot.webchat import delivery
 from dialogs.events import Event, without_controls
 from dialogs.screens import MAX_ACTION_BYTES, Screen
-from locales import Translator, is_supported, translator
+from locales import Translator, format_time, is_supported, translator
 from plan_store.enums import Channel
 from plan_store.models import ChatSession, Staff
-from plan_store.unit_of_work import UnitOfWorkFactory
+from plan_store.services import chats, throttle
+from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from web.headers import SecurityHeadersMiddleware
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "rumbo_webchat"
 COOKIE_SECONDS = 30 * 24 * 3600
-FORM_SECONDS = 7 * 24 * 3600
+FORM_SECONDS = 24 * 3600
+"""A form is good for a day: the ids of updates are forgotten after one."""
 MAX_TEXT_CHARS = 4096
 MAX_BODY_BYTES = 64 * 1024
 
@@ -59,6 +70,17 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class CodeGuessLimits:
+    """Messages from chats not linked to a case (where a linking code is typed),
+    per client address and for all web chats together, in ``window``. A message
+    that turns out not to be a wrong code is given back."""
+
+    window: timedelta = timedelta(hours=1)
+    per_address: int = 10
+    in_all: int = 120
 
 
 # --------------------------------------------------------------------------- echoes
@@ -165,10 +187,16 @@ class WebChat:
         *,
         handler: Handler | None = None,
         echoes: Echoes | None = None,
+        limits: CodeGuessLimits | None = None,
+        timezone: str = "America/Mexico_City",
     ) -> None:
         self.uow_factory = uow_factory
         self.handler = handler
         self.echoes = echoes if echoes is not None else Echoes()
+        self.limits = limits or CodeGuessLimits()
+        self.timezone = timezone
+        self.held: dict[str, datetime] = {}
+        """Chats told to wait (until when), shown once on the next page."""
         self._chats = URLSafeTimedSerializer(secret_key, salt="rumbo.webchat.chat")
         self._forms = URLSafeTimedSerializer(secret_key, salt="rumbo.webchat.form")
         self._templates = Environment(
@@ -266,6 +294,9 @@ class WebChat:
             await uow.commit()
         code = language if language and is_supported(language) else "es"
         items = self._items(chat_id, shown, names)
+        held = self.held.pop(chat_id, None)
+        if held is not None:
+            items.append(Item(True, _wait_text(translator(code), held, code, self.timezone)))
         html = self._templates.get_template("chat.html").render(
             lang=code,
             ui=_ui(translator(code)),
@@ -299,6 +330,7 @@ class WebChat:
 
     async def send(self, request: Request) -> Response:
         chat_id = self.chat_of(request)
+        client = request.client.host if request.client else "unknown"
         async with request.form(max_files=0, max_fields=10) as form:
             update_id = self._update_id(form, chat_id)
             raw = form.get("text")
@@ -308,11 +340,14 @@ class WebChat:
         start = _START.match(text)
         event = Event.start((start.group("payload") or "").strip()) if start else Event.text(text)
         # "/start" (and its linking code) is a command, not words to show as a bubble.
-        await self._receive(chat_id, update_id, event, None if start else text)
-        return self._back(request)
+        renamed = await self._receive(
+            chat_id, update_id, event, None if start else text, client=client
+        )
+        return self._back(request, renamed)
 
     async def tap(self, request: Request) -> Response:
         chat_id = self.chat_of(request)
+        client = request.client.host if request.client else "unknown"
         async with request.form(max_files=0, max_fields=10) as form:
             update_id = self._update_id(form, chat_id)
             raw = form.get("action")
@@ -322,8 +357,10 @@ class WebChat:
         if chat_id is None or update_id is None:
             return self._back(request)
         label = await self._label_of(chat_id, action)
-        await self._receive(chat_id, update_id, Event.choice(action), label, tap=True)
-        return self._back(request)
+        renamed = await self._receive(
+            chat_id, update_id, Event.choice(action), label, tap=True, client=client
+        )
+        return self._back(request, renamed)
 
     async def new_chat(self, request: Request) -> Response:
         chat_id = self.chat_of(request)
@@ -346,16 +383,97 @@ class WebChat:
     # ----------------------------------------------------------------- helpers
 
     async def _receive(
-        self, chat_id: str, update_id: str, event: Event, echo: str | None, *, tap: bool = False
-    ) -> None:
-        """Apply the event once; show what was sent after the messages seen so far."""
+        self,
+        chat_id: str,
+        update_id: str,
+        event: Event,
+        echo: str | None,
+        *,
+        client: str,
+        tap: bool = False,
+    ) -> str | None:
+        """Apply the event once; show what was sent after the messages seen so far.
+        Returns the chat's new id when this message linked it to a case."""
         async with self.uow_factory() as uow:
             after = await delivery.newest_id(uow, chat_id)
+            linked_before = await chats.active_link(uow, Channel.WEBCHAT, chat_id) is not None
+            failures_before = await self._failures(uow, chat_id)
+        if not linked_before:
+            until = await self._reserve_guess(client)
+            if until is not None:
+                self.held[chat_id] = until
+                return None
         reply = await receive(
             self.uow_factory, Inbound(Channel.WEBCHAT, update_id, chat_id, event), self.handler
         )
         if reply is not None and echo:
             self.echoes.add(chat_id, Echo(after, echo, tap))
+        async with self.uow_factory() as uow:
+            await chats.note_inbound(uow, Channel.WEBCHAT, chat_id)  # when it was last used
+            linked = await chats.active_link(uow, Channel.WEBCHAT, chat_id) is not None
+            wrong = await self._failures(uow, chat_id) > failures_before
+            await uow.commit()
+        if linked_before:
+            return None
+        if not wrong:
+            await self._give_back(client)
+        if not linked:
+            return None
+        renamed = f"w{secrets.token_hex(12)}"
+        async with self.uow_factory() as uow:
+            await chats.rename_chat(uow, Channel.WEBCHAT, chat_id, renamed)
+            await uow.commit()
+        kept = self.echoes.of(chat_id, 0)
+        self.echoes.forget(chat_id)
+        for item in kept:
+            self.echoes.add(renamed, item)
+        return renamed
+
+    @staticmethod
+    async def _failures(uow: UnitOfWork, chat_id: str) -> int:
+        found = await uow.session.scalar(
+            select(ChatSession.failed_code_attempts).where(
+                ChatSession.channel == Channel.WEBCHAT, ChatSession.external_id == chat_id
+            )
+        )
+        return int(found or 0)
+
+    def _guess_keys(self, client: str) -> list[tuple[str, int]]:
+        return [
+            (throttle.throttle_key("webchat-code", client), self.limits.per_address),
+            (throttle.throttle_key("webchat-code-all"), self.limits.in_all),
+        ]
+
+    async def _reserve_guess(self, client: str) -> datetime | None:
+        """Count this message against the limits before it is read (so parallel
+        guesses are counted one by one); returns until when to wait, if over."""
+        window = self.limits.window
+        async with self.uow_factory() as uow:
+            rows = [
+                (await throttle.locked(uow, key, window=window), limit)
+                for key, limit in self._guess_keys(client)
+            ]
+            now = uow.now()
+            for row, _ in rows:
+                if throttle.blocked(row, now):
+                    assert row.blocked_until is not None
+                    return row.blocked_until
+            for row, limit in rows:
+                row.failures += 1
+                if row.failures >= limit:
+                    row.blocked_until = row.window_start + window
+            await uow.commit()
+        return None
+
+    async def _give_back(self, client: str) -> None:
+        """The message was not a wrong code: it does not count."""
+        async with self.uow_factory() as uow:
+            for key, limit in self._guess_keys(client):
+                row = await throttle.locked(uow, key, window=self.limits.window)
+                row.failures = max(row.failures - 1, 0)
+                if row.failures < limit:
+                    row.blocked_until = None
+            await uow.commit()
 
     async def _label_of(self, chat_id: str, action: str) -> str | None:
         """The label of the newest button on the page that carries ``action``."""
@@ -369,9 +487,19 @@ class WebChat:
                     return button.label
         return None
 
-    def _back(self, request: Request) -> Response:
+    def _back(self, request: Request, renamed: str | None = None) -> Response:
         page = request.url_for("webchat:page").path
-        return RedirectResponse(f"{page}#ultimo", status_code=303)
+        response = RedirectResponse(f"{page}#ultimo", status_code=303)
+        if renamed is not None:
+            self._remember(request, response, renamed)
+        return response
+
+
+def _wait_text(t: Translator, until: datetime, lang: str, timezone: str) -> str:
+    when = format_time(until, lang, ZoneInfo(timezone))
+    # Translators: the web chat, after too many tries at a linking code from this
+    # computer (or in all); {time} is when to try again, like "14:30".
+    return t.gettext("Ya hubo muchos intentos. Prueba otra vez a las {time}.").format(time=when)
 
 
 def _bot_item(screen: Screen, token: str, who: str) -> Item:
@@ -381,4 +509,4 @@ def _bot_item(screen: Screen, token: str, who: str) -> Item:
     return Item(True, screen.text, buttons, token, who=who)
 
 
-__all__ = ["Echo", "Echoes", "Item", "WebChat"]
+__all__ = ["CodeGuessLimits", "Echo", "Echoes", "Item", "WebChat"]

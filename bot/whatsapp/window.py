@@ -23,7 +23,6 @@ before each send, with a few minutes' margin, and if WhatsApp still answers 1310
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,17 +54,12 @@ async def last_inbound(uow: UnitOfWork, chat_id: str) -> datetime | None:
     return await chats.last_inbound_at(uow, Channel.WHATSAPP, chat_id)
 
 
-def _like_prefix(chat_id: str) -> str:
-    escaped = chat_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"{PARK_PREFIX}{escaped}:%"
-
-
 def _parked(chat_id: str) -> Any:
     return (
         (OutboxMessage.channel == Channel.WHATSAPP)
         & (OutboxMessage.external_chat_id == chat_id)
         & (OutboxMessage.status == OutboxStatus.PENDING)
-        & OutboxMessage.dedupe_key.like(_like_prefix(chat_id), escape="\\")
+        & OutboxMessage.dedupe_key.startswith(PARK_PREFIX, autoescape=True)
     )
 
 
@@ -93,13 +87,14 @@ async def park(
     """Keep ``payload`` for the chat's next window; idempotent per closed window."""
     now = uow.now()
     content = {k: v for k, v in payload.items() if k != PARKED_KEY}
-    digest = hashlib.sha256(
+    # A keyed hash: the key names no phone number (the chat's column is encrypted).
+    digest = uow.cipher.lookup_hash(
         json.dumps(
             [chat_id, last_inbound_at.isoformat() if last_inbound_at else None, content],
             sort_keys=True,
             ensure_ascii=False,
-        ).encode()
-    ).hexdigest()[:32]
+        )
+    )[:32]
     return await outbox.enqueue(
         uow,
         channel=Channel.WHATSAPP,
@@ -107,7 +102,7 @@ async def park(
         adolescent_id=adolescent_id,
         kind=OutboxKind.SCREEN,
         payload={**content, PARKED_KEY: {"since": now.isoformat(), "notice": notice_id}},
-        dedupe_key=f"{PARK_PREFIX}{chat_id}:{digest}",
+        dedupe_key=f"{PARK_PREFIX}{digest}",
         urgent=True,  # it goes out when the adolescent has just written: answer at once
         not_before=now + PARK_FOR,
     )

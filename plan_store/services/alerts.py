@@ -206,15 +206,14 @@ async def open_for_case(uow: UnitOfWork, adolescent_id: int) -> Alert | None:
 async def told(uow: UnitOfWork, alert_id: int) -> list[Staff]:
     """The people this alert really reaches: by Telegram or email, or on a console
     page they have open right now; by name."""
+    delivered = select(AlertDelivery.staff_id).where(
+        AlertDelivery.alert_id == alert_id,
+        AlertDelivery.status != DeliveryStatus.FAILED,
+    )
+    # A subquery, not DISTINCT over the staff rows: PostgreSQL cannot compare their
+    # JSON column (the recovery codes).
     rows = await uow.session.scalars(
-        select(Staff)
-        .join(AlertDelivery, AlertDelivery.staff_id == Staff.id)
-        .where(
-            AlertDelivery.alert_id == alert_id,
-            AlertDelivery.status != DeliveryStatus.FAILED,
-        )
-        .distinct()
-        .order_by(Staff.display_name)
+        select(Staff).where(Staff.id.in_(delivered)).order_by(Staff.display_name)
     )
     people = list(rows)
     reached = await duty.reachable(uow, people)

@@ -3,7 +3,12 @@ about them ("I'll go", "I can't go", "let's change it", "did you go?")."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -208,18 +213,17 @@ async def appointment_of_case(
 
 
 async def upcoming(uow: UnitOfWork, adolescent_id: int, *, limit: int = 10) -> list[Appointment]:
-    """Appointments still ahead and not cancelled, soonest first."""
+    """Appointments still ahead and not cancelled, soonest first. (``starts_at`` is
+    encrypted: one case's appointments are few, so they are chosen here.)"""
+    now = uow.now()
     rows = await uow.session.scalars(
-        select(Appointment)
-        .where(
+        select(Appointment).where(
             Appointment.adolescent_id == adolescent_id,
-            Appointment.starts_at > uow.now(),
             Appointment.status != AppointmentStatus.CANCELLED,
         )
-        .order_by(Appointment.starts_at)
-        .limit(limit)
     )
-    return list(rows)
+    ahead = [a for a in rows if a.starts_at > now]
+    return sorted(ahead, key=lambda a: (a.starts_at, a.id))[:limit]
 
 
 async def with_history(uow: UnitOfWork, adolescent_id: int) -> list[Appointment]:
@@ -227,9 +231,8 @@ async def with_history(uow: UnitOfWork, adolescent_id: int) -> list[Appointment]
         select(Appointment)
         .where(Appointment.adolescent_id == adolescent_id)
         .options(selectinload(Appointment.confirmations))
-        .order_by(Appointment.starts_at.desc())
     )
-    return list(rows)
+    return sorted(rows, key=lambda a: (a.starts_at, a.id), reverse=True)
 
 
 def _check_future(uow: UnitOfWork, starts_at: datetime) -> None:
@@ -237,3 +240,86 @@ def _check_future(uow: UnitOfWork, starts_at: datetime) -> None:
         raise ValidationFailed("an appointment time needs a time zone")
     if starts_at <= uow.now():
         raise AppointmentInPast("an appointment cannot be scheduled in the past")
+
+
+# ------------------------------------------------------------------ when they start
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    adolescent_id: int
+    status: AppointmentStatus
+    starts_at: datetime
+
+
+class StartTimes:
+    """When each appointment of one database starts, decrypted once per process.
+
+    ``starts_at`` is encrypted, so "appointments in this window" cannot be asked of
+    the database. The dashboard and the scheduler ask this index instead: each
+    ``refresh`` reads only the rows changed since the last one (``updated_at``, with a
+    margin for transactions that committed late) and, every ``FULL_EVERY``, all of
+    them (which also forgets erased rows). What it returns are candidates: callers
+    load the rows themselves, in their own scope.
+    """
+
+    MARGIN = timedelta(minutes=5)
+    FULL_EVERY = timedelta(minutes=10)
+
+    def __init__(self) -> None:
+        self.starts: dict[int, Start] = {}
+        self._seen: datetime | None = None
+        self._full_at = 0.0
+
+    async def refresh(self, uow: UnitOfWork) -> None:
+        full = (
+            self._seen is None or time.monotonic() - self._full_at > self.FULL_EVERY.total_seconds()
+        )
+        query = select(
+            Appointment.id,
+            Appointment.adolescent_id,
+            Appointment.status,
+            Appointment.starts_at,
+            Appointment.updated_at,
+        )
+        if not full and self._seen is not None:
+            query = query.where(Appointment.updated_at >= self._seen - self.MARGIN)
+        rows = (await uow.session.execute(query)).all()
+        if full:
+            self.starts = {}
+            self._full_at = time.monotonic()
+        for row_id, case_id, status, starts_at, updated_at in rows:
+            self.starts[row_id] = Start(case_id, status, starts_at)
+            if self._seen is None or updated_at > self._seen:
+                self._seen = updated_at
+
+    def matching(
+        self,
+        statuses: Iterable[AppointmentStatus],
+        keep: Callable[[Start], bool],
+        cases: set[int] | None = None,
+    ) -> list[tuple[int, Start]]:
+        """The appointments in ``statuses`` (of ``cases``, if given) that ``keep``
+        accepts, soonest first."""
+        wanted = set(statuses)
+        found = [
+            (row_id, start)
+            for row_id, start in self.starts.items()
+            if start.status in wanted
+            and (cases is None or start.adolescent_id in cases)
+            and keep(start)
+        ]
+        return sorted(found, key=lambda pair: (pair[1].starts_at, pair[0]))
+
+
+_indexes: weakref.WeakKeyDictionary[Any, StartTimes] = weakref.WeakKeyDictionary()
+
+
+async def start_times(uow: UnitOfWork) -> StartTimes:
+    """The refreshed index of this database's appointment times."""
+    bind = uow.session.get_bind()
+    index = _indexes.get(bind)
+    if index is None:
+        index = _indexes[bind] = StartTimes()
+    await index.refresh(uow)
+    return index

@@ -54,6 +54,7 @@ MAX_EMERGENCY_NUMBERS = 6
 """As many as the chat shows under a safety answer."""
 MAX_NUMBER_NAME = 40
 MAX_NUMBER = 30
+MAX_SAFEGUARDING_DAYS = 3650
 _PHONE = re.compile(r"[0-9+()*#. -]+")
 
 
@@ -64,6 +65,7 @@ def _checked_settings(
     evaluation_cadence_days: int,
     retention_days: int,
     emergency_numbers: dict[str, Any],
+    safeguarding_days: int = 90,
 ) -> tuple[str, dict[str, str]]:
     """The home's name and emergency numbers as stored; ``ValidationFailed`` on any
     setting a home cannot work with."""
@@ -80,6 +82,10 @@ def _checked_settings(
         raise ValidationFailed("the retention period cannot be negative")
     if retention_days > MAX_RETENTION_DAYS:
         raise ValidationFailed(f"the retention period is at most {MAX_RETENTION_DAYS} days")
+    if not 0 <= safeguarding_days <= MAX_SAFEGUARDING_DAYS:
+        raise ValidationFailed(
+            f"the safeguarding period is between 0 and {MAX_SAFEGUARDING_DAYS} days"
+        )
     numbers: dict[str, str] = {}
     for label, number in emergency_numbers.items():
         label, number = str(label).strip(), str(number).strip()
@@ -129,6 +135,7 @@ async def create_home(
     caseload_ratio: int = DEFAULT_CASELOAD_RATIO,
     phase_limits: dict[Phase, int | None] | None = None,
     by: StaffActor | None = None,
+    safeguarding_days: int = 90,
 ) -> Home:
     """A new home. Without ``emergency_numbers`` it gets Mexico's (911, Línea de la Vida);
     without ``phase_limits``, the care model's (``phases.DEFAULT_LIMITS``)."""
@@ -139,6 +146,7 @@ async def create_home(
         evaluation_cadence_days=evaluation_cadence_days,
         retention_days=retention_days,
         emergency_numbers=emergency_numbers or dict(MEXICO_EMERGENCY_NUMBERS),
+        safeguarding_days=safeguarding_days,
     )
     if await _name_taken(uow, name):
         raise DuplicateName(f"a home named {name!r} exists")
@@ -148,6 +156,7 @@ async def create_home(
         timezone=timezone,
         evaluation_cadence_days=evaluation_cadence_days,
         retention_days=retention_days,
+        safeguarding_days=safeguarding_days,
         quiet_start=quiet_start,
         quiet_end=quiet_end,
         emergency_numbers=numbers,
@@ -180,6 +189,7 @@ async def update_home(
     quiet_start: time,
     quiet_end: time,
     emergency_numbers: dict[str, Any],
+    safeguarding_days: int = 90,
     caseload_ratio: int | None = None,
     phase_limits: dict[Phase, int | None] | None = None,
 ) -> Home:
@@ -196,6 +206,7 @@ async def update_home(
         evaluation_cadence_days=evaluation_cadence_days,
         retention_days=retention_days,
         emergency_numbers=emergency_numbers,
+        safeguarding_days=safeguarding_days,
     )
     if await _name_taken(uow, name, but=home.id):
         raise DuplicateName(f"a home named {name!r} exists")
@@ -205,6 +216,7 @@ async def update_home(
         "timezone": timezone,
         "evaluation_cadence_days": evaluation_cadence_days,
         "retention_days": retention_days,
+        "safeguarding_days": safeguarding_days,
         "quiet_start": quiet_start,
         "quiet_end": quiet_end,
         "emergency_numbers": numbers,

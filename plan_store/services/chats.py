@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, delete, func, select, update
 
 from plan_store.enums import CaseStatus, Channel
-from plan_store.models import Adolescent, ChatLink, ChatSession, Home
+from plan_store.models import (
+    Adolescent,
+    ChatLink,
+    ChatSession,
+    Home,
+    OutboxMessage,
+    ProcessedUpdate,
+)
 from plan_store.unit_of_work import UnitOfWork
 
 
@@ -119,3 +126,63 @@ async def active_links_of(uow: UnitOfWork, adolescent_id: int) -> list[ChatLink]
         .order_by(ChatLink.linked_at.desc())
     )
     return list(links)
+
+
+async def rename_chat(uow: UnitOfWork, channel: Channel, old: str, new: str) -> None:
+    """Give a chat a new id everywhere it is named (its session, links and queued
+    messages). The web chat does this when a code is redeemed, so that an id known
+    before the chat was linked (a planted cookie) opens nothing after."""
+    await uow.session.execute(
+        update(ChatSession)
+        .where(ChatSession.channel == channel, ChatSession.external_id == old)
+        .values(external_id=new)
+    )
+    await uow.session.execute(
+        update(ChatLink)
+        .where(ChatLink.channel == channel, ChatLink.external_id == old)
+        .values(external_id=new)
+    )
+    await uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.external_chat_id == old)
+        .values(external_chat_id=new)
+    )
+
+
+async def purge_anonymous(uow: UnitOfWork, channel: Channel, *, older_than: timedelta) -> int:
+    """Forget chats of ``channel`` never linked to a case and quiet for ``older_than``,
+    with what they left: their queued or sent screens and the ids of their updates.
+    Returns how many chats went."""
+    cutoff = uow.now() - older_than
+    # Compared as read (decrypted), not in SQL: halfway through a key rotation a chat
+    # and its link may be under different keys, and a linked chat must never go.
+    ever_linked = set(
+        await uow.session.scalars(select(ChatLink.external_id).where(ChatLink.channel == channel))
+    )
+    quiet = await uow.session.scalars(
+        select(ChatSession.external_id).where(
+            ChatSession.channel == channel,
+            func.coalesce(ChatSession.last_inbound_at, ChatSession.updated_at) <= cutoff,
+        )
+    )
+    stale = [chat_id for chat_id in quiet if chat_id not in ever_linked]
+    for first in range(0, len(stale), 500):
+        ids = stale[first : first + 500]
+        await uow.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.external_chat_id.in_(ids),
+                OutboxMessage.adolescent_id.is_(None),
+            )
+        )
+        await uow.session.execute(
+            delete(ChatSession).where(
+                ChatSession.channel == channel, ChatSession.external_id.in_(ids)
+            )
+        )
+    await uow.session.execute(
+        delete(ProcessedUpdate).where(
+            ProcessedUpdate.channel == channel, ProcessedUpdate.received_at <= cutoff
+        )
+    )
+    return len(stale)

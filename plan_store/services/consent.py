@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select, update
 
 from locales import is_supported
-from plan_store.enums import Channel, ConsentDecision, ConsentPurpose
+from plan_store.enums import Channel, ConsentDecision, ConsentPurpose, FlagCategory
 from plan_store.errors import ConsentMissing, DuplicateName, NotFound, ValidationFailed
 from plan_store.models import (
     Adolescent,
@@ -355,9 +355,38 @@ async def withdraw(uow: UnitOfWork, case: Adolescent, *, channel: Channel | None
     audit.record(uow, "consent.withdrawn", actor="adolescent", adolescent_id=case.id)
 
 
+SAFEGUARDING = frozenset(
+    {
+        FlagCategory.SELF_HARM,
+        FlagCategory.VIOLENCE_ABUSE,
+        FlagCategory.TRAFFICKING,
+        FlagCategory.RUNNING_AWAY,
+        FlagCategory.HEALTH,
+        FlagCategory.OTHER,
+    }
+)
+"""Flags raised by what the adolescent wrote about her safety: their words stay with
+the flag (encrypted) for the home's safeguarding period when the chat is erased."""
+
+
 async def erase_chat_content(uow: UnitOfWork, adolescent_id: int) -> int:
     """Erase what the adolescent wrote and was written in chat. Flags and requests
-    stay for the case record, without the words."""
+    stay for the case record, without the words; but the words behind a
+    safeguarding flag are kept with the flag, encrypted, until the home's
+    safeguarding period is over (``Flag.kept_words``; coordinators read them)."""
+    case = await uow.session.get(Adolescent, adolescent_id)
+    home = await uow.session.get(Home, case.home_id) if case is not None else None
+    keep_for = timedelta(days=home.safeguarding_days if home is not None else 0)
+    if keep_for:
+        flagged = await uow.session.execute(
+            select(Flag, Message.body_ciphertext)
+            .join(Message, Message.id == Flag.message_id)
+            .where(Flag.adolescent_id == adolescent_id, Flag.category.in_(SAFEGUARDING))
+        )
+        for flag, body in flagged.all():
+            flag.kept_words = uow.cipher.decrypt(body)
+            flag.kept_until = uow.now() + keep_for
+        await uow.flush()
     await uow.session.execute(
         update(Flag).where(Flag.adolescent_id == adolescent_id).values(message_id=None)
     )
@@ -410,7 +439,13 @@ async def erase_chat_content(uow: UnitOfWork, adolescent_id: int) -> int:
 
 
 async def erase_expired_content(uow: UnitOfWork) -> int:
-    """For homes that keep chat content a while after withdrawal: erase what is due."""
+    """For homes that keep chat content a while after withdrawal: erase what is due;
+    and the kept words of safeguarding flags whose period is over."""
+    await uow.session.execute(
+        update(Flag)
+        .where(Flag.kept_until.is_not(None), Flag.kept_until <= uow.now())
+        .values(kept_words=None, kept_until=None)
+    )
     rows = await uow.session.execute(
         select(Adolescent.id, Home.retention_days, func.max(Consent.decided_at))
         .join(Home, Home.id == Adolescent.home_id)

@@ -8,11 +8,15 @@ under the current key is re-encrypted once more, harmlessly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import attributes
 
+from plan_store.crypto import ChatAddress, EncryptedDate, EncryptedDateTime, EncryptedText
 from plan_store.models import (
     AppointmentConfirmation,
+    Base,
     CaseNote,
     Concern,
     EvaluationAgreement,
@@ -75,13 +79,45 @@ ENCRYPTED: tuple[EncryptedColumns, ...] = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class TypedColumns:
+    """Columns typed ``EncryptedText``/``Date``/``DateTime`` or ``ChatAddress``: read as
+    plain values, so writing them back (marked changed) encrypts them under the current
+    key."""
+
+    model: type[Any]
+    columns: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return str(self.model.__tablename__)
+
+
+def typed_columns() -> tuple[TypedColumns, ...]:
+    """Every model's encrypted-typed columns, found from the models themselves, so a
+    column added later is rotated too."""
+    found: list[TypedColumns] = []
+    for mapper in sorted(Base.registry.mappers, key=lambda m: m.class_.__name__):
+        names = tuple(
+            attribute.key
+            for attribute in mapper.column_attrs
+            if isinstance(
+                attribute.columns[0].type,
+                EncryptedText | EncryptedDate | EncryptedDateTime | ChatAddress,
+            )
+        )
+        if names:
+            found.append(TypedColumns(mapper.class_, names))
+    return tuple(found)
+
+
 async def rotate_batch(
-    uow: UnitOfWork, table: EncryptedColumns, *, after_id: int, limit: int = 500
+    uow: UnitOfWork, table: EncryptedColumns | TypedColumns, *, after_id: int, limit: int = 500
 ) -> list[int]:
     """Re-encrypt up to ``limit`` rows with an id above ``after_id`` under the current
     key. Returns their ids, in order; none when no row was left."""
     model_id = table.model.id
-    rows: list[Encrypted] = list(
+    rows: list[Any] = list(
         await uow.session.scalars(
             select(table.model).where(model_id > after_id).order_by(model_id).limit(limit)
         )
@@ -89,7 +125,11 @@ async def rotate_batch(
     for row in rows:
         for column in table.columns:
             value = getattr(row, column)
-            if value is not None:
+            if value is None:
+                continue
+            if isinstance(table, TypedColumns):
+                attributes.flag_modified(row, column)  # written again: the current key
+            else:
                 setattr(row, column, uow.cipher.rotate(value))
     return [row.id for row in rows]
 
@@ -97,7 +137,8 @@ async def rotate_batch(
 async def rotate_all(uows: UnitOfWorkFactory, *, batch_size: int = 500) -> dict[str, int]:
     """Every encrypted column of every table, batch by batch. Returns rows per table."""
     done: dict[str, int] = {}
-    for table in ENCRYPTED:
+    tables: list[EncryptedColumns | TypedColumns] = [*ENCRYPTED, *typed_columns()]
+    for table in tables:
         count, after_id = 0, 0
         while True:
             async with uows() as uow:
@@ -107,7 +148,7 @@ async def rotate_all(uows: UnitOfWorkFactory, *, batch_size: int = 500) -> dict[
                 break
             after_id = ids[-1]
             count += len(ids)
-        done[table.name] = count
+        done[table.name] = done.get(table.name, 0) + count
     async with uows() as uow:
         audit.record(uow, "keys.rotate", actor="system", details=done)
         await uow.commit()

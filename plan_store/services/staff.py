@@ -8,13 +8,13 @@ ever reaches the log.
 
 from __future__ import annotations
 
-import hashlib
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 
 from plan_store.enums import Role
 from plan_store.errors import (
@@ -25,16 +25,13 @@ from plan_store.errors import (
     ValidationFailed,
     WrongPassword,
 )
-from plan_store.models import Home, LoginAttempt, Staff
-from plan_store.services import audit
+from plan_store.models import Home, Staff
+from plan_store.services import audit, throttle
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
-LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USERNAME = 5
-MAX_FAILURES_PER_CLIENT = 20
 MAX_USERNAME = 64
 MAX_DISPLAY_NAME = 120
 STAFF_LANGUAGES = ("es", "en")
@@ -118,9 +115,27 @@ async def authenticate(uow: UnitOfWork, username: str, password: str) -> Staff |
     return staff
 
 
-def login_attempt_key(kind: str, value: str) -> str:
-    """What a failed attempt is counted under: a hash, never the name or address."""
-    return hashlib.sha256(f"rumbo-login:{kind}:{value}".encode()).hexdigest()
+@dataclass(frozen=True, slots=True)
+class LoginLimits:
+    """How failed log-ins are slowed down, so that guessing is slow and a stranger
+    cannot lock a staff member out.
+
+    Per account *and* address, the first ``free`` failures cost nothing, then each
+    one makes that pair wait longer (``first_delay``, doubling, at most
+    ``longest_delay``): the person at her own computer is never held back by what
+    someone else does elsewhere. Only an address is ever locked outright, after
+    ``max_per_client`` failures in ``window``, for ``client_lock``. An account that
+    sees ``alert_after`` failures in ``window`` from anywhere is reported to the
+    admins (audit ``staff.login_alert``), once per window.
+    """
+
+    window: timedelta = timedelta(minutes=15)
+    free: int = 3
+    first_delay: timedelta = timedelta(seconds=2)
+    longest_delay: timedelta = timedelta(minutes=15)
+    max_per_client: int = 20
+    client_lock: timedelta = timedelta(minutes=15)
+    alert_after: int = 10
 
 
 async def log_in(
@@ -129,48 +144,64 @@ async def log_in(
     password: str,
     *,
     client: str,
-    window: timedelta = LOGIN_WINDOW,
-    max_per_username: int = MAX_FAILURES_PER_USERNAME,
-    max_per_client: int = MAX_FAILURES_PER_CLIENT,
+    limits: LoginLimits = LoginLimits(),
 ) -> Staff | None:
-    """``authenticate``, rate limited per username and per client address.
+    """``authenticate``, slowed down per account and address, locked per address.
 
-    Failures within ``window`` are counted in the database, so several processes
-    share the limit. Past a limit, ``LoginThrottled`` is raised before any password
-    is checked. A failure is recorded only when the caller commits; it must commit
-    after a failed attempt too.
+    The counters are locked for the whole attempt (``throttle.locked``), so parallel
+    guesses are checked one at a time against the latest count. Past a limit,
+    ``LoginThrottled`` (with the moment it lifts) is raised before any password is
+    checked. The caller must commit after a failed attempt too: that counts it.
     """
     now = uow.now()
     username = username.strip().lower()
-    user_key = login_attempt_key("username", username)
-    client_key = login_attempt_key("client", client)
-    await uow.session.execute(delete(LoginAttempt).where(LoginAttempt.at <= now - window))
-    for key, limit, scope in (
-        (user_key, max_per_username, "username"),
-        (client_key, max_per_client, "client"),
-    ):
-        failures = await uow.session.scalar(
-            select(func.count(LoginAttempt.id)).where(
-                LoginAttempt.key == key, LoginAttempt.at > now - window
-            )
-        )
-        if (failures or 0) >= limit:
+    pair = await throttle.locked(
+        uow, throttle.throttle_key("login", username, client), window=limits.window
+    )
+    address = await throttle.locked(
+        uow, throttle.throttle_key("login-client", client), window=limits.window
+    )
+    for row, scope in ((address, "client"), (pair, "account_client")):
+        if throttle.blocked(row, now):
+            assert row.blocked_until is not None
             await uow.commit_apart(
                 audit.entry(uow, "staff.login_throttled", actor="system", details={"scope": scope})
             )
-            raise LoginThrottled(f"too many failed log-ins by {scope}")
+            raise LoginThrottled(f"too many failed log-ins ({scope})", row.blocked_until)
     staff = await authenticate(uow, username, password)
-    if staff is None:
-        uow.session.add_all(
-            [LoginAttempt(key=user_key, at=now), LoginAttempt(key=client_key, at=now)]
+    if staff is not None:
+        await throttle.clear(uow, pair.key)
+        audit.record(uow, "staff.login", staff_id=staff.id)
+        return staff
+    pair.failures += 1
+    delay = throttle.growing_delay(
+        pair.failures,
+        free=limits.free,
+        first=limits.first_delay,
+        longest=limits.longest_delay,
+    )
+    if delay is not None:
+        pair.blocked_until = now + delay
+    address.failures += 1
+    if address.failures >= limits.max_per_client:
+        address.blocked_until = now + limits.client_lock
+    known = await uow.session.scalar(select(Staff.id).where(Staff.username == username))
+    if known is not None:
+        audit.record(uow, "staff.login_failed", staff_id=known)
+        account = await throttle.locked(
+            uow, throttle.throttle_key("login-account", username), window=limits.window
         )
-        known = await uow.session.scalar(select(Staff.id).where(Staff.username == username))
-        if known is not None:
-            audit.record(uow, "staff.login_failed", staff_id=known)
-        return None
-    await uow.session.execute(delete(LoginAttempt).where(LoginAttempt.key == user_key))
-    audit.record(uow, "staff.login", staff_id=staff.id)
-    return staff
+        account.failures += 1
+        if account.failures >= limits.alert_after and not account.alerted:
+            account.alerted = True
+            audit.record(
+                uow,
+                "staff.login_alert",
+                actor="system",
+                target=f"staff:{known}",
+                details={"failures": account.failures},
+            )
+    return None
 
 
 async def log_out_everywhere(
@@ -230,39 +261,41 @@ async def change_password(
     current_password: str,
     new_password: str,
     *,
-    window: timedelta = LOGIN_WINDOW,
-    max_failures: int = MAX_FAILURES_PER_USERNAME,
+    limits: LoginLimits = LoginLimits(),
 ) -> Staff:
     """Change one's own password, knowing the current one. Every other session of the
     person ends (``session_epoch``): the caller renews its own with the new epoch.
 
-    A wrong current password counts as a failed log-in of that username (the row is
-    kept even though this raises ``WrongPassword``), so a session left open cannot be
-    used to guess it; past the limit ``LoginThrottled`` is raised before checking."""
+    Wrong current passwords are slowed down like failed log-ins (the count is kept
+    even though this raises ``WrongPassword``), so a session left open cannot be
+    used to guess it; while held back, ``LoginThrottled`` is raised before checking."""
     staff = await _staff(uow, staff_id)
     now = uow.now()
-    key = login_attempt_key("username", staff.username)
-    failures = await uow.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.key == key, LoginAttempt.at > now - window
-        )
+    row = await throttle.locked(
+        uow, throttle.throttle_key("password", staff.username), window=limits.window
     )
-    if (failures or 0) >= max_failures:
+    if throttle.blocked(row, now):
+        assert row.blocked_until is not None
         await uow.commit_apart(
             audit.entry(
                 uow, "staff.login_throttled", staff_id=staff.id, details={"scope": "password"}
             )
         )
-        raise LoginThrottled("too many wrong passwords lately")
+        raise LoginThrottled("too many wrong passwords lately", row.blocked_until)
     try:
         _hasher.verify(staff.password_hash, current_password)
     except (VerificationError, InvalidHashError):
-        await uow.commit_apart(
-            LoginAttempt(key=key, at=now),
-            audit.entry(uow, "staff.password_change_failed", staff_id=staff.id),
+        row.failures += 1
+        delay = throttle.growing_delay(
+            row.failures, free=limits.free, first=limits.first_delay, longest=limits.longest_delay
         )
+        if delay is not None:
+            row.blocked_until = now + delay
+        audit.record(uow, "staff.password_change_failed", staff_id=staff.id)
+        await uow.commit()
         raise WrongPassword("the current password is not right") from None
     _check_password(new_password)
+    await throttle.clear(uow, row.key)
     staff.password_hash = hash_password(new_password)
     staff.session_epoch += 1
     audit.record(uow, "staff.password_change", staff_id=staff.id)

@@ -248,11 +248,11 @@ async def test_after_a_day_stopped_the_scheduler_catches_up_without_flooding(
     assert made == {"reminders": 2, "did you go": 1}
     rows = await detached(container.uow, select(OutboxMessage).order_by(OutboxMessage.id))
     assert [(r.dedupe_key, r.status) for r in rows] == [
-        (f"appt:{past.id}:{int(past.starts_at.timestamp())}:remind:1440m", OutboxStatus.CANCELLED),
+        (jobs.appointment_key(container.uow.cipher, past, "remind:1440m"), OutboxStatus.CANCELLED),
         # "Taller B" is in 3 hours: only its latest reminder (2 h), not the 24 h one.
-        (f"appt:{soon.id}:{int(soon.starts_at.timestamp())}:remind:120m", OutboxStatus.SENT),
-        (f"appt:{later.id}:{int(later.starts_at.timestamp())}:remind:1440m", OutboxStatus.SENT),
-        (f"appt:{past.id}:{int(past.starts_at.timestamp())}:went", OutboxStatus.SENT),
+        (jobs.appointment_key(container.uow.cipher, soon, "remind:120m"), OutboxStatus.SENT),
+        (jobs.appointment_key(container.uow.cipher, later, "remind:1440m"), OutboxStatus.SENT),
+        (jobs.appointment_key(container.uow.cipher, past, "went"), OutboxStatus.SENT),
     ]
     assert texts_to(tg, 4401) == [
         "📅 Hoy, jueves 5 de marzo a las 12:00: Taller B (Plaza comunitaria).\n¿Vas a ir?",
@@ -313,16 +313,17 @@ async def test_reminders_of_many_cases_go_in_order_a_chunk_at_a_time(
     ]
 
     assert made == [3, 3, 2]
-    ours = [
-        a
-        for a in await detached(
-            container.uow, select(Appointment).order_by(Appointment.starts_at, Appointment.id)
-        )
-        if a.adolescent_id in {linked.case.id for linked in reachable}
-    ]
+    ours = sorted(
+        (
+            a
+            for a in await detached(container.uow, select(Appointment))
+            if a.adolescent_id in {linked.case.id for linked in reachable}
+        ),
+        key=lambda a: (a.starts_at, a.id),
+    )
     rows = await detached(container.uow, select(OutboxMessage).order_by(OutboxMessage.id))
     assert [row.dedupe_key for row in rows] == [
-        f"appt:{a.id}:{int(a.starts_at.timestamp())}:remind:1440m" for a in ours
+        jobs.appointment_key(container.uow.cipher, a, "remind:1440m") for a in ours
     ]
     assert [row.external_chat_id for row in rows] == [
         "4703", "4702", "4701", "4700", "4700", "4701", "4702", "4703"
@@ -424,7 +425,7 @@ async def test_unconfirmed_appointments_are_flagged_48_hours_before_once(
 
     (flag,) = await all_flags(container)
     assert flag.category is FlagCategory.UNCONFIRMED_APPOINTMENT
-    assert flag.dedupe_key == f"appt:{waiting.id}:{int(waiting.starts_at.timestamp())}:unconfirmed"
+    assert flag.dedupe_key == jobs.appointment_key(container.uow.cipher, waiting, "unconfirmed")
     assert flag.detail.startswith("Cita sin confirmar: Taller — ")
 
 
@@ -451,7 +452,7 @@ async def test_missed_appointments_are_flagged_said_or_unanswered(
 
     flags = await all_flags(container)
     assert [f.dedupe_key for f in flags] == [
-        f"appt:{a.id}:{int(a.starts_at.timestamp())}:missed" for a in (said, silent)
+        jobs.appointment_key(container.uow.cipher, a, "missed") for a in (said, silent)
     ]
     assert {f.category for f in flags} == {FlagCategory.MISSED_APPOINTMENT}
     assert "dijo que no fue" in flags[0].detail and "nadie respondió" in flags[1].detail

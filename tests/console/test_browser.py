@@ -26,6 +26,7 @@ from staff_console.options import ConsoleOptions
 from tests.chromium import ARTIFACTS as ALL_ARTIFACTS
 from tests.chromium import headless_chromium
 from tests.conftest import FakeClock
+from tests.console.conftest import AUTHENTICATORS
 from tests.console.world import PASSWORD, World, build_world
 from tests.databases import sqlite_url
 
@@ -120,9 +121,14 @@ async def open_page(chromium: Browser, live_url: str) -> AsyncIterator[Opener]:
 
 
 async def log_in(page: Page, username: str = "ana") -> None:
+    """Password, then the code of the authenticator app, as a person types them."""
     await page.goto("/login")
     await page.get_by_label("Usuario").fill(username)
     await page.get_by_label("Contraseña").fill(PASSWORD)
+    await page.get_by_role("button", name="Entrar").click()
+    await page.wait_for_url("**/login/code")
+    code = AUTHENTICATORS[0].code(username)  # this test's authenticator app
+    await page.get_by_label("Código de tu aplicación de autenticación").fill(code)
     await page.get_by_role("button", name="Entrar").click()
     await page.wait_for_url("**/")
 

@@ -13,6 +13,7 @@ from rumbo.container import Container
 from tests.builders import a_case, a_staff_member
 from tests.conftest import FakeClock
 from tests.console import test_browser as shared
+from tests.console.conftest import AUTHENTICATORS
 from tests.console.test_browser import LAPTOP, PHONE, Opener, log_in
 from tests.console.world import World
 
@@ -217,6 +218,10 @@ async def test_the_walkthrough_fixes_on_laptop_and_phone(
     await both(page, "13-expired-form-login")
     await page.get_by_label("Usuario").fill("ana")
     await page.get_by_label("Contraseña").fill("correct horse battery")
+    await page.get_by_role("button", name="Entrar").click()
+    # The second factor's page carries the note on.
+    code = AUTHENTICATORS[0].code("ana")
+    await page.get_by_label("Código de tu aplicación de autenticación").fill(code)
     await page.get_by_role("button", name="Entrar").click()
     await expect(page.get_by_label("Lo que escribiste")).to_have_value(typed)
     await both(page, "14-expired-form-resend")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from rumbo.container import Container
 from rumbo.server import build_app, build_parts
+from rumbo.settings import Settings
 from tests.console.world import World
 
 
@@ -36,14 +38,17 @@ async def test_without_a_secret_key_the_console_stays_off(container: Container) 
     assert part.routes == [] and "RUMBO_SECRET_KEY" in part.note
 
 
-async def test_the_web_chat_is_served_with_the_console_unless_turned_off(
-    container: Container,
+async def test_the_demo_web_chat_is_served_only_in_the_demo_or_when_turned_on(
+    container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def webchat_routes(demo: bool) -> int:
         (part,) = [p for p in build_parts(container, ["console"], demo=demo) if p.name == "webchat"]
         return len(part.routes)
 
-    assert webchat_routes(demo=False) > 0
+    monkeypatch.delenv("RUMBO_WEBCHAT", raising=False)
+    assert Settings(data_key=container.settings.data_key).webchat is False  # the default
     container.settings.webchat = False
+    assert webchat_routes(demo=True) > 0
     assert webchat_routes(demo=False) == 0
-    assert webchat_routes(demo=True) > 0  # the demo always has it
+    container.settings.webchat = True
+    assert webchat_routes(demo=False) > 0

@@ -20,7 +20,7 @@ from rumbo.container import Container
 from rumbo.settings import Settings
 from staff_console.app import create_app
 from tests.conftest import FakeClock
-from tests.console.conftest import Browser
+from tests.console.conftest import Authenticator, Browser
 from tests.e2e.alerts_support import (
     CONSOLE,
     a_team_on_duty,
@@ -182,7 +182,7 @@ async def test_no_alert_carries_the_adolescents_words_or_alias(
         alerts = dispatcher(container.uow, telegram=telegram_client, mailbox=mailbox)
         await alerts.run_once()
         # The console's live banner, as Laura's open page asks for it.
-        laura = Browser(web)
+        laura = Browser(web, Authenticator(clock))
         assert (await laura.login("laura")).status_code == 303
         live = await web.get("/alerts/live")
 

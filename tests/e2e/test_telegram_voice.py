@@ -30,7 +30,9 @@ from rumbo import parts
 from rumbo.container import Container
 from rumbo.settings import Settings
 from staff_console.app import create_app
-from tests.builders import PASSWORD, a_staff_member
+from tests.builders import a_staff_member
+from tests.conftest import FakeClock
+from tests.console.conftest import Authenticator, Browser
 from tests.e2e.support import Phone, a_case_with_code, running_poller
 from tests.fakes import ChatMessage, FakeTelegram
 from tests.voice_samples import ogg_opus, webm_opus
@@ -173,6 +175,7 @@ async def test_a_browser_recording_uploaded_in_the_console_plays_as_a_telegram_v
     tg: FakeTelegram,
     tg_settings: Settings,
     container: Container,
+    clock: FakeClock,
     wired_client: TelegramClient,
     voice_root: Path,
 ) -> None:
@@ -186,10 +189,8 @@ async def test_a_browser_recording_uploaded_in_the_console_plays_as_a_telegram_v
     app = create_app(container.uow, secret_key="a-test-secret-key-that-is-long-enough-0123")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://console.test") as browser:
-        token = CSRF.search((await browser.get("/login")).text)
-        assert token is not None
-        form = {"csrf_token": token.group(1), "username": "root", "password": PASSWORD}
-        assert (await browser.post("/login", data=form)).status_code == 303
+        admin = Browser(browser, Authenticator(clock))  # password, then the second factor
+        assert (await admin.login("root")).status_code == 303
         page = await browser.get("/languages/quc")
         token = CSRF.search(page.text)
         assert token is not None

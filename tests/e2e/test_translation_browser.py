@@ -14,8 +14,10 @@ from __future__ import annotations
 import dataclasses
 import io
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import av
+import pyotp
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
@@ -31,7 +33,7 @@ from rumbo import parts
 from rumbo.container import Container
 from rumbo.settings import Settings
 from staff_console.app import create_app
-from tests.builders import PASSWORD, a_staff_member
+from tests.builders import PASSWORD, a_staff_member, totp_secret_for
 from tests.chromium import ARTIFACTS as ALL_ARTIFACTS
 from tests.chromium import CHROMIUM, FAKE_MICROPHONE, HAVE_CHROMIUM, headless_chromium
 from tests.e2e.support import CaseToLink, Phone, a_case_with_code, running_poller
@@ -94,7 +96,9 @@ async def a_team(container: Container) -> CaseToLink:
     return case
 
 
-async def logged_in(browser: Browser, base: str, username: str) -> tuple[BrowserContext, Page]:
+async def logged_in(
+    browser: Browser, base: str, username: str, now: datetime
+) -> tuple[BrowserContext, Page]:
     context = await browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="es-MX", base_url=base
     )
@@ -106,6 +110,10 @@ async def logged_in(browser: Browser, base: str, username: str) -> tuple[Browser
     await page.goto("/login")
     await page.get_by_label("Usuario").fill(username)
     await page.get_by_label("Contraseña").fill(PASSWORD)
+    await page.get_by_role("button", name="Entrar").click()
+    await page.wait_for_url("**/login/code")  # translators sign in with a second factor
+    code = pyotp.TOTP(totp_secret_for(username)).at(now)
+    await page.get_by_label("Código de tu aplicación de autenticación").fill(code)
     await page.get_by_role("button", name="Entrar").click()
     await page.wait_for_url("**/languages")  # a translator's home: their languages
     page.set_default_timeout(15_000)
@@ -193,7 +201,7 @@ async def test_a_translator_brings_kiche_to_life_and_an_adolescent_on_telegram_g
     case = await a_team(container)
 
     # --- the translator translates the core set and records ----------------------
-    context, page = await logged_in(browser, console_url, "tzoc")
+    context, page = await logged_in(browser, console_url, "tzoc", container.clock())
     await expect(page.locator("#lang-quc")).to_contain_text("En preparación")
     await expect(page.locator("#lang-mam")).to_have_count(0)  # not her language
     await shot(page, "01-translator-languages")
@@ -220,7 +228,7 @@ async def test_a_translator_brings_kiche_to_life_and_an_adolescent_on_telegram_g
     await context.close()
 
     # --- a second speaker reviews -------------------------------------------------
-    context, page = await logged_in(browser, console_url, "ixcoy")
+    context, page = await logged_in(browser, console_url, "ixcoy", container.clock())
     reviewed = 0
     for message_set in CORE:
         reviewed += await review_set(page, message_set.key)

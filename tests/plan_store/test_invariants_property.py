@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.pool import NullPool
 
-from plan_store.crypto import Cipher, generate_key
+from plan_store.crypto import Cipher, bound_cipher, generate_key
 from plan_store.database import create_engine, create_session_factory
 from plan_store.enums import (
     AppointmentAnswer,
@@ -137,7 +137,7 @@ class World:
 
 
 async def build_world(engine: AsyncEngine, clock: FakeClock) -> World:
-    uow_factory = UnitOfWorkFactory(create_session_factory(engine), Cipher(generate_key()), clock)
+    uow_factory = UnitOfWorkFactory(create_session_factory(engine), Cipher(DATA_KEY), clock)
     async with uow_factory() as uow:
         home = await a_home(uow)
         coordinator = await a_staff_member(uow, home, "coral", Role.COORDINATOR)
@@ -175,6 +175,10 @@ async def sqlite_template(path: Path) -> World:
         await engine.dispose()
 
 
+DATA_KEY = generate_key()
+"""One key for the template worlds and the machines that copy them."""
+
+
 class PlanStoreMachine(RuleBasedStateMachine):
     codes = Bundle("codes")
 
@@ -193,7 +197,7 @@ class PlanStoreMachine(RuleBasedStateMachine):
         else:
             self.engine = create_engine(source)
         self.uow = UnitOfWorkFactory(
-            create_session_factory(self.engine), Cipher(generate_key()), self.clock
+            create_session_factory(self.engine), Cipher(DATA_KEY), self.clock
         )
         if isinstance(source, Path):
             world = SQLITE_WORLDS[source]
@@ -431,7 +435,7 @@ class PlanStoreMachine(RuleBasedStateMachine):
     @invariant()
     def invariants_hold(self) -> None:
         if self.reader is not None:
-            with Session(self.reader) as session:
+            with bound_cipher(self.uow.cipher), Session(self.reader) as session:
                 self.check_all(session)
             return
 

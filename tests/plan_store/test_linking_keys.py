@@ -11,7 +11,7 @@ from plan_store.crypto import Cipher, generate_key
 from plan_store.enums import Channel
 from plan_store.errors import CodeInvalid
 from plan_store.models import LinkingCode
-from plan_store.services import chats, linking
+from plan_store.services import chats, keys, linking
 from plan_store.unit_of_work import UnitOfWorkFactory
 from rumbo.container import Container
 from tests.plan_store.builders import a_team
@@ -64,3 +64,30 @@ async def test_a_code_is_refused_once_its_key_is_dropped(container: Container) -
     async with without_old_key() as uow:
         with pytest.raises(CodeInvalid):
             await linking.redeem_code(uow, Channel.TELEGRAM, "4041", code)
+
+
+async def test_a_chat_linked_before_a_key_rotation_is_still_found_by_its_number(
+    container: Container,
+) -> None:
+    """A phone number is kept encrypted (deterministically, per key): with a new key
+    put first the chat is found under the old one, and after the rotation under the
+    new key alone."""
+    old_key = container.settings.data_key
+    assert old_key is not None
+    phone = "5215512345678"
+    async with container.uow() as uow:
+        team = await a_team(uow)
+        code = await linking.issue_code(uow, team.operator, team.case.id)
+        await linking.redeem_code(uow, Channel.WHATSAPP, phone, code)
+        await uow.commit()
+
+    new_key = generate_key()
+    new_first = rotated(container, new_key, old_key.get_secret_value())
+    async with new_first() as uow:
+        context = await chats.chat_context(uow, Channel.WHATSAPP, phone)
+        assert context.case is not None and context.case.id == team.case.id
+
+    await keys.rotate_all(new_first)
+    async with rotated(container, new_key)() as uow:
+        context = await chats.chat_context(uow, Channel.WHATSAPP, phone)
+        assert context.case is not None and context.case.id == team.case.id

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, inspect
+from sqlalchemy import Column, Integer, MetaData, inspect, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from plan_store import migrate
+from plan_store.crypto import Cipher, bound_cipher, generate_key
 from plan_store.database import create_engine
-from plan_store.models import Base
+from plan_store.models import Base, ChatSession
 
 
 @pytest.fixture
@@ -70,3 +72,37 @@ async def test_downgrade_to_base_and_upgrade_again_round_trips(engine: AsyncEngi
 
     await migrate.upgrade(engine)
     assert await schema_differences(engine) == []
+
+
+async def test_a_whatsapp_chat_of_before_the_upgrade_is_found_by_its_number_after_it(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    phone = "5215512345678"
+    key = generate_key()
+    monkeypatch.setenv("RUMBO_DATA_KEY", key)
+    await migrate.upgrade(engine, "0010_family_legal")
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO chat_sessions (channel, external_id, state, data,"
+                " failed_code_attempts, updated_at)"
+                " VALUES ('whatsapp', :phone, 'start', '{}', 0, :now)"
+            ),
+            {"phone": phone, "now": datetime(2026, 3, 2, 16, 0, tzinfo=UTC)},
+        )
+
+    await migrate.upgrade(engine)
+
+    async with engine.connect() as connection:
+        stored = await connection.scalar(text("SELECT external_id FROM chat_sessions"))
+    assert phone not in str(stored)
+    with bound_cipher(Cipher(key)):
+        async with AsyncSession(engine) as session:
+            found = await session.scalar(
+                select(ChatSession).where(ChatSession.external_id == phone)
+            )
+    assert found is not None and found.external_id == phone
+
+    await migrate.downgrade(engine, "0010_family_legal")
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT external_id FROM chat_sessions")) == phone
