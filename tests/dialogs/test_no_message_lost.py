@@ -7,7 +7,9 @@ time passing), from a chat linked to Luna's case with consent given. Before each
 text, the test asks the conversation whether the chat is open (linked, consent in
 force: withdrawing consent is one of the buttons); at the end, the case page of the
 console lists exactly those texts, in order (a text longer than what is kept, by
-its start, marked with its length).
+its start, marked with its length). A text typed while a complaint waits for her
+words is that complaint's: the console shows it to the home's coordinator, in its
+list of complaints, and deliberately not to Laura, whom the complaint may be about.
 
 Driven from a synchronous test with its own event loop: hypothesis and
 pytest-asyncio each want to own the loop.
@@ -26,15 +28,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dialogs import actions
-from dialogs.common import Turn, clean
+from dialogs.common import State, Turn, clean
 from dialogs.events import Event, EventKind
 from plan_store.crypto import generate_key
-from plan_store.enums import Channel, ConsentDecision, MessageDirection, MessageKind, RequestReason
-from plan_store.models import Adolescent, Base
-from plan_store.services import consent, linking, messages
+from plan_store.enums import (
+    Channel,
+    ConsentDecision,
+    MessageDirection,
+    MessageKind,
+    RequestReason,
+    Role,
+)
+from plan_store.models import Adolescent, Base, Home
+from plan_store.services import concerns, consent, linking, messages
+from plan_store.services.access import StaffActor
 from rumbo.container import Container, build_container
 from rumbo.settings import Settings
 from staff_console import queries
+from tests.builders import a_staff_member
 from tests.conftest import FakeClock
 from tests.dialogs.builders import World, a_world
 from tests.dialogs.chat import Chat
@@ -129,6 +140,14 @@ async def _setup(directory: Path, clock: FakeClock) -> tuple[Container, World]:
     return container, await a_world(container, retention_days=365)
 
 
+async def _coordinator(container: Container, world: World) -> StaffActor:
+    async with container.uow() as uow:
+        home = await uow.session.get_one(Home, world.home_id)
+        marta = await a_staff_member(uow, home, "marta", Role.COORDINATOR)
+        await uow.commit()
+        return marta
+
+
 async def _consented_chat(container: Container, world: World, chat_id: str) -> None:
     async with container.uow() as uow:
         code = await linking.issue_code(uow, world.laura, world.luna)
@@ -141,9 +160,27 @@ async def _consented_chat(container: Container, world: World, chat_id: str) -> N
         await uow.commit()
 
 
-async def _is_open(container: Container, chat_id: str) -> bool:
+async def _where_text_goes(container: Container, chat_id: str) -> str | None:
+    """None when the chat is not open; "concern" when a complaint waits for her words;
+    else "timeline"."""
     async with container.uow() as uow:
-        return (await Turn.begin(uow, Channel.TELEGRAM, chat_id)).is_open
+        turn = await Turn.begin(uow, Channel.TELEGRAM, chat_id)
+        if not turn.is_open:
+            return None
+        return "concern" if turn.state == State.CONCERN_MESSAGE else "timeline"
+
+
+async def _complaint_texts(container: Container, reader: StaffActor, after_id: int) -> list[str]:
+    async with container.uow() as uow:
+        found = await concerns.listing(uow, reader, limit=10_000)
+        kept = sorted((c for c, _ in found if c.id > after_id), key=lambda c: c.id)
+        return [text for text in (concerns.text_of(uow, c) for c in kept) if text]
+
+
+async def _last_complaint_id(container: Container, reader: StaffActor) -> int:
+    async with container.uow() as uow:
+        found = await concerns.listing(uow, reader, limit=10_000)
+        return max((c.id for c, _ in found), default=0)
 
 
 async def _console_texts(container: Container, world: World, after_id: int) -> list[str]:
@@ -169,13 +206,20 @@ async def _last_message_id(container: Container, world: World) -> int:
 
 
 async def _play(
-    container: Container, world: World, clock: FakeClock, chat_id: str, steps: list[Step]
+    container: Container,
+    world: World,
+    coordinator: StaffActor,
+    clock: FakeClock,
+    chat_id: str,
+    steps: list[Step],
 ) -> None:
     await _consented_chat(container, world, chat_id)
     before = await _last_message_id(container, world)
+    complaints_before = await _last_complaint_id(container, coordinator)
     chat = Chat(container, chat_id=chat_id)
     seen: list[str] = []
     expected: list[str] = []
+    complaints: list[str] = []
     for step in steps:
         if isinstance(step, Advance):
             clock.advance(minutes=step.minutes)
@@ -188,11 +232,15 @@ async def _play(
         else:
             event = step
         typed = clean(event.data) if event.kind is EventKind.TEXT else ""
-        if typed and await _is_open(container, chat_id):
+        goes = await _where_text_goes(container, chat_id) if typed else None
+        if goes == "timeline":
             expected.append(typed[: messages.MAX_BODY])
+        elif goes == "concern":
+            complaints.append(typed)
         await chat.event(event)
         seen.extend(chat.actions)
     assert await _console_texts(container, world, before) == expected
+    assert await _complaint_texts(container, coordinator, complaints_before) == complaints
 
 
 def test_every_text_a_consenting_adolescent_types_reaches_the_console() -> None:
@@ -201,6 +249,7 @@ def test_every_text_a_consenting_adolescent_types_reaches_the_console() -> None:
     loop = asyncio.new_event_loop()
     with tempfile.TemporaryDirectory() as tmp:
         container, world = loop.run_until_complete(_setup(Path(tmp), clock))
+        coordinator = loop.run_until_complete(_coordinator(container, world))
         try:
 
             @settings(
@@ -212,7 +261,7 @@ def test_every_text_a_consenting_adolescent_types_reaches_the_console() -> None:
             @given(steps=st.lists(step_strategy(world), min_size=1, max_size=14))
             def play(steps: list[Step]) -> None:
                 chat_id = str(next(chats))
-                loop.run_until_complete(_play(container, world, clock, chat_id, steps))
+                loop.run_until_complete(_play(container, world, coordinator, clock, chat_id, steps))
 
             play()
         finally:
