@@ -12,7 +12,6 @@ from sqlalchemy import select
 from bot.outbox.channel import DeliveryError, PermanentFailure, RetryLater
 from bot.whatsapp import WhatsAppClient, build_graph
 from bot.whatsapp.templates import TEMPLATE_KEY
-from bot.whatsapp.window import PARK_PREFIX
 from dialogs import actions
 from dialogs.screens import Button, Screen
 from plan_store.enums import (
@@ -24,6 +23,7 @@ from plan_store.enums import (
     Role,
 )
 from plan_store.models import Appointment, AppointmentConfirmation, Flag, OutboxMessage
+from plan_store.outbox.parking import PARK_PREFIX
 from plan_store.services import messages, outbox, voice_prompts
 from rumbo.container import Container
 from tests.builders import a_home, a_staff_member
