@@ -38,7 +38,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot import metrics
 from bot.outbox.channel import ChannelClient, ChatGone, PermanentFailure, RetryLater
-from bot.outbox.limits import Pacer, RateLimits, halted_within
+from bot.outbox.limits import OutboxConfig, Pacer, RateLimits, halted_within
 from plan_store.enums import Channel, OutboxKind
 from plan_store.outbox import delivery
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -110,14 +110,14 @@ class OutboxSender:
         clients: Mapping[Channel, ChannelClient],
         limits: RateLimits | None = None,
         *,
-        lease: timedelta = timedelta(seconds=120),
+        lease: timedelta = timedelta(seconds=OutboxConfig.lease_seconds),
         batch_size: int = 100,
         max_in_flight: int = 64,
         concurrency: int = 8,
-        max_attempts: int = 10,
+        max_attempts: int = OutboxConfig.max_attempts,
         backoff_base: float = 5.0,
         backoff_cap: float = 900.0,
-        poll_interval: float = 0.5,
+        poll_interval: float = OutboxConfig.poll_seconds,
     ) -> None:
         self._uow_factory = uow_factory
         self._clients = dict(clients)
