@@ -412,6 +412,11 @@ class Proc:
     process: asyncio.subprocess.Process
     output: bytearray = field(default_factory=bytearray)
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the process has used so far (every thread)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def peak_rss_mb(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -501,6 +506,9 @@ class Turn:
     burst_rate: float = 0.0
     p50_ms: float = 0.0
     p99_ms: float = 0.0
+    cpu_ms: float = 0.0
+    """CPU time of the bot's own processes per update of the burst (the database
+    server's not included): what a loaded machine stretches least."""
     rss_mb: dict[str, float] = field(default_factory=dict)
     load: str = ""
 
@@ -545,7 +553,9 @@ async def one_turn(
             targets=[f"http://127.0.0.1:{p}/telegram/webhook" for p in ports[:workers]],
         )
         replies_each = await fake.call("warm", chats=chats, timeout=180)
+        cpu_before = sum(p.cpu_seconds() for p in procs)
         burst = await fake.call("burst", chats=chats, total=args.burst, replies_each=replies_each)
+        cpu_burst = sum(p.cpu_seconds() for p in procs) - cpu_before
         paced = await fake.call(
             "paced",
             chats=chats,
@@ -560,6 +570,7 @@ async def one_turn(
             burst_rate=burst["updates"] / burst["seconds"],
             p50_ms=quantiles[49] * 1000,
             p99_ms=quantiles[98] * 1000,
+            cpu_ms=cpu_burst / burst["updates"] * 1000,
             rss_mb={p.name: p.peak_rss_mb() for p in procs},
             load=load(),
         )
@@ -579,6 +590,7 @@ def show(turn: Turn, baseline: Turn | None) -> None:
     rss = ", ".join(f"{name} {mb:.0f} MB" for name, mb in turn.rss_mb.items())
     line = (
         f"    {turn.bot:<6} burst {turn.burst_rate:6.0f} updates/s"
+        f"  CPU {turn.cpu_ms:5.2f} ms/update"
         f"  paced p50 {turn.p50_ms:6.1f} ms  p99 {turn.p99_ms:7.1f} ms"
         f"  peak RSS: {rss}  (load {turn.load})"
     )
@@ -586,6 +598,7 @@ def show(turn: Turn, baseline: Turn | None) -> None:
     if baseline is not None:
         print(
             f"           ratio to the echo bot: burst {turn.burst_rate / baseline.burst_rate:.2f},"
+            f" CPU per update x{turn.cpu_ms / baseline.cpu_ms:.1f},"
             f" p50 x{turn.p50_ms / baseline.p50_ms:.1f}, p99 x{turn.p99_ms / baseline.p99_ms:.1f}",
             flush=True,
         )

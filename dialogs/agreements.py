@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from dialogs import menu
 from dialogs.common import Turn, button, menu_button, parse_id
 from dialogs.screens import Screen
 from locales import N_, format_date, translator
@@ -60,13 +59,13 @@ async def on_action(turn: Turn, args: list[str]) -> None:
     agreement_id = parse_id(args[0]) if len(args) == 2 else None
     answers = {"ok": AgreementAnswer.AGREED, "talk": AgreementAnswer.TALK}
     if agreement_id is None or args[1] not in answers:
-        await menu.stale(turn)
+        await turn.stale()
         return
     answer = answers[args[1]]
     try:
         await evaluation_voice.answer_agreements(turn.uow, turn.case_id, agreement_id, answer)
     except (NotFound, NotOwnedByCase):
-        await menu.stale(turn)
+        await turn.stale()
         return
     t = turn.t
     operator = await turn.operator()

@@ -8,7 +8,7 @@ these screens: build their buttons with ``reminder_buttons`` and ``attendance_bu
 
 from __future__ import annotations
 
-from dialogs import actions, free_text, labels, menu
+from dialogs import actions, free_text, labels
 from dialogs.common import State, Turn, button, clean, clip, listing, menu_button
 from dialogs.screens import Button
 from locales import translator
@@ -99,7 +99,7 @@ async def show_list(turn: Turn, note: str | None = None) -> None:
 async def show_one(turn: Turn, appointment_id: int, note: str | None = None) -> None:
     appointment = await _appointment(turn, appointment_id)
     if appointment is None or appointment.status is AppointmentStatus.CANCELLED:
-        await menu.stale(turn)
+        await turn.stale()
         return
     t = turn.t
     lines = [
@@ -148,7 +148,7 @@ async def _answer(
             turn.uow, turn.case_id, appointment_id, given, reason=reason, channel=turn.channel
         )
     except (NotFound, NotOwnedByCase):
-        await menu.stale(turn)
+        await turn.stale()
         return False
     except AppointmentClosed:
         # Translators: an answer to an appointment that was cancelled or is over.
@@ -187,7 +187,7 @@ async def ask_reason(turn: Turn, appointment_id: int, answer: str) -> None:
     t = turn.t
     appointment = await _appointment(turn, appointment_id)
     if appointment is None or answer not in ANSWERS:
-        await menu.stale(turn)
+        await turn.stale()
         return
     if appointment.status in appointments.CLOSED:
         await show_list(turn, t.gettext("Esa cita ya no está activa: se canceló o ya pasó."))
@@ -243,7 +243,7 @@ async def reason_typed(turn: Turn, text: str) -> None:
 
 async def skip(turn: Turn, answer: str, appointment_id: int) -> None:
     if answer not in ANSWERS:
-        await menu.stale(turn)
+        await turn.stale()
         return
     await _record(turn, appointment_id, answer, "")
 
@@ -252,7 +252,7 @@ async def _record(turn: Turn, appointment_id: int, answer: str, reason: str) -> 
     t = turn.t
     turn.go(State.MENU)
     if answer not in ANSWERS:
-        await menu.stale(turn)
+        await turn.stale()
         return
     if not await _answer(turn, appointment_id, ANSWERS[answer], reason):
         return

@@ -10,24 +10,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialogs import actions, labels
+from dialogs import actions, dates, labels
 from dialogs.screens import MAX_ACTION_BYTES, MAX_TEXT, Button, Reply, Screen
-from locales import (
-    SOURCE_LANGUAGE,
-    Translator,
-    format_date,
-    format_datetime,
-    format_time,
-    is_supported,
-    translator,
-)
+from locales import SOURCE_LANGUAGE, Translator, is_supported, translator
 from locales.core_strings import DID_NOT_UNDERSTAND
 from plan_store.enums import Channel
 from plan_store.models import Adolescent, ChatLink, ChatSession, Home, Message, Staff
@@ -75,6 +67,10 @@ class NotAllowed(Exception):
     """A flow asked for the case of a chat that may not see it."""
 
 
+ShowScreen = Callable[["Turn", str | None], Awaitable[None]]
+"""A flow's screen, shown with an optional note first (``dialogs.home.show``)."""
+
+
 @dataclass(slots=True)
 class Turn:
     uow: UnitOfWork
@@ -90,11 +86,20 @@ class Turn:
     typed: Message | None = None
     """What the adolescent typed in this turn, as stored (every text of an open chat
     is stored before any flow reads it)."""
+    home_screen: ShowScreen | None = None
+    """Given by the conversation: what ``go_home`` shows."""
     _home: Home | None = None
     _operator: tuple[str | None] | None = None
 
     @classmethod
-    async def begin(cls, uow: UnitOfWork, channel: Channel, external_id: str) -> Turn:
+    async def begin(
+        cls,
+        uow: UnitOfWork,
+        channel: Channel,
+        external_id: str,
+        *,
+        home_screen: ShowScreen | None = None,
+    ) -> Turn:
         await translations.sync(uow)  # the console's reviewed translations, if they changed
         ctx = await chats.chat_context(uow, channel, external_id)
         turn = cls(
@@ -107,6 +112,7 @@ class Turn:
             consent_state=None,
             lang=SOURCE_LANGUAGE,
             t=translator(SOURCE_LANGUAGE),
+            home_screen=home_screen,
         )
         turn._home = ctx.home
         await turn._load_consent()
@@ -205,6 +211,17 @@ class Turn:
         self.session.data = dict(data)  # a new object, so that the JSON column is saved
         self.session.updated_at = self.uow.now()
 
+    async def go_home(self, note: str | None = None) -> None:
+        """Show the right first screen for where the chat is (menu, consent, code)."""
+        if self.home_screen is None:
+            raise RuntimeError("this turn was begun without a home screen")
+        await self.home_screen(self, note)
+
+    async def stale(self) -> None:
+        """An old, foreign or forged button: say so kindly and show home."""
+        note = labels.STALE if self.level is Level.OPEN else labels.STALE_GATE
+        await self.go_home(self.t.gettext(note))
+
     # --- what the chat is told ----------------------------------------------------
 
     def say(
@@ -238,30 +255,12 @@ class Turn:
         return self.uow.now().astimezone(await self.timezone())
 
     async def when(self, moment: datetime) -> str:
-        """An instant in the home's time zone: "hoy, 10:00", "martes 12 de marzo, 10:00"."""
-        zone = await self.timezone()
-        t = self.t
-        clock = format_time(moment, self.lang, zone)
-        day = moment.astimezone(zone).date()
-        today = (await self.local_now()).date()
-        if day == today:
-            # Translators: {time} is a time of day, such as "10:00".
-            return t.gettext("hoy, {time}").format(time=clock)
-        if day == today + timedelta(days=1):
-            # Translators: {time} is a time of day, such as "10:00".
-            return t.gettext("mañana, {time}").format(time=clock)
-        # Translators: a date and time pattern of Babel (CLDR), not words: EEEE is the
-        # weekday, d the day, MMMM the month's name, HH:mm the time; text in quotes is
-        # printed as is. Reorder it for your language; "EEEE, MMMM d, h:mm a" in English.
-        pattern = t.gettext("EEEE d 'de' MMMM, HH:mm")
-        return format_datetime(moment, self.lang, zone, pattern)
+        """An instant in the home's time zone: "Mañana, martes 12 de marzo a las 10:00"."""
+        return dates.when(moment, self.lang, await self.timezone(), self.uow.now())
 
     def day(self, value: date) -> str:
         """A calendar day: "martes 12 de marzo"."""
-        # Translators: a date pattern of Babel (CLDR), not words: EEEE is the weekday,
-        # d the day, MMMM the month's name; text in quotes is printed as is. Reorder
-        # it for your language; "EEEE, MMMM d" in English.
-        return format_date(value, self.lang, self.t.gettext("EEEE d 'de' MMMM"))
+        return dates.day(value, self.lang)
 
     async def reads_today(self) -> bool:
         """Whether staff still read messages today: before the evening, home time."""

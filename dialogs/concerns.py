@@ -12,7 +12,7 @@ coordinators, without a flag (flags are on the operator's page). Actions::
 
 from __future__ import annotations
 
-from dialogs import actions, free_text, menu
+from dialogs import actions, free_text
 from dialogs.common import State, Turn, button, clean, first_name, menu_button
 from locales import N_
 from locales.core_strings import BACK
@@ -66,7 +66,7 @@ async def _by_when(turn: Turn) -> str:
 async def start(turn: Turn, code: str) -> None:
     kind = KINDS.get(code)
     if kind is None:
-        await menu.stale(turn)
+        await turn.stale()
         return
     t = turn.t
     readers = await _readers(turn)
@@ -115,7 +115,7 @@ def _kind_kept(turn: Turn) -> ConcernKind | None:
 async def send_as_is(turn: Turn, code: str) -> None:
     kind = KINDS.get(code)
     if kind is None or _kind_kept(turn) is not kind:
-        await menu.stale(turn)
+        await turn.stale()
         return
     await _create(turn, kind)
 
@@ -162,7 +162,7 @@ async def _create(
             channel=turn.channel,
         )
     except NotFound:
-        await menu.stale(turn)
+        await turn.stale()
         return
     # No alert: alerts reach whoever is on duty, who may be the operator it is about.
     t = turn.t

@@ -64,7 +64,7 @@ async def _texts(turn: Turn) -> tuple[int, str, str]:
 async def show(turn: Turn, note: str | None = None) -> None:
     """The consent screen (only for a linked chat)."""
     if turn.level is Level.UNLINKED:
-        await menu.home(turn, note)
+        await turn.go_home(note)
         return
     if turn.level is Level.OPEN:
         await menu.show(turn, note)
@@ -78,8 +78,7 @@ async def show(turn: Turn, note: str | None = None) -> None:
             # Translators: before the consent text, asked again when the adolescent turns 18.
             again = t.gettext("Ya cumpliste 18 🎉 Ahora decides tú. Léelo otra vez, por favor.")
         else:
-            # Translators: before the consent text, asked again because its words changed.
-            again = t.gettext("Cambiamos algunas palabras. Léelo otra vez, por favor.")
+            again = t.gettext(labels.WORDS_CHANGED)
         note = f"{note}\n\n{again}" if note else again
         leave = True
     else:
@@ -113,7 +112,7 @@ def _buttons(turn: Turn, version: int, *, details: bool = True) -> list[list[But
 
 async def details(turn: Turn) -> None:
     if turn.level is not Level.PENDING:
-        await menu.stale(turn)
+        await turn.stale()
         return
     turn.go(State.CONSENT)
     version, _, text = await _texts(turn)
@@ -124,10 +123,10 @@ async def details(turn: Turn) -> None:
 
 async def accept(turn: Turn, version: int) -> None:
     if turn.level is not Level.PENDING:
-        await menu.stale(turn)
+        await turn.stale()
         return
     if version != await consent.current_version(turn.uow, PURPOSE):
-        await show(turn, turn.t.gettext("Cambiamos algunas palabras. Léelo otra vez, por favor."))
+        await show(turn, turn.t.gettext(labels.WORDS_CHANGED))
         return
     assert turn.case is not None
     await consent.decide(
@@ -147,7 +146,7 @@ async def accept(turn: Turn, version: int) -> None:
 
 async def refuse(turn: Turn, version: int) -> None:
     if turn.level is not Level.PENDING:
-        await menu.stale(turn)
+        await turn.stale()
         return
     assert turn.case is not None
     t = turn.t

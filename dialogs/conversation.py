@@ -25,9 +25,9 @@ from dialogs import (
     free_text,
     goals,
     help,
+    home,
     language,
     linking,
-    menu,
     operator,
     pre_evaluation,
     privacy,
@@ -39,7 +39,7 @@ from dialogs import (
 from dialogs.common import Level, NotAllowed, State, Turn, clean, parse_id, typed_command
 from dialogs.events import Event, EventKind
 from dialogs.screens import MAX_ACTION_BYTES, Reply
-from locales.core_strings import DID_NOT_UNDERSTAND
+from locales.core_strings import DID_NOT_UNDERSTAND, GREETING
 from plan_store.enums import Channel
 from plan_store.unit_of_work import UnitOfWork
 
@@ -50,13 +50,13 @@ PRIVACY_WORDS = {"privacidad", "privacy"}
 
 
 async def handle(uow: UnitOfWork, channel: Channel, external_id: str, event: Event) -> Reply:
-    turn = await Turn.begin(uow, channel, external_id)
+    turn = await Turn.begin(uow, channel, external_id, home_screen=home.show)
     try:
         await _route(turn, event)
     except NotAllowed:
         # A flow reached for a case the chat may not see (it changed under it).
         turn.reply.screens.clear()
-        await menu.stale(turn)
+        await turn.stale()
     return turn.finish()
 
 
@@ -79,7 +79,7 @@ async def _start(turn: Turn, payload: str) -> None:
     elif turn.session.language is None and turn.level is Level.UNLINKED:
         await language.show(turn, welcome=True)
     else:
-        await menu.home(turn, turn.t.gettext("Hola 👋"))
+        await turn.go_home(turn.t.gettext(GREETING))
 
 
 async def _text(turn: Turn, text: str) -> None:
@@ -97,7 +97,7 @@ async def _text(turn: Turn, text: str) -> None:
     if command is not None:
         await _leave_prompt(turn)
     if command == "menu":
-        await menu.home(turn)
+        await turn.go_home()
         return
     if command == "help":
         await help.show(turn)
@@ -109,7 +109,7 @@ async def _text(turn: Turn, text: str) -> None:
         await privacy.show(turn)
         return
     if not text:
-        await menu.home(turn, t.gettext(DID_NOT_UNDERSTAND))
+        await turn.go_home(t.gettext(DID_NOT_UNDERSTAND))
         return
     if turn.is_open:
         await _open_text(turn, text)
@@ -212,7 +212,7 @@ async def _leave_prompt(turn: Turn, action: str = "") -> None:
 async def _choice(turn: Turn, action: str) -> None:
     await _leave_prompt(turn, action)
     if not action or len(action.encode("utf-8", "replace")) > MAX_ACTION_BYTES:
-        await menu.stale(turn)
+        await turn.stale()
         return
     parts = action.split(":")
     head, args = parts[0], parts[1:]
@@ -221,17 +221,17 @@ async def _choice(turn: Turn, action: str) -> None:
         return
     leaving = action in (actions.WITHDRAW, actions.WITHDRAW_CONFIRMED)
     if head not in OPEN_TO_ALL and not turn.is_open and not leaving:
-        await menu.stale(turn)
+        await turn.stale()
         return
     handled = await _open_to_all(turn, head, args) or await _case_action(turn, head, args)
     if not handled:
-        await menu.stale(turn)
+        await turn.stale()
 
 
 async def _open_to_all(turn: Turn, head: str, args: list[str]) -> bool:
     match head, args:
         case "menu", []:
-            await menu.home(turn)
+            await turn.go_home()
         case "lang", []:
             await language.show(turn)
         case "lang", [code]:
@@ -301,7 +301,7 @@ async def _case_action(turn: Turn, head: str, args: list[str]) -> bool:
         case "fu", _:
             await follow_up.on_action(turn, ":".join([head, *args]))
         case "fuc", _:
-            await follow_up_consent.on_action(turn, ":".join([head, *args]))
+            await follow_up_consent.on_action(turn, ":".join([head, *args]), privacy.show)
         case "prop", ["goal"]:
             await proposals.start_goal(turn)
         case "prop", ["g", programme]:

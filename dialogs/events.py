@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_controls(text: str) -> str:
+    """Text as a transport hands it over: without control characters other than tab
+    and line breaks (the conversation cleans it further, ``dialogs.common.clean``)."""
+    return _CONTROL.sub("", text)
 
 
 class EventKind(StrEnum):
@@ -18,7 +27,6 @@ class Event:
     kind: EventKind
     data: str = ""
     voice: bytes | None = None
-    voice_duration: int = 0
 
     @classmethod
     def start(cls, payload: str = "") -> Event:
@@ -33,5 +41,5 @@ class Event:
         return cls(EventKind.CHOICE, action)
 
     @classmethod
-    def voice_note(cls, audio: bytes, duration: int = 0) -> Event:
-        return cls(EventKind.VOICE, "", audio, duration)
+    def voice_note(cls, audio: bytes) -> Event:
+        return cls(EventKind.VOICE, "", audio)

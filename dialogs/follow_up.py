@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialogs import menu
 from dialogs.common import MAX_ID, Turn, menu_button
 from dialogs.screens import Button, Screen
 from locales import N_, translator
@@ -128,12 +127,12 @@ def question_screen(lang: str, checkin_id: int, question: str) -> Screen:
 async def on_action(turn: Turn, action: str) -> None:
     parsed = parse(action)
     if parsed is None:
-        await menu.stale(turn)
+        await turn.stale()
         return
     if parsed.question is None or parsed.answer is None:
         checkin = await turn.uow.session.get(FollowUpCheckin, parsed.checkin_id)
         if checkin is None or checkin.adolescent_id != turn.case_id:
-            await menu.stale(turn)
+            await turn.stale()
             return
         _ask_next(turn, checkin, note=None)
         return
@@ -142,7 +141,7 @@ async def on_action(turn: Turn, action: str) -> None:
             turn.uow, turn.case_id, parsed.checkin_id, {parsed.question: parsed.answer}
         )
     except (NotFound, NotOwnedByCase):
-        await menu.stale(turn)
+        await turn.stale()
         return
     t = turn.t
     note: str | None = None

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialogs import labels, menu, privacy
-from dialogs.common import Turn, button, fit, parse_id
+from dialogs import labels, menu
+from dialogs.common import ShowScreen, Turn, button, fit, parse_id
 from dialogs.follow_up import CHECKIN_KEY_PREFIX
 from dialogs.screens import Button, Screen
 from locales import N_, translator
@@ -212,10 +212,12 @@ async def in_follow_up(turn: Turn) -> bool:
     return follow_up_service.in_follow_up(case, (await turn.local_now()).date())
 
 
-async def on_action(turn: Turn, action: str) -> None:
+async def on_action(turn: Turn, action: str, privacy_screen: ShowScreen) -> None:
+    """Answer a ``fuc:`` action; ``privacy_screen`` (``dialogs.privacy.show``, which
+    shows this module's ``privacy_section``) follows a change made from Privacy."""
     parsed = parse(action)
     if parsed is None or parsed.case_id != turn.case_id or not await in_follow_up(turn):
-        await menu.stale(turn)
+        await turn.stale()
         return
     case = turn.case
     assert case is not None
@@ -227,9 +229,7 @@ async def on_action(turn: Turn, action: str) -> None:
         _show(turn, details_screen(turn.lang, case.id, words))
     elif parsed.verb in ("yes", "on"):
         if parsed.version != words.version:
-            # Translators: before the question about the check-ins after leaving care,
-            # asked again because its words changed.
-            changed = t.gettext("Cambiamos algunas palabras. Léelo otra vez, por favor.")
+            changed = t.gettext(labels.WORDS_CHANGED)
             _show(turn, ask_screen(turn.lang, case.alias, case.id, words), note=changed)
             return
         await _record(turn, case, give=True)
@@ -243,7 +243,7 @@ async def on_action(turn: Turn, action: str) -> None:
         else:
             # Translators: on the privacy screen, after the adolescent started the
             # monthly check-ins again.
-            await privacy.show(turn, t.gettext("¡Listo! 💛 Te escribo una vez al mes."))
+            await privacy_screen(turn, t.gettext("¡Listo! 💛 Te escribo una vez al mes."))
     else:
         await _record(turn, case, give=False, withdraw=parsed.verb == "off")
         if parsed.verb == "no":
@@ -261,7 +261,7 @@ async def on_action(turn: Turn, action: str) -> None:
             note = t.gettext(
                 "Listo. Ya no te mando las preguntas de cada mes. Lo demás de Rumbo sigue igual."
             )
-            await privacy.show(turn, note)
+            await privacy_screen(turn, note)
 
 
 def _show(turn: Turn, screen: Screen, note: str | None = None) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dialogs import actions, alerts, menu
 from dialogs.common import Turn, button, menu_button, typed_command
 from dialogs.screens import Button
-from locales.core_strings import BACK, TALK_TO_A_PERSON
+from locales.core_strings import BACK, GREETING, TALK_TO_A_PERSON
 from plan_store import triage
 from plan_store.enums import MessageKind, Severity
 from plan_store.models import Message
@@ -155,7 +155,7 @@ async def receive(turn: Turn, text: str) -> None:
     t = turn.t
     said = re.sub(r"(.)\1+", r"\1", typed_command(text))
     if said in GREETINGS:
-        await menu.show(turn, t.gettext("Hola 👋"))
+        await menu.show(turn, t.gettext(GREETING))
         return
     if said in THANKS:
         # Translators: the answer when the adolescent says thank you.

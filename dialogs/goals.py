@@ -6,7 +6,7 @@ the operator for help with the goal.
 
 from __future__ import annotations
 
-from dialogs import actions, labels, menu
+from dialogs import actions, labels
 from dialogs.common import Turn, button, clip, first_name, listing, menu_button
 from dialogs.screens import Button
 from locales import N_
@@ -73,7 +73,7 @@ async def show_programme(turn: Turn, value: str) -> None:
     try:
         programme = Programme(value)
     except ValueError:
-        await menu.stale(turn)
+        await turn.stale()
         return
     t = turn.t
     goals = await plans.goals_of(turn.uow, turn.case_id, programme)
@@ -129,7 +129,7 @@ async def _goal(turn: Turn, goal_id: int) -> Goal | None:
 async def show_goal(turn: Turn, goal_id: int, note: str | None = None) -> None:
     goal = await _goal(turn, goal_id)
     if goal is None:
-        await menu.stale(turn)
+        await turn.stale()
         return
     t = turn.t
     operator = await turn.operator()
@@ -207,7 +207,7 @@ async def step_done(turn: Turn, step_id: int) -> None:
     try:
         step = await plans.mark_step_done(turn.uow, turn.case_id, step_id)
     except (NotFound, NotOwnedByCase):
-        await menu.stale(turn)
+        await turn.stale()
         return
     operator = await turn.operator()
     if already:
@@ -228,7 +228,7 @@ async def need_help(turn: Turn, goal_id: int) -> None:
     t = turn.t
     goal = await _goal(turn, goal_id)
     if goal is None:
-        await menu.stale(turn)
+        await turn.stale()
         return
     open_requests = await requests.open_for(turn.uow, turn.case_id)
     asked = any(

@@ -20,6 +20,9 @@ LEAVE = N_("🚪 Dejar Rumbo")
 NO_THANKS = N_("✋ No, gracias")
 # Translators: button; shows the consent text again after a refusal.
 READ_AGAIN = N_("📄 Leer otra vez")
+# Translators: before a consent text (to Rumbo, or to the check-ins after
+# care), asked again because its words changed.
+WORDS_CHANGED = N_("Cambiamos algunas palabras. Léelo otra vez, por favor.")
 # Translators: button; the adolescent says they did the next step of a goal.
 DONE = N_("✅ Ya lo hice")
 # Translators: button; asks the operator for help with a goal.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogs import actions, menu, speaker
+from dialogs import actions, speaker
 from dialogs.common import State, Turn, button, typed_command
 from dialogs.screens import Button
 from locales import LANGUAGES, N_, is_supported
@@ -57,13 +57,13 @@ async def show(turn: Turn, *, welcome: bool = False) -> None:
 
 async def choose(turn: Turn, code: str) -> None:
     if not is_supported(code):
-        await menu.stale(turn)
+        await turn.stale()
         return
     turn.session.language = code
     turn.use_language(code)
     if not translations.core_ready(code):
         await speaker.tell_partial(turn)
-    await menu.home(turn)
+    await turn.go_home()
 
 
 def typed(text: str) -> str | None:

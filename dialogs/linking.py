@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from dialogs import actions, labels, menu
+from dialogs import actions, labels
 from dialogs.common import Level, State, Turn, button, column, menu_button
 from dialogs.screens import Button
 from locales import is_supported
@@ -97,7 +97,7 @@ async def redeem(turn: Turn, raw: str) -> None:
         turn.session.language = chosen
         turn.use_language(chosen)
     # Translators: the chat is now linked to the adolescent's plan.
-    await menu.home(turn, turn.t.gettext("Listo, ya estamos conectados ✅"))
+    await turn.go_home(turn.t.gettext("Listo, ya estamos conectados ✅"))
 
 
 async def _failed(turn: Turn, text: str) -> None:

@@ -9,7 +9,7 @@ adult and the emergency numbers.
 
 from __future__ import annotations
 
-from dialogs import actions, alerts, free_text, labels, menu
+from dialogs import actions, alerts, free_text, labels
 from dialogs.common import Level, State, Turn, button, clean, menu_button
 from dialogs.screens import Button
 from locales import N_
@@ -64,7 +64,7 @@ async def start(turn: Turn) -> None:
 async def choose_reason(turn: Turn, value: str) -> None:
     reason = _reason(value)
     if reason is None:
-        await menu.stale(turn)
+        await turn.stale()
         return
     t = turn.t
     turn.go(State.OPERATOR_MESSAGE, reason=reason.value)
@@ -146,7 +146,7 @@ def _wait_for_urgency(turn: Turn, reason: RequestReason, message: str) -> None:
 async def skip(turn: Turn, value: str) -> None:
     reason = _reason(value)
     if reason is None:
-        await menu.stale(turn)
+        await turn.stale()
         return
     if turn.state == State.OPERATOR_URGENCY:
         # An older «Saltar» while the urgency is asked: what was typed stays.
@@ -183,7 +183,7 @@ async def choose_urgency(turn: Turn, value: str, urgent: str) -> None:
     that request, even an older one higher in the chat."""
     reason = _reason(value)
     if reason is None or urgent not in ("0", "1"):
-        await menu.stale(turn)
+        await turn.stale()
         return
     message = ""
     if turn.state == State.OPERATOR_URGENCY:
@@ -240,7 +240,7 @@ async def _create(
                 turn.uow, turn.case_id, reason=reason, urgency=urgency, message=message
             )
         except (NotFound, NotOwnedByCase, InvalidTransition):
-            await menu.stale(turn)
+            await turn.stale()
             return
         if request.original_length is not None:
             _too_long(turn, request.original_length)
@@ -334,7 +334,7 @@ async def person(turn: Turn) -> None:
 
 async def person_urgency(turn: Turn, urgent: str) -> None:
     if urgent not in ("0", "1"):
-        await menu.stale(turn)
+        await turn.stale()
         return
     urgency = Urgency.URGENT if urgent == "1" else Urgency.NORMAL
     if turn.level is Level.OPEN:

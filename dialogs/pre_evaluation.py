@@ -11,7 +11,6 @@ voice note, or skip. The answers appear at the top of the preparation sheet as
 
 from __future__ import annotations
 
-from dialogs import menu
 from dialogs.common import State, Turn, button, clean, clip, menu_button, parse_id
 from dialogs.screens import Button, Screen
 from locales import N_, translator
@@ -117,7 +116,7 @@ def _answer_rows(gettext: object, voice_id: int, question: str) -> list[list[But
 async def on_action(turn: Turn, args: list[str]) -> None:
     voice_id = parse_id(args[0]) if args else None
     if voice_id is None:
-        await menu.stale(turn)
+        await turn.stale()
         return
     try:
         voice = await evaluation_voice.voice_of_case(turn.uow, turn.case_id, voice_id)
@@ -125,11 +124,11 @@ async def on_action(turn: Turn, args: list[str]) -> None:
             await _done(turn, voice, words=False)
             return
         if len(args) != 3 or not _valid(args[1], args[2]):
-            await menu.stale(turn)
+            await turn.stale()
             return
         voice = await evaluation_voice.answer(turn.uow, turn.case_id, voice.id, args[1], args[2])
     except (NotFound, NotOwnedByCase, ValidationFailed):
-        await menu.stale(turn)
+        await turn.stale()
         return
     await _next(turn, voice)
 
@@ -176,13 +175,13 @@ async def words_typed(turn: Turn, text: str) -> None:
     voice_id = turn.data.get("voice")
     if not isinstance(voice_id, int):
         turn.go(State.MENU)
-        await menu.home(turn)
+        await turn.go_home()
         return
     try:
         voice = await evaluation_voice.add_words(turn.uow, turn.case_id, voice_id, text=clean(text))
     except (NotFound, NotOwnedByCase):
         turn.go(State.MENU)
-        await menu.stale(turn)
+        await turn.stale()
         return
     await _done(turn, voice, words=True)
 

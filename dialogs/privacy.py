@@ -9,7 +9,7 @@ phones that others may see; it is open to every chat.
 
 from __future__ import annotations
 
-from dialogs import actions, concerns, follow_up_consent, labels, menu
+from dialogs import actions, concerns, follow_up_consent, labels
 from dialogs.common import Level, State, Turn, button, column, menu_button
 from locales.core_strings import BACK
 from plan_store.enums import Channel
@@ -78,7 +78,7 @@ async def ask_withdraw(turn: Turn) -> None:
     """Leaving is open to a linked chat with or without consent in force (one asked to
     consent again may prefer to leave); it shows nothing of the case."""
     if turn.level is Level.UNLINKED:
-        await menu.stale(turn)
+        await turn.stale()
         return
     t = turn.t
     home = await turn.home()
@@ -115,7 +115,7 @@ async def ask_withdraw(turn: Turn) -> None:
 
 async def withdraw(turn: Turn) -> None:
     if turn.level is Level.UNLINKED or turn.case is None:
-        await menu.stale(turn)
+        await turn.stale()
         return
     t = turn.t
     await consent.withdraw(turn.uow, turn.case, channel=turn.channel)

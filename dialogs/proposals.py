@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
-from dialogs import actions, goals, labels, menu
+from dialogs import actions, goals, labels
 from dialogs.common import State, Turn, button, clean, clip, menu_button
 from dialogs.screens import Button, Screen
 from locales import N_, translator
@@ -64,7 +64,7 @@ async def start_goal(turn: Turn) -> None:
 async def choose_programme(turn: Turn, value: str) -> None:
     programme = _enum(Programme, value)
     if programme is None:
-        await menu.stale(turn)
+        await turn.stale()
         return
     t = turn.t
     rows = [
@@ -80,7 +80,7 @@ async def choose_horizon(turn: Turn, programme_value: str, horizon_value: str) -
     programme = _enum(Programme, programme_value)
     horizon = _enum(Horizon, horizon_value)
     if programme is None or horizon is None:
-        await menu.stale(turn)
+        await turn.stale()
         return
     turn.go(
         State.PROPOSAL_TEXT,
@@ -97,7 +97,7 @@ async def choose_horizon(turn: Turn, programme_value: str, horizon_value: str) -
 async def start_step(turn: Turn, goal_id: int) -> None:
     goal = await _goal(turn, goal_id)
     if goal is None:
-        await menu.stale(turn)
+        await turn.stale()
         return
     turn.go(State.PROPOSAL_TEXT, kind=ProposalKind.STEP.value, goal=goal.id)
     t = turn.t
@@ -118,7 +118,7 @@ async def text_typed(turn: Turn, text: str) -> None:
     words = clean(text)[:MAX_TEXT]
     if kind is None or not words:
         turn.go(State.MENU)
-        await menu.home(turn)
+        await turn.go_home()
         return
     sealed = turn.uow.cipher.encrypt(words).decode("ascii")
     turn.go(State.PROPOSAL_WHEN, **{**data, "text": sealed})
@@ -133,7 +133,7 @@ async def choose_when(turn: Turn, key: str) -> None:
     kind = _enum(ProposalKind, str(data.get("kind", "")))
     words = _words(turn, data.get("text"))
     if turn.state != State.PROPOSAL_WHEN or kind is None or not words or key not in WHEN:
-        await menu.stale(turn)
+        await turn.stale()
         return
     days = WHEN[key][1]
     today = (await turn.local_now()).date()
@@ -162,7 +162,7 @@ async def choose_when(turn: Turn, key: str) -> None:
             )
     except (NotFound, NotOwnedByCase, ValidationFailed):
         turn.go(State.MENU)
-        await menu.stale(turn)
+        await turn.stale()
         return
     turn.go(State.MENU)
     t = turn.t

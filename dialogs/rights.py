@@ -11,7 +11,7 @@ esto" asks her operator for a talk about it. Actions::
 
 from __future__ import annotations
 
-from dialogs import actions, menu
+from dialogs import actions
 from dialogs.common import Turn, button, column, menu_button
 from dialogs.screens import Button
 from locales import N_, translator
@@ -159,7 +159,7 @@ async def options(turn: Turn) -> None:
 
 async def option(turn: Turn, key: str) -> None:
     if key not in OPTION_TEXTS:
-        await menu.stale(turn)
+        await turn.stale()
         return
     text = turn.t.gettext(OPTION_TEXTS[key])
     turn.say(text, _talk_rows(turn, key, "rights:opts"), voice_key=f"rights:option:{key}")
@@ -167,7 +167,7 @@ async def option(turn: Turn, key: str) -> None:
 
 async def talk(turn: Turn, topic: str) -> None:
     if topic not in TOPICS:
-        await menu.stale(turn)
+        await turn.stale()
         return
     staff_words = translator("es").gettext(TOPICS[topic])
     opened = await requests.open_for(turn.uow, turn.case_id)

@@ -11,7 +11,7 @@ language: a request that goes to the staff of the home who speak it.
 
 from __future__ import annotations
 
-from dialogs import actions, menu
+from dialogs import actions
 from dialogs.common import Level, Turn, button
 from locales import N_, language
 from plan_store.enums import RequestReason, Urgency
@@ -52,7 +52,7 @@ async def ask(turn: Turn) -> None:
     """A request for someone who speaks the chat's language (linked chats only)."""
     t = turn.t
     if turn.case is None or not offered(turn.lang):
-        await menu.stale(turn)
+        await turn.stale()
         return
     case_id = turn.linked_case_id
     waiting = await requests.open_for(turn.uow, case_id)
@@ -76,4 +76,4 @@ async def ask(turn: Turn) -> None:
         text = t.gettext(
             "Listo. Le avisé a tu equipo. Van a buscar a alguien que hable {language}."
         )
-    await menu.home(turn, text.format(language=name))
+    await turn.go_home(text.format(language=name))

@@ -3,7 +3,7 @@ person listens to it (a voice note cannot be triaged for risk by reading)."""
 
 from __future__ import annotations
 
-from dialogs import appointments, concerns, menu, operator, pre_evaluation
+from dialogs import appointments, concerns, operator, pre_evaluation
 from dialogs.common import State, Turn, menu_button
 from dialogs.events import Event
 from plan_store.enums import FlagCategory, MessageKind, Severity
@@ -14,7 +14,7 @@ async def receive(turn: Turn, event: Event) -> None:
     t = turn.t
     if not turn.is_open:
         # Translators: a voice note from a chat not linked or without consent: it is not kept.
-        await menu.home(turn, t.gettext("Todavía no puedo recibir audios. 🙏"))
+        await turn.go_home(t.gettext("Todavía no puedo recibir audios. 🙏"))
         return
     if not event.voice:
         # Translators: a voice note arrived empty. The fault is the bot's.

@@ -46,10 +46,6 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def is_sqlite(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 SQLITE_BUSY, SQLITE_LOCKED = 5, 6
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 """PostgreSQL's serialization failure and deadlock: the transaction lost a race."""

@@ -25,9 +25,10 @@ from staff_console.errors import error_response, expired_form, http_error, not_f
 from staff_console.languages import VOICE_UPLOAD
 from staff_console.options import ConsoleOptions
 from staff_console.routes import console_routes
-from staff_console.security import SecurityHeadersMiddleware
+from staff_console.security import DEFAULT_HEADERS
 from staff_console.sessions import SessionMiddleware
 from staff_console.templating import shared_templates
+from web.headers import SecurityHeadersMiddleware
 
 
 def create_console(
@@ -93,7 +94,7 @@ def create_app(
     )
     app = Starlette(
         routes=[*mounts, Mount("/", app=console, name="console")],
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware, headers=DEFAULT_HEADERS, hsts=True)],
     )
     app.state.console_app = console
     return app

@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from staff_console.sessions import session_of
+from web.bodies import BodyTooLarge, asgi_chunks, read_body
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FIELD_NAME = "csrf_token"
@@ -30,10 +31,6 @@ HEADER_NAME = "x-csrf-token"
 Refusal = Callable[[Request, int], Awaitable[Response]]
 # A form sent after its login timed out: what was typed, to carry through a new login.
 ExpiredForm = Callable[[Request, list[tuple[str, str]]], Awaitable[Response]]
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class CsrfMiddleware:
@@ -66,7 +63,8 @@ class CsrfMiddleware:
             await (await self.refuse(request, 403))(scope, receive, send)
             return
         try:
-            body = await self._read_body(request.headers, receive, self._limit(scope))
+            declared = request.headers.get("content-length")
+            body = await read_body(asgi_chunks(receive), declared, self._limit(scope))
         except BodyTooLarge:
             await (await self.refuse(request, 413))(scope, receive, send)
             return
@@ -95,25 +93,6 @@ class CsrfMiddleware:
         ):
             return max(self.max_upload_bytes, self.max_body_bytes)
         return self.max_body_bytes
-
-    async def _read_body(self, headers: Headers, receive: Receive, limit: int) -> bytes:
-        declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise BodyTooLarge
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise BodyTooLarge
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        return b"".join(chunks)
 
 
 def same_origin(headers: Headers) -> bool:

@@ -34,8 +34,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, select
 
 from bot.outbox.quiet import local_instant
-from bot.scheduler import texts
-from dialogs import agreements, follow_up_consent, pre_evaluation, proposals
+from bot.whatsapp.templates import has_own_translation
+from dialogs import agreements, follow_up_consent, pre_evaluation, proposals, reminders
 from dialogs.common import first_name
 from dialogs.follow_up import checkin_key
 from locales import format_date, format_datetime, is_supported, translator
@@ -363,7 +363,7 @@ async def appointment_reminders(
         target = await targets.of(case)
         if target is None:
             continue
-        payload = texts.appointment_reminder(appointment, case.alias, target.lang, zone, now)
+        payload = reminders.appointment_reminder(appointment, case.alias, target.lang, zone, now)
         queued.append(_message(target, case, payload, key, now, expires_at=appointment.starts_at))
         if _full(len(queued), limit):
             break
@@ -397,7 +397,7 @@ async def attendance_checks(
         if target is None:
             continue
         zone = ZoneInfo(home.timezone)
-        payload = texts.attendance_question(appointment, case.alias, target.lang, zone, now)
+        payload = reminders.attendance_question(appointment, case.alias, target.lang, zone, now)
         expires_at = appointment.starts_at + window
         queued.append(_message(target, case, payload, key, now, expires_at=expires_at))
         if _full(len(queued), limit):
@@ -606,7 +606,7 @@ async def step_reminders(
         target = await targets.of(case)
         if target is None:
             continue
-        payload = texts.step_reminder(step, goal, day, case.alias, target.lang)
+        payload = reminders.step_reminder(step, goal, day, case.alias, target.lang)
         end_of_day = local_instant(day + timedelta(days=1), time(0), zone)
         queued.append(_message(target, case, payload, key, now, expires_at=end_of_day))
         if _full(len(queued), limit):
@@ -703,7 +703,7 @@ async def follow_up_checkins(
         target = await targets.of(case, purposes=purposes)
         if target is None:
             continue
-        payload = texts.follow_up_checkin(checkin.id, case.alias, target.lang)
+        payload = reminders.follow_up_checkin(checkin.id, case.alias, target.lang)
         key = checkin_key(checkin.id)
         queued.append(_message(target, case, payload, key, now, expires_at=now + CHECKIN_TTL))
         checkin.sent_at = now
@@ -776,7 +776,15 @@ async def follow_up_consent_asks(
         if target.lang not in wordings:
             wordings[target.lang] = await follow_up_consent.wording(uow, target.lang)
         words = wordings[target.lang]
-        payload = texts.follow_up_consent_question(case.id, case.alias, target.lang, words)
+        payload = reminders.follow_up_consent_question(
+            case.id,
+            case.alias,
+            target.lang,
+            words,
+            template_in_language=has_own_translation(
+                reminders.FOLLOW_UP_CONSENT_TEMPLATE, target.lang
+            ),
+        )
         queued.append(_message(target, case, payload, key, now, expires_at=now + CHECKIN_TTL))
         if _full(len(queued), limit):
             break
@@ -808,7 +816,7 @@ async def reconsent_at_18(uow: UnitOfWork, now: datetime, *, limit: int | None =
         if target is None:
             continue
         queued.append(
-            _message(target, case, texts.reconsent_prompt(target.lang), keys[case.id], now)
+            _message(target, case, reminders.reconsent_prompt(target.lang), keys[case.id], now)
         )
         if _full(len(queued), limit):
             break

@@ -86,14 +86,3 @@ async def release(
             .execution_options(synchronize_session=False)
         )
         await uow.commit()
-
-
-async def holder_of(
-    uow_factory: UnitOfWorkFactory, now: datetime, name: str = SCHEDULER
-) -> str | None:
-    """Who holds a live lease now, if anyone."""
-    async with uow_factory() as uow:
-        lease = await uow.session.get(SchedulerLease, name)
-        if lease is None or lease.lease_until <= now:
-            return None
-        return lease.holder

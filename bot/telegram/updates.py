@@ -6,7 +6,7 @@ nothing is sent there). What the conversation understands becomes an ``Event``:
 - ``/start [payload]``       -> ``Event.start(payload)`` (a deep link carries a code)
 - text                        -> ``Event.text``
 - a tapped inline button      -> ``Event.choice(callback_data)`` (validated by the dialogs)
-- a voice note                -> ``Event.voice_note(audio, duration)``, downloaded here
+- a voice note                -> ``Event.voice_note(audio)``, downloaded here
 
 What it does not understand gets a short, kind answer in the chat's language
 instead of silence: stickers, photos and other media ("I can only read text, buttons
@@ -19,23 +19,18 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
 from dataclasses import dataclass
-from enum import StrEnum
 
 from telegram import Bot, CallbackQuery, Message, Update, Voice
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.inbound import Handler, Inbound
-from bot.telegram.api import seconds
-from dialogs.events import Event
-from dialogs.screens import MAX_ACTION_BYTES, Reply, Screen
-from locales import Translator, is_supported, translator
+from dialogs import notices
+from dialogs.events import Event, without_controls
+from dialogs.notices import Notice
+from dialogs.screens import MAX_ACTION_BYTES
 from plan_store.enums import Channel
-from plan_store.services.chats import chat_context
-from plan_store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +43,6 @@ MAX_VOICE_BYTES = 8 * 1024 * 1024
 MAX_TEXT_CHARS = 4096
 
 _START = re.compile(r"^/start(?:@\w+)?(?:\s+(?P<payload>.*))?$", re.DOTALL | re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class Notice(StrEnum):
-    """Answers the transport gives to what the conversation cannot read."""
-
-    UNSUPPORTED = "unsupported"
-    EDITED = "edited"
-    CAPTION_ONLY = "caption_only"
-    VOICE_TOO_LONG = "voice_too_long"
-    VOICE_UNREADABLE = "voice_unreadable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +105,7 @@ def _from_callback(update_id: str, query: CallbackQuery) -> Incoming | None:
     message = query.message
     if message is None or message.chat.type != ChatType.PRIVATE:
         return None  # an inline-mode message or a group: not ours
-    data = clean(query.data or "")
+    data = without_controls(query.data or "")
     if len(data.encode("utf-8")) > MAX_ACTION_BYTES:
         data = ""  # not a button Rumbo made; the dialogs answer "use a button"
     inbound = Inbound(Channel.TELEGRAM, update_id, str(message.chat.id), Event.choice(data))
@@ -135,7 +119,7 @@ async def _from_message(
         return None
     chat_id = message.chat.id
     if message.text is not None:
-        text = clean(message.text)[:MAX_TEXT_CHARS]
+        text = without_controls(message.text)[:MAX_TEXT_CHARS]
         start = _START.match(text.strip())
         event = Event.start((start.group("payload") or "").strip()) if start else Event.text(text)
         return Incoming(Inbound(Channel.TELEGRAM, update_id, str(chat_id), event))
@@ -144,9 +128,9 @@ async def _from_message(
     if message.effective_attachment is None:
         return None  # a service message (e.g. an auto-delete timer was set): nothing to say
     if message.caption:
-        event = Event.text(clean(message.caption)[:MAX_TEXT_CHARS])
+        event = Event.text(without_controls(message.caption)[:MAX_TEXT_CHARS])
         inbound = Inbound(Channel.TELEGRAM, update_id, str(chat_id), event)
-        return Incoming(inbound, handler=_dialogs_then_notice(Notice.CAPTION_ONLY))
+        return Incoming(inbound, handler=notices.after(Notice.CAPTION_ONLY))
     return _notice(update_id, chat_id, Notice.UNSUPPORTED)
 
 
@@ -167,89 +151,15 @@ async def _from_voice(
         return _notice(update_id, chat_id, Notice.VOICE_TOO_LONG)
     if not audio:
         return _notice(update_id, chat_id, Notice.VOICE_UNREADABLE)
-    event = Event.voice_note(audio, int(voice_seconds(voice)))
+    event = Event.voice_note(audio)
     return Incoming(Inbound(Channel.TELEGRAM, update_id, str(chat_id), event))
-
-
-def voice_seconds(voice: Voice) -> float:
-    """The voice note's duration, whatever ``PTB_TIMEDELTA`` says about its type."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        return seconds(voice.duration)
 
 
 def _is_private(message: Message) -> bool:
     return message.chat.type == ChatType.PRIVATE
 
 
-def clean(text: str) -> str:
-    """Text without control characters (other than tab and newlines)."""
-    return _CONTROL.sub("", text)
-
-
 def _notice(update_id: str, chat_id: int, notice: Notice) -> Incoming:
     # The event is kept neutral: the handler answers the notice, whatever the event.
     inbound = Inbound(Channel.TELEGRAM, update_id, str(chat_id), Event.text(""))
-    return Incoming(inbound, handler=notice_handler(notice))
-
-
-def notice_handler(notice: Notice) -> Handler:
-    """A ``receive`` handler that only answers ``notice`` in the chat's language."""
-
-    async def handle(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> Reply:
-        t, case_id = await _chat_language(uow, channel, chat_id)
-        return Reply(
-            screens=[Screen(notice_text(t, notice), language=t.code)], adolescent_id=case_id
-        )
-
-    return handle
-
-
-def _dialogs_then_notice(notice: Notice) -> Handler:
-    """The dialogs read the event; then ``notice`` explains what was left out."""
-
-    async def handle(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> Reply:
-        from dialogs import conversation
-
-        reply = await conversation.handle(uow, channel, chat_id, event)
-        t, _ = await _chat_language(uow, channel, chat_id)
-        reply.screens.append(Screen(notice_text(t, notice), language=t.code))
-        return reply
-
-    return handle
-
-
-async def _chat_language(
-    uow: UnitOfWork, channel: Channel, chat_id: str
-) -> tuple[Translator, int | None]:
-    context = await chat_context(uow, channel, chat_id)
-    code = context.session.language or (context.case.language if context.case else None)
-    return translator(code if code and is_supported(code) else "es"), (
-        context.case.id if context.case else None
-    )
-
-
-def notice_text(t: Translator, notice: Notice) -> str:
-    """What the chat says about something it could not read (Telegram's words)."""
-    if notice is Notice.EDITED:
-        # Translators: Telegram lets people edit a sent message; Rumbo cannot read edits.
-        return t.gettext(
-            "Vi que cambiaste un mensaje, pero no puedo leer cambios. "
-            "Si quieres, escríbelo otra vez."
-        )
-    if notice is Notice.CAPTION_ONLY:
-        # Translators: after the answer to the text that came with a photo or a file.
-        return t.gettext("Leí tu texto. Fotos, stickers y archivos no los puedo ver.")
-    if notice is Notice.VOICE_TOO_LONG:
-        # Translators: the adolescent sent a voice note longer than the bot can take.
-        return t.gettext(
-            "Tu nota de voz es muy larga para mí. ¿Me mandas una más corta o me escribes?"
-        )
-    if notice is Notice.VOICE_UNREADABLE:
-        # Translators: a voice note could not be downloaded. The fault is the bot's.
-        return t.gettext("No pude escuchar tu nota de voz. ¿Me la mandas otra vez?")
-    # Translators: the adolescent sent a sticker, photo, file or location, which the bot cannot
-    # read.
-    return t.gettext(
-        "Solo puedo leer texto, botones y notas de voz. ¿Me lo escribes o me mandas un audio?"
-    )
+    return Incoming(inbound, handler=notices.answer(notice))

@@ -32,6 +32,7 @@ from bot.telegram.commands import publish_commands
 from bot.telegram.polling import Backoff, answer_callback
 from bot.telegram.updates import ALLOWED_UPDATES, callback_query_id, to_incoming
 from plan_store.unit_of_work import UnitOfWorkFactory
+from web.bodies import BodyTooLarge, read_body
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +78,14 @@ class TelegramWebhook:
         if not hmac.compare_digest(given, self._secret):
             return Response(status_code=403)
         try:
-            body = await _read_body(request)
+            body = await read_body(
+                request.stream(), request.headers.get("content-length"), MAX_BODY_BYTES
+            )
             data = json.loads(body)
             if not isinstance(data, dict):
                 raise ValueError("an update is a JSON object")
             update = Update.de_json(data, self.bot)
-        except _TooLarge:
+        except BodyTooLarge:
             return Response(status_code=413)
         except ClientDisconnect:
             return Response(status_code=400)
@@ -125,21 +128,3 @@ class TelegramWebhook:
             await asyncio.Event().wait()
         finally:
             await self.bot.shutdown()
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -23,22 +23,22 @@ from pathlib import Path
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select
-from starlette.datastructures import FormData, MutableHeaders
+from starlette.datastructures import FormData
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.inbound import Handler, Inbound, receive
 from bot.webchat import delivery
-from dialogs.events import Event
+from dialogs.events import Event, without_controls
 from dialogs.screens import MAX_ACTION_BYTES, Screen
 from locales import Translator, is_supported, translator
 from plan_store.enums import Channel
 from plan_store.models import ChatSession, Staff
 from plan_store.unit_of_work import UnitOfWorkFactory
+from web.headers import SecurityHeadersMiddleware
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "rumbo_webchat"
@@ -48,7 +48,6 @@ MAX_TEXT_CHARS = 4096
 MAX_BODY_BYTES = 64 * 1024
 
 _START = re.compile(r"^/start(?:\s+(?P<payload>.*))?$", re.DOTALL | re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -60,27 +59,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-
-class SecurityHeaders:
-    """Adds ``SECURITY_HEADERS`` to every response of the web chat."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 # --------------------------------------------------------------------------- echoes
@@ -142,10 +120,6 @@ class Item:
     anchor: str = ""
     who: str = ""
     """Who wrote a message from the home's side, when it was a person."""
-
-
-def clean(text: str) -> str:
-    return _CONTROL.sub("", text)
 
 
 def _ui(t: Translator) -> dict[str, str]:
@@ -218,7 +192,7 @@ class WebChat:
                     Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
                 ],
                 name="webchat",
-                middleware=[Middleware(SecurityHeaders)],
+                middleware=[Middleware(SecurityHeadersMiddleware, headers=SECURITY_HEADERS)],
                 max_body_size=MAX_BODY_BYTES,
             )
         ]
@@ -328,7 +302,7 @@ class WebChat:
         async with request.form(max_files=0, max_fields=10) as form:
             update_id = self._update_id(form, chat_id)
             raw = form.get("text")
-        text = clean(raw if isinstance(raw, str) else "").strip()[:MAX_TEXT_CHARS]
+        text = without_controls(raw if isinstance(raw, str) else "").strip()[:MAX_TEXT_CHARS]
         if chat_id is None or update_id is None or not text:
             return self._back(request)
         start = _START.match(text)
@@ -342,7 +316,7 @@ class WebChat:
         async with request.form(max_files=0, max_fields=10) as form:
             update_id = self._update_id(form, chat_id)
             raw = form.get("action")
-        action = clean(raw if isinstance(raw, str) else "")
+        action = without_controls(raw if isinstance(raw, str) else "")
         if len(action.encode("utf-8")) > MAX_ACTION_BYTES:
             action = ""  # not a button Rumbo made; the dialogs answer "use a button"
         if chat_id is None or update_id is None:
@@ -407,4 +381,4 @@ def _bot_item(screen: Screen, token: str, who: str) -> Item:
     return Item(True, screen.text, buttons, token, who=who)
 
 
-__all__ = ["Echo", "Echoes", "Item", "SecurityHeaders", "WebChat"]
+__all__ = ["Echo", "Echoes", "Item", "WebChat"]

@@ -10,12 +10,12 @@ shape this does not know, is left out: the webhook answers 200 for it all the sa
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from dialogs.events import without_controls
+
 MAX_TEXT_CHARS = 4096
 STATUSES = ("sent", "delivered", "read", "failed")
 
@@ -77,7 +77,7 @@ def stored_id(wamid: str, limit: int = MAX_STORED_ID) -> str:
 
 def clean(text: str) -> str:
     """Text without control characters (other than tab and newlines), bounded."""
-    return _CONTROL.sub("", text)[:MAX_TEXT_CHARS]
+    return without_controls(text)[:MAX_TEXT_CHARS]
 
 
 def timestamp(value: Any) -> datetime | None:

@@ -270,6 +270,11 @@ def default_book() -> TemplateBook:
     return TemplateBook.load()
 
 
+def has_own_translation(name: str, language: str) -> bool:
+    """Whether template ``name`` is approved in ``language`` itself (not only Spanish)."""
+    return default_book().find(name, language).language.split("_")[0] == language
+
+
 @cache
 def interface_strings() -> dict[str, dict[str, str]]:
     """The few words the transport adds around a screen, per language."""

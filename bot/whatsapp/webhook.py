@@ -56,7 +56,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.inbound import Handler, Inbound, receive
-from bot.telegram.updates import Notice, notice_text
 from bot.whatsapp.graph import GraphApi, GraphError, MediaTooLarge
 from bot.whatsapp.payloads import (
     MAX_UPDATE_ID,
@@ -69,15 +68,17 @@ from bot.whatsapp.payloads import (
 )
 from bot.whatsapp.render import numbered_menu
 from bot.whatsapp.templates import PENDING_ACTION
+from dialogs import notices
 from dialogs.events import Event, EventKind
-from dialogs.screens import Reply, Screen
-from locales import Translator, is_supported, translator
+from dialogs.notices import Notice
+from dialogs.screens import Reply
 from plan_store.enums import Channel, OutboxKind, OutboxStatus
 from plan_store.models import OutboxMessage, ProcessedUpdate
 from plan_store.outbox import parking, receipts
 from plan_store.services import chats, updates
 from plan_store.services.outbox import payload_of
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from web.bodies import BodyTooLarge, read_body
 
 log = logging.getLogger(__name__)
 
@@ -162,8 +163,10 @@ class WhatsAppWebhook:
 
     async def endpoint(self, request: Request) -> Response:
         try:
-            body = await _read_body(request)
-        except ValueError:
+            body = await read_body(
+                request.stream(), request.headers.get("content-length"), MAX_BODY_BYTES
+            )
+        except BodyTooLarge:
             return Response(status_code=413)
         except ClientDisconnect:
             return Response(status_code=400)
@@ -235,20 +238,18 @@ class WhatsAppWebhook:
             try:
                 audio = await self._download(message.media_id)
             except MediaTooLarge:
-                return Event.text(""), _notice_handler(Notice.VOICE_TOO_LONG)
+                return Event.text(""), notices.answer(Notice.VOICE_TOO_LONG)
             except GraphError as error:
                 if error.status >= 500 or error.status == 429:
                     raise RetryWebhook(f"voice note not downloaded: {error}") from error
                 log.warning("a voice note could not be fetched: %s", error)
-                return Event.text(""), _notice_handler(Notice.VOICE_UNREADABLE)
+                return Event.text(""), notices.answer(Notice.VOICE_UNREADABLE)
             except httpx.HTTPError as error:
                 raise RetryWebhook(f"voice note not downloaded: {error!r}") from error
             return Event.voice_note(audio), None
         if message.kind in MEDIA_TYPES and message.text:
-            return Event.text(message.text), _dialogs_then_notice(
-                self._dialogs, Notice.CAPTION_ONLY
-            )
-        return Event.text(""), _notice_handler(Notice.UNSUPPORTED)
+            return Event.text(message.text), notices.after(Notice.CAPTION_ONLY, self._dialogs)
+        return Event.text(""), notices.answer(Notice.UNSUPPORTED)
 
     async def _download(self, media_id: str) -> bytes:
         async with self._graph() as graph:
@@ -346,46 +347,3 @@ async def _run_dialogs(
 
         return await conversation.handle(uow, channel, chat_id, event)
     return await dialogs(uow, channel, chat_id, event)
-
-
-def _notice_handler(notice: Notice) -> Handler:
-    async def handle(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> Reply:
-        t, case_id = await _chat_language(uow, channel, chat_id)
-        return Reply(
-            screens=[Screen(notice_text(t, notice), language=t.code)], adolescent_id=case_id
-        )
-
-    return handle
-
-
-def _dialogs_then_notice(dialogs: DialogsHandler | None, notice: Notice) -> Handler:
-    async def handle(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> Reply:
-        reply = await _run_dialogs(dialogs, uow, channel, chat_id, event)
-        t, _ = await _chat_language(uow, channel, chat_id)
-        reply.screens.append(Screen(notice_text(t, notice), language=t.code))
-        return reply
-
-    return handle
-
-
-async def _chat_language(
-    uow: UnitOfWork, channel: Channel, chat_id: str
-) -> tuple[Translator, int | None]:
-    context = await chats.chat_context(uow, channel, chat_id)
-    code = context.session.language or (context.case.language if context.case else None)
-    language = code if code and is_supported(code) else "es"
-    return translator(language), context.case.id if context.case else None
-
-
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ValueError("body too large")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise ValueError("body too large")
-        chunks.append(chunk)
-    return b"".join(chunks)

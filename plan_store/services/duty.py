@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, true
 
 from plan_store.enums import AlertChannel, Channel, Role
 from plan_store.errors import NotFound, OutOfScope, ValidationFailed
@@ -40,31 +41,53 @@ def covers(shift: DutyShift, local: datetime) -> bool:
 
 async def on_duty(uow: UnitOfWork, home_id: int, at: datetime | None = None) -> list[Staff]:
     """The active staff on duty in the home at ``at`` (default now), by name."""
-    at = at or uow.now()
     home = await uow.session.get(Home, home_id)
     if home is None:
         return []
-    local = at.astimezone(ZoneInfo(home.timezone))
-    shifts = await uow.session.scalars(select(DutyShift).where(DutyShift.home_id == home_id))
-    ids = {shift.staff_id for shift in shifts if covers(shift, local)}
+    return (await _on_duty_in(uow, [home], at or uow.now(), every_home=False))[home_id]
+
+
+async def _on_duty_in(
+    uow: UnitOfWork, homes: Sequence[Home], at: datetime, *, every_home: bool
+) -> dict[int, list[Staff]]:
+    """``on_duty`` for each of ``homes`` (``every_home``: they are all the homes), in
+    three queries whatever their number: a console page shows every home's duty to
+    an admin, and a query per home made that page slow on a large installation."""
+    wanted = [home.id for home in homes]
+
+    def of_homes(column: Any) -> Any:
+        return true() if every_home else column.in_(wanted)
+
+    local = {home.id: at.astimezone(ZoneInfo(home.timezone)) for home in homes}
+    ids: dict[int, set[int]] = {home_id: set() for home_id in wanted}
+    for shift in await uow.session.scalars(select(DutyShift).where(of_homes(DutyShift.home_id))):
+        if shift.home_id in ids and covers(shift, local[shift.home_id]):
+            ids[shift.home_id].add(shift.staff_id)
     changes = await uow.session.scalars(
-        select(DutyChange).where(
-            DutyChange.home_id == home_id,
+        select(DutyChange)
+        .where(
+            of_homes(DutyChange.home_id),
             DutyChange.starts_at <= at,
             DutyChange.ends_at > at,
         )
+        .order_by(DutyChange.id)
     )
     for change in changes:
+        if change.home_id not in ids:
+            continue
         if change.on_duty:
-            ids.add(change.staff_id)
+            ids[change.home_id].add(change.staff_id)
         else:
-            ids.discard(change.staff_id)
-    if not ids:
-        return []
-    staff = await uow.session.scalars(
-        select(Staff).where(Staff.id.in_(ids), Staff.active).order_by(Staff.display_name)
+            ids[change.home_id].discard(change.staff_id)
+    everyone = set().union(*ids.values())
+    if not everyone:
+        return {home_id: [] for home_id in wanted}
+    staff = list(
+        await uow.session.scalars(
+            select(Staff).where(Staff.id.in_(everyone), Staff.active).order_by(Staff.display_name)
+        )
     )
-    return list(staff)
+    return {home_id: [m for m in staff if m.id in ids[home_id]] for home_id in wanted}
 
 
 async def is_on_duty(
@@ -128,19 +151,18 @@ async def duty_now(uow: UnitOfWork, home_ids: Sequence[int] | None = None) -> li
     query = select(Home).order_by(Home.name)
     if home_ids is not None:
         query = query.where(Home.id.in_(home_ids))
-    result = []
-    for home in await uow.session.scalars(query):
-        members = await on_duty(uow, home.id)
-        ok = await reachable(uow, members)
-        result.append(
-            HomeDuty(
-                home_id=home.id,
-                home_name=home.name,
-                on_duty=tuple(m.display_name for m in members),
-                unreachable=tuple(m.display_name for m in members if m.id not in ok),
-            )
+    homes = list(await uow.session.scalars(query))
+    members = await _on_duty_in(uow, homes, uow.now(), every_home=home_ids is None)
+    ok = await reachable(uow, {m.id: m for team in members.values() for m in team}.values())
+    return [
+        HomeDuty(
+            home_id=home.id,
+            home_name=home.name,
+            on_duty=tuple(m.display_name for m in members[home.id]),
+            unreachable=tuple(m.display_name for m in members[home.id] if m.id not in ok),
         )
-    return result
+        for home in homes
+    ]
 
 
 async def coordinators(uow: UnitOfWork, home_id: int) -> list[Staff]:

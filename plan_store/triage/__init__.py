@@ -13,7 +13,7 @@ the rules missed.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from plan_store.enums import FlagCategory
 from plan_store.triage import model
@@ -49,7 +49,6 @@ __all__ = [
     "matcher_for",
     "parse",
     "read_file",
-    "strongest",
     "triage",
     "with_model",
     "words_of",
@@ -93,7 +92,3 @@ def with_model(
         return risks
     found = [*risks, Risk(category, model.SEVERITY, MODEL_TERM)]
     return sorted(found, key=lambda r: (r.severity.rank, r.category.value))
-
-
-def strongest(risks: Sequence[Risk]) -> Risk | None:
-    return risks[0] if risks else None

@@ -128,6 +128,8 @@ class Matcher:
             start, end = positions[0], positions[-1]
             denied = _negated(words, read.breaks, start)
             found.setdefault(each.keys, []).append(_Found(start, end, denied))
+        if not found:  # no phrase of any term: most texts, and every term is absent
+            return Reading([], frozenset())
         _spread_negation(found)
         best: dict[FlagCategory, tuple[Severity, Term]] = {}
         only_negated: set[FlagCategory] = set()

@@ -120,7 +120,7 @@ async def test_a_voice_note_is_downloaded(tg: FakeTelegram, bot: Bot) -> None:
     tg.user_sends_voice(CHAT, audio, duration=4)
     found = await incoming(bot)
     assert found is not None and found.handler is None
-    assert found.inbound.event == Event.voice_note(audio, 4)
+    assert found.inbound.event == Event.voice_note(audio)
 
 
 async def test_a_voice_note_over_the_cap_is_not_downloaded(tg: FakeTelegram, bot: Bot) -> None:

@@ -71,8 +71,8 @@ class Chat:
         """Send a button's action directly (a reminder's button, or a forged one)."""
         return await self.event(Event.choice(action))
 
-    async def voice(self, audio: bytes, duration: int = 3) -> Reply:
-        return await self.event(Event.voice_note(audio, duration))
+    async def voice(self, audio: bytes) -> Reply:
+        return await self.event(Event.voice_note(audio))
 
     async def event(self, event: Event) -> Reply:
         errors: list[BaseException] = []

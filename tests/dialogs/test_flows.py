@@ -116,7 +116,7 @@ async def test_an_english_chat_is_answered_in_english(container: Container, worl
     await chat.send(world.code)
     await chat.tap("✅ I agree")
     await chat.tap("📅 My appointments")
-    assert chat.sees("Wednesday, March 4, 3:30 PM", "Tuesday, March 10, 10:00 AM")
+    assert chat.sees("On Wednesday, March 4 at 3:30 PM", "On Tuesday, March 10 at 10:00 AM")
 
 
 async def test_the_menu_word_returns_to_the_menu_from_anywhere(
@@ -233,11 +233,11 @@ async def test_confirm_an_appointment(container: Container, world: World, chat: 
     await chat.tap("📅 Mis citas")
     assert chat.sees(
         "📅 Tus próximas citas",
-        "• miércoles 4 de marzo, 15:30 — Consulta en el centro de salud",
-        "• martes 10 de marzo, 10:00 — Inscripción al taller de carpintería",
+        "• El miércoles 4 de marzo a las 15:30 — Consulta en el centro de salud",
+        "• El martes 10 de marzo a las 10:00 — Inscripción al taller de carpintería",
     )
     await chat.tap("Inscripción al taller")
-    assert chat.sees("🕙 martes 10 de marzo, 10:00", "📍 CECATI 42", "¿Vas a ir?")
+    assert chat.sees("🕙 El martes 10 de marzo a las 10:00", "📍 CECATI 42", "¿Vas a ir?")
     await chat.tap("✔️ Voy a ir")
     assert chat.sees("¡Listo! Le aviso a Laura que vas a ir. 💪")
     assert chat.sees("Inscripción al taller de carpintería ✔️")

@@ -7,9 +7,12 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from plan_store.enums import Role
 from plan_store.errors import OutOfScope, ValidationFailed
 from plan_store.services import duty
 from rumbo.container import Container
+from tests.builders import a_home, a_staff_member
+from tests.conftest import FakeClock
 from tests.plan_store.builders import a_team
 
 
@@ -98,3 +101,38 @@ async def test_only_the_homes_coordinators_and_admins_change_its_roster(
             await duty.set_escalation(
                 uow, team.coordinator, team.home.id, backup_minutes=15, coordinators_minutes=5
             )
+
+
+async def test_every_homes_duty_at_once_follows_each_homes_own_clock(
+    container: Container, clock: FakeClock
+) -> None:
+    async with container.uow() as uow:
+        ceiba = await a_home(uow, "Casa Ceiba")  # Mexico City, UTC-6
+        pinos = await a_home(uow, "Casa Pinos")
+        pinos.timezone = "America/Tijuana"  # UTC-8 in early March
+        ana = await a_staff_member(uow, ceiba, "ana", Role.COORDINATOR, display_name="Ana")
+        beto = await a_staff_member(uow, pinos, "beto", Role.COORDINATOR, display_name="Beto")
+        for home, member in ((ceiba, ana), (pinos, beto)):
+            await duty.add_shift(
+                uow,
+                member,
+                home.id,
+                staff_id=member.id,
+                weekdays=[0],
+                starts=time(8),
+                ends=time(16),
+            )
+        await uow.commit()
+
+    async def everywhere() -> list[tuple[str, tuple[str, ...]]]:
+        async with container.uow() as uow:
+            return [(home.home_name, home.on_duty) for home in await duty.duty_now(uow)]
+
+    clock.now = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 09:00 in Ceiba, 07:00 in Pinos
+    assert await everywhere() == [("Casa Ceiba", ("Ana",)), ("Casa Pinos", ())]
+    clock.now = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)  # 17:30 in Ceiba, 15:30 in Pinos
+    assert await everywhere() == [("Casa Ceiba", ()), ("Casa Pinos", ("Beto",))]
+    async with container.uow() as uow:
+        (only,) = await duty.duty_now(uow, [pinos.id])
+        assert (only.home_name, only.on_duty) == ("Casa Pinos", ("Beto",))
+        assert [m.display_name for m in await duty.on_duty(uow, pinos.id)] == ["Beto"]

@@ -1,4 +1,6 @@
-"""What the scheduler says, in the chat's language: short, warm, one idea a message.
+"""What the scheduler sends, in the chat's language: short, warm, one idea a message.
+
+The scheduler decides when a reminder is due; the words are said here.
 
 Each function returns an outbox payload: the screen (``Screen.to_payload``), the
 chat's ``language`` (for voice prompts) and, for WhatsApp, a ``template`` hint (see
@@ -12,16 +14,15 @@ the same tap on the dialogs' own screens.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.whatsapp.templates import default_book
-from dialogs import actions, follow_up, follow_up_consent, labels
+from dialogs import actions, dates, follow_up, follow_up_consent, labels
 from dialogs.appointments import attendance_buttons, reminder_buttons
 from dialogs.follow_up_consent import Wording
 from dialogs.screens import Button, Screen
-from locales import format_date, format_time, translator
+from locales import translator
 from plan_store.models import Appointment, Goal, Step
 from plan_store.services.follow_up import QUESTIONS
 
@@ -32,35 +33,6 @@ FOLLOW_UP_CONSENT_TEMPLATE = "acuerdo_seguimiento"
 def _one_line(text: str, limit: int = MAX_TITLE) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def when(moment: datetime, lang: str, zone: ZoneInfo, now: datetime) -> str:
-    """ "Mañana, martes 12 de marzo a las 10:00", in the home's time zone."""
-    t = translator(lang)
-    local_day = moment.astimezone(zone).date()
-    today = now.astimezone(zone).date()
-    # Translators: a date pattern of Babel (CLDR), not words: EEEE is the weekday,
-    # d the day, MMMM the month's name; text in quotes is printed as is. Reorder
-    # it for your language; "EEEE, MMMM d" in English.
-    day = format_date(local_day, lang, t.gettext("EEEE d 'de' MMMM"))
-    # Translators: a time pattern of Babel (CLDR), not words: HH:mm is the time on the
-    # 24-hour clock ("10:00"). "h:mm a" in English.
-    clock = format_time(moment, lang, zone, t.gettext("HH:mm"))
-    if local_day == today:
-        # Translators: when an appointment is. {date} is the weekday and date
-        # ("martes 12 de marzo"), {time} the time of day ("10:00").
-        return t.gettext("Hoy, {date} a las {time}").format(date=day, time=clock)
-    if local_day == today + timedelta(days=1):
-        # Translators: when an appointment is. {date} is the weekday and date
-        # ("martes 12 de marzo"), {time} the time of day ("10:00").
-        return t.gettext("Mañana, {date} a las {time}").format(date=day, time=clock)
-    if local_day == today - timedelta(days=1):
-        # Translators: when an appointment was. {date} is the weekday and date
-        # ("lunes 11 de marzo"), {time} the time of day ("10:00").
-        return t.gettext("Ayer, {date} a las {time}").format(date=day, time=clock)
-    # Translators: when an appointment is. {date} is the weekday and date
-    # ("jueves 14 de marzo"), {time} the time of day ("10:00").
-    return t.gettext("El {date} a las {time}").format(date=day, time=clock)
 
 
 def _what(appointment: Appointment) -> str:
@@ -84,7 +56,7 @@ def appointment_reminder(
     appointment: Appointment, alias: str, lang: str, zone: ZoneInfo, now: datetime
 ) -> dict[str, Any]:
     t = translator(lang)
-    moment = when(appointment.starts_at, lang, zone, now)
+    moment = dates.when(appointment.starts_at, lang, zone, now)
     what = _what(appointment)
     # Translators: a reminder before an appointment. {when} is its day and time
     # ("Mañana, martes 12 de marzo a las 10:00"), {what} what it is and where, as
@@ -112,7 +84,7 @@ def attendance_question(
     # ("Examen del INEA"), {when} its day and time ("Hoy, martes 12 de marzo a las
     # 10:00"). The buttons answer "did you go?".
     text = t.gettext("📅 {what} — {when}.\n¿Fuiste?").format(
-        what=title, when=when(appointment.starts_at, lang, zone, now)
+        what=title, when=dates.when(appointment.starts_at, lang, zone, now)
     )
     buttons = attendance_buttons(lang, appointment.id)
     return _payload(
@@ -137,9 +109,7 @@ def step_reminder(step: Step, goal: Goal, due: date, alias: str, lang: str) -> d
         Button(t.gettext(labels.DONE), actions.step_done(step.id)),
         Button(t.gettext(labels.NEED_HELP), actions.goal_help(goal.id)),
     ]
-    # Translators: a date pattern of Babel (CLDR), not words: d is the day, MMMM the
-    # month's name; text in quotes is printed as is. "MMMM d" in English.
-    day = format_date(due, lang, t.gettext("d 'de' MMMM"))
+    day = dates.day_of_month(due, lang)
     return _payload(
         Screen(text, (tuple(buttons),), language=lang),
         {
@@ -172,17 +142,19 @@ def follow_up_checkin(checkin_id: int, alias: str, lang: str) -> dict[str, Any]:
 
 
 def follow_up_consent_question(
-    case_id: int, alias: str, lang: str, words: Wording
+    case_id: int, alias: str, lang: str, words: Wording, *, template_in_language: bool
 ) -> dict[str, Any]:
-    """After care: do you want the monthly check-ins? (asked once per version)."""
+    """After care: do you want the monthly check-ins? (asked once per version).
+
+    ``template_in_language``: whether the WhatsApp template ``FOLLOW_UP_CONSENT_TEMPLATE``
+    has its own translation in ``lang``."""
     screen = follow_up_consent.ask_screen(lang, alias, case_id, words)
     yes, no, more = (b.action for b in screen.all_buttons)
     # The template's words stand for the consent text only when they are the built-in
     # words in the chat's own language; otherwise (staff's own text, or a language
     # with no template of its own) its "yes" opens the question in the chat instead
     # of recording a consent to words that were not shown.
-    template = default_book().find(FOLLOW_UP_CONSENT_TEMPLATE, lang)
-    same_words = not words.published and template.language.split("_")[0] == lang
+    same_words = not words.published and template_in_language
     return _payload(
         screen,
         {
