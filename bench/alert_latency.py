@@ -155,7 +155,7 @@ async def measure(
     label: str,
     alerts: int,
 ) -> None:
-    async with build_client(settings) as client:
+    async with build_client(settings.telegram) as client:
         dispatcher = AlertDispatcher(
             container.uow,
             [

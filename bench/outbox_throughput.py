@@ -269,7 +269,7 @@ async def one_run(
 
             from bot.telegram import build_client
 
-            async with build_client(settings) as client:
+            async with build_client(settings.telegram) as client:
                 sender = OutboxSender(container.uow, {Channel.TELEGRAM: client}, limits)
                 stop = asyncio.Event()
                 started = time.perf_counter()

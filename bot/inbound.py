@@ -13,14 +13,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from bot import metrics, staff_chat
 from dialogs.events import Event
 from dialogs.screens import Reply, Screen
 from plan_store.database import transient
-from plan_store.enums import Channel, OutboxKind, OutboxStatus
-from plan_store.models import OutboxMessage
+from plan_store.enums import Channel
 from plan_store.services import outbox, updates
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -119,7 +116,7 @@ async def write_reply(uow: UnitOfWork, inbound: Inbound, reply: Reply) -> None:
     keyed by this update, which this very transaction has just recorded as new."""
     key = f"reply:{inbound.channel.value}:{inbound.update_id}"
     if reply.clear_chat:
-        await queue_clear_chat(uow, inbound.channel, inbound.chat_id, f"{key}:clear")
+        await outbox.queue_clear_chat(uow, inbound.channel, inbound.chat_id, f"{key}:clear")
     await outbox.enqueue_many(
         uow,
         [
@@ -134,28 +131,3 @@ async def write_reply(uow: UnitOfWork, inbound: Inbound, reply: Reply) -> None:
             for index, screen in enumerate(reply.screens)
         ],
     )
-
-
-async def queue_clear_chat(
-    uow: UnitOfWork, channel: Channel, chat_id: str, dedupe_key: str
-) -> None:
-    sent = await uow.session.scalars(
-        select(OutboxMessage.external_message_id).where(
-            OutboxMessage.channel == channel,
-            OutboxMessage.external_chat_id == chat_id,
-            OutboxMessage.status == OutboxStatus.SENT,
-            OutboxMessage.kind != OutboxKind.DELETE,
-            OutboxMessage.external_message_id.is_not(None),
-        )
-    )
-    message_ids = [m for m in sent if m]
-    if message_ids:
-        await outbox.enqueue(
-            uow,
-            channel=channel,
-            external_chat_id=chat_id,
-            kind=OutboxKind.DELETE,
-            payload={"message_ids": message_ids},
-            dedupe_key=dedupe_key,
-            urgent=True,
-        )

@@ -2,14 +2,17 @@
 
 A screen is channel-neutral. Telegram renders buttons as an inline keyboard,
 WhatsApp as reply buttons or a list, the web chat as HTML buttons. A screen is also
-what the outbox stores (``to_payload`` / ``from_payload``), so a reply survives a
-crash between the decision and its delivery.
+what the outbox stores (``to_payload`` / ``from_payload``, in the format of
+``plan_store.outbox.payload``), so a reply survives a crash between the decision
+and its delivery.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from plan_store.outbox import payload as payloads
 
 MAX_TEXT = 4096  # Telegram's limit; the strictest of our channels for text
 MAX_ACTION_BYTES = 64  # Telegram's callback_data limit
@@ -42,12 +45,12 @@ class Screen:
     """The chat's language code when the screen was written (None: Spanish)."""
 
     def to_payload(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "buttons": [[[b.label, b.action] for b in row] for row in self.buttons],
-            "voice_key": self.voice_key,
-            "language": self.language,
-        }
+        return payloads.screen(
+            self.text,
+            [[(b.label, b.action) for b in row] for row in self.buttons],
+            voice_key=self.voice_key,
+            language=self.language,
+        )
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Screen:

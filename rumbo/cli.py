@@ -51,7 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rumbo", description=__doc__)
     commands = parser.add_subparsers(title="commands")
+    for add_commands in (_installation_commands, _content_commands, _running_commands):
+        add_commands(commands)
+    return parser
 
+
+def _installation_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The installation: its database, its .env, its readiness, its backups."""
     db = commands.add_parser("db", help="the database schema").add_subparsers(title="db")
     upgrade = db.add_parser("upgrade", help="migrate the database to the newest schema")
     upgrade.add_argument("revision", nargs="?", default="head")
@@ -99,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("file", type=Path)
     restore.set_defaults(run=_restore)
 
+
+def _content_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """What goes in it: staff, demo data, translations, linking codes."""
     staff_cmd = commands.add_parser("staff", help="staff accounts").add_subparsers(title="staff")
     add = staff_cmd.add_parser("add", help="add a staff account (asks for the password)")
     add.add_argument("username")
@@ -130,6 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     code.add_argument("case_number")
     code.set_defaults(run=_case_code)
 
+
+def _running_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Its keys, and running it."""
     keys = commands.add_parser("keys", help="secrets").add_subparsers(title="keys")
     keys.add_parser("new", help="print a new data key").set_defaults(run=_keys_new)
     keys.add_parser(
@@ -150,7 +162,6 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, help="port for the console (default RUMBO_PORT)")
     demo.add_argument("--no-serve", action="store_true", help="prepare the demo and stop")
     demo.set_defaults(run=_demo)
-    return parser
 
 
 def _container(settings: Settings | None = None) -> Container:

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Coroutine
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from starlette.routing import BaseRoute
 
 from plan_store.enums import Channel
 from rumbo.container import Container
-from rumbo.server import Part
 from rumbo.settings import SettingsError
+
+Task = Callable[[], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class Part:
+    """What one part adds to the process: web routes and background tasks."""
+
+    name: str
+    routes: list[BaseRoute] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    note: str = ""
+
 
 if TYPE_CHECKING:
     from bot.alerts import AlertDispatcher
@@ -48,7 +63,7 @@ def telegram(container: Container, *, demo: bool = False) -> Part:
     from bot.telegram import TelegramConfigError, build_transport
 
     try:
-        transport = build_transport(container.settings, container.uow)
+        transport = build_transport(container.settings.telegram, container.uow)
     except TelegramConfigError as error:
         raise SettingsError(str(error)) from None
     return Part("telegram", routes=transport.routes, tasks=transport.tasks, note=transport.note)
@@ -65,7 +80,9 @@ def telegram_client(container: Container) -> TelegramClient | None:
     from plan_store.services import voice_prompts
 
     # The voice notes sent beside screens: staff's uploads, then the locale folders.
-    return build_client(container.settings, voice_prompts=voice_prompts.lookup(container.uow))
+    return build_client(
+        container.settings.telegram, voice_prompts=voice_prompts.lookup(container.uow)
+    )
 
 
 def webchat(container: Container, *, demo: bool = False) -> Part:
@@ -98,7 +115,7 @@ def whatsapp(container: Container, *, demo: bool = False) -> Part:
         )
     from bot.whatsapp import build_webhook
 
-    webhook = build_webhook(settings, container.uow)
+    webhook = build_webhook(settings.whatsapp, container.uow)
     note = f"webhook at {webhook.path}"
     if settings.whatsapp_verify_token is None:
         note += " (RUMBO_WHATSAPP_VERIFY_TOKEN not set: Meta's handshake is refused)"
@@ -113,7 +130,7 @@ def whatsapp_client(container: Container) -> WhatsAppClient | None:
         return None
     from bot.whatsapp import build_client
 
-    return build_client(container.settings, container.uow)
+    return build_client(container.settings.whatsapp, container.uow)
 
 
 def clients_for(
@@ -152,10 +169,10 @@ def outbox(container: Container, channels: Collection[Channel]) -> Part:
     """The outbox sender for ``channels``: woken in this process as soon as a
     transaction that queued messages commits, by PostgreSQL notifications when another
     process queued them, and by its poll otherwise."""
-    from bot.outbox import OutboxSender, OutboxSettings
+    from bot.outbox import OutboxSender
     from plan_store.wakeup import listen
 
-    outbox_settings = OutboxSettings()
+    outbox_settings = container.settings.outbox
     clients = clients_for(container, channels)
     sender = OutboxSender(
         container.uow,

@@ -14,34 +14,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from rumbo import parts
 from rumbo.container import Container, build_container
+from rumbo.parts import Part
 from rumbo.settings import Settings
-
-Task = Callable[[], Coroutine[Any, Any, None]]
-
-
-@dataclass
-class Part:
-    """What one part adds to the process: web routes and background tasks."""
-
-    name: str
-    routes: list[BaseRoute] = field(default_factory=list)
-    tasks: list[Task] = field(default_factory=list)
-    note: str = ""
 
 
 def build_parts(container: Container, only: Sequence[str], *, demo: bool = False) -> list[Part]:
-    from rumbo import parts
-
     wanted = set(only) or {"console", "telegram", "whatsapp", "scheduler"}
     if "console" in wanted:
         wanted.add("webchat")  # the web chat is served with the console

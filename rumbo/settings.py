@@ -16,9 +16,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.outbox.limits import OutboxConfig
+from bot.telegram.config import PUBLIC_API as PUBLIC_TELEGRAM_API
+from bot.telegram.config import TelegramConfig
+from bot.whatsapp.config import PUBLIC_GRAPH_API, WhatsAppConfig
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/rumbo.sqlite3"
-PUBLIC_TELEGRAM_API = "https://api.telegram.org"
-PUBLIC_GRAPH_API = "https://graph.facebook.com/v21.0"
 
 
 class SettingsError(Exception):
@@ -75,6 +78,14 @@ class Settings(BaseSettings):
     public one; any process can, including the workers without a web part."""
     metrics_host: str = "127.0.0.1"
     log_format: Literal["text", "json"] = "text"
+    # The outbox sender (``RUMBO_OUTBOX_*``): its defaults are the sender's own.
+    outbox_telegram_per_second: float = OutboxConfig.telegram_per_second
+    outbox_telegram_chat_interval: float = OutboxConfig.telegram_chat_interval
+    outbox_whatsapp_per_second: float = OutboxConfig.whatsapp_per_second
+    outbox_whatsapp_chat_interval: float = OutboxConfig.whatsapp_chat_interval
+    outbox_lease_seconds: float = OutboxConfig.lease_seconds
+    outbox_max_attempts: int = OutboxConfig.max_attempts
+    outbox_poll_seconds: float = OutboxConfig.poll_seconds
 
     @field_validator("database_url")
     @classmethod
@@ -181,6 +192,41 @@ class Settings(BaseSettings):
     def whatsapp_enabled(self) -> bool:
         return all((self.whatsapp_token, self.whatsapp_app_secret, self.whatsapp_phone_number_id))
 
+    # What each part is given: a small config object of the package that uses it.
+
+    @property
+    def telegram(self) -> TelegramConfig:
+        return TelegramConfig(
+            token=_secret(self.telegram_token),
+            api_url=self.telegram_api_url,
+            webhook_url=self.telegram_webhook_url,
+            webhook_secret=_secret(self.telegram_webhook_secret),
+        )
+
+    @property
+    def whatsapp(self) -> WhatsAppConfig:
+        return WhatsAppConfig(
+            token=_secret(self.whatsapp_token),
+            app_secret=_secret(self.whatsapp_app_secret),
+            phone_number_id=self.whatsapp_phone_number_id,
+            verify_token=_secret(self.whatsapp_verify_token),
+            api_url=self.whatsapp_api_url,
+            database_url=self.database_url,
+            data_key=_secret(self.data_key),
+        )
+
+    @property
+    def outbox(self) -> OutboxConfig:
+        return OutboxConfig(
+            telegram_per_second=self.outbox_telegram_per_second,
+            telegram_chat_interval=self.outbox_telegram_chat_interval,
+            whatsapp_per_second=self.outbox_whatsapp_per_second,
+            whatsapp_chat_interval=self.outbox_whatsapp_chat_interval,
+            lease_seconds=self.outbox_lease_seconds,
+            max_attempts=self.outbox_max_attempts,
+            poll_seconds=self.outbox_poll_seconds,
+        )
+
     def missing_for_production(self) -> list[str]:
         """Secrets without which nothing sensitive may be stored."""
         return [
@@ -188,6 +234,10 @@ class Settings(BaseSettings):
             for name in ("secret_key", "data_key")
             if getattr(self, name) is None
         ]
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
 
 
 def load_settings(**overrides: object) -> Settings:

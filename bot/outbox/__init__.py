@@ -6,7 +6,7 @@ row outside any transaction and records the outcome; ``limits`` paces the calls;
 """
 
 from bot.outbox.channel import ChannelClient, ChatGone, DeliveryError, PermanentFailure, RetryLater
-from bot.outbox.limits import ChannelLimits, OutboxSettings, RateLimits
+from bot.outbox.limits import ChannelLimits, OutboxConfig, RateLimits
 from bot.outbox.sender import OutboxSender
 
 __all__ = [
@@ -14,8 +14,8 @@ __all__ = [
     "ChannelLimits",
     "ChatGone",
     "DeliveryError",
+    "OutboxConfig",
     "OutboxSender",
-    "OutboxSettings",
     "PermanentFailure",
     "RateLimits",
     "RetryLater",

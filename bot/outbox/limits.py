@@ -20,8 +20,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from plan_store.enums import Channel
 
 WINDOW_MARGIN = 0.02
@@ -46,15 +44,7 @@ UNLIMITED = ChannelLimits(per_second=None, chat_interval=0.0)
 
 
 def _default_by_channel() -> Mapping[Channel, ChannelLimits]:
-    return MappingProxyType(
-        {
-            Channel.TELEGRAM: ChannelLimits(per_second=30.0, chat_interval=1.0),
-            # Cloud API: 80 messages/s per business number; the pair rate allows short
-            # bursts to one user, so a reply of a few screens is paced at 1/s.
-            Channel.WHATSAPP: ChannelLimits(per_second=80.0, chat_interval=1.0),
-            Channel.WEBCHAT: UNLIMITED,
-        }
-    )
+    return OutboxConfig().rate_limits().by_channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +63,14 @@ class RateLimits:
         return RateLimits({**self.by_channel, channel: limits}, self.headroom)
 
 
-class OutboxSettings(BaseSettings):
-    """``RUMBO_OUTBOX_*``: the sender's limits and timings (also read from ``.env``)."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="RUMBO_OUTBOX_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+@dataclass(frozen=True)
+class OutboxConfig:
+    """The sender's limits and timings (``RUMBO_OUTBOX_*``; these are the defaults)."""
 
     telegram_per_second: float = 30.0
     telegram_chat_interval: float = 1.0
+    # Cloud API: 80 messages/s per business number; the pair rate allows short
+    # bursts to one user, so a reply of a few screens is paced at 1/s.
     whatsapp_per_second: float = 80.0
     whatsapp_chat_interval: float = 1.0
     lease_seconds: float = 120.0

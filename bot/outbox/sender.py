@@ -1,29 +1,14 @@
-"""The outbox sender: claims due rows with a lease, delivers them, records the outcome.
+"""The outbox sender: the loop, the pacing and the platform calls.
 
 One round, in three steps, never holding a transaction across a platform call:
 
-1. **Claim** (one short transaction). A single ``UPDATE outbox ... WHERE id IN
-   (SELECT ... ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED)`` turns due rows into
-   ``sending`` with ``lease_until = now + lease``, ``attempts + 1`` and a fresh random
-   ``claim_token``, and returns the rows (``RETURNING``: one round trip). Due means pending with
-   ``not_before <= now``, or ``sending`` with a lapsed lease (its sender died). On
-   PostgreSQL, ``SKIP LOCKED`` lets any number of senders claim disjoint rows; on
-   SQLite the clause is dropped, and the statement is atomic anyway because it is the
-   transaction's first statement and SQLite has a single writer. In the same
-   transaction, rows that must not go are settled: expired ones and ones whose chat is
-   no longer linked to their case are cancelled, and rows that can wait are moved to
-   the end of their home's quiet hours.
+1. **Claim** due rows with a lease (``plan_store.outbox.delivery.Claimer``, one short
+   transaction; it also settles rows that must not go now).
 2. **Deliver**, outside any transaction, paced by the platform's limits.
-3. **Record** (another short transaction, shared by outcomes that arrive together):
-   ``UPDATE ... WHERE id = :id AND claim_token = :token``. A sender whose lease lapsed
-   and whose row was claimed again by another finds no row to update: it cannot
-   overwrite the newer claim, and it logs the possible duplicate.
-
-Order per chat: a row is claimed only when no older row of its chat is in flight
-(``sending``) or waiting its turn (pending, and due or already tried). Urgent rows
-(replies to the adolescent) only queue behind older urgent rows, so a reminder held
-for quiet hours or backing off never holds up a reply; everything else goes out in
-id order.
+3. **Record** each outcome (``plan_store.outbox.delivery``: sent, retry, release,
+   failed, chat gone), in another short transaction shared by outcomes that arrive
+   together. A sender whose lease lapsed and whose row was claimed again by another
+   cannot overwrite the newer claim; it logs the possible duplicate.
 
 Exactly once, and where it cannot be: a row is delivered again only if its lease
 lapses while the platform already has the message, i.e. the process died (or stalled
@@ -43,31 +28,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Integer, String, Table, and_, bindparam, not_, or_, select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import aliased
 
 from bot import metrics
 from bot.outbox.channel import ChannelClient, ChatGone, PermanentFailure, RetryLater
-from bot.outbox.limits import Pacer, RateLimits, halted_within
-from bot.outbox.quiet import in_quiet_hours, quiet_period_end
-from plan_store.enums import Channel, FlagCategory, OutboxKind, OutboxStatus, Severity
-from plan_store.models import Adolescent, ChatLink, Home, OutboxMessage
-from plan_store.services import chats, flags, linking
-from plan_store.services.outbox import payload_of
-from plan_store.types import UTCDateTime
+from bot.outbox.limits import OutboxConfig, Pacer, RateLimits, halted_within
+from plan_store.enums import Channel, OutboxKind
+from plan_store.outbox import delivery
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-
-PENDING, SENDING = OutboxStatus.PENDING, OutboxStatus.SENDING
 
 
 class Verdict(StrEnum):
@@ -80,18 +56,34 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """A row this sender holds, with what the platform call needs."""
+    """A row this sender holds, and when (event-loop time) it claimed it."""
 
-    id: int
-    channel: Channel
-    chat_id: str
-    kind: OutboxKind
-    payload: dict[str, Any]
-    urgent: bool
-    adolescent_id: int | None
-    attempts: int
-    token: str
-    claimed_at: float  # event-loop time of the claim
+    row: delivery.Claimed
+    claimed_at: float
+
+    @property
+    def id(self) -> int:
+        return self.row.id
+
+    @property
+    def channel(self) -> Channel:
+        return self.row.channel
+
+    @property
+    def chat_id(self) -> str:
+        return self.row.chat_id
+
+    @property
+    def kind(self) -> OutboxKind:
+        return self.row.kind
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.row.payload
+
+    @property
+    def attempts(self) -> int:
+        return self.row.attempts
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,17 +110,15 @@ class OutboxSender:
         clients: Mapping[Channel, ChannelClient],
         limits: RateLimits | None = None,
         *,
-        lease: timedelta = timedelta(seconds=120),
+        lease: timedelta = timedelta(seconds=OutboxConfig.lease_seconds),
         batch_size: int = 100,
         max_in_flight: int = 64,
         concurrency: int = 8,
-        max_attempts: int = 10,
+        max_attempts: int = OutboxConfig.max_attempts,
         backoff_base: float = 5.0,
         backoff_cap: float = 900.0,
-        poll_interval: float = 0.5,
+        poll_interval: float = OutboxConfig.poll_seconds,
     ) -> None:
-        if lease <= timedelta(0):
-            raise ValueError("the lease must be positive")
         self._uow_factory = uow_factory
         self._clients = dict(clients)
         self._limits = limits or RateLimits()
@@ -146,25 +136,7 @@ class OutboxSender:
         self._progress = asyncio.Event()
         self._outcomes: list[Outcome] = []
         self._writer: asyncio.Task[None] | None = None
-        self._claim_statement = self._build_claim_statement()
-        table = OutboxMessage.__table__
-        assert isinstance(table, Table)
-        self._mark_sent = (
-            update(table)
-            .where(
-                table.c.id == bindparam("row_id"),
-                table.c.claim_token == bindparam("row_token"),
-                # Not IN: an expanding parameter cannot take part in an executemany.
-                or_(table.c.status == SENDING, table.c.status == OutboxStatus.CANCELLED),
-            )
-            .values(
-                status=OutboxStatus.SENT,
-                sent_at=bindparam("row_sent_at"),
-                external_message_id=bindparam("row_message_id"),
-                lease_until=None,
-                last_error=None,
-            )
-        )
+        self._claimer = delivery.Claimer(self._clients, lease, max_attempts)
         # One transaction at a time per sender; on SQLite one at a time with every other
         # writer of the process (a second writer would only wait for the file lock,
         # sleeping in the busy handler).
@@ -256,147 +228,11 @@ class OutboxSender:
     async def _claim(self, now: datetime, limit: int) -> list[Claim]:
         if limit <= 0 or not self._clients:
             return []
-        token = secrets.token_hex(16)
         async with self._db_turn(), self._uow_factory() as uow:
-            # Claimed and read back in one statement (UPDATE ... RETURNING).
-            rows = sorted(
-                await uow.session.scalars(
-                    self._claim_statement,
-                    {
-                        "claim_now": now,
-                        "claim_limit": limit,
-                        "claim_lease": now + self.lease,
-                        "claim_token_value": token,
-                    },
-                ),
-                key=lambda row: row.id,
-            )
-            if not rows:
-                return []
-            keep = await self._settle_claimed(uow, rows, now)
+            rows = await self._claimer.claim(uow, now, limit)
             claimed_at = asyncio.get_running_loop().time()
-            claims = [
-                Claim(
-                    id=row.id,
-                    channel=row.channel,
-                    chat_id=row.external_chat_id,
-                    kind=row.kind,
-                    payload=payload,
-                    urgent=row.urgent,
-                    adolescent_id=row.adolescent_id,
-                    attempts=row.attempts,
-                    token=token,
-                    claimed_at=claimed_at,
-                )
-                for row, payload in keep
-            ]
             await uow.commit()
-        return claims
-
-    def _build_claim_statement(self) -> Any:
-        """``UPDATE outbox SET <claimed> WHERE id IN (<the due rows, oldest first>)``.
-
-        Built once (its parameters are ``claim_*``): building the aliased subqueries
-        costs more than running them."""
-        now = bindparam("claim_now", type_=UTCDateTime())
-        candidate = aliased(OutboxMessage, name="candidate")
-        earlier = aliased(OutboxMessage, name="earlier")
-        waits_behind = (
-            select(earlier.id)
-            .where(
-                earlier.channel == candidate.channel,
-                earlier.external_chat_id == candidate.external_chat_id,
-                earlier.id < candidate.id,
-                or_(
-                    earlier.status == SENDING,
-                    and_(
-                        earlier.status == PENDING,
-                        or_(earlier.attempts > 0, earlier.not_before <= now),
-                        or_(earlier.urgent, not_(candidate.urgent)),
-                    ),
-                ),
-            )
-            .exists()
-        )
-        due = (
-            select(candidate.id)
-            .where(
-                or_(
-                    and_(candidate.status == PENDING, candidate.not_before <= now),
-                    and_(candidate.status == SENDING, candidate.lease_until <= now),
-                ),
-                not_(waits_behind),
-            )
-            .order_by(candidate.id)
-            .limit(bindparam("claim_limit", type_=Integer()))
-            .with_for_update(skip_locked=True, of=candidate)
-        )
-        others = [channel for channel in Channel if channel not in self._clients]
-        if others:
-            # NOT IN, not IN: an equality on the channel would lead SQLite's planner to
-            # the per-chat index (every row ever sent) instead of the due-rows index.
-            due = due.where(candidate.channel.not_in(others))
-        return (
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(due))
-            .values(
-                status=SENDING,
-                lease_until=bindparam("claim_lease", type_=UTCDateTime()),
-                claim_token=bindparam("claim_token_value", type_=String()),
-                attempts=OutboxMessage.attempts + 1,
-            )
-            .returning(OutboxMessage)
-            .execution_options(synchronize_session=False)
-        )
-
-    async def _settle_claimed(
-        self, uow: UnitOfWork, rows: Sequence[OutboxMessage], now: datetime
-    ) -> list[tuple[OutboxMessage, dict[str, Any]]]:
-        """Cancel, fail or hold back what must not go now; return what may go."""
-        case_ids = {row.adolescent_id for row in rows if row.adolescent_id is not None}
-        links: set[tuple[int, Channel, str]] = set()
-        homes: dict[int, Home] = {}
-        if case_ids:
-            # Each case's home and active links, in one query.
-            found = await uow.session.execute(
-                select(Adolescent.id, Home, ChatLink.channel, ChatLink.external_id)
-                .join(Home, Home.id == Adolescent.home_id)
-                .outerjoin(ChatLink, and_(ChatLink.adolescent_id == Adolescent.id, ChatLink.active))
-                .where(Adolescent.id.in_(case_ids))
-            )
-            for case_id, found_home, channel, chat in found.all():
-                homes[case_id] = found_home
-                if channel is not None:
-                    links.add((case_id, channel, chat))
-        keep: list[tuple[OutboxMessage, dict[str, Any]]] = []
-        for row in rows:
-            payload = payload_of(uow, row)
-            home = homes.get(row.adolescent_id) if row.adolescent_id is not None else None
-            if payload.get("erased"):
-                _cancel(row, "erased with the chat content")
-            elif row.expires_at is not None and row.expires_at <= now:
-                _cancel(row, "expired before it could be sent")
-            elif row.adolescent_id is not None and (
-                (row.adolescent_id, row.channel, row.external_chat_id) not in links
-            ):
-                _cancel(row, "the chat is no longer linked to the case")
-            elif row.attempts > self.max_attempts:
-                await self._fail(uow, row, f"gave up after {row.attempts - 1} attempts")
-            elif (
-                not row.urgent
-                and home is not None
-                and in_quiet_hours(now, home.quiet_start, home.quiet_end, home.timezone)
-            ):
-                row.status = PENDING
-                row.not_before = quiet_period_end(
-                    now, home.quiet_start, home.quiet_end, home.timezone
-                )
-                row.attempts -= 1
-                row.lease_until = None
-                row.claim_token = None
-            else:
-                keep.append((row, payload))
-        return keep
+        return [Claim(row, claimed_at) for row in rows]
 
     # ------------------------------------------------------------------ delivering
 
@@ -493,74 +329,33 @@ class OutboxSender:
             await uow.commit()
 
     async def _record_sent(self, uow: UnitOfWork, sent: Sequence[Outcome], now: datetime) -> None:
-        """Mark delivered rows sent: one statement for the lot, then a check that each
-        row was still ours. A row cancelled while its call was in flight was delivered
-        all the same: it is marked sent too, so that "clear the chat" can delete it."""
-        if not sent:
-            return
-        connection = await uow.session.connection()
-        marked = await connection.execute(
-            self._mark_sent,
-            [
-                {
-                    "row_id": o.claim.id,
-                    "row_token": o.claim.token,
-                    "row_sent_at": now,
-                    "row_message_id": o.message_id,
-                }
-                for o in sent
-            ],
+        lapsed = await delivery.mark_sent(
+            uow,
+            [delivery.Sent(o.claim.id, o.claim.row.token, o.message_id) for o in sent],
+            now,
         )
-        if marked.rowcount == len(sent):
-            return  # every row was still ours: nothing to look up
-        found = await connection.execute(
-            select(OutboxMessage.id, OutboxMessage.claim_token, OutboxMessage.status).where(
-                OutboxMessage.id.in_([o.claim.id for o in sent])
+        for row_id in lapsed:
+            log.warning(
+                "outbox row %s was delivered after its claim lapsed and was taken by "
+                "another sender: the chat may get it twice",
+                row_id,
             )
-        )
-        state = {row_id: (token, status) for row_id, token, status in found.all()}
-        for outcome in sent:
-            if state.get(outcome.claim.id) != (outcome.claim.token, OutboxStatus.SENT):
-                log.warning(
-                    "outbox row %s was delivered after its claim lapsed and was taken by "
-                    "another sender: the chat may get it twice",
-                    outcome.claim.id,
-                )
 
     async def _apply(self, uow: UnitOfWork, outcome: Outcome, now: datetime) -> None:
         claim = outcome.claim
-        mine = and_(OutboxMessage.id == claim.id, OutboxMessage.claim_token == claim.token)
         verdict = outcome.verdict
         if verdict is Verdict.RETRY and claim.attempts >= self.max_attempts:
             verdict = Verdict.FAILED
-        mine = and_(mine, OutboxMessage.status == SENDING)
         if verdict is Verdict.RELEASE:
-            changed = await _update(
-                uow,
-                mine,
-                status=PENDING,
-                lease_until=None,
-                claim_token=None,
-                attempts=OutboxMessage.attempts - 1,
-            )
+            changed = await delivery.release(uow, claim.row)
         elif verdict is Verdict.RETRY:
             delay = outcome.after if outcome.after is not None else self._backoff(claim.attempts)
-            changed = await _update(
-                uow,
-                mine,
-                status=PENDING,
-                not_before=now + timedelta(seconds=max(0.0, delay)),
-                lease_until=None,
-                claim_token=None,
-                last_error=outcome.error[:300] or "retry",
-            )
+            not_before = now + timedelta(seconds=max(0.0, delay))
+            changed = await delivery.retry(uow, claim.row, not_before, outcome.error)
         elif verdict is Verdict.FAILED:
-            row = await uow.session.scalar(select(OutboxMessage).where(mine))
-            changed = row is not None
-            if row is not None:
-                await self._fail(uow, row, outcome.error or "refused by the platform")
+            changed = await delivery.fail(uow, claim.row, outcome.error)
         else:
-            changed = await self._chat_gone(uow, claim, mine, outcome.error)
+            changed = await delivery.chat_gone(uow, claim.row, outcome.error)
         if not changed:
             log.warning(
                 "outbox row %s: claim lapsed or row cancelled; %s not recorded",
@@ -570,69 +365,6 @@ class OutboxSender:
 
     def _backoff(self, attempts: int) -> float:
         return float(min(self.backoff_cap, self.backoff_base * 2 ** max(0, attempts - 1)))
-
-    async def _fail(self, uow: UnitOfWork, row: OutboxMessage, error: str) -> None:
-        row.status = OutboxStatus.FAILED
-        row.lease_until = None
-        row.last_error = error[:300]
-        if row.adolescent_id is not None:
-            await flags.raise_flag(
-                uow,
-                row.adolescent_id,
-                category=FlagCategory.DELIVERY_FAILED,
-                severity=Severity.HIGH if row.urgent else Severity.MEDIUM,
-                detail=f"Un mensaje por {row.channel.value} no se pudo entregar: {error}",
-                dedupe_key=f"outbox:{row.id}:failed",
-            )
-
-    async def _chat_gone(self, uow: UnitOfWork, claim: Claim, mine: Any, error: str) -> bool:
-        changed = await _update(
-            uow,
-            mine,
-            status=OutboxStatus.FAILED,
-            lease_until=None,
-            last_error=f"chat gone: {error}"[:300],
-        )
-        if not changed:
-            return False
-        await uow.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.channel == claim.channel,
-                OutboxMessage.external_chat_id == claim.chat_id,
-                OutboxMessage.status == PENDING,
-            )
-            .values(status=OutboxStatus.CANCELLED, last_error="chat gone")
-            .execution_options(synchronize_session=False)
-        )
-        link = await chats.active_link(uow, claim.channel, claim.chat_id)
-        if link is not None:
-            await linking.unlink_chat(uow, link, "chat_gone")
-            await flags.raise_flag(
-                uow,
-                link.adolescent_id,
-                category=FlagCategory.CHAT_GONE,
-                severity=Severity.MEDIUM,
-                detail=f"El chat de {claim.channel.value} ya no recibe mensajes: {error}",
-                dedupe_key=f"chat_gone:{link.id}",
-            )
-        return True
-
-
-def _cancel(row: OutboxMessage, reason: str) -> None:
-    row.status = OutboxStatus.CANCELLED
-    row.lease_until = None
-    row.last_error = reason
-
-
-async def _update(uow: UnitOfWork, where: Any, **values: Any) -> bool:
-    result = await uow.session.execute(
-        update(OutboxMessage)
-        .where(where)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
 
 
 async def _first_of(*events: asyncio.Event, within: float) -> None:

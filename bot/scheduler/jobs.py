@@ -31,7 +31,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, select
 
 from bot.outbox.quiet import local_instant
 from bot.whatsapp.templates import has_own_translation
@@ -47,7 +47,6 @@ from plan_store.enums import (
     ConsentPurpose,
     FlagCategory,
     GoalStatus,
-    OutboxStatus,
     Severity,
 )
 from plan_store.models import (
@@ -438,14 +437,7 @@ async def _cancel_stale_appointment_messages(uow: UnitOfWork, now: datetime) -> 
     """A reminder still waiting (quiet hours, a retry) for an appointment that was
     moved, cancelled or answered meanwhile must not go out. Only rows still pending
     when the update runs are cancelled: one a sender claimed meanwhile is its own."""
-    waiting = (
-        await uow.session.execute(
-            select(OutboxMessage.id, OutboxMessage.dedupe_key).where(
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.dedupe_key.like("appt:%"),
-            )
-        )
-    ).all()
+    waiting = await outbox.waiting_keyed(uow, "appt:")
     if not waiting:
         return
     parsed: dict[int, list[tuple[int, str, str]]] = {}
@@ -474,15 +466,7 @@ async def _cancel_stale_appointment_messages(uow: UnitOfWork, now: datetime) -> 
                 stale = appointment.status not in REMINDABLE or appointment.starts_at <= now
             if stale:
                 stale_ids.append(row_id)
-    for first in range(0, len(stale_ids), CHUNK):
-        await uow.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id.in_(stale_ids[first : first + CHUNK]),
-                OutboxMessage.status == OutboxStatus.PENDING,
-            )
-            .values(status=OutboxStatus.CANCELLED, last_error="the appointment changed")
-        )
+    await outbox.cancel_waiting(uow, stale_ids, "the appointment changed")
 
 
 async def unconfirmed_appointment_flags(
@@ -883,17 +867,7 @@ async def purge_anonymous_webchats(uow: UnitOfWork, now: datetime) -> int:
 
 async def cancel_stale_outbox(uow: UnitOfWork, now: datetime) -> int:
     """Rows past their ``expires_at`` that wait for nothing: cancelled in bulk."""
-    result = await uow.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.expires_at.is_not(None),
-            OutboxMessage.expires_at <= now,
-        )
-        .values(status=OutboxStatus.CANCELLED, last_error="expired before it could be sent")
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await outbox.cancel_expired(uow, now)
 
 
 # ------------------------------------------------------------------ her voice in the plan

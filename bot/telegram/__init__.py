@@ -12,19 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.routing import BaseRoute
 
 from bot.telegram.api import build_bot
 from bot.telegram.client import TelegramClient
+from bot.telegram.config import TelegramConfig
 from bot.telegram.polling import TelegramPoller
 from bot.telegram.webhook import SECRET_PATTERN, TelegramWebhook
 from plan_store.services.voice_prompts import VoiceLookup
 from plan_store.unit_of_work import UnitOfWorkFactory
-
-if TYPE_CHECKING:
-    from rumbo.settings import Settings
 
 Task = Callable[[], Coroutine[Any, Any, None]]
 
@@ -43,30 +41,32 @@ class TelegramConfigError(ValueError):
     """The Telegram settings cannot work together (told at start, one line)."""
 
 
-def build_client(settings: Settings, *, voice_prompts: VoiceLookup | None = None) -> TelegramClient:
+def build_client(
+    config: TelegramConfig, *, voice_prompts: VoiceLookup | None = None
+) -> TelegramClient:
     """The outbox sender's client for Telegram (its own Bot and connections).
 
     ``voice_prompts`` finds the recordings sent beside screens; by default only the
     files in the locale folders (``rumbo.parts`` passes the database-aware lookup)."""
     if voice_prompts is None:
-        return TelegramClient(build_bot(settings))
-    return TelegramClient(build_bot(settings), voice_prompts=voice_prompts)
+        return TelegramClient(build_bot(config))
+    return TelegramClient(build_bot(config), voice_prompts=voice_prompts)
 
 
-def build_transport(settings: Settings, uow_factory: UnitOfWorkFactory) -> TelegramTransport:
-    """Polling, or the webhook when ``telegram_webhook_url`` is set."""
-    bot = build_bot(settings)
-    url = settings.telegram_webhook_url
+def build_transport(config: TelegramConfig, uow_factory: UnitOfWorkFactory) -> TelegramTransport:
+    """Polling, or the webhook when ``webhook_url`` is set."""
+    bot = build_bot(config)
+    url = config.webhook_url
     if url is None:
         poller = TelegramPoller(bot, uow_factory)
         return TelegramTransport("polling", tasks=[poller.run], note="polling getUpdates")
-    secret = settings.telegram_webhook_secret
-    if secret is None or not SECRET_PATTERN.fullmatch(secret.get_secret_value()):
+    secret = config.webhook_secret
+    if secret is None or not SECRET_PATTERN.fullmatch(secret):
         raise TelegramConfigError(
             "RUMBO_TELEGRAM_WEBHOOK_SECRET: set 1-256 characters of A-Z a-z 0-9 _ - "
             "to use RUMBO_TELEGRAM_WEBHOOK_URL"
         )
-    webhook = TelegramWebhook(bot, uow_factory, url=url, secret=secret.get_secret_value())
+    webhook = TelegramWebhook(bot, uow_factory, url=url, secret=secret)
     return TelegramTransport(
         "webhook",
         routes=webhook.routes,
@@ -77,6 +77,7 @@ def build_transport(settings: Settings, uow_factory: UnitOfWorkFactory) -> Teleg
 
 __all__ = [
     "TelegramClient",
+    "TelegramConfig",
     "TelegramConfigError",
     "TelegramPoller",
     "TelegramTransport",

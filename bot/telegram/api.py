@@ -1,4 +1,4 @@
-"""The python-telegram-bot ``Bot``, built from Rumbo's settings.
+"""The python-telegram-bot ``Bot``, built from the channel's ``TelegramConfig``.
 
 Requests go to ``{RUMBO_TELEGRAM_API_URL}/bot{token}/{method}`` and files come from
 ``{RUMBO_TELEGRAM_API_URL}/file/bot{token}/{path}``, as on ``https://api.telegram.org``.
@@ -8,27 +8,25 @@ from __future__ import annotations
 
 import datetime as dtm
 import warnings
-from typing import TYPE_CHECKING
 
 from telegram import Bot
 from telegram.error import RetryAfter
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-if TYPE_CHECKING:
-    from rumbo.settings import Settings
+from bot.telegram.config import TelegramConfig
 
 LONG_POLL_SECONDS = 30.0
 """How long one getUpdates call waits for news on the server side."""
 
 
-def build_bot(settings: Settings) -> Bot:
-    """A Bot for ``settings``; use it as ``async with bot:`` (or initialize/shutdown)."""
-    if settings.telegram_token is None:
+def build_bot(config: TelegramConfig) -> Bot:
+    """A Bot for ``config``; use it as ``async with bot:`` (or initialize/shutdown)."""
+    if config.token is None:
         raise ValueError("RUMBO_TELEGRAM_TOKEN is not set")
-    root = settings.telegram_api_url.rstrip("/")
+    root = config.api_url.rstrip("/")
     return Bot(
-        settings.telegram_token.get_secret_value(),
+        config.token,
         base_url=f"{root}/bot",
         base_file_url=f"{root}/file/bot",
         # Several chats are served at once by the outbox sender; the pool must not be

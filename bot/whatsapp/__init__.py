@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.whatsapp.client import PAIR_INTERVAL, THROUGHPUT_PER_SECOND, WhatsAppClient
+from bot.whatsapp.config import WhatsAppConfig
 from bot.whatsapp.graph import GraphApi
 from bot.whatsapp.templates import TEMPLATE_KEY, TemplateHint
 from bot.whatsapp.webhook import WEBHOOK_PATH, DialogsHandler, WhatsAppWebhook
@@ -24,34 +25,28 @@ from plan_store.unit_of_work import UnitOfWorkFactory
 if TYPE_CHECKING:
     import httpx
 
-    from rumbo.settings import Settings
-
 
 class WhatsAppConfigError(ValueError):
     """The WhatsApp settings cannot work (told at start, one line)."""
 
 
-def _required(settings: Settings) -> tuple[str, str, str]:
-    token, secret, number = (
-        settings.whatsapp_token,
-        settings.whatsapp_app_secret,
-        settings.whatsapp_phone_number_id,
-    )
+def _required(config: WhatsAppConfig) -> tuple[str, str, str]:
+    token, secret, number = config.token, config.app_secret, config.phone_number_id
     if token is None or secret is None or not number:
         raise WhatsAppConfigError(
             "set RUMBO_WHATSAPP_TOKEN, RUMBO_WHATSAPP_APP_SECRET and "
             "RUMBO_WHATSAPP_PHONE_NUMBER_ID to use WhatsApp"
         )
-    return token.get_secret_value(), secret.get_secret_value(), number
+    return token, secret, number
 
 
-def build_graph(settings: Settings, *, http: httpx.AsyncClient | None = None) -> GraphApi:
-    token, _, number = _required(settings)
-    return GraphApi(settings.whatsapp_api_url, token, number, http=http)
+def build_graph(config: WhatsAppConfig, *, http: httpx.AsyncClient | None = None) -> GraphApi:
+    token, _, number = _required(config)
+    return GraphApi(config.api_url, token, number, http=http)
 
 
 def build_client(
-    settings: Settings,
+    config: WhatsAppConfig,
     uow_factory: UnitOfWorkFactory | None = None,
     *,
     http: httpx.AsyncClient | None = None,
@@ -60,34 +55,31 @@ def build_client(
 
     It reads each chat's 24-hour window from the database: pass the process's
     ``container.uow``; without it the client opens its own engine on
-    ``settings.database_url`` (closed by ``aclose``).
+    ``config.database_url`` (closed by ``aclose``).
     """
-    graph = build_graph(settings, http=http)
+    graph = build_graph(config, http=http)
     if uow_factory is not None:
         return WhatsAppClient(graph, uow_factory)
-    if settings.data_key is None:
+    if config.data_key is None or config.database_url is None:
         raise WhatsAppConfigError("RUMBO_DATA_KEY: needed to read the outbox")
-    engine = create_engine(settings.database_url)
-    factory = UnitOfWorkFactory(
-        create_session_factory(engine), Cipher(settings.data_key.get_secret_value())
-    )
+    engine = create_engine(config.database_url)
+    factory = UnitOfWorkFactory(create_session_factory(engine), Cipher(config.data_key))
     return WhatsAppClient(graph, factory, on_close=engine.dispose)
 
 
 def build_webhook(
-    settings: Settings, uow_factory: UnitOfWorkFactory, *, dialogs: DialogsHandler | None = None
+    config: WhatsAppConfig, uow_factory: UnitOfWorkFactory, *, dialogs: DialogsHandler | None = None
 ) -> WhatsAppWebhook:
     """The webhook routes (GET handshake, POST deliveries) at ``/whatsapp/webhook``."""
-    _, secret, number = _required(settings)
-    verify = settings.whatsapp_verify_token
+    _, secret, number = _required(config)
 
     def graph() -> GraphApi:
-        return build_graph(settings)
+        return build_graph(config)
 
     return WhatsAppWebhook(
         uow_factory,
         app_secret=secret,
-        verify_token=verify.get_secret_value() if verify is not None else None,
+        verify_token=config.verify_token,
         phone_number_id=number,
         graph=graph,
         dialogs=dialogs,
@@ -102,6 +94,7 @@ __all__ = [
     "GraphApi",
     "TemplateHint",
     "WhatsAppClient",
+    "WhatsAppConfig",
     "WhatsAppConfigError",
     "WhatsAppWebhook",
     "build_client",

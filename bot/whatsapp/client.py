@@ -61,6 +61,7 @@ from bot.whatsapp.templates import (
 )
 from dialogs.screens import Screen
 from plan_store.enums import Channel, OutboxKind
+from plan_store.outbox import parking
 from plan_store.services import chats
 from plan_store.services.voice_prompts import VoiceLookup
 from plan_store.services.voice_prompts import lookup as stored_voice_prompts
@@ -210,24 +211,24 @@ class WhatsAppClient:
         self, chat_id: str, payload: dict[str, Any], now: datetime, last: datetime | None
     ) -> str:
         """Outside the window: send the notice (once) and keep the message for later."""
-        since = window.parked_since(payload)
+        since = parking.parked_since(payload)
         if since is not None:  # a parked copy come due with the window still closed
-            left = (since + window.PARK_FOR - now).total_seconds()
+            left = (since + parking.PARK_FOR - now).total_seconds()
             if left <= 0:
                 raise PermanentFailure(
                     "not delivered: outside WhatsApp's 24-hour window, and the adolescent "
-                    f"has not written in the {window.PARK_FOR.days} days since the notice"
+                    f"has not written in the {parking.PARK_FOR.days} days since the notice"
                 )
             raise RetryLater("waiting for WhatsApp's 24-hour window to reopen", after=left)
         async with self._uow() as uow:
-            notice = await window.waiting_notice(uow, chat_id)
+            notice = await parking.waiting_notice(uow, chat_id)
             link = await chats.active_link(uow, Channel.WHATSAPP, chat_id)
             adolescent_id = link.adolescent_id if link else None
         if notice is None:
             hint = TemplateHint(PENDING_MESSAGE, buttons=(PENDING_ACTION,))
             notice = await self._send_template(chat_id, hint, {"language": _language(payload)})
         async with self._uow() as uow:
-            await window.park(
+            await parking.park(
                 uow,
                 chat_id,
                 payload,

@@ -56,7 +56,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.inbound import Handler, Inbound, receive
-from bot.whatsapp import window
 from bot.whatsapp.graph import GraphApi, GraphError, MediaTooLarge
 from bot.whatsapp.payloads import (
     MAX_UPDATE_ID,
@@ -73,9 +72,10 @@ from dialogs import notices
 from dialogs.events import Event, EventKind
 from dialogs.notices import Notice
 from dialogs.screens import Reply
-from plan_store.enums import Channel, FlagCategory, OutboxKind, OutboxStatus, Severity
+from plan_store.enums import Channel, OutboxKind, OutboxStatus
 from plan_store.models import OutboxMessage, ProcessedUpdate
-from plan_store.services import chats, flags, updates
+from plan_store.outbox import parking, receipts
+from plan_store.services import chats, updates
 from plan_store.services.outbox import payload_of
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from web.bodies import BodyTooLarge, read_body
@@ -89,7 +89,6 @@ MAX_VOICE_BYTES = 8 * 1024 * 1024
 """A larger voice note is not downloaded (at ~16 kbit/s this is over an hour)."""
 STATUS_GRACE = timedelta(minutes=15)
 """How long a status for an unknown wamid is asked again rather than dropped."""
-STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 _NUMBER = re.compile(r"\s*#?\s*(\d{1,3})\s*[.)]?\s*")
 
 GraphFactory = Callable[[], GraphApi]
@@ -214,7 +213,7 @@ class WhatsAppWebhook:
             # its own: the person still wrote, so the window opens all the same.
             async with self.uow_factory() as uow:
                 await chats.note_inbound(uow, Channel.WHATSAPP, message.wa_id, message.sent_at)
-                await window.wake_parked(uow, message.wa_id)
+                await parking.wake_parked(uow, message.wa_id)
                 await uow.commit()
 
     async def _seen(self, wamid: str) -> bool:
@@ -263,7 +262,7 @@ class WhatsAppWebhook:
 
         async def handle(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> Reply:
             await chats.note_inbound(uow, channel, chat_id, message.sent_at)
-            woken = await window.wake_parked(uow, chat_id)
+            woken = await parking.wake_parked(uow, chat_id)
             reply: Reply
             if inner is not None:
                 reply = await inner(uow, channel, chat_id, event)
@@ -287,26 +286,15 @@ class WhatsAppWebhook:
     async def apply_status(self, status: StatusUpdate) -> bool:
         """Record one status callback; False when it should come again later."""
         async with self.uow_factory() as uow:
-            rows = list(
-                await uow.session.scalars(
-                    select(OutboxMessage)
-                    .where(
-                        OutboxMessage.channel == Channel.WHATSAPP,
-                        OutboxMessage.external_message_id == stored_id(status.wamid),
-                    )
-                    .order_by(OutboxMessage.id)
-                )
-            )
+            rows = await receipts.sent_as(uow, Channel.WHATSAPP, stored_id(status.wamid))
             if not rows and status.at is not None and uow.now() - status.at < STATUS_GRACE:
                 return False  # the sender may not have recorded this wamid yet
             key = f"status:{status.status}:{stored_id(status.wamid)}"
             if not await updates.first_seen(uow, Channel.WHATSAPP, key):
                 return True
-            for row in rows:
-                if STATUS_RANK[status.status] > STATUS_RANK.get(row.delivery_status or "", 0):
-                    row.delivery_status = status.status
-                if status.status == "failed":
-                    await _failed(uow, row, status)
+            await receipts.record(
+                uow, rows, status.status, message_id=status.wamid, error=status.error_text
+            )
             if not rows:
                 log.info("a WhatsApp status for an unknown message was dropped")
             await uow.commit()
@@ -321,23 +309,6 @@ _KNOWN = frozenset({"text", "interactive", "button", "audio", "request_welcome"}
 def update_id(message: InboundMessage) -> str:
     """The message's key in ``processed_updates``: its wamid (a digest if too long)."""
     return stored_id(message.wamid, MAX_UPDATE_ID)
-
-
-async def _failed(uow: UnitOfWork, row: OutboxMessage, status: StatusUpdate) -> None:
-    reason = status.error_text or "no reason given"
-    row.last_error = f"WhatsApp did not deliver it: {reason}"[:300]
-    if row.adolescent_id is None:
-        log.warning("a WhatsApp message to an unlinked chat was not delivered: %s", reason)
-        return
-    digest = hashlib.sha256(status.wamid.encode()).hexdigest()[:40]
-    await flags.raise_flag(
-        uow,
-        row.adolescent_id,
-        category=FlagCategory.DELIVERY_FAILED,
-        severity=Severity.HIGH if row.urgent else Severity.MEDIUM,
-        detail=f"Un mensaje por WhatsApp no se pudo entregar: {reason}",
-        dedupe_key=f"whatsapp:failed:{digest}",
-    )
 
 
 async def numbered_choice(uow: UnitOfWork, chat_id: str, event: Event) -> Event:

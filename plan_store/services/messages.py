@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 from plan_store.enums import Channel, MessageDirection, MessageKind
 from plan_store.errors import ChatNotLinked, NotFound, ValidationFailed
 from plan_store.models import Message
+from plan_store.outbox import payload as payloads
 from plan_store.services import audit, consent
 from plan_store.services.access import StaffActor, case_for_staff
 from plan_store.services.chats import active_links_of
@@ -95,7 +96,7 @@ async def reply(uow: UnitOfWork, actor: StaffActor, adolescent_id: int, body: st
         channel=link.channel,
         external_chat_id=link.external_id,
         adolescent_id=case.id,
-        payload={"text": body, "from_staff": actor.id, "buttons": []},
+        payload=payloads.screen(body, from_staff=actor.id),
         dedupe_key=f"staff-reply:{message.id}",
     )
     audit.record(

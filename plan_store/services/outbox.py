@@ -13,11 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 
 from plan_store.enums import Channel, OutboxKind, OutboxStatus
 from plan_store.models import OutboxMessage
+from plan_store.outbox import payload as payloads
 from plan_store.unit_of_work import UnitOfWork
+
+CHUNK = 500
+"""Rows per statement (well under the bound parameters a statement may take)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,32 @@ def _columns(uow: UnitOfWork, message: Outgoing) -> dict[str, Any]:
     }
 
 
+async def queue_clear_chat(
+    uow: UnitOfWork, channel: Channel, chat_id: str, dedupe_key: str
+) -> None:
+    """Queue the deletion of every message sent to the chat ("clear the chat")."""
+    sent = await uow.session.scalars(
+        select(OutboxMessage.external_message_id).where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.external_chat_id == chat_id,
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.kind != OutboxKind.DELETE,
+            OutboxMessage.external_message_id.is_not(None),
+        )
+    )
+    message_ids = [m for m in sent if m]
+    if message_ids:
+        await enqueue(
+            uow,
+            channel=channel,
+            external_chat_id=chat_id,
+            kind=OutboxKind.DELETE,
+            payload=payloads.deletion(message_ids),
+            dedupe_key=dedupe_key,
+            urgent=True,
+        )
+
+
 def payload_of(uow: UnitOfWork, row: OutboxMessage) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(uow.cipher.decrypt(row.payload_ciphertext))
     return data
@@ -124,15 +154,59 @@ async def cancel_pending_keyed(uow: UnitOfWork, adolescent_id: int, prefix: str)
     """Stop what waits to be sent to an adolescent under dedupe keys starting with
     ``prefix`` (a kind of message they no longer want, such as follow-up check-ins).
     A row already being sent is left to finish."""
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     result = await uow.session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.adolescent_id == adolescent_id,
             OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.dedupe_key.like(f"{escaped}%", escape="\\"),
+            _keyed(prefix),
         )
         .values(status=OutboxStatus.CANCELLED, last_error="cancelled")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _keyed(prefix: str) -> ColumnElement[bool]:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return OutboxMessage.dedupe_key.like(f"{escaped}%", escape="\\")
+
+
+async def waiting_keyed(uow: UnitOfWork, prefix: str) -> list[tuple[int, str]]:
+    """The id and dedupe key of every row still pending under keys starting with
+    ``prefix`` (for a producer deciding which of its messages no longer hold)."""
+    found = await uow.session.execute(
+        select(OutboxMessage.id, OutboxMessage.dedupe_key).where(
+            OutboxMessage.status == OutboxStatus.PENDING, _keyed(prefix)
+        )
+    )
+    return [(row_id, key or "") for row_id, key in found.all()]
+
+
+async def cancel_waiting(uow: UnitOfWork, ids: Sequence[int], reason: str) -> None:
+    """Cancel these rows if they are still pending: one a sender claimed meanwhile
+    is its own."""
+    for first in range(0, len(ids), CHUNK):
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids[first : first + CHUNK]),
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.CANCELLED, last_error=reason)
+        )
+
+
+async def cancel_expired(uow: UnitOfWork, now: datetime) -> int:
+    """Rows past their ``expires_at`` that wait for nothing: cancelled in bulk."""
+    result = await uow.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.expires_at.is_not(None),
+            OutboxMessage.expires_at <= now,
+        )
+        .values(status=OutboxStatus.CANCELLED, last_error="expired before it could be sent")
+        .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -37,7 +37,7 @@ async def test_polling_publishes_the_command_menu_in_spanish_and_in_english(
 async def test_the_webhook_publishes_the_command_menu_too(
     tg: FakeTelegram, container: Container
 ) -> None:
-    bot = build_bot(telegram_settings(container.settings, tg))
+    bot = build_bot(telegram_settings(container.settings, tg).telegram)
     webhook = TelegramWebhook(
         bot, container.uow, url="https://rumbo.example.org/tg", secret="a-secret"
     )

@@ -134,7 +134,7 @@ async def test_polling_applies_a_redelivered_update_once(
 async def test_polling_removes_a_webhook_left_from_before_and_ignores_groups(
     tg: FakeTelegram, container: Container
 ) -> None:
-    async with build_bot(telegram_settings(container.settings, tg)) as bot:
+    async with build_bot(telegram_settings(container.settings, tg).telegram) as bot:
         await bot.set_webhook(WEBHOOK_URL, secret_token=SECRET)
     group_update = tg.enqueue(sticker(chat=-100, chat_type="group"))
     async with polling(container, tg) as poller:
@@ -150,7 +150,7 @@ async def test_polling_removes_a_webhook_left_from_before_and_ignores_groups(
 @contextlib.asynccontextmanager
 async def webhook_server(container: Container, tg: FakeTelegram) -> AsyncIterator[str]:
     settings = telegram_settings(container.settings, tg)
-    async with build_bot(settings) as bot:
+    async with build_bot(settings.telegram) as bot:
         webhook = TelegramWebhook(bot, container.uow, url=WEBHOOK_URL, secret=SECRET)
         async with serve_loopback(Starlette(routes=webhook.routes)) as base:
             yield f"{base}{webhook.path}"
@@ -224,7 +224,7 @@ async def test_a_webhook_ignores_groups_and_refuses_what_is_not_an_update(
 async def test_the_webhook_is_registered_with_its_secret_at_start(
     tg: FakeTelegram, container: Container
 ) -> None:
-    bot = build_bot(telegram_settings(container.settings, tg))
+    bot = build_bot(telegram_settings(container.settings, tg).telegram)
     webhook = TelegramWebhook(bot, container.uow, url=WEBHOOK_URL, secret=SECRET)
     task = asyncio.create_task(webhook.run())
     await eventually(lambda: tg.webhook is not None)
@@ -269,7 +269,7 @@ async def test_the_telegram_part_polls_by_default_and_serves_the_webhook_when_se
 async def test_a_tap_through_the_webhook_is_answered_only_once_it_is_stored(
     tg: FakeTelegram, container: Container
 ) -> None:
-    async with build_bot(telegram_settings(container.settings, tg)) as bot:
+    async with build_bot(telegram_settings(container.settings, tg).telegram) as bot:
         await bot.send_message(
             CHAT,
             "¿En qué idioma quieres hablar?",
@@ -314,7 +314,7 @@ async def test_polling_answers_other_chats_while_one_waits_and_keeps_each_chat_i
         return Reply(screens=[Screen(event.data)])
 
     last = [tg.user_sends_text(chat, text) for chat, text in ((41, "a1"), (41, "a2"), (42, "b1"))]
-    async with build_bot(telegram_settings(container.settings, tg)) as bot:
+    async with build_bot(telegram_settings(container.settings, tg).telegram) as bot:
         poller = TelegramPoller(bot, container.uow, poll_seconds=1, handler=handler)
         task = asyncio.create_task(poller.run())
         try:

@@ -23,7 +23,7 @@ CHAT = 7070
 
 @pytest.fixture
 async def bot(tg: FakeTelegram, settings: Settings) -> AsyncIterator[Bot]:
-    async with build_bot(telegram_settings(settings, tg)) as built:
+    async with build_bot(telegram_settings(settings, tg).telegram) as built:
         yield built
 
 

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import select
 from starlette.applications import Starlette
 
-from bot.inbound import queue_clear_chat
 from bot.webchat import WebChat
 from bot.webchat.app import COOKIE
 from dialogs.screens import Button, Screen
@@ -170,7 +169,7 @@ async def test_a_cleared_chat_shows_nothing_it_had_and_erased_words_never_show(
     await show(container, chat_id, Screen("Tu cita es mañana a las 10:00"))
     await browser.page()
     async with container.uow() as uow:
-        await queue_clear_chat(uow, Channel.WEBCHAT, chat_id, "clear:1")
+        await outbox.queue_clear_chat(uow, Channel.WEBCHAT, chat_id, "clear:1")
         await uow.commit()
     await show(container, chat_id, Screen("Listo, borré la conversación."))
     page = await browser.page()

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from bot.outbox.channel import DeliveryError, PermanentFailure, RetryLater
 from bot.whatsapp import WhatsAppClient, build_graph
 from bot.whatsapp.templates import TEMPLATE_KEY
-from bot.whatsapp.window import PARK_PREFIX
 from dialogs import actions
 from dialogs.screens import Button, Screen
 from plan_store.enums import (
@@ -24,6 +23,7 @@ from plan_store.enums import (
     Role,
 )
 from plan_store.models import Appointment, AppointmentConfirmation, Flag, OutboxMessage
+from plan_store.outbox.parking import PARK_PREFIX
 from plan_store.services import messages, outbox, voice_prompts
 from rumbo.container import Container
 from tests.builders import a_home, a_staff_member
@@ -334,7 +334,7 @@ async def test_a_rate_limited_row_is_retried_by_the_sender_and_sent_once(
 async def test_an_unreachable_api_is_tried_again(container: Container) -> None:
     async with whatsapp_bridge(container) as bridge:
         settings = bridge.settings.model_copy(update={"whatsapp_api_url": "http://127.0.0.1:9"})
-        async with WhatsAppClient(build_graph(settings), container.uow) as client:
+        async with WhatsAppClient(build_graph(settings.whatsapp), container.uow) as client:
             await bridge.phone().send("hola")
             with pytest.raises(RetryLater):
                 await client.deliver(OutboxKind.SCREEN, WA_ID, {"text": "hola"})
@@ -350,7 +350,7 @@ async def test_a_voice_prompt_follows_the_text(bridge: Bridge, container: Contai
 
     await bridge.phone().send("hola")
     async with WhatsAppClient(
-        build_graph(bridge.settings), container.uow, voice_prompts=prompts
+        build_graph(bridge.settings.whatsapp), container.uow, voice_prompts=prompts
     ) as client:
         payload = Screen("Antes de seguir…", voice_key="consent", language="mam").to_payload()
         first = await client.deliver(OutboxKind.SCREEN, WA_ID, payload)
@@ -371,7 +371,7 @@ async def test_an_uploaded_voice_prompt_is_found_in_the_database_by_default(
         await voice_prompts.attach(uow, admin, "menu", "quc", recording)
         await uow.commit()
     await bridge.phone().send("hola")
-    async with WhatsAppClient(build_graph(bridge.settings), container.uow) as client:
+    async with WhatsAppClient(build_graph(bridge.settings.whatsapp), container.uow) as client:
         await client.deliver(
             OutboxKind.SCREEN,
             WA_ID,

@@ -25,5 +25,5 @@ def tg_settings(settings: Settings, tg: FakeTelegram) -> Settings:
 
 @pytest.fixture
 async def telegram_client(tg_settings: Settings) -> AsyncIterator[TelegramClient]:
-    async with build_client(tg_settings) as client:
+    async with build_client(tg_settings.telegram) as client:
         yield client

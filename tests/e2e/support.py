@@ -78,7 +78,7 @@ async def running_poller(
 ) -> AsyncIterator[TelegramPoller]:
     """Rumbo's polling loop as ``rumbo serve`` runs it, as a task; cancelled on exit."""
     poller = TelegramPoller(
-        build_bot(settings),
+        build_bot(settings.telegram),
         container.uow,
         poll_seconds=poll_seconds,
         backoff=lambda: Backoff(first=0.01, most=longest_backoff),

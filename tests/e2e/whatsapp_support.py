@@ -74,10 +74,10 @@ async def whatsapp_bridge(
 ) -> AsyncIterator[Bridge]:
     async with FakeWhatsApp(clock=container.clock, enforce_window=enforce_window) as wa:
         settings = whatsapp_settings(container.settings, wa)
-        webhook = build_webhook(settings, container.uow, dialogs=dialogs)
+        webhook = build_webhook(settings.whatsapp, container.uow, dialogs=dialogs)
         async with serve_loopback(Starlette(routes=webhook.routes)) as url:
             wa.webhook_url = f"{url}{WEBHOOK_PATH}"
-            async with build_client(settings, container.uow) as client:
+            async with build_client(settings.whatsapp, container.uow) as client:
                 sender = OutboxSender(
                     container.uow, {Channel.WHATSAPP: client}, RateLimits.unlimited()
                 )

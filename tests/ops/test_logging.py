@@ -63,7 +63,10 @@ async def test_a_failure_in_the_dialogs_is_logged_as_json_without_the_chat_or_it
     async with container.engine.begin() as connection:  # the dialogs will fail
         await connection.execute(text("DROP TABLE chat_sessions"))
     webhook = TelegramWebhook(
-        build_bot(settings), container.uow, url="https://rumbo.example.org/tg", secret="s3cret"
+        build_bot(settings.telegram),
+        container.uow,
+        url="https://rumbo.example.org/tg",
+        secret="s3cret",
     )
     async with serve_loopback(Starlette(routes=webhook.routes)) as base:
         update = tg.user_sends_text(CHAT, WORDS)

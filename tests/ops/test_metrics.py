@@ -93,7 +93,7 @@ async def test_metrics_move_with_inbound_updates_replies_429s_and_the_outbox(
         assert value(waiting, "rumbo_outbox_depth") == 1
         assert value(waiting, "rumbo_outbox_oldest_pending_age_seconds") == 90
 
-        client = build_client(settings)
+        client = build_client(settings.telegram)
         tg.fail_next("sendMessage", kind="retry_after", retry_after=0.01)
         try:
             await drain(container.uow, client)  # told to wait: the row stays pending
