@@ -95,8 +95,12 @@ class Turn:
 
     @classmethod
     async def begin(cls, uow: UnitOfWork, channel: Channel, external_id: str) -> Turn:
-        await translations.sync(uow)  # the console's reviewed translations, if they changed
-        ctx = await chats.chat_context(uow, channel, external_id)
+        ctx = await chats.chat_context(
+            uow, channel, external_id, carry=translations.revision_read()
+        )
+        # The console's reviewed translations, if they changed; their revision came
+        # with the chat's context, in the same statement.
+        await translations.sync_to(uow, ctx.carried)
         turn = cls(
             uow=uow,
             channel=channel,

@@ -12,7 +12,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from plan_store.enums import Channel
 from plan_store.errors import CodeAlreadyUsed, CodeExpired, CodeInvalid
@@ -92,11 +92,18 @@ async def redeem(uow: UnitOfWork, channel: Channel, external_id: str, code: str)
     return staff
 
 
+# Built once: every update asks it, and building a statement is a good part of its
+# CPU cost.
+_STAFF_OF_CHAT = (
+    select(Staff)
+    .join(StaffChat, StaffChat.staff_id == Staff.id)
+    .where(StaffChat.channel == bindparam("channel"), StaffChat.external_id == bindparam("chat"))
+)
+
+
 async def staff_of_chat(uow: UnitOfWork, channel: Channel, external_id: str) -> Staff | None:
     staff: Staff | None = await uow.session.scalar(
-        select(Staff)
-        .join(StaffChat, StaffChat.staff_id == Staff.id)
-        .where(StaffChat.channel == channel, StaffChat.external_id == external_id)
+        _STAFF_OF_CHAT, {"channel": channel, "chat": external_id}
     )
     return staff
 
