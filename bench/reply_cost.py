@@ -4,8 +4,9 @@ Applies ``--updates`` free texts from ``--chats`` linked, consenting chats with
 ``bot.inbound.receive`` (the transaction a transport runs: de-duplication, the
 dialogs, the outbox), then claims, "delivers" (a client that answers at once) and
 records them with the outbox sender, on the database of ``bench.replies``. Prints
-milliseconds and statements per update for each half; ``--profile`` writes a
-pyinstrument profile of the inbound half to ``var/bench/reply_cost.html``.
+milliseconds (wall and CPU) and statements per update for each half; ``--profile``
+writes a pyinstrument profile of the inbound half to ``var/bench/reply_cost.html``,
+``--cprofile`` cProfile statistics to ``var/bench/reply_cost-<database>.pstats``.
 
     uv run python -m bench.reply_cost [--updates 2000] [--chats 200] [--profile]
         [--postgres URL | --no-postgres] [--no-sqlite]
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import itertools
 import os
 import time
@@ -77,12 +79,22 @@ async def measure(url: str, args: argparse.Namespace, label: str) -> None:
 
             profiler = Profiler(async_mode="enabled")
             profiler.start()
+        cprofiler = cProfile.Profile(time.process_time) if args.cprofile else None
+        if cprofiler is not None:
+            cprofiler.enable()
         statements = 0
         started = time.perf_counter()
+        cpu_started = time.process_time()
         for n in range(args.updates):
             chat = chats[n % len(chats)]
             await receive(container.uow, Inbound(Channel.TELEGRAM, str(n), chat, Event.text(TEXT)))
         inbound_seconds = time.perf_counter() - started
+        inbound_cpu = time.process_time() - cpu_started
+        if cprofiler is not None:
+            cprofiler.disable()
+            stats_path = Path(f"var/bench/reply_cost-{label.lower()}.pstats")
+            cprofiler.dump_stats(stats_path)
+            print(f"  cProfile of the inbound half: {stats_path}")
         inbound_statements = statements
         if profiler is not None:
             profiler.stop()
@@ -95,18 +107,22 @@ async def measure(url: str, args: argparse.Namespace, label: str) -> None:
         )
         statements = 0
         started = time.perf_counter()
+        cpu_started = time.process_time()
         sent = 0
         while made := await sender.run_once():
             sent += made
         outbound_seconds = time.perf_counter() - started
+        outbound_cpu = time.process_time() - cpu_started
         print(f"\n{label}")
         print(
             f"  inbound: {args.updates} updates, {inbound_seconds / args.updates * 1000:.2f} ms"
+            f" ({inbound_cpu / args.updates * 1000:.2f} ms CPU)"
             f" and {inbound_statements / args.updates:.1f} statements each"
             f" ({args.updates / inbound_seconds:.0f}/s)"
         )
         print(
             f"  outbox: {sent} rows, {outbound_seconds / max(sent, 1) * 1000:.2f} ms"
+            f" ({outbound_cpu / max(sent, 1) * 1000:.2f} ms CPU)"
             f" and {statements / max(sent, 1):.1f} statements each"
             f" ({sent / outbound_seconds:.0f}/s)"
         )
@@ -120,6 +136,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--chats", type=int, default=200)
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--cprofile", action="store_true", help="write cProfile stats to var/bench/*.pstats"
+    )
     database_options(parser)
     args = parser.parse_args(argv)
     os.environ.setdefault("PTB_TIMEDELTA", "true")

@@ -100,8 +100,12 @@ class Turn:
         *,
         home_screen: ShowScreen | None = None,
     ) -> Turn:
-        await translations.sync(uow)  # the console's reviewed translations, if they changed
-        ctx = await chats.chat_context(uow, channel, external_id)
+        ctx = await chats.chat_context(
+            uow, channel, external_id, carry=translations.revision_read()
+        )
+        # The console's reviewed translations, if they changed; their revision came
+        # with the chat's context, in the same statement.
+        await translations.sync_to(uow, ctx.carried)
         turn = cls(
             uow=uow,
             channel=channel,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import ScalarSelect, Select, and_, bindparam, delete, func, null, select, update
 
 from plan_store.enums import CaseStatus, Channel
 from plan_store.models import (
@@ -28,6 +30,8 @@ class ChatContext:
     case: Adolescent | None
     home: Home | None = None
     """The case's home (held here, so the session's weak identity map keeps it)."""
+    carried: Any = None
+    """The value of the ``carry`` query given to ``chat_context``, if any."""
 
     @property
     def linked(self) -> bool:
@@ -85,38 +89,60 @@ async def active_link(uow: UnitOfWork, channel: Channel, external_id: str) -> Ch
     return link
 
 
-async def chat_context(uow: UnitOfWork, channel: Channel, external_id: str) -> ChatContext:
-    """The chat's session, active link, case and home: one query for a known chat."""
+@functools.cache
+def _context_statement(carry: ScalarSelect[Any] | None) -> Select[Any]:
+    """``chat_context``'s query, built once for each ``carry``: it runs on every
+    update, and building a statement is a good part of its CPU cost. The chat's
+    address is compared at each call (``ChatAddress`` matches it under every data
+    key, so the comparison holds the value's encrypted forms)."""
+    return (
+        select(ChatSession, ChatLink, Adolescent, Home, carry if carry is not None else null())
+        .select_from(ChatSession)
+        .outerjoin(
+            ChatLink,
+            and_(
+                ChatLink.channel == ChatSession.channel,
+                ChatLink.external_id == ChatSession.external_id,
+                ChatLink.active,
+            ),
+        )
+        .outerjoin(Adolescent, Adolescent.id == ChatLink.adolescent_id)
+        .outerjoin(Home, Home.id == Adolescent.home_id)
+        .where(ChatSession.channel == bindparam("channel"))
+    )
+
+
+async def chat_context(
+    uow: UnitOfWork,
+    channel: Channel,
+    external_id: str,
+    carry: ScalarSelect[Any] | None = None,
+) -> ChatContext:
+    """The chat's session, active link, case and home: one query for a known chat.
+
+    ``carry``, a one-value query of the caller's (a revision to check), rides along
+    in the same statement rather than costing a round trip of its own."""
     found = (
         await uow.session.execute(
-            select(ChatSession, ChatLink, Adolescent, Home)
-            .select_from(ChatSession)
-            .outerjoin(
-                ChatLink,
-                and_(
-                    ChatLink.channel == ChatSession.channel,
-                    ChatLink.external_id == ChatSession.external_id,
-                    ChatLink.active,
-                ),
-            )
-            .outerjoin(Adolescent, Adolescent.id == ChatLink.adolescent_id)
-            .outerjoin(Home, Home.id == Adolescent.home_id)
-            .where(ChatSession.channel == channel, ChatSession.external_id == external_id)
+            _context_statement(carry).where(ChatSession.external_id == external_id),
+            {"channel": channel},
         )
     ).first()
     link: ChatLink | None
     case: Adolescent | None
     home: Home | None
+    value: Any
     if found is not None:
-        session, link, case, home = found
+        session, link, case, home, value = found
     else:  # first contact
         session = await chat_session(uow, channel, external_id)
         link = await active_link(uow, channel, external_id)
         case = await uow.session.get(Adolescent, link.adolescent_id) if link else None
         home = await uow.session.get(Home, case.home_id) if case else None
+        value = await uow.session.scalar(select(carry)) if carry is not None else None
     if case is not None and case.status is CaseStatus.CLOSED:
         link, case, home = None, None, None
-    return ChatContext(session=session, link=link, case=case, home=home)
+    return ChatContext(session=session, link=link, case=case, home=home, carried=value)
 
 
 async def active_links_of(uow: UnitOfWork, adolescent_id: int) -> list[ChatLink]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from locales import is_supported
 from plan_store.enums import Channel, ConsentDecision, ConsentPurpose, FlagCategory
@@ -152,25 +152,27 @@ async def publish_text(
     return text
 
 
+# The latest decision and the current version in one round trip; built once, as
+# every update of a linked chat asks it.
+_STATE = select(
+    Consent,
+    select(func.max(ConsentText.version))
+    .where(ConsentText.purpose == bindparam("purpose"))
+    .scalar_subquery(),
+).where(
+    Consent.id
+    == select(Consent.id)
+    .where(Consent.adolescent_id == bindparam("case"), Consent.purpose == bindparam("purpose"))
+    .order_by(Consent.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+
+
 async def state(
     uow: UnitOfWork, case: Adolescent, purpose: ConsentPurpose = ConsentPurpose.MESSAGING
 ) -> ConsentState:
-    newest = (
-        select(Consent.id)
-        .where(Consent.adolescent_id == case.id, Consent.purpose == purpose)
-        .order_by(Consent.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    version = (
-        select(func.max(ConsentText.version))
-        .where(ConsentText.purpose == purpose)
-        .scalar_subquery()
-    )
-    # The latest decision and the current version in one round trip.
-    found = (
-        await uow.session.execute(select(Consent, version).where(Consent.id == newest))
-    ).first()
+    found = (await uow.session.execute(_STATE, {"case": case.id, "purpose": purpose})).first()
     if found is None:
         return await _state_of(uow, case, purpose, None, await current_version(uow, purpose))
     latest, current = found

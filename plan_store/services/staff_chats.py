@@ -93,6 +93,8 @@ async def redeem(uow: UnitOfWork, channel: Channel, external_id: str, code: str)
 
 
 async def staff_of_chat(uow: UnitOfWork, channel: Channel, external_id: str) -> Staff | None:
+    # Built at each call: a chat's address is compared under every data key
+    # (``ChatAddress``), so the statement holds the value's encrypted forms.
     staff: Staff | None = await uow.session.scalar(
         select(Staff)
         .join(StaffChat, StaffChat.staff_id == Staff.id)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 
 from locales import LANGUAGES, SOURCE_LANGUAGE, is_supported, language
 from locales.catalogs import clear_overrides, po_path, set_overrides
@@ -247,12 +247,25 @@ def in_force(row: Translation) -> bool:
     return row.reviewed_at is not None or not language(row.language).needs_review
 
 
+_REVISION_READ = (
+    select(InstallationSetting.value).where(InstallationSetting.key == REVISION).scalar_subquery()
+)
+
+
+def revision_read() -> ScalarSelect[str | None]:
+    """The read of the translations' revision, for a query that carries it along
+    (``chats.chat_context``) into ``sync_to``."""
+    return _REVISION_READ
+
+
 async def sync(uow: UnitOfWork) -> None:
     """Load the translations in force into this process's translators, if any
     changed since the last call (one small read when nothing did)."""
-    revision = await uow.session.scalar(
-        select(InstallationSetting.value).where(InstallationSetting.key == REVISION)
-    )
+    await sync_to(uow, await uow.session.scalar(select(_REVISION_READ)))
+
+
+async def sync_to(uow: UnitOfWork, revision: str | None) -> None:
+    """``sync``, the revision having been read in this transaction already."""
     if revision == _loaded.revision:
         return
     rows = await uow.session.scalars(select(Translation))
