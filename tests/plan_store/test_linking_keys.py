@@ -11,7 +11,7 @@ from plan_store.crypto import Cipher, generate_key
 from plan_store.enums import Channel
 from plan_store.errors import CodeInvalid
 from plan_store.models import LinkingCode
-from plan_store.services import chats, keys, linking
+from plan_store.services import chats, keys, linking, staff_chats
 from plan_store.unit_of_work import UnitOfWorkFactory
 from rumbo.container import Container
 from tests.plan_store.builders import a_team
@@ -91,3 +91,22 @@ async def test_a_chat_linked_before_a_key_rotation_is_still_found_by_its_number(
     async with rotated(container, new_key)() as uow:
         context = await chats.chat_context(uow, Channel.WHATSAPP, phone)
         assert context.case is not None and context.case.id == team.case.id
+
+
+async def test_a_staff_chat_linked_before_a_new_key_is_still_a_staff_chat(
+    container: Container,
+) -> None:
+    """A staff member's chat must never enter the adolescents' dialogs, also while a
+    new key is first and the chat's address is still stored under the old one."""
+    old_key = container.settings.data_key
+    assert old_key is not None
+    async with container.uow() as uow:
+        team = await a_team(uow)
+        code = await staff_chats.issue_code(uow, team.operator)
+        await staff_chats.redeem(uow, Channel.TELEGRAM, "7070", code)
+        await uow.commit()
+
+    new_first = rotated(container, generate_key(), old_key.get_secret_value())
+    async with new_first() as uow:
+        staff = await staff_chats.staff_of_chat(uow, Channel.TELEGRAM, "7070")
+        assert staff is not None and staff.id == team.operator.id
