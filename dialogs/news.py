@@ -1,8 +1,8 @@
 """What staff changed that concerns the adolescent, said in her chat.
 
 The console records what happened (an ``AppointmentChanged``, a ``StepConfirmed``,
-an ``OperatorChanged``); the words she reads are written here, in her language, with
-dates in her home's time zone.
+an ``OperatorChanged``, a ``ProcedureMoved``); the words she reads are written here,
+in her language, with dates in her home's time zone.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from dialogs import dates
+from dialogs import dates, family_papers
 from dialogs.screens import Screen
 from locales import Translator, translator
+from plan_store.enums import LegalKind, LegalStage
 
 
 class Change(StrEnum):
@@ -44,7 +45,15 @@ class OperatorChanged:
     """The first name of her new reference operator."""
 
 
-News = AppointmentChanged | StepConfirmed | OperatorChanged
+@dataclass(frozen=True, slots=True)
+class ProcedureMoved:
+    """Her legal or migration procedure reached a new step."""
+
+    kind: LegalKind
+    stage: LegalStage
+
+
+News = AppointmentChanged | StepConfirmed | OperatorChanged | ProcedureMoved
 
 
 def screen(news: News, lang: str, zone: ZoneInfo) -> Screen:
@@ -52,6 +61,14 @@ def screen(news: News, lang: str, zone: ZoneInfo) -> Screen:
     t = translator(lang)
     if isinstance(news, AppointmentChanged):
         text = _appointment(t, news, dates.at(news.starts_at, lang, zone))
+    elif isinstance(news, ProcedureMoved):
+        # Translators: to the adolescent, when her procedure reaches a new step. {title}
+        # names the procedure ("📄 Tu trámite para pedir refugio en México"), {step} the
+        # step it is at now ("tu entrevista"); «📄 Mis papeles» is a button of her goals.
+        text = t.gettext("{title}\n👉 Ahora: {step}\nEn «📄 Mis papeles» ves lo que sigue.").format(
+            title=t.gettext(family_papers.KINDS[news.kind]),
+            step=t.gettext(family_papers.STAGES[news.stage]),
+        )
     elif isinstance(news, StepConfirmed):
         # Translators: to the adolescent, after staff confirm a step she marked done.
         # {name} is the first name of who confirmed it, {step} what the step was.

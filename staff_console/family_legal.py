@@ -13,13 +13,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plan_store.enums import CaseStatus, ContactWay, LegalKind, LegalStage
-from plan_store.models import Adolescent, Home
+from plan_store.models import Adolescent, Home, LegalProcedure
 from plan_store.services import family, legal
 from plan_store.services.access import FAMILY_WRITERS, LEGAL_WRITERS, StaffActor
 from plan_store.services.cases import local_today
 from plan_store.services.family import ContactView, Family
 from plan_store.services.legal import ProcedureView
 from plan_store.unit_of_work import UnitOfWork
+from staff_console import notify
 from staff_console.actions import case_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form, FormError
@@ -159,7 +160,9 @@ async def update_procedure(page: Page) -> Response:
     procedure_id = page.int_param("procedure_id")
 
     async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        await legal.update_procedure(
+        known = await uow.session.get(LegalProcedure, procedure_id)
+        was = known.stage if known is not None else None
+        procedure = await legal.update_procedure(
             uow,
             page.actor,
             case_id,
@@ -169,7 +172,11 @@ async def update_procedure(page: Page) -> Response:
             next_what=form.text("next_what", max_length=legal.MAX_WHAT, required=False),
             followed_by_id=_lawyer(form),
         )
-        return ("legal.updated",)
+        if procedure.stage is was:
+            return ("legal.updated",)
+        case = await uow.session.get_one(Adolescent, case_id)
+        told = await notify.procedure_moved(uow, case, procedure)
+        return ("legal.updated", "told" if told else "not_told")
 
     return await case_action(page, case_id, action, anchor=f"procedure-{procedure_id}")
 

@@ -1,6 +1,6 @@
 """Telling the adolescent, in their chat, that staff changed something that concerns
 them (an appointment scheduled, moved or cancelled, a step she marked done confirmed,
-a new reference operator).
+a new reference operator, her legal procedure at a new step).
 
 The console records what happened (``dialogs.news``); the words are the dialogs'.
 Only through the outbox, only on an active chat, only with valid consent, and never
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dialogs import news
 from plan_store.enums import CaseStatus
-from plan_store.models import Adolescent, Appointment, Home, Step
+from plan_store.models import Adolescent, Appointment, Home, LegalProcedure, Step
 from plan_store.quiet_hours import held_until
 from plan_store.services import consent, outbox
 from plan_store.services.chats import active_links_of
@@ -66,3 +66,10 @@ async def operator_changed(uow: UnitOfWork, case: Adolescent, name: str) -> bool
     stamp = int(uow.now().timestamp())
     key = f"console:operator:{case.id}:{stamp}"
     return await tell(uow, case, news.OperatorChanged(name), dedupe_key=key)
+
+
+async def procedure_moved(uow: UnitOfWork, case: Adolescent, procedure: LegalProcedure) -> bool:
+    """Tell the adolescent that her procedure reached a new step, in plain words."""
+    item = news.ProcedureMoved(procedure.kind, procedure.stage)
+    key = f"console:legal:{procedure.id}:{procedure.stage.value}:{int(uow.now().timestamp())}"
+    return await tell(uow, case, item, dedupe_key=key)

@@ -4,11 +4,14 @@ words when she tries to write them, with nothing changed."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
+from sqlalchemy import select
+
 from plan_store.enums import Role
-from plan_store.models import Home
+from plan_store.models import Home, OutboxMessage
 from rumbo.container import Container
 from tests.builders import a_staff_member
 from tests.console.conftest import Browser, audit_count
@@ -136,3 +139,35 @@ async def test_the_audit_log_names_family_and_legal_changes_and_links_them(
     log = (await admin.get("/admin/audit")).text
     assert "Agregó un trámite legal o migratorio" in log
     assert re.search(rf'href="{base}#procedure-\d+"', log)
+
+
+async def test_a_new_step_of_her_procedure_is_told_in_her_chat_in_plain_words(
+    browsers: Any, world: World, container: Container
+) -> None:
+    mara = await member(browsers, container, world, Role.LAWYER)
+    base = f"/cases/{world.ana_case.id}"
+    await mara.post(
+        f"{base}/legal",
+        {"kind": "refugee", "stage": "filed", "next_on": "", "next_what": "", "followed_by_id": ""},
+    )
+    procedure = re.search(r'id="procedure-(\d+)"', (await mara.get(base)).text)
+    assert procedure is not None
+    moved = {"stage": "interview", "next_on": "", "next_what": "", "followed_by_id": ""}
+    await mara.post(f"{base}/legal/{procedure.group(1)}", moved)
+    assert "Se le avisó por su chat." in notices((await mara.get(base)).text)
+    # The same step again, with only the next date changed: nothing new to tell her.
+    await mara.post(f"{base}/legal/{procedure.group(1)}", {**moved, "next_on": "2026-03-12"})
+
+    async with container.uow() as uow:
+        sent = [
+            json.loads(uow.cipher.decrypt(row.payload_ciphertext))["text"]
+            for row in await uow.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.adolescent_id == world.ana_case.id)
+            )
+        ]
+    told = [text for text in sent if "👉 Ahora:" in text]
+    assert told == [
+        "📄 Tu trámite para pedir refugio en México\n"
+        "👉 Ahora: tu entrevista\n"
+        "En «📄 Mis papeles» ves lo que sigue."
+    ]
