@@ -52,14 +52,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as wall_time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import String, Table, cast, func, insert, literal, select
+from sqlalchemy import Table, func, insert, literal, select
 
 from bench._support import (
     command_line,
@@ -70,7 +70,7 @@ from bench._support import (
     postgres_url,
     table_of,
 )
-from plan_store.crypto import Cipher, generate_key
+from plan_store.crypto import Cipher, bound_cipher, generate_key
 from plan_store.database import create_engine
 from plan_store.enums import (
     CareSetting,
@@ -272,114 +272,125 @@ async def fill(url: str, data_key: str, *, cases: int, messages: int) -> None:
     """``cases`` linked, consenting cases on Telegram and ``messages`` stored messages."""
     engine = create_engine(url)
     now = utcnow()
+    cipher = Cipher(data_key)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
-        no_quiet = wall_time(0, 0)
-        await insert_rows(
-            engine,
-            table_of(Home),
-            [
-                {
-                    "id": 1,
-                    "name": "Casa de prueba",
-                    "kind": CareSetting.RESIDENTIAL_CENTRE,
-                    "timezone": "America/Mexico_City",
-                    "evaluation_cadence_days": 14,
-                    "retention_days": 0,
-                    "quiet_start": no_quiet,
-                    "quiet_end": no_quiet,
-                    "emergency_numbers": {},
-                    "created_at": now,
-                }
-            ],
-        )
-        ids = range(1, cases + 1)
-        await insert_rows(
-            engine,
-            table_of(Adolescent),
-            [
-                {
-                    "id": n,
-                    "case_number": f"R-{n:06d}",
-                    "alias": f"Ado{n}",
-                    "birth_date": date(2010, 1, 1),
-                    "language": "es",
-                    "phase": Phase.INTEGRATION,
-                    "care_setting": CareSetting.RESIDENTIAL_CENTRE,
-                    "status": CaseStatus.IN_CARE,
-                    "home_id": 1,
-                    "next_evaluation_on": now.date() + timedelta(days=14),
-                    "created_at": now,
-                }
-                for n in ids
-            ],
-        )
-        await insert_rows(
-            engine,
-            table_of(ChatLink),
-            [
-                {
-                    "adolescent_id": n,
-                    "channel": Channel.TELEGRAM,
-                    "external_id": str(FIRST_CHAT + n),
-                    "active": True,
-                    "linked_at": now,
-                }
-                for n in ids
-            ],
-        )
-        await insert_rows(
-            engine,
-            table_of(Consent),
-            [
-                {
-                    "adolescent_id": n,
-                    "purpose": ConsentPurpose.MESSAGING,
-                    "text_version": 1,
-                    "language": "es",
-                    "decision": ConsentDecision.GIVEN,
-                    "decided_at": now,
-                }
-                for n in ids
-            ],
-        )
-        cipher = Cipher(data_key)
-        await _many(
-            engine,
-            table_of(Message),
-            messages // 2,
-            lambda i: {
-                "adolescent_id": 1 + i % cases,
-                "direction": literal(MessageDirection.INBOUND.value),
-                "kind": literal(MessageKind.TEXT.value),
-                "channel": literal(Channel.TELEGRAM.value),
-                "body_ciphertext": literal(cipher.encrypt("un mensaje de antes")),
-                "marked_for_evaluation": literal(False),
-                "created_at": literal(now - timedelta(days=30), UTCDateTime()),
-            },
-        )
-        payload = cipher.encrypt('{"text": "Gracias, se lo paso a tu equipo."}')
-        await _many(
-            engine,
-            table_of(OutboxMessage),
-            messages - messages // 2,
-            lambda i: {
-                "channel": literal(Channel.TELEGRAM.value),
-                "external_chat_id": cast(literal(FIRST_CHAT + 1) + i % cases, String(64)),
-                "adolescent_id": 1 + i % cases,
-                "kind": literal(OutboxKind.SCREEN.value),
-                "payload_ciphertext": literal(payload),
-                "urgent": literal(True),
-                "status": literal(OutboxStatus.SENT.value),
-                "not_before": literal(now - timedelta(days=30), UTCDateTime()),
-                "created_at": literal(now - timedelta(days=30), UTCDateTime()),
-                "sent_at": literal(now - timedelta(days=30), UTCDateTime()),
-                "attempts": literal(1),
-            },
-        )
+        with bound_cipher(cipher):  # aliases, chat addresses...: encrypted as they go in
+            await _fill(engine, cipher, now, cases=cases, messages=messages)
     finally:
         await engine.dispose()
+
+
+async def _fill(engine: Any, cipher: Cipher, now: datetime, *, cases: int, messages: int) -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    no_quiet = wall_time(0, 0)
+    await insert_rows(
+        engine,
+        table_of(Home),
+        [
+            {
+                "id": 1,
+                "name": "Casa de prueba",
+                "kind": CareSetting.RESIDENTIAL_CENTRE,
+                "timezone": "America/Mexico_City",
+                "evaluation_cadence_days": 14,
+                "retention_days": 0,
+                "quiet_start": no_quiet,
+                "quiet_end": no_quiet,
+                "emergency_numbers": {},
+                "created_at": now,
+            }
+        ],
+    )
+    ids = range(1, cases + 1)
+    await insert_rows(
+        engine,
+        table_of(Adolescent),
+        [
+            {
+                "id": n,
+                "case_number": f"R-{n:06d}",
+                "alias": f"Ado{n}",
+                "birth_date": date(2010, 1, 1),
+                "language": "es",
+                "phase": Phase.INTEGRATION,
+                "care_setting": CareSetting.RESIDENTIAL_CENTRE,
+                "status": CaseStatus.IN_CARE,
+                "home_id": 1,
+                "next_evaluation_on": now.date() + timedelta(days=14),
+                "created_at": now,
+            }
+            for n in ids
+        ],
+    )
+    await insert_rows(
+        engine,
+        table_of(ChatLink),
+        [
+            {
+                "adolescent_id": n,
+                "channel": Channel.TELEGRAM,
+                "external_id": str(FIRST_CHAT + n),
+                "active": True,
+                "linked_at": now,
+            }
+            for n in ids
+        ],
+    )
+    await insert_rows(
+        engine,
+        table_of(Consent),
+        [
+            {
+                "adolescent_id": n,
+                "purpose": ConsentPurpose.MESSAGING,
+                "text_version": 1,
+                "language": "es",
+                "decision": ConsentDecision.GIVEN,
+                "decided_at": now,
+            }
+            for n in ids
+        ],
+    )
+    await _many(
+        engine,
+        table_of(Message),
+        messages // 2,
+        lambda i: {
+            "adolescent_id": 1 + i % cases,
+            "direction": literal(MessageDirection.INBOUND.value),
+            "kind": literal(MessageKind.TEXT.value),
+            "channel": literal(Channel.TELEGRAM.value),
+            "body_ciphertext": literal(cipher.encrypt("un mensaje de antes")),
+            "marked_for_evaluation": literal(False),
+            "created_at": literal(now - timedelta(days=30), UTCDateTime()),
+        },
+    )
+    payload = cipher.encrypt('{"text": "Gracias, se lo paso a tu equipo."}')
+    await _many(
+        engine,
+        table_of(OutboxMessage),
+        messages - messages // 2,
+        lambda i: {
+            "channel": literal(Channel.TELEGRAM.value),
+            "external_chat_id": _stored_address_of(1 + i % cases),
+            "adolescent_id": 1 + i % cases,
+            "kind": literal(OutboxKind.SCREEN.value),
+            "payload_ciphertext": literal(payload),
+            "urgent": literal(True),
+            "status": literal(OutboxStatus.SENT.value),
+            "not_before": literal(now - timedelta(days=30), UTCDateTime()),
+            "created_at": literal(now - timedelta(days=30), UTCDateTime()),
+            "sent_at": literal(now - timedelta(days=30), UTCDateTime()),
+            "attempts": literal(1),
+        },
+    )
+
+
+def _stored_address_of(case: Any) -> Any:
+    """The chat address of ``case`` as its link stores it (already encrypted)."""
+    links = table_of(ChatLink)
+    return select(links.c.external_id).where(links.c.adolescent_id == case).scalar_subquery()
 
 
 async def _many(
