@@ -117,10 +117,3 @@ def _target(link: ChatLink, chosen: str | None, case: Adolescent) -> Target:
     elif is_supported(case.language):
         lang = case.language
     return Target(link.channel, link.external_id, lang)
-
-
-async def target_of(
-    uow: UnitOfWork, case: Adolescent, *, purposes: Sequence[ConsentPurpose] = ()
-) -> Target | None:
-    """Where one case's messages may go now, if anywhere (see ``Targets``)."""
-    return await Targets(uow).of(case, purposes=purposes)
