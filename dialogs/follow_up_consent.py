@@ -1,7 +1,7 @@
 """Consent to the check-ins after care: asked once, seen and changed in Privacy.
 
 When a case is in follow-up after care, the scheduler asks its chat once whether the
-adolescent wants the monthly check-ins (``bot.scheduler.jobs.follow_up_consent_asks``),
+adolescent wants the monthly check-ins (``dialogs.due.checkins.follow_up_consent_asks``),
 and asks again only when the follow-up consent text gets a new version. The answer is
 the ``follow_up`` consent, given or refused, recorded with the chat's channel and
 language and the version of the text. The privacy screen shows the choice and changes

@@ -1,13 +1,14 @@
-"""Reminders, evaluation flags and follow-up after care.
+"""When the sweeps run: reminders, flags for staff, follow-up after care.
 
 ``ticker.Scheduler`` runs APScheduler as a clock only; on each tick the one process
-holding the database lease (``lease``) runs the jobs (``jobs``), which sweep our own
-tables and write to the outbox and the flags, idempotently. ``texts`` holds what the
-jobs say, with the dialogs' button actions (the follow-up check-in's ``fu:`` actions
-are defined in ``dialogs.follow_up``, and the question whether to get them, ``fuc:``,
-in ``dialogs.follow_up_consent``).
+holding the database lease (``lease``) runs the due jobs of the job table
+(``jobs``), each in its own transaction. The sweeps themselves are the domain's:
+the messages, with their words, in ``dialogs.due``; the flags and the plan's
+housekeeping in ``plan_store.services``. Nothing here knows a transport or speaks
+SQL.
 """
 
-from bot.scheduler.ticker import JOBS, Job, Scheduler, run_job, run_jobs
+from bot.scheduler.jobs import JOBS, Job
+from bot.scheduler.ticker import Scheduler, run_job, run_jobs
 
 __all__ = ["JOBS", "Job", "Scheduler", "run_job", "run_jobs"]

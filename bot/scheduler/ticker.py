@@ -13,59 +13,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import IntegrityError
 
-from bot.scheduler import jobs, lease
+from bot.scheduler import lease
+from bot.scheduler.jobs import JOBS, Job
 from plan_store.services import translations
 from plan_store.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-
-JobFunction = Callable[..., Awaitable[int]]
-"""``(uow, now)``, and ``limit=`` for a job that runs in batches."""
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    name: str
-    run: JobFunction
-    every: timedelta = timedelta(0)
-    """At most this often (0: every tick)."""
-    batch: int | None = None
-    """At most this many messages or flags per transaction; the job runs again while
-    it makes a full batch (a catch-up of thousands never holds one long transaction)."""
-
-
-BATCH = 200
-
-JOBS: tuple[Job, ...] = (
-    Job("appointment_reminders", jobs.appointment_reminders, batch=BATCH),
-    Job("attendance_checks", jobs.attendance_checks, batch=BATCH),
-    Job(
-        "unconfirmed_appointment_flags",
-        jobs.unconfirmed_appointment_flags,
-        timedelta(minutes=5),
-        BATCH,
-    ),
-    Job("missed_appointment_flags", jobs.missed_appointment_flags, timedelta(minutes=5), BATCH),
-    Job("step_reminders", jobs.step_reminders, timedelta(minutes=5), BATCH),
-    Job("step_overdue_flags", jobs.step_overdue_flags, timedelta(minutes=30), BATCH),
-    Job("evaluation_flags", jobs.evaluation_flags, timedelta(minutes=30), BATCH),
-    Job("pre_evaluation_asks", jobs.pre_evaluation_asks, timedelta(minutes=10), BATCH),
-    Job("participation_news", jobs.participation_news, batch=BATCH),
-    # The question about the check-ins goes before the check-ins themselves.
-    Job("follow_up_consent_asks", jobs.follow_up_consent_asks, timedelta(minutes=10), BATCH),
-    Job("follow_up_checkins", jobs.follow_up_checkins, timedelta(minutes=10), BATCH),
-    Job("reconsent_at_18", jobs.reconsent_at_18, timedelta(minutes=30), BATCH),
-    Job("erase_expired_content", jobs.erase_expired_content, timedelta(minutes=30)),
-    Job("cancel_stale_outbox", jobs.cancel_stale_outbox, timedelta(minutes=5)),
-    Job("purge_anonymous_webchats", jobs.purge_anonymous_webchats, timedelta(hours=1)),
-)
 
 
 async def run_job(uow_factory: UnitOfWorkFactory, job: Job, now: datetime) -> int | None:

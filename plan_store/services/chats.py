@@ -212,3 +212,12 @@ async def purge_anonymous(uow: UnitOfWork, channel: Channel, *, older_than: time
         )
     )
     return len(stale)
+
+
+ANONYMOUS_WEBCHAT_TTL = timedelta(days=1)
+
+
+async def purge_anonymous_webchats(uow: UnitOfWork, now: datetime) -> int:
+    """Web chats nobody linked to a case, quiet for a day, and every row they left
+    (each guess at a code leaves some): removed."""
+    return await purge_anonymous(uow, Channel.WEBCHAT, older_than=ANONYMOUS_WEBCHAT_TTL)

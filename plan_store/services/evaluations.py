@@ -31,6 +31,21 @@ async def last_of(uow: UnitOfWork, adolescent_id: int) -> Evaluation | None:
     return evaluation
 
 
+async def due_on(uow: UnitOfWork, case: Adolescent, home: Home) -> date:
+    """When the case's next evaluation is due: as set, else one cadence after the
+    last one (or after the case was opened)."""
+    if case.next_evaluation_on is not None:
+        return case.next_evaluation_on
+    last = await uow.session.scalar(
+        select(Evaluation.held_on)
+        .where(Evaluation.adolescent_id == case.id)
+        .order_by(Evaluation.held_on.desc())
+        .limit(1)
+    )
+    start = last or case.created_at.astimezone(ZoneInfo(home.timezone)).date()
+    return start + timedelta(days=home.evaluation_cadence_days)
+
+
 def period_start_of(case: Adolescent, home: Home, last: Evaluation | None) -> date:
     """The first day an evaluation looks back on: the day of the last one. Before the
     first, the day the case was opened or one cadence before the day the evaluation

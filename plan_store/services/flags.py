@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from plan_store.enums import FlagCategory, FlagStatus, Severity
 from plan_store.errors import InvalidTransition, NotFound, ValidationFailed
 from plan_store.models import Flag
-from plan_store.services import alerts, audit
+from plan_store.services import alerts, audit, batches
 from plan_store.services.access import StaffActor, case_for_staff
 from plan_store.unit_of_work import UnitOfWork
 
@@ -52,6 +55,38 @@ async def raise_flag(
             uow, adolescent_id, category=category.value, severity=severity, flag_id=flag.id
         )
     return flag
+
+
+@dataclass(frozen=True, slots=True)
+class NewFlag:
+    """A flag for staff that a sweep raises once: unless one under ``key`` exists."""
+
+    case_id: int
+    key: str
+    category: FlagCategory
+    severity: Severity
+    detail: str
+
+
+async def raise_new(uow: UnitOfWork, planned: Sequence[NewFlag], limit: int | None) -> int:
+    """Raise, in order, each of ``planned`` whose key is not taken yet (``limit`` at most)."""
+    existing = await batches.taken(uow, Flag.dedupe_key, (flag.key for flag in planned))
+    made = 0
+    for flag in planned:
+        if flag.key in existing:
+            continue
+        await raise_flag(
+            uow,
+            flag.case_id,
+            category=flag.category,
+            severity=flag.severity,
+            detail=flag.detail,
+            dedupe_key=flag.key,
+        )
+        made += 1
+        if limit is not None and made >= limit:
+            break
+    return made
 
 
 async def _flag_for(uow: UnitOfWork, actor: StaffActor, adolescent_id: int, flag_id: int) -> Flag:

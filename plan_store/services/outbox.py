@@ -8,7 +8,7 @@ The payload is encrypted: it may hold goals, appointments or a staff reply.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, func, insert, select, update
 from plan_store.enums import Channel, OutboxKind, OutboxStatus
 from plan_store.models import OutboxMessage
 from plan_store.outbox import payload as payloads
+from plan_store.services import batches
 from plan_store.unit_of_work import UnitOfWork
 
 CHUNK = 500
@@ -229,3 +230,8 @@ async def backlog(uow: UnitOfWork) -> Backlog:
         )
     )
     return Backlog(int(depth or 0), oldest)
+
+
+async def taken_keys(uow: UnitOfWork, keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` an outbox row holds already (sent, waiting or cancelled)."""
+    return await batches.taken(uow, OutboxMessage.dedupe_key, keys)

@@ -17,7 +17,7 @@ from plan_store.errors import (
     StepNotDone,
     ValidationFailed,
 )
-from plan_store.models import Adolescent, Goal, LifePlan, Staff, Step
+from plan_store.models import Adolescent, Goal, Home, LifePlan, Staff, Step
 from plan_store.services import audit
 from plan_store.services.access import (
     RESPONSIBLE_ROLES,
@@ -30,6 +30,12 @@ from plan_store.unit_of_work import UnitOfWork
 
 # Short-term goals first: ordering by the stored word would put "long" first.
 HORIZON_ORDER = case({horizon: rank for rank, horizon in enumerate(Horizon)}, value=Goal.horizon)
+OPEN_GOAL = (GoalStatus.NOT_STARTED, GoalStatus.IN_PROGRESS)
+ADOLESCENT_RESPONSIBLE = frozenset(
+    {"adolescente", "el adolescente", "la adolescente", "el/la adolescente", "yo", "tú", "tu"}
+)
+"""How staff write, in a step's "responsible", that the step is the adolescent's
+(besides their alias)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,3 +310,34 @@ def _audit(
         target=target,
         details={"fields": fields} if fields else None,
     )
+
+
+# ------------------------------------------------------------------ steps coming due
+
+
+def is_adolescents(step: Step, case: Adolescent) -> bool:
+    """Whether the step's "responsible" names the adolescent (the alias, or "yo")."""
+    responsible = " ".join(step.responsible.split()).casefold()
+    return responsible == case.alias.strip().casefold() or responsible in ADOLESCENT_RESPONSIBLE
+
+
+async def open_steps_due(
+    uow: UnitOfWork, first: date, last: date
+) -> list[tuple[Step, Goal, Adolescent, Home]]:
+    """Steps not done, of open goals of open cases, due from ``first`` to ``last``."""
+    rows = await uow.session.execute(
+        select(Step, Goal, Adolescent, Home)
+        .join(Goal, Goal.id == Step.goal_id)
+        .join(LifePlan, LifePlan.id == Goal.plan_id)
+        .join(Adolescent, Adolescent.id == LifePlan.adolescent_id)
+        .join(Home, Home.id == Adolescent.home_id)
+        .where(
+            Adolescent.status != CaseStatus.CLOSED,
+            Goal.status.in_(OPEN_GOAL),
+            Step.done_at.is_(None),
+            Step.due_on >= first,
+            Step.due_on <= last,
+        )
+        .order_by(Step.due_on, Step.id)
+    )
+    return [(s, g, c, h) for s, g, c, h in rows.all()]

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from plan_store.enums import Channel, Horizon, Programme, ProposalKind, ProposalStatus
 from plan_store.errors import InvalidTransition, NotFound, ValidationFailed
-from plan_store.models import Adolescent, Proposal
+from plan_store.models import Adolescent, Goal, Proposal, Step
 from plan_store.services import audit, plans
 from plan_store.services.access import StaffActor, case_for_staff
 from plan_store.unit_of_work import UnitOfWork
@@ -224,3 +224,14 @@ def tell_key(proposal: Proposal) -> str:
     assert proposal.decided_at is not None
     stamp = int(proposal.decided_at.timestamp())
     return f"proposal:{proposal.id}:{proposal.status.value}:{stamp}"
+
+
+async def became(uow: UnitOfWork, proposal: Proposal) -> str | None:
+    """The title of the step or goal an accepted proposal became."""
+    if proposal.result_step_id is not None:
+        step = await uow.session.get(Step, proposal.result_step_id)
+        return step.title if step else None
+    if proposal.result_goal_id is not None:
+        goal = await uow.session.get(Goal, proposal.result_goal_id)
+        return goal.title if goal else None
+    return None

@@ -30,7 +30,8 @@ from plan_store.enums import (
     Severity,
 )
 from plan_store.models import Appointment, Flag, FollowUpCheckin, Home, Message, OutboxMessage
-from plan_store.services import appointments, cases, consent, messages, plans
+from plan_store.services import appointments, batches, cases, consent, messages, plans
+from plan_store.services.appointments_due import appointment_key
 from plan_store.services.outbox import payload_of
 from plan_store.unit_of_work import UnitOfWork
 from rumbo.container import Container
@@ -248,11 +249,11 @@ async def test_after_a_day_stopped_the_scheduler_catches_up_without_flooding(
     assert made == {"reminders": 2, "did you go": 1}
     rows = await detached(container.uow, select(OutboxMessage).order_by(OutboxMessage.id))
     assert [(r.dedupe_key, r.status) for r in rows] == [
-        (jobs.appointment_key(container.uow.cipher, past, "remind:1440m"), OutboxStatus.CANCELLED),
+        (appointment_key(container.uow.cipher, past, "remind:1440m"), OutboxStatus.CANCELLED),
         # "Taller B" is in 3 hours: only its latest reminder (2 h), not the 24 h one.
-        (jobs.appointment_key(container.uow.cipher, soon, "remind:120m"), OutboxStatus.SENT),
-        (jobs.appointment_key(container.uow.cipher, later, "remind:1440m"), OutboxStatus.SENT),
-        (jobs.appointment_key(container.uow.cipher, past, "went"), OutboxStatus.SENT),
+        (appointment_key(container.uow.cipher, soon, "remind:120m"), OutboxStatus.SENT),
+        (appointment_key(container.uow.cipher, later, "remind:1440m"), OutboxStatus.SENT),
+        (appointment_key(container.uow.cipher, past, "went"), OutboxStatus.SENT),
     ]
     assert texts_to(tg, 4401) == [
         "📅 Hoy, jueves 5 de marzo a las 12:00: Taller B (Plaza comunitaria).\n¿Vas a ir?",
@@ -293,7 +294,7 @@ async def test_nothing_goes_to_unlinked_chats_without_consent_or_to_closed_cases
 async def test_reminders_of_many_cases_go_in_order_a_chunk_at_a_time(
     container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(jobs, "CHUNK", 2)  # several chunks out of a few cases
+    monkeypatch.setattr(batches, "CHUNK", 2)  # several chunks out of a few cases
     monkeypatch.setattr(consent, "CHUNK", 2)
     async with container.uow() as uow:
         home = await a_home_in(uow, "America/Mexico_City")
@@ -323,7 +324,7 @@ async def test_reminders_of_many_cases_go_in_order_a_chunk_at_a_time(
     )
     rows = await detached(container.uow, select(OutboxMessage).order_by(OutboxMessage.id))
     assert [row.dedupe_key for row in rows] == [
-        jobs.appointment_key(container.uow.cipher, a, "remind:1440m") for a in ours
+        appointment_key(container.uow.cipher, a, "remind:1440m") for a in ours
     ]
     assert [row.external_chat_id for row in rows] == [
         "4703", "4702", "4701", "4700", "4700", "4701", "4702", "4703"
@@ -425,7 +426,7 @@ async def test_unconfirmed_appointments_are_flagged_48_hours_before_once(
 
     (flag,) = await all_flags(container)
     assert flag.category is FlagCategory.UNCONFIRMED_APPOINTMENT
-    assert flag.dedupe_key == jobs.appointment_key(container.uow.cipher, waiting, "unconfirmed")
+    assert flag.dedupe_key == appointment_key(container.uow.cipher, waiting, "unconfirmed")
     assert flag.detail.startswith("Cita sin confirmar: Taller — ")
 
 
@@ -452,7 +453,7 @@ async def test_missed_appointments_are_flagged_said_or_unanswered(
 
     flags = await all_flags(container)
     assert [f.dedupe_key for f in flags] == [
-        jobs.appointment_key(container.uow.cipher, a, "missed") for a in (said, silent)
+        appointment_key(container.uow.cipher, a, "missed") for a in (said, silent)
     ]
     assert {f.category for f in flags} == {FlagCategory.MISSED_APPOINTMENT}
     assert "dijo que no fue" in flags[0].detail and "nadie respondió" in flags[1].detail
