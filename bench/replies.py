@@ -147,6 +147,8 @@ class Users:
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._connections = asyncio.Semaphore(TELEGRAM_CONNECTIONS)
         self._posts: set[asyncio.Task[None]] = set()
+        self._looked_at = 0
+        self._send_count = 0
 
     async def use(self, targets: list[str]) -> None:
         """Deliver by posting to ``targets`` (webhook URLs), or by getUpdates if empty."""
@@ -178,7 +180,15 @@ class Users:
                 await asyncio.sleep(0.5)  # Telegram sends it again later
 
     def _sends(self) -> int:
-        return sum(1 for r in self.tg.sent if r.method == "sendMessage")
+        """The ``sendMessage`` calls so far, counted on from the last look (this is
+        asked every 5 ms while waiting: counting them all again each time would cost
+        the fake more CPU the longer a bot takes, CPU the bot's processes then lack)."""
+        sent = self.tg.sent
+        for record in sent[self._looked_at :]:
+            if record.method == "sendMessage":
+                self._send_count += 1
+        self._looked_at = len(sent)
+        return self._send_count
 
     async def _until(self, count: int, timeout: float) -> float:  # noqa: ASYNC109
         deadline = time.monotonic() + timeout
@@ -253,6 +263,10 @@ class FakeProcess:
         if isinstance(answer, Exception):
             raise answer
         return answer
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the fake has used so far."""
+        return cpu_seconds_of(self._process.pid)
 
     def __exit__(self, *exc_info: object) -> None:
         try:
@@ -417,6 +431,12 @@ async def _many(
 # ------------------------------------------------------------------ the bots' processes
 
 
+def cpu_seconds_of(pid: int | None) -> float:
+    """User and system CPU time process ``pid`` has used so far (every thread)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Proc:
     name: str
@@ -425,8 +445,7 @@ class Proc:
 
     def cpu_seconds(self) -> float:
         """User and system CPU time the process has used so far (every thread)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds_of(self.process.pid)
 
     def peak_rss_mb(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -520,6 +539,11 @@ class Turn:
     cpu_ms: float = 0.0
     """CPU time of the bot's own processes per update of the burst (the database
     server's not included): what a loaded machine stretches least."""
+    cpu_ms_by: dict[str, float] = field(default_factory=dict)
+    """The same, process by process."""
+    fake_cpu_ms: float = 0.0
+    """The fake Bot API's CPU time per update of the burst: on a 2-core machine it
+    shares the cores with the bot."""
     rss_mb: dict[str, float] = field(default_factory=dict)
     load: str = ""
 
@@ -564,9 +588,11 @@ async def one_turn(
             targets=[f"http://127.0.0.1:{p}/telegram/webhook" for p in ports[:workers]],
         )
         replies_each = await fake.call("warm", chats=chats, timeout=180)
-        cpu_before = sum(p.cpu_seconds() for p in procs)
+        cpu_before = {p.name: p.cpu_seconds() for p in procs}
+        fake_before = fake.cpu_seconds()
         burst = await fake.call("burst", chats=chats, total=args.burst, replies_each=replies_each)
-        cpu_burst = sum(p.cpu_seconds() for p in procs) - cpu_before
+        cpu_by = {p.name: p.cpu_seconds() - cpu_before[p.name] for p in procs}
+        fake_cpu = fake.cpu_seconds() - fake_before
         paced = await fake.call(
             "paced",
             chats=chats,
@@ -581,7 +607,9 @@ async def one_turn(
             burst_rate=burst["updates"] / burst["seconds"],
             p50_ms=quantiles[49] * 1000,
             p99_ms=quantiles[98] * 1000,
-            cpu_ms=cpu_burst / burst["updates"] * 1000,
+            cpu_ms=sum(cpu_by.values()) / burst["updates"] * 1000,
+            cpu_ms_by={name: cpu / burst["updates"] * 1000 for name, cpu in cpu_by.items()},
+            fake_cpu_ms=fake_cpu / burst["updates"] * 1000,
             rss_mb={p.name: p.peak_rss_mb() for p in procs},
             load=load(),
         )
@@ -606,6 +634,8 @@ def show(turn: Turn, baseline: Turn | None) -> None:
         f"  peak RSS: {rss}  (load {turn.load})"
     )
     print(line, flush=True)
+    split = ", ".join(f"{name} {ms:.2f}" for name, ms in turn.cpu_ms_by.items())
+    print(f"           CPU ms/update: {split}; the fake Bot API {turn.fake_cpu_ms:.2f}", flush=True)
     if baseline is not None:
         print(
             f"           ratio to the echo bot: burst {turn.burst_rate / baseline.burst_rate:.2f},"

@@ -14,15 +14,20 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from plan_store import sqlite_driver
+
 
 def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
-    """An async engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout.
+    """An async engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout,
+    and aiosqlite one trip to its thread per statement (``sqlite_driver``).
 
     Statement parameters are left out of errors and logs (``hide_parameters``): they
     hold chat ids, usernames and phone hashes, which a logged traceback must not."""
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        if parsed.get_driver_name() == "aiosqlite":
+            kwargs.setdefault("module", sqlite_driver.dbapi())
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

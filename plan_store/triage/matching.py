@@ -159,15 +159,20 @@ class Matcher:
         self,
         keys: Keys,
         breaks: frozenset[int],
-        index: dict[str, list[Phrase]],
+        index: dict[str, list[tuple[Phrase, frozenset[str]]]],
         *,
         gap: int,
     ) -> Iterable[tuple[list[int], Phrase]]:
+        # A phrase whose other words are not all in the text cannot match: most of the
+        # phrases that start with a common word ("me", "a") are skipped on that alone.
+        present = frozenset().union(*(here for here in keys if here))
         for start, here in enumerate(keys):
             if not here:
                 continue
             for key in here:
-                for each in index.get(key, ()):
+                for each, others in index.get(key, ()):
+                    if not others <= present:
+                        continue
                     positions = _follow(keys, breaks, start, each.keys, gap)
                     if positions is not None:
                         yield positions, each
@@ -225,14 +230,15 @@ def _negated(words: Sequence[str], breaks: frozenset[int], start: int) -> bool:
     )
 
 
-def _index(phrases: Iterable[Phrase]) -> dict[str, list[Phrase]]:
-    index: dict[str, list[Phrase]] = {}
+def _index(phrases: Iterable[Phrase]) -> dict[str, list[tuple[Phrase, frozenset[str]]]]:
+    """The phrases by their first word, each with the set of its other words."""
+    index: dict[str, list[tuple[Phrase, frozenset[str]]]] = {}
     seen: set[tuple[str, ...]] = set()
     for each in phrases:
         if each.keys in seen:
             continue
         seen.add(each.keys)
-        index.setdefault(each.keys[0], []).append(each)
+        index.setdefault(each.keys[0], []).append((each, frozenset(each.keys[1:])))
     return index
 
 

@@ -1,0 +1,136 @@
+"""SQLite through aiosqlite, one trip to its thread per statement.
+
+aiosqlite runs every call on a thread of its own, and SQLAlchemy's adapter makes
+four calls for a query (open a cursor, execute, fetch the rows, close the cursor)
+and three for a write. Each call is a hand-off between the event loop and that
+thread (a future, a wake-up of each side, the GIL passed back and forth): on a
+loaded machine each one also waits for the thread to be scheduled. The cursor
+below does the four in one function on aiosqlite's thread: one hand-off per
+statement. What the statement left behind (description, row count, last row id)
+is kept, and the rows are buffered, as SQLAlchemy's adapter buffers them anyway.
+
+Server-side cursors (``stream``) keep SQLAlchemy's own cursor.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import deque
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
+
+_Outcome = tuple[Any, int, int | None, list[Any] | None]
+"""description, rowcount, lastrowid, rows (None when the statement returns none)."""
+
+
+def _run(connection: sqlite3.Connection, many: bool, operation: str, parameters: Any) -> _Outcome:
+    """On aiosqlite's thread: the statement, its rows and its cursor's state."""
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        rows = cursor.fetchall() if cursor.description else None
+        return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """A buffered cursor that goes to aiosqlite's thread once per statement."""
+
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
+
+    _awaitable_cursor_close = False
+
+    def __init__(self, adapt_connection: Any) -> None:
+        # No aiosqlite cursor is opened here: ``_run`` opens and closes its own.
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        return self._lastrowid  # type: ignore[return-value]
+
+    @property
+    def arraysize(self) -> int:
+        return 1
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        pass
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        try:
+            return await_(self._one_trip(False, operation, parameters))
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
+        try:
+            return await_(self._one_trip(True, operation, seq_of_parameters))
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    async def _one_trip(self, many: bool, operation: Any, parameters: Any) -> None:
+        connection = self._connection
+        async with self._adapt_connection._execute_mutex:
+            outcome: _Outcome = await connection._execute(
+                _run, connection._conn, many, operation, parameters
+            )
+        self._description, self._rowcount, self._lastrowid, rows = outcome
+        self._rows = deque(rows) if rows is not None else deque()
+
+    async def _async_soft_close(self) -> None:
+        return None  # nothing is open on the other side
+
+    def close(self) -> None:
+        self._rows.clear()
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+
+    _cursor_cls = OneTripCursor
+
+
+class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """SQLAlchemy's aiosqlite DBAPI adapter, handing out ``OneTripConnection``s."""
+
+    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        adapted = super().connect(*arg, **kw)
+        return OneTripConnection(self, adapted._connection)
+
+
+def dbapi() -> OneTripDBAPI:
+    """The module to pass as ``module=`` to ``create_async_engine`` for aiosqlite."""
+    import aiosqlite
+
+    module: ModuleType = aiosqlite
+    return OneTripDBAPI(module, sqlite3)
