@@ -44,7 +44,18 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     if isinstance(search_path, str):
         parsed = parsed.difference_update_query(["search_path"])
         kwargs.setdefault("connect_args", {})["server_settings"] = {"search_path": search_path}
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     return create_async_engine(parsed, echo=echo, pool_pre_ping=True, **kwargs)
+
+
+POOL_SIZE = 16
+"""PostgreSQL connections a process keeps open: as many as the polling loop applies
+chats side by side (16). SQLAlchemy's default (5) closed every connection beyond it
+as it came back, so a burst kept opening PostgreSQL connections (a server process
+each). With ``POOL_OVERFLOW``, a process opens at most 24: three processes stay
+under PostgreSQL's default ``max_connections`` of 100."""
+POOL_OVERFLOW = 8
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -98,7 +98,10 @@ class UnitOfWork:
         written, self._outbox_written = self._outbox_written, False
         if written and session.get_bind().dialect.name == "postgresql":
             # Delivered by PostgreSQL at commit, to the senders of other processes.
-            await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+            await session.execute(
+                text("SELECT pg_notify(:channel, :origin)"),
+                {"channel": CHANNEL, "origin": self.wakeups.origin},
+            )
         await session.commit()
         events, self._events = self._events, []
         for event in events:

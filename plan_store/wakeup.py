@@ -7,6 +7,10 @@ processes hear it through PostgreSQL: the same transaction runs ``pg_notify`` on
 transaction), and ``listen`` turns each notification into a ring. SQLite has no such
 thing: a sender in another process finds the rows at its next poll, which stays as
 the fallback everywhere.
+
+Each notification carries the ``origin`` of the process that sent it, and ``listen``
+skips its own process's: that process's senders were already rung in process, and
+claiming again for every one of its own commits cost a burst a query per update.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +37,8 @@ class Wakeups:
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self.origin = secrets.token_hex(8)
+        """Sent with this process's notifications (see ``listen``)."""
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` on every ring; returns what unsubscribes it."""
@@ -51,8 +58,15 @@ class Wakeups:
                 log.exception("an outbox wake-up listener failed")
 
 
-async def listen(engine: AsyncEngine, on_notify: Listener, *, retry_every: float = 2.0) -> None:
-    """Call ``on_notify`` for every notification on ``CHANNEL`` until cancelled.
+async def listen(
+    engine: AsyncEngine,
+    on_notify: Listener,
+    *,
+    own_origin: str | None = None,
+    retry_every: float = 2.0,
+) -> None:
+    """Call ``on_notify`` for every notification on ``CHANNEL`` until cancelled, except
+    those sent with ``own_origin`` (this process's, already rung in process).
 
     PostgreSQL only (returns at once on another database). The listening connection
     is held apart from the pool's work; when it breaks, ``on_notify`` is called once
@@ -60,8 +74,9 @@ async def listen(engine: AsyncEngine, on_notify: Listener, *, retry_every: float
     if engine.dialect.name != "postgresql":
         return
 
-    def callback(*_args: Any) -> None:
-        on_notify()
+    def callback(_connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        if own_origin is None or payload != own_origin:
+            on_notify()
 
     while True:
         lost = asyncio.Event()

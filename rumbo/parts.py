@@ -185,7 +185,9 @@ def outbox(container: Container, channels: Collection[Channel]) -> Part:
 
     async def run_sender() -> None:
         unsubscribe = container.uow.wakeups.subscribe(sender.wake)
-        listening = asyncio.create_task(listen(container.engine, sender.wake))
+        listening = asyncio.create_task(
+            listen(container.engine, sender.wake, own_origin=container.uow.wakeups.origin)
+        )
         try:
             await sender.run_forever(asyncio.Event())
         finally:

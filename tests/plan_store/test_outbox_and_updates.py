@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from plan_store.enums import Channel, OutboxStatus
 from plan_store.models import OutboxMessage, ProcessedUpdate
 from plan_store.services import cases, outbox, updates
+from plan_store.wakeup import CHANNEL, listen
 from rumbo.container import Container
 from tests.plan_store.builders import Team, a_case
 
@@ -115,3 +117,37 @@ async def test_one_update_delivered_twice_at_once_is_applied_once(
     assert outcomes.count("applied") == 1
     async with container.uow() as uow:
         assert await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 1
+
+
+async def test_a_process_hears_the_others_outbox_commits_but_not_its_own_again(
+    container: Container, team: Team, db_backend: str
+) -> None:
+    """Its own senders were rung in process at commit; another process's were not."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no notifications: other processes find rows by polling")
+    heard: list[str] = []
+    listening = asyncio.create_task(
+        listen(
+            container.engine,
+            lambda: heard.append("rung"),
+            own_origin=container.uow.wakeups.origin,
+        )
+    )
+    try:
+        async with asyncio.timeout(5):
+            while not heard:  # the first ring is for rows committed before it listened
+                await asyncio.sleep(0.01)
+        await remind(container, team.case.id, None)
+        await asyncio.sleep(0.5)
+        assert heard == ["rung"]
+
+        async with container.engine.begin() as connection:  # another process's commit
+            await connection.execute(
+                text("SELECT pg_notify(:channel, 'another process')"), {"channel": CHANNEL}
+            )
+        async with asyncio.timeout(5):
+            while len(heard) < 2:
+                await asyncio.sleep(0.01)
+    finally:
+        listening.cancel()
+        await asyncio.gather(listening, return_exceptions=True)
