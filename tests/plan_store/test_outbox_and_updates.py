@@ -125,29 +125,26 @@ async def test_a_process_hears_the_others_outbox_commits_but_not_its_own_again(
     """Its own senders were rung in process at commit; another process's were not."""
     if db_backend != "postgresql":
         pytest.skip("SQLite has no notifications: other processes find rows by polling")
-    heard: list[str] = []
+    rings: asyncio.Queue[str] = asyncio.Queue()
     listening = asyncio.create_task(
         listen(
             container.engine,
-            lambda: heard.append("rung"),
+            lambda: rings.put_nowait("rung"),
             own_origin=container.uow.wakeups.origin,
         )
     )
     try:
-        async with asyncio.timeout(5):
-            while not heard:  # the first ring is for rows committed before it listened
-                await asyncio.sleep(0.01)
+        # The first ring is for rows committed before it listened.
+        assert await asyncio.wait_for(rings.get(), 5) == "rung"
         await remind(container, team.case.id, None)
         await asyncio.sleep(0.5)
-        assert heard == ["rung"]
+        assert rings.empty()
 
         async with container.engine.begin() as connection:  # another process's commit
             await connection.execute(
                 text("SELECT pg_notify(:channel, 'another process')"), {"channel": CHANNEL}
             )
-        async with asyncio.timeout(5):
-            while len(heard) < 2:
-                await asyncio.sleep(0.01)
+        assert await asyncio.wait_for(rings.get(), 5) == "rung"
     finally:
         listening.cancel()
         await asyncio.gather(listening, return_exceptions=True)
