@@ -45,7 +45,7 @@ def _http_url(value: str | None) -> str | None:
     return value.rstrip("/") if value else value
 
 
-HttpUrl = Annotated[str | None, AfterValidator(_http_url)]
+HttpAddress = Annotated[str | None, AfterValidator(_http_url)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
@@ -86,9 +86,9 @@ class DatabaseSettings(Section):
 
 class TelegramSettings(Section):
     token: SecretStr | None = None
-    api_url: HttpUrl = None
+    api_url: HttpAddress = None
     """The Bot API's root; None: the public one (tests point it at a local fake)."""
-    webhook_url: HttpUrl = None
+    webhook_url: HttpAddress = None
     webhook_secret: SecretStr | None = None
     bot_username: str | None = None
     """The bot's @name, for the deep links (t.me/<name>?start=CODE) the console shows."""
@@ -115,7 +115,7 @@ class WhatsAppSettings(Section):
     app_secret: SecretStr | None = None
     verify_token: SecretStr | None = None
     phone_number_id: str | None = None
-    api_url: HttpUrl = None
+    api_url: HttpAddress = None
     """The Graph API's root; None: the public one."""
 
     @property
@@ -152,7 +152,7 @@ class SmtpSettings(Section):
 
 
 class ConsoleSettings(Section):
-    url: HttpUrl = None
+    url: HttpAddress = None
     """The console's address as staff reach it (``https://...``), for the links in
     alerts; ``rumbo check`` asks it over HTTPS (default: ``http://RUMBO_HOST:RUMBO_PORT``)."""
 

@@ -153,7 +153,7 @@ async def test_a_ready_installation_has_no_problem_and_the_command_exits_0(
     assert await problems(ready) == []
 
     for name, value in {
-        "RUMBO_DATABASE_URL": ready.database_url,
+        "RUMBO_DATABASE_URL": ready.database.url,
         "RUMBO_DATA_KEY": OLD_KEY,
         "RUMBO_SECRET_KEY": "s" * 40,
         "RUMBO_WEBCHAT": "false",
