@@ -42,7 +42,8 @@ from plan_store.models import Base
 from plan_store.services import cases, consent, duty, linking, staff, staff_chats
 from plan_store.services.access import StaffActor
 from rumbo.container import Container, build_container
-from rumbo.settings import Settings
+from rumbo.parts import telegram_config
+from rumbo.settings import DatabaseSettings, Settings, SmtpSettings, TelegramSettings
 from tests.fakes import FakeTelegram
 from tests.fakes.smtp import Mailbox, smtp_server
 
@@ -128,13 +129,10 @@ async def wait_for(check: Callable[[], bool], within: float = 30.0) -> None:
 async def one_run(url: str, label: str, alerts: int) -> None:
     async with FakeTelegram() as tg, smtp_server() as mailbox:
         settings = Settings(
-            database_url=url,
+            database=DatabaseSettings(url=url),
             data_key=SecretStr(generate_key()),
-            telegram_token=SecretStr(tg.token),
-            telegram_api_url=tg.api_url,
-            smtp_host=mailbox.host,
-            smtp_port=mailbox.port,
-            smtp_security="none",
+            telegram=TelegramSettings(token=SecretStr(tg.token), api_url=tg.api_url),
+            smtp=SmtpSettings(host=mailbox.host, port=mailbox.port, security="none"),
             _env_file=None,
         )
         container = build_container(settings)
@@ -155,7 +153,7 @@ async def measure(
     label: str,
     alerts: int,
 ) -> None:
-    async with build_client(settings.telegram) as client:
+    async with build_client(telegram_config(settings)) as client:
         dispatcher = AlertDispatcher(
             container.uow,
             [

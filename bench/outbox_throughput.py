@@ -73,7 +73,8 @@ from plan_store.models import (
 )
 from plan_store.types import utcnow
 from rumbo.container import Container, build_container
-from rumbo.settings import Settings
+from rumbo.parts import telegram_config
+from rumbo.settings import DatabaseSettings, Settings, TelegramSettings
 
 TOKEN = "123456:BENCH-TOKEN"  # noqa: S105 (the fake Bot API's token, not a secret)
 FIRST_CHAT = 10_000_000
@@ -252,10 +253,9 @@ async def one_run(
     now = utcnow()
     with FakeProcess(enforce_limits=enforce) as fake:
         settings = Settings(
-            database_url=url,
+            database=DatabaseSettings(url=url),
             data_key=SecretStr(generate_key()),
-            telegram_token=SecretStr(TOKEN),
-            telegram_api_url=fake.api_url,
+            telegram=TelegramSettings(token=SecretStr(TOKEN), api_url=fake.api_url),
             _env_file=None,
         )
         container = build_container(settings)
@@ -269,7 +269,7 @@ async def one_run(
 
             from bot.telegram import build_client
 
-            async with build_client(settings.telegram) as client:
+            async with build_client(telegram_config(settings)) as client:
                 sender = OutboxSender(container.uow, {Channel.TELEGRAM: client}, limits)
                 stop = asyncio.Event()
                 started = time.perf_counter()

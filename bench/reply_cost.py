@@ -42,7 +42,7 @@ from dialogs.events import Event
 from plan_store.crypto import generate_key
 from plan_store.enums import Channel, OutboxKind
 from rumbo.container import build_container
-from rumbo.settings import Settings
+from rumbo.settings import DatabaseSettings, Settings
 
 _ids = itertools.count(1)
 
@@ -57,7 +57,9 @@ class InstantClient:
 async def measure(url: str, args: argparse.Namespace, label: str) -> None:
     data_key = generate_key()
     await fill(url, data_key, cases=max(args.chats, 1000), messages=args.messages)
-    settings = Settings(database_url=url, data_key=SecretStr(data_key), _env_file=None)
+    settings = Settings(
+        database=DatabaseSettings(url=url), data_key=SecretStr(data_key), _env_file=None
+    )
     container = build_container(settings)
     statements = 0
 

@@ -35,7 +35,7 @@ from plan_store.models import Base
 from plan_store.services import staff, staff_languages
 from plan_store.services.access import StaffActor
 from rumbo.container import Container, build_container
-from rumbo.settings import Settings
+from rumbo.settings import DatabaseSettings, Settings
 from staff_console.app import create_app
 from tests.chromium import CHROMIUM, FAKE_MICROPHONE, HAVE_CHROMIUM, headless_chromium
 from tests.fakes import serve_loopback
@@ -222,7 +222,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 async def run(args: argparse.Namespace) -> None:
     directory = fresh_directory("translation-pace.sqlite3*")
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{directory / 'translation-pace.sqlite3'}",
+        database=DatabaseSettings(
+            url=f"sqlite+aiosqlite:///{directory / 'translation-pace.sqlite3'}"
+        ),
         data_key=SecretStr(generate_key()),
         _env_file=None,
     )

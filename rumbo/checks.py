@@ -20,6 +20,7 @@ from plan_store.crypto import InvalidToken
 from plan_store.database import create_engine
 from plan_store.services import duty, keys, staff
 from rumbo.container import build_container
+from rumbo.parts import telegram_config
 from rumbo.settings import Settings
 
 TIMEOUT = httpx.Timeout(10.0)
@@ -56,7 +57,7 @@ def _configuration(settings: Settings) -> list[str]:
 
 
 async def _database(settings: Settings) -> list[str]:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database.url)
     try:
         try:
             async with engine.connect() as connection:
@@ -136,10 +137,10 @@ async def _stored_data(settings: Settings) -> list[str]:
 
 
 async def _telegram(settings: Settings, http: httpx.AsyncClient) -> list[str]:
-    if settings.telegram_token is None:
+    if settings.telegram.token is None:
         return []
-    token = settings.telegram_token.get_secret_value()
-    url = f"{settings.telegram_api_url}/bot{token}/getWebhookInfo"
+    token = settings.telegram.token.get_secret_value()
+    url = f"{telegram_config(settings).api_url}/bot{token}/getWebhookInfo"
     try:
         answer = await http.get(url)
     except httpx.HTTPError as error:
@@ -151,7 +152,7 @@ async def _telegram(settings: Settings, http: httpx.AsyncClient) -> list[str]:
     except (ValueError, KeyError, TypeError):
         return [f"Telegram's getWebhookInfo answered {answer.status_code} without a result"]
     registered = str(info.get("url") or "")
-    wanted = settings.telegram_webhook_url
+    wanted = settings.telegram.webhook_url
     found: list[str] = []
     if wanted is None:
         if registered:
@@ -180,22 +181,22 @@ async def _telegram(settings: Settings, http: httpx.AsyncClient) -> list[str]:
 
 def _whatsapp(settings: Settings) -> list[str]:
     parts = {
-        "RUMBO_WHATSAPP_TOKEN": settings.whatsapp_token,
-        "RUMBO_WHATSAPP_APP_SECRET": settings.whatsapp_app_secret,
-        "RUMBO_WHATSAPP_PHONE_NUMBER_ID": settings.whatsapp_phone_number_id,
+        "RUMBO_WHATSAPP_TOKEN": settings.whatsapp.token,
+        "RUMBO_WHATSAPP_APP_SECRET": settings.whatsapp.app_secret,
+        "RUMBO_WHATSAPP_PHONE_NUMBER_ID": settings.whatsapp.phone_number_id,
     }
     missing = [name for name, value in parts.items() if value is None]
     if len(missing) == len(parts):
         return []
     if missing:
         return [f"WhatsApp is half configured: set {', '.join(missing)}"]
-    if settings.whatsapp_verify_token is None:
+    if settings.whatsapp.verify_token is None:
         return ["RUMBO_WHATSAPP_VERIFY_TOKEN is not set: Meta cannot verify the webhook"]
     return []
 
 
 async def _public_address(settings: Settings, http: httpx.AsyncClient) -> list[str]:
-    url = settings.console_url
+    url = settings.console.url
     if url is None:
         return ["RUMBO_CONSOLE_URL is not set (the https:// address staff open)"]
     if not url.startswith("https://"):
@@ -215,21 +216,22 @@ async def _public_address(settings: Settings, http: httpx.AsyncClient) -> list[s
 
 async def _smtp(settings: Settings) -> list[str]:
     """Connect, say hello, start TLS and log in as the alerts will (nothing is sent)."""
-    if settings.smtp_host is None:
+    smtp = settings.smtp
+    if smtp.host is None:
         return ["RUMBO_SMTP_HOST is not set: alerts and digests go out by no email"]
-    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    where = f"{smtp.host}:{smtp.port}"
     client = aiosmtplib.SMTP(
-        hostname=settings.smtp_host,
-        port=settings.smtp_port,
-        use_tls=settings.smtp_security == "tls",
-        start_tls=settings.smtp_security == "starttls",
+        hostname=smtp.host,
+        port=smtp.port,
+        use_tls=smtp.security == "tls",
+        start_tls=smtp.security == "starttls",
         timeout=TIMEOUT.connect or 10.0,
     )
     try:
         await client.connect()
-        if settings.smtp_username:
-            password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
-            await client.login(settings.smtp_username, password)
+        if smtp.username:
+            password = smtp.password.get_secret_value() if smtp.password else ""
+            await client.login(smtp.username, password)
         await client.quit()
     except aiosmtplib.SMTPAuthenticationError:
         return [f"the SMTP server {where} refuses RUMBO_SMTP_USERNAME and its password"]

@@ -185,8 +185,8 @@ def _db_copy(args: argparse.Namespace) -> int:
     from plan_store import transfer
     from plan_store.database import create_engine
 
-    source_url = load_settings(database_url=args.source).database_url
-    target_url = load_settings(database_url=args.target).database_url
+    source_url = load_settings(database={"url": args.source}).database.url
+    target_url = load_settings(database={"url": args.target}).database.url
 
     async def run() -> dict[str, int] | str:
         source, target = create_engine(source_url), create_engine(target_url)
@@ -249,8 +249,8 @@ def _backup(args: argparse.Namespace) -> int:
     from plan_store.backup import prune, write_backup
 
     settings = load_settings()
-    directory = args.to or settings.backup_dir
-    keep = args.keep if args.keep is not None else settings.backup_keep
+    directory = args.to or settings.backup.dir
+    keep = args.keep if args.keep is not None else settings.backup.keep
 
     async def run() -> None:
         container = _container(settings)

@@ -38,14 +38,14 @@ def build_container(settings: Settings, *, clock: Clock = utcnow) -> Container:
         raise SettingsError(
             "RUMBO_DATA_KEY: needed to encrypt messages at rest (make one with `rumbo keys new`)"
         )
-    if settings.sqlite_path is not None:
-        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.database_url)
+    if settings.database.sqlite_path is not None:
+        settings.database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database.url)
     cipher = Cipher(settings.data_key.get_secret_value())
     channels = {AlertChannel.CONSOLE}
-    if settings.telegram_enabled:
+    if settings.telegram.enabled:
         channels.add(AlertChannel.TELEGRAM)
-    if settings.email_enabled:
+    if settings.smtp.enabled:
         channels.add(AlertChannel.EMAIL)
     return Container(
         settings=settings,

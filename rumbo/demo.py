@@ -23,7 +23,7 @@ def prepare_demo(directory: Path, *, port: int | None = None) -> Settings:
     for stale in directory.glob("rumbo-demo.sqlite3*"):
         stale.unlink()
     overrides: dict[str, object] = {
-        "database_url": f"sqlite+aiosqlite:///{database}",
+        "database": {"url": f"sqlite+aiosqlite:///{database}"},
         "data_key": generate_key(),
         "secret_key": generate_key(),
     }

@@ -62,16 +62,15 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 
 def configured_secrets(settings: Settings) -> list[str]:
     values: list[str] = []
-    for name in (
-        "telegram_token",
-        "telegram_webhook_secret",
-        "whatsapp_token",
-        "whatsapp_app_secret",
-        "whatsapp_verify_token",
-        "secret_key",
-        "data_key",
+    for secret in (
+        settings.telegram.token,
+        settings.telegram.webhook_secret,
+        settings.whatsapp.token,
+        settings.whatsapp.app_secret,
+        settings.whatsapp.verify_token,
+        settings.secret_key,
+        settings.data_key,
     ):
-        secret = getattr(settings, name)
         if secret is not None:
             value = secret.get_secret_value()
             values.append(value)

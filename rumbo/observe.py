@@ -133,7 +133,7 @@ async def _exposition(container: Container) -> Response:
 
 def metrics_routes(container: Container) -> list[BaseRoute]:
     """``/metrics`` on the web app, behind ``RUMBO_METRICS_TOKEN``; none without one."""
-    token = container.settings.metrics_token
+    token = container.settings.metrics.token
     if token is None:
         return []
     expected = f"Bearer {token.get_secret_value()}".encode()
@@ -161,7 +161,7 @@ def metrics_listener(container: Container) -> _QuietServer | None:
     """``/metrics`` without a token on ``RUMBO_METRICS_HOST:RUMBO_METRICS_PORT``, apart
     from the public port; None when no port is set. Run it with ``await .serve()``."""
     settings = container.settings
-    if settings.metrics_port is None:
+    if settings.metrics.port is None:
         return None
 
     async def metrics(request: Request) -> Response:
@@ -170,8 +170,8 @@ def metrics_listener(container: Container) -> _QuietServer | None:
     app = Starlette(routes=[Route("/metrics", metrics), Route("/healthz", _health)])
     config = uvicorn.Config(
         app,
-        host=settings.metrics_host,
-        port=settings.metrics_port,
+        host=settings.metrics.host,
+        port=settings.metrics.port,
         log_level="warning",
         log_config=None,
         access_log=False,

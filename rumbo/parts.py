@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from pydantic import SecretStr
 from starlette.routing import BaseRoute
 
 from plan_store.enums import Channel
 from rumbo.container import Container
-from rumbo.settings import SettingsError
+from rumbo.settings import Settings, SettingsError
 
 Task = Callable[[], Coroutine[Any, Any, None]]
 
@@ -30,8 +31,56 @@ class Part:
 if TYPE_CHECKING:
     from bot.alerts import AlertDispatcher
     from bot.outbox.channel import ChannelClient
+    from bot.outbox.limits import OutboxConfig
     from bot.telegram import TelegramClient
+    from bot.telegram.config import TelegramConfig
     from bot.whatsapp import WhatsAppClient
+    from bot.whatsapp.config import WhatsAppConfig
+
+
+# What each package of bot/ is given: a small config object of its own, made from a
+# section of the settings. A value the section leaves unset keeps the package's default.
+
+
+def telegram_config(settings: Settings) -> TelegramConfig:
+    from bot.telegram.config import TelegramConfig
+
+    section = settings.telegram
+    return TelegramConfig(
+        token=_secret(section.token),
+        webhook_url=section.webhook_url,
+        webhook_secret=_secret(section.webhook_secret),
+        **_given(api_url=section.api_url),
+    )
+
+
+def whatsapp_config(settings: Settings) -> WhatsAppConfig:
+    from bot.whatsapp.config import WhatsAppConfig
+
+    section = settings.whatsapp
+    return WhatsAppConfig(
+        token=_secret(section.token),
+        app_secret=_secret(section.app_secret),
+        phone_number_id=section.phone_number_id,
+        verify_token=_secret(section.verify_token),
+        database_url=settings.database.url,
+        data_key=_secret(settings.data_key),
+        **_given(api_url=section.api_url),
+    )
+
+
+def outbox_config(settings: Settings) -> OutboxConfig:
+    from bot.outbox.limits import OutboxConfig
+
+    return OutboxConfig(**settings.outbox.model_dump(exclude_none=True))
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _given(**values: str | None) -> dict[str, str]:
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def console(container: Container, *, demo: bool = False) -> Part:
@@ -46,7 +95,7 @@ def console(container: Container, *, demo: bool = False) -> Part:
     app = create_app(
         container.uow,
         secret_key=settings.secret_key.get_secret_value(),
-        telegram_bot_username=settings.telegram_bot_username,
+        telegram_bot_username=settings.telegram.bot_username,
         demo=demo,
         options=ConsoleOptions(
             timezone=settings.timezone, totp_for_operators=settings.totp_operators
@@ -58,12 +107,12 @@ def console(container: Container, *, demo: bool = False) -> Part:
 
 def telegram(container: Container, *, demo: bool = False) -> Part:
     """Inbound Telegram: a polling task, or the webhook route when a webhook URL is set."""
-    if not container.settings.telegram_enabled:
+    if not container.settings.telegram.enabled:
         return Part("telegram", note="off: RUMBO_TELEGRAM_TOKEN is not set")
     from bot.telegram import TelegramConfigError, build_transport
 
     try:
-        transport = build_transport(container.settings.telegram, container.uow)
+        transport = build_transport(telegram_config(container.settings), container.uow)
     except TelegramConfigError as error:
         raise SettingsError(str(error)) from None
     return Part("telegram", routes=transport.routes, tasks=transport.tasks, note=transport.note)
@@ -74,14 +123,14 @@ def telegram_client(container: Container) -> TelegramClient | None:
 
     It opens its connections on first use; close it with ``await client.aclose()``.
     """
-    if not container.settings.telegram_enabled:
+    if not container.settings.telegram.enabled:
         return None
     from bot.telegram import build_client
     from plan_store.services import voice_prompts
 
     # The voice notes sent beside screens: staff's uploads, then the locale folders.
     return build_client(
-        container.settings.telegram, voice_prompts=voice_prompts.lookup(container.uow)
+        telegram_config(container.settings), voice_prompts=voice_prompts.lookup(container.uow)
     )
 
 
@@ -107,7 +156,7 @@ def webchat(container: Container, *, demo: bool = False) -> Part:
 def whatsapp(container: Container, *, demo: bool = False) -> Part:
     """The WhatsApp Cloud API webhook (GET handshake, POST deliveries)."""
     settings = container.settings
-    if not settings.whatsapp_enabled:
+    if not settings.whatsapp.enabled:
         return Part(
             "whatsapp",
             note="off: set RUMBO_WHATSAPP_TOKEN, RUMBO_WHATSAPP_APP_SECRET and "
@@ -115,9 +164,9 @@ def whatsapp(container: Container, *, demo: bool = False) -> Part:
         )
     from bot.whatsapp import build_webhook
 
-    webhook = build_webhook(settings.whatsapp, container.uow)
+    webhook = build_webhook(whatsapp_config(settings), container.uow)
     note = f"webhook at {webhook.path}"
-    if settings.whatsapp_verify_token is None:
+    if settings.whatsapp.verify_token is None:
         note += " (RUMBO_WHATSAPP_VERIFY_TOKEN not set: Meta's handshake is refused)"
     return Part("whatsapp", routes=webhook.routes, note=note)
 
@@ -126,11 +175,11 @@ def whatsapp_client(container: Container) -> WhatsAppClient | None:
     """The outbox sender's client for WhatsApp, or None when WhatsApp is off.
 
     Close it with ``await client.aclose()``."""
-    if not container.settings.whatsapp_enabled:
+    if not container.settings.whatsapp.enabled:
         return None
     from bot.whatsapp import build_client
 
-    return build_client(container.settings.whatsapp, container.uow)
+    return build_client(whatsapp_config(container.settings), container.uow)
 
 
 def clients_for(
@@ -158,9 +207,9 @@ def delivered_channels(container: Container, names: Collection[str]) -> set[Chan
     answers), and the scheduler sends everything configured."""
     settings = container.settings
     channels: set[Channel] = set()
-    if ("telegram" in names or "scheduler" in names) and settings.telegram_enabled:
+    if ("telegram" in names or "scheduler" in names) and settings.telegram.enabled:
         channels.add(Channel.TELEGRAM)
-    if ("whatsapp" in names or "scheduler" in names) and settings.whatsapp_enabled:
+    if ("whatsapp" in names or "scheduler" in names) and settings.whatsapp.enabled:
         channels.add(Channel.WHATSAPP)
     return channels
 
@@ -172,15 +221,15 @@ def outbox(container: Container, channels: Collection[Channel]) -> Part:
     from bot.outbox import OutboxSender
     from plan_store.wakeup import listen
 
-    outbox_settings = container.settings.outbox
+    config = outbox_config(container.settings)
     clients = clients_for(container, channels)
     sender = OutboxSender(
         container.uow,
         clients,
-        outbox_settings.rate_limits(),
-        lease=timedelta(seconds=outbox_settings.lease_seconds),
-        max_attempts=outbox_settings.max_attempts,
-        poll_interval=outbox_settings.poll_seconds,
+        config.rate_limits(),
+        lease=timedelta(seconds=config.lease_seconds),
+        max_attempts=config.max_attempts,
+        poll_interval=config.poll_seconds,
     )
 
     async def run_sender() -> None:
@@ -224,18 +273,17 @@ def alert_dispatcher(
     telegram_client = clients.get(Channel.TELEGRAM)
     if isinstance(telegram_client, TelegramClient):
         senders.append(TelegramAlerts(telegram_client, settings.public_console_url))
-    if settings.smtp_host is not None:
+    smtp = settings.smtp
+    if smtp.host is not None:
         senders.append(
             EmailAlerts(
                 settings.public_console_url,
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                sender=settings.smtp_from,
-                username=settings.smtp_username,
-                password=(
-                    settings.smtp_password.get_secret_value() if settings.smtp_password else None
-                ),
-                security=settings.smtp_security,
+                hostname=smtp.host,
+                port=smtp.port,
+                sender=smtp.sender,
+                username=smtp.username,
+                password=_secret(smtp.password),
+                security=smtp.security,
             )
         )
     dispatcher = AlertDispatcher(container.uow, senders, on_outbox=on_outbox)

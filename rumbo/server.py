@@ -79,7 +79,7 @@ def serve(settings: Settings, *, only: Sequence[str] = (), demo: bool = False) -
     built = build_parts(container, only, demo=demo)
     listener = observe.metrics_listener(container)
     if listener is not None:
-        where = f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+        where = f"http://{settings.metrics.host}:{settings.metrics.port}/metrics"
 
         async def run_listener() -> None:
             await observe.serve_until_cancelled(listener)

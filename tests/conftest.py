@@ -25,7 +25,7 @@ from plan_store.crypto import generate_key
 from plan_store.models import Base
 from plan_store.services import translations
 from rumbo.container import Container, build_container
-from rumbo.settings import Settings
+from rumbo.settings import DatabaseSettings, Settings
 from tests.databases import postgres_schema_url, postgres_unreachable_reason, sqlite_url
 
 
@@ -80,7 +80,7 @@ async def database_url(db_backend: str, tmp_path: Path) -> AsyncIterator[str]:
 def settings(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
     monkeypatch.chdir(tmp_path)  # no stray .env from the developer's tree
     return Settings(
-        database_url=database_url,
+        database=DatabaseSettings(url=database_url),
         data_key=generate_key(),
         secret_key="s" * 40,
         _env_file=None,  # type: ignore[call-arg]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from rumbo import cli
@@ -39,12 +41,26 @@ def test_bot_plan_store_and_console_never_import_rumbo() -> None:
     assert offenders == []
 
 
+def test_reading_the_settings_loads_no_part_of_bot() -> None:
+    """Settings are read before anything is built: the transports (and
+    python-telegram-bot) load only when the composition root builds their part."""
+    probe = (
+        "import sys; from rumbo.settings import load_settings; load_settings(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('bot', 'telegram')))"
+    )
+    loaded = subprocess.run(  # noqa: S603 (this interpreter, our own code)
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
+
+
 def test_the_readme_names_every_setting() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| `RUMBO_")]
     missing = [
-        f"RUMBO_{name.upper()}"
-        for name in Settings.model_fields
-        if f"`RUMBO_{name.upper()}`" not in readme
+        name
+        for name in Settings.variables()
+        if not any(f"`{name}`" in row.split(" | ")[0] for row in rows)
     ]
     assert missing == []
 

@@ -63,7 +63,7 @@ async def two_workers(
     container: Container, stack: AsyncExitStack, mailbox: Mailbox
 ) -> list[AlertDispatcher]:
     """This process's dispatcher and another process's, with its own engine."""
-    engine = create_engine(container.settings.database_url)
+    engine = create_engine(container.settings.database.url)
     stack.push_async_callback(engine.dispose)
     other = UnitOfWorkFactory(create_session_factory(engine), container.uow.cipher, container.clock)
     return [dispatcher(container.uow, mailbox=mailbox), dispatcher(other, mailbox=mailbox)]

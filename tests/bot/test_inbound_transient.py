@@ -37,7 +37,7 @@ def db_backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 async def impatient(container: Container) -> AsyncIterator[AsyncEngine]:
     """A second engine on the same database that never waits for a lock."""
-    url = container.settings.database_url
+    url = container.settings.database.url
     if container.engine.dialect.name == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": 0})
     else:

@@ -44,7 +44,7 @@ class Process:
     """What one more sender process has of its own: an engine, a client."""
 
     def __init__(self, container: Container, stack: AsyncExitStack, clock: Clock) -> None:
-        self.engine = create_engine(container.settings.database_url)
+        self.engine = create_engine(container.settings.database.url)
         stack.push_async_callback(self.engine.dispose)
         self.uow = UnitOfWorkFactory(
             create_session_factory(self.engine), container.uow.cipher, clock

@@ -151,7 +151,7 @@ class Launcher:
         env.update(
             PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
             PYTHONUNBUFFERED="1",
-            RUMBO_DATABASE_URL=self.settings.database_url,
+            RUMBO_DATABASE_URL=self.settings.database.url,
             RUMBO_DATA_KEY=self.settings.data_key.get_secret_value(),
             RUMBO_SECRET_KEY="s" * 40,
             RUMBO_TELEGRAM_TOKEN=self.tg.token,

@@ -81,7 +81,7 @@ async def test_two_schedulers_ticking_at_once_in_two_processes_send_once(
     container: Container, clock: FakeClock, db_backend: str
 ) -> None:
     await a_reminder_due(container)
-    engine = create_engine(container.settings.database_url)
+    engine = create_engine(container.settings.database.url)
     try:
         other = UnitOfWorkFactory(create_session_factory(engine), container.uow.cipher, clock)
         schedulers = [

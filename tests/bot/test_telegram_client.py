@@ -14,6 +14,7 @@ from bot.telegram import build_client
 from bot.telegram.client import TelegramClient, deletion_ids, split_text
 from dialogs.screens import Button, Screen
 from plan_store.enums import OutboxKind
+from rumbo.parts import telegram_config
 from rumbo.settings import Settings
 from tests.e2e.support import telegram_settings
 from tests.fakes import FakeTelegram
@@ -24,7 +25,7 @@ CHAT = 5151
 
 @pytest.fixture
 async def client(tg: FakeTelegram, settings: Settings) -> AsyncIterator[TelegramClient]:
-    async with build_client(telegram_settings(settings, tg).telegram) as built:
+    async with build_client(telegram_config(telegram_settings(settings, tg))) as built:
         yield built
 
 
@@ -74,7 +75,7 @@ async def test_a_recorded_voice_prompt_follows_the_text_and_is_uploaded_once(
         asked.append((key, language))
         return recording if key == "consent.summary" else None
 
-    bot = build_client(telegram_settings(settings, tg).telegram).bot
+    bot = build_client(telegram_config(telegram_settings(settings, tg))).bot
     async with TelegramClient(bot, voice_prompts=prompts) as client:
         first = await client.deliver(OutboxKind.SCREEN, str(CHAT), consent_screen().to_payload())
         await client.deliver(OutboxKind.SCREEN, str(CHAT + 1), consent_screen().to_payload())
@@ -105,7 +106,7 @@ async def test_the_voice_prompt_is_looked_up_in_the_screens_language_and_a_failu
         raise RuntimeError("the database is away")
 
     screen = Screen("Ch'a'ab'ej", voice_key="menu", language="kek")
-    bot = build_client(telegram_settings(settings, tg).telegram).bot
+    bot = build_client(telegram_config(telegram_settings(settings, tg))).bot
     async with TelegramClient(bot, voice_prompts=broken) as client:
         sent = await client.deliver(OutboxKind.SCREEN, str(CHAT), screen.to_payload())
     assert asked == [("menu", "kek")]

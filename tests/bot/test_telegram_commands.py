@@ -10,6 +10,7 @@ import pytest
 from bot.telegram import TelegramWebhook, build_bot
 from bot.telegram.commands import COMMANDS
 from rumbo.container import Container
+from rumbo.parts import telegram_config
 from tests.dialogs.builders import a_consented_chat, a_world
 from tests.e2e.support import eventually, running_poller, telegram_settings
 from tests.fakes import FakeTelegram
@@ -37,7 +38,7 @@ async def test_polling_publishes_the_command_menu_in_spanish_and_in_english(
 async def test_the_webhook_publishes_the_command_menu_too(
     tg: FakeTelegram, container: Container
 ) -> None:
-    bot = build_bot(telegram_settings(container.settings, tg).telegram)
+    bot = build_bot(telegram_config(telegram_settings(container.settings, tg)))
     webhook = TelegramWebhook(
         bot, container.uow, url="https://rumbo.example.org/tg", secret="a-secret"
     )

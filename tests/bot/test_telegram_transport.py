@@ -25,6 +25,7 @@ from plan_store.enums import Channel
 from plan_store.models import ProcessedUpdate
 from rumbo import parts
 from rumbo.container import Container
+from rumbo.parts import telegram_config
 from rumbo.settings import Settings, SettingsError
 from tests.e2e.support import (
     STICKER,
@@ -134,7 +135,7 @@ async def test_polling_applies_a_redelivered_update_once(
 async def test_polling_removes_a_webhook_left_from_before_and_ignores_groups(
     tg: FakeTelegram, container: Container
 ) -> None:
-    async with build_bot(telegram_settings(container.settings, tg).telegram) as bot:
+    async with build_bot(telegram_config(telegram_settings(container.settings, tg))) as bot:
         await bot.set_webhook(WEBHOOK_URL, secret_token=SECRET)
     group_update = tg.enqueue(sticker(chat=-100, chat_type="group"))
     async with polling(container, tg) as poller:
@@ -150,7 +151,7 @@ async def test_polling_removes_a_webhook_left_from_before_and_ignores_groups(
 @contextlib.asynccontextmanager
 async def webhook_server(container: Container, tg: FakeTelegram) -> AsyncIterator[str]:
     settings = telegram_settings(container.settings, tg)
-    async with build_bot(settings.telegram) as bot:
+    async with build_bot(telegram_config(settings)) as bot:
         webhook = TelegramWebhook(bot, container.uow, url=WEBHOOK_URL, secret=SECRET)
         async with serve_loopback(Starlette(routes=webhook.routes)) as base:
             yield f"{base}{webhook.path}"
@@ -224,7 +225,7 @@ async def test_a_webhook_ignores_groups_and_refuses_what_is_not_an_update(
 async def test_the_webhook_is_registered_with_its_secret_at_start(
     tg: FakeTelegram, container: Container
 ) -> None:
-    bot = build_bot(telegram_settings(container.settings, tg).telegram)
+    bot = build_bot(telegram_config(telegram_settings(container.settings, tg)))
     webhook = TelegramWebhook(bot, container.uow, url=WEBHOOK_URL, secret=SECRET)
     task = asyncio.create_task(webhook.run())
     await eventually(lambda: tg.webhook is not None)
@@ -249,15 +250,15 @@ async def test_the_telegram_part_polls_by_default_and_serves_the_webhook_when_se
     polling_part = parts.telegram(container)
     assert polling_part.routes == [] and len(polling_part.tasks) == 1
 
-    container.settings = telegram_settings(settings, tg, telegram_webhook_url=WEBHOOK_URL)
+    container.settings = telegram_settings(settings, tg, webhook_url=WEBHOOK_URL)
     with pytest.raises(SettingsError, match="RUMBO_TELEGRAM_WEBHOOK_SECRET"):
         parts.telegram(container)
 
     container.settings = telegram_settings(
         settings,
         tg,
-        telegram_webhook_url=WEBHOOK_URL,
-        telegram_webhook_secret=SecretStr(SECRET),
+        webhook_url=WEBHOOK_URL,
+        webhook_secret=SecretStr(SECRET),
     )
     webhook_part = parts.telegram(container)
     assert [getattr(route, "path", None) for route in webhook_part.routes] == ["/telegram/webhook"]
@@ -269,7 +270,7 @@ async def test_the_telegram_part_polls_by_default_and_serves_the_webhook_when_se
 async def test_a_tap_through_the_webhook_is_answered_only_once_it_is_stored(
     tg: FakeTelegram, container: Container
 ) -> None:
-    async with build_bot(telegram_settings(container.settings, tg).telegram) as bot:
+    async with build_bot(telegram_config(telegram_settings(container.settings, tg))) as bot:
         await bot.send_message(
             CHAT,
             "¿En qué idioma quieres hablar?",
@@ -314,7 +315,7 @@ async def test_polling_answers_other_chats_while_one_waits_and_keeps_each_chat_i
         return Reply(screens=[Screen(event.data)])
 
     last = [tg.user_sends_text(chat, text) for chat, text in ((41, "a1"), (41, "a2"), (42, "b1"))]
-    async with build_bot(telegram_settings(container.settings, tg).telegram) as bot:
+    async with build_bot(telegram_config(telegram_settings(container.settings, tg))) as bot:
         poller = TelegramPoller(bot, container.uow, poll_seconds=1, handler=handler)
         task = asyncio.create_task(poller.run())
         try:

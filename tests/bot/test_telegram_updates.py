@@ -14,6 +14,7 @@ from bot.telegram.updates import Incoming, callback_query_id, to_incoming
 from dialogs.events import Event, EventKind
 from plan_store.enums import Channel
 from rumbo.container import Container
+from rumbo.parts import telegram_config
 from rumbo.settings import Settings
 from tests.e2e.support import STICKER, outbox_rows, telegram_settings
 from tests.fakes import FakeTelegram
@@ -23,7 +24,7 @@ CHAT = 7070
 
 @pytest.fixture
 async def bot(tg: FakeTelegram, settings: Settings) -> AsyncIterator[Bot]:
-    async with build_bot(telegram_settings(settings, tg).telegram) as built:
+    async with build_bot(telegram_config(telegram_settings(settings, tg))) as built:
         yield built
 
 

@@ -26,7 +26,9 @@ from plan_store.models import Appointment, AppointmentConfirmation, Flag, Outbox
 from plan_store.outbox.parking import PARK_PREFIX
 from plan_store.services import messages, outbox, voice_prompts
 from rumbo.container import Container
+from rumbo.parts import whatsapp_config
 from tests.builders import a_home, a_staff_member
+from tests.configured import configured
 from tests.conftest import FakeClock
 from tests.e2e.support import CaseToLink, a_case_with_code
 from tests.e2e.whatsapp_support import WA_ID, Bridge, whatsapp_bridge
@@ -333,8 +335,8 @@ async def test_a_rate_limited_row_is_retried_by_the_sender_and_sent_once(
 
 async def test_an_unreachable_api_is_tried_again(container: Container) -> None:
     async with whatsapp_bridge(container) as bridge:
-        settings = bridge.settings.model_copy(update={"whatsapp_api_url": "http://127.0.0.1:9"})
-        async with WhatsAppClient(build_graph(settings.whatsapp), container.uow) as client:
+        settings = configured(bridge.settings, whatsapp={"api_url": "http://127.0.0.1:9"})
+        async with WhatsAppClient(build_graph(whatsapp_config(settings)), container.uow) as client:
             await bridge.phone().send("hola")
             with pytest.raises(RetryLater):
                 await client.deliver(OutboxKind.SCREEN, WA_ID, {"text": "hola"})
@@ -350,7 +352,7 @@ async def test_a_voice_prompt_follows_the_text(bridge: Bridge, container: Contai
 
     await bridge.phone().send("hola")
     async with WhatsAppClient(
-        build_graph(bridge.settings.whatsapp), container.uow, voice_prompts=prompts
+        build_graph(whatsapp_config(bridge.settings)), container.uow, voice_prompts=prompts
     ) as client:
         payload = Screen("Antes de seguir…", voice_key="consent", language="mam").to_payload()
         first = await client.deliver(OutboxKind.SCREEN, WA_ID, payload)
@@ -371,7 +373,9 @@ async def test_an_uploaded_voice_prompt_is_found_in_the_database_by_default(
         await voice_prompts.attach(uow, admin, "menu", "quc", recording)
         await uow.commit()
     await bridge.phone().send("hola")
-    async with WhatsAppClient(build_graph(bridge.settings.whatsapp), container.uow) as client:
+    async with WhatsAppClient(
+        build_graph(whatsapp_config(bridge.settings)), container.uow
+    ) as client:
         await client.deliver(
             OutboxKind.SCREEN,
             WA_ID,

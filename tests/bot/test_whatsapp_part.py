@@ -13,6 +13,7 @@ from bot.whatsapp.graph import GraphError
 from plan_store.enums import OutboxKind
 from rumbo import parts
 from rumbo.container import Container
+from rumbo.parts import whatsapp_config
 from rumbo.server import build_app, build_parts
 from rumbo.settings import Settings
 from tests.e2e.whatsapp_support import VERIFY_TOKEN, WA_ID, whatsapp_bridge, whatsapp_settings
@@ -91,7 +92,7 @@ async def test_the_fake_refuses_what_whatsapp_refuses(
     settings: Settings, message: dict[str, Any], details: str
 ) -> None:
     wa = FakeWhatsApp(enforce_window=False)
-    async with wa, build_graph(whatsapp_settings(settings, wa).whatsapp) as graph:
+    async with wa, build_graph(whatsapp_config(whatsapp_settings(settings, wa))) as graph:
         with pytest.raises(GraphError) as refused:
             await graph.send("5215512345678", message)
     assert refused.value.status == 400
@@ -105,6 +106,6 @@ async def test_a_client_built_from_settings_alone_reads_the_window_itself(
 ) -> None:
     async with whatsapp_bridge(container) as bridge:
         await bridge.phone().send("hola")
-        async with build_client(bridge.settings.whatsapp) as client:  # its own engine
+        async with build_client(whatsapp_config(bridge.settings)) as client:  # its own engine
             wamid = await client.deliver(OutboxKind.SCREEN, WA_ID, {"text": "¿Seguimos? 🙂"})
         assert wamid == bridge.wa.last_to(WA_ID).wamid

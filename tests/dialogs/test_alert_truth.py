@@ -23,6 +23,7 @@ from plan_store.services import alerts, duty, linking, staff_chats
 from rumbo.container import Container
 from rumbo.settings import Settings
 from tests.builders import a_staff_member
+from tests.configured import configured
 from tests.dialogs.builders import World
 from tests.dialogs.chat import Chat
 
@@ -90,7 +91,7 @@ PATHS: dict[str, Callable[[Chat, World], Awaitable[None]]] = {
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """An installation that sends alerts by email."""
-    return settings.model_copy(update={"smtp_host": "127.0.0.1"})
+    return configured(settings, smtp={"host": "127.0.0.1"})
 
 
 async def beto_on_duty(container: Container, world: World, *, reachable: str) -> None:

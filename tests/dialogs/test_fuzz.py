@@ -28,7 +28,7 @@ from plan_store.enums import Channel, ConsentDecision, RequestReason
 from plan_store.models import Adolescent, Base
 from plan_store.services import consent, linking
 from rumbo.container import Container, build_container
-from rumbo.settings import Settings
+from rumbo.settings import DatabaseSettings, Settings
 from tests.conftest import FakeClock
 from tests.dialogs.builders import World, a_world
 from tests.dialogs.chat import Chat
@@ -159,7 +159,7 @@ def event_strategy(world: World) -> st.SearchStrategy[Event | Advance]:
 
 async def _setup(directory: Path, clock: FakeClock) -> tuple[Container, World]:
     configured = Settings(
-        database_url=f"sqlite+aiosqlite:///{directory / 'fuzz.sqlite3'}",
+        database=DatabaseSettings(url=f"sqlite+aiosqlite:///{directory / 'fuzz.sqlite3'}"),
         data_key=generate_key(),
         secret_key="s" * 40,
         _env_file=None,  # type: ignore[call-arg]

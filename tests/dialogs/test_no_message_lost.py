@@ -43,7 +43,7 @@ from plan_store.models import Adolescent, Base, Home
 from plan_store.services import concerns, consent, linking, messages
 from plan_store.services.access import StaffActor
 from rumbo.container import Container, build_container
-from rumbo.settings import Settings
+from rumbo.settings import DatabaseSettings, Settings
 from staff_console import queries
 from tests.builders import a_staff_member
 from tests.conftest import FakeClock
@@ -128,7 +128,7 @@ def step_strategy(world: World) -> st.SearchStrategy[Step]:
 
 async def _setup(directory: Path, clock: FakeClock) -> tuple[Container, World]:
     configured = Settings(
-        database_url=f"sqlite+aiosqlite:///{directory / 'lost.sqlite3'}",
+        database=DatabaseSettings(url=f"sqlite+aiosqlite:///{directory / 'lost.sqlite3'}"),
         data_key=generate_key(),
         secret_key="s" * 40,
         _env_file=None,  # type: ignore[call-arg]

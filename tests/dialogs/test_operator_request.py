@@ -18,6 +18,7 @@ from plan_store.services import messages, requests
 from rumbo.container import Container
 from rumbo.settings import Settings
 from staff_console import queries
+from tests.configured import configured
 from tests.dialogs.builders import World
 from tests.dialogs.chat import Chat
 from tests.dialogs.test_alert_truth import beto_on_duty
@@ -26,7 +27,7 @@ from tests.dialogs.test_alert_truth import beto_on_duty
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """An installation that sends alerts by email."""
-    return settings.model_copy(update={"smtp_host": "127.0.0.1"})
+    return configured(settings, smtp={"host": "127.0.0.1"})
 
 
 @pytest.fixture(autouse=True)

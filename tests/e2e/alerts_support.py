@@ -17,6 +17,7 @@ from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWorkFactory
 from rumbo.settings import Settings
 from tests.builders import a_case, a_goal, a_home, a_staff_member
+from tests.configured import configured
 from tests.fakes.smtp import Mailbox
 
 CONSOLE = "https://consola.rumbo.test"
@@ -25,8 +26,8 @@ CONSOLE = "https://consola.rumbo.test"
 def with_alert_channels(settings: Settings) -> Settings:
     """An installation that sends alerts by Telegram and email (the tests point both at
     fakes on loopback: the token and host here only switch the channels on)."""
-    return settings.model_copy(
-        update={"telegram_token": SecretStr("123456:ALERTS"), "smtp_host": "127.0.0.1"}
+    return configured(
+        settings, telegram={"token": SecretStr("123456:ALERTS")}, smtp={"host": "127.0.0.1"}
     )
 
 

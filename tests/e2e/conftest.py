@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.telegram import TelegramClient, build_client
+from rumbo.parts import telegram_config
 from rumbo.settings import Settings
 from tests.e2e.support import telegram_settings
 from tests.fakes import FakeTelegram
@@ -25,5 +26,5 @@ def tg_settings(settings: Settings, tg: FakeTelegram) -> Settings:
 
 @pytest.fixture
 async def telegram_client(tg_settings: Settings) -> AsyncIterator[TelegramClient]:
-    async with build_client(tg_settings.telegram) as client:
+    async with build_client(telegram_config(tg_settings)) as client:
         yield client

@@ -42,8 +42,10 @@ from plan_store.services.access import StaffActor
 from plan_store.services.outbox import payload_of
 from plan_store.unit_of_work import UnitOfWorkFactory
 from rumbo.container import Container
+from rumbo.parts import telegram_config
 from rumbo.settings import Settings
 from tests.builders import a_case, a_goal, a_home, a_staff_member, an_appointment
+from tests.configured import configured
 from tests.fakes import ChatMessage, FakeTelegram
 
 TOKEN = "123456:TEST-TOKEN"
@@ -61,10 +63,10 @@ STICKER = {
 }
 
 
-def telegram_settings(settings: Settings, tg: FakeTelegram, **extra: Any) -> Settings:
-    """``settings`` pointed at the fake Bot API."""
-    return settings.model_copy(
-        update={"telegram_token": SecretStr(tg.token), "telegram_api_url": tg.api_url, **extra}
+def telegram_settings(settings: Settings, tg: FakeTelegram, **telegram: Any) -> Settings:
+    """``settings`` pointed at the fake Bot API (and ``telegram``'s other values)."""
+    return configured(
+        settings, telegram={"token": SecretStr(tg.token), "api_url": tg.api_url, **telegram}
     )
 
 
@@ -78,7 +80,7 @@ async def running_poller(
 ) -> AsyncIterator[TelegramPoller]:
     """Rumbo's polling loop as ``rumbo serve`` runs it, as a task; cancelled on exit."""
     poller = TelegramPoller(
-        build_bot(settings.telegram),
+        build_bot(telegram_config(settings)),
         container.uow,
         poll_seconds=poll_seconds,
         backoff=lambda: Backoff(first=0.01, most=longest_backoff),

@@ -24,7 +24,9 @@ from bot.whatsapp.webhook import DialogsHandler
 from plan_store.enums import Channel
 from plan_store.models import Message, OutboxMessage, ProcessedUpdate
 from rumbo.container import Container
+from rumbo.parts import whatsapp_config
 from rumbo.settings import Settings
+from tests.configured import configured
 from tests.fakes import serve_loopback
 from tests.fakes.whatsapp_api import FakeWhatsApp, SentMessage
 
@@ -32,17 +34,18 @@ WA_ID = "5215512345678"
 VERIFY_TOKEN = "verify-me-ñ"
 
 
-def whatsapp_settings(settings: Settings, wa: FakeWhatsApp, **extra: Any) -> Settings:
-    """``settings`` pointed at the fake Cloud API."""
-    return settings.model_copy(
-        update={
-            "whatsapp_token": SecretStr(wa.token),
-            "whatsapp_app_secret": SecretStr(wa.app_secret),
-            "whatsapp_verify_token": SecretStr(VERIFY_TOKEN),
-            "whatsapp_phone_number_id": wa.phone_number_id,
-            "whatsapp_api_url": wa.base_url,
-            **extra,
-        }
+def whatsapp_settings(settings: Settings, wa: FakeWhatsApp, **whatsapp: Any) -> Settings:
+    """``settings`` pointed at the fake Cloud API (and ``whatsapp``'s other values)."""
+    return configured(
+        settings,
+        whatsapp={
+            "token": SecretStr(wa.token),
+            "app_secret": SecretStr(wa.app_secret),
+            "verify_token": SecretStr(VERIFY_TOKEN),
+            "phone_number_id": wa.phone_number_id,
+            "api_url": wa.base_url,
+            **whatsapp,
+        },
     )
 
 
@@ -74,10 +77,10 @@ async def whatsapp_bridge(
 ) -> AsyncIterator[Bridge]:
     async with FakeWhatsApp(clock=container.clock, enforce_window=enforce_window) as wa:
         settings = whatsapp_settings(container.settings, wa)
-        webhook = build_webhook(settings.whatsapp, container.uow, dialogs=dialogs)
+        webhook = build_webhook(whatsapp_config(settings), container.uow, dialogs=dialogs)
         async with serve_loopback(Starlette(routes=webhook.routes)) as url:
             wa.webhook_url = f"{url}{WEBHOOK_PATH}"
-            async with build_client(settings.whatsapp, container.uow) as client:
+            async with build_client(whatsapp_config(settings), container.uow) as client:
                 sender = OutboxSender(
                     container.uow, {Channel.WHATSAPP: client}, RateLimits.unlimited()
                 )

@@ -4,7 +4,7 @@ Rumbo's real client talks to it over HTTP, and it plays the people on WhatsApp b
 POSTing signed webhook calls to Rumbo's webhook::
 
     async with FakeWhatsApp(clock=clock) as wa:
-        settings = settings.model_copy(update={"whatsapp_api_url": wa.base_url, ...})
+        settings = configured(settings, whatsapp={"api_url": wa.base_url, ...})
         wa.webhook_url = "http://127.0.0.1:.../whatsapp/webhook"
         await wa.user_sends_text("5215512345678", "Hola ñandú 👋")
 

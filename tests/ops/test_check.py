@@ -23,8 +23,16 @@ from rumbo.checks import problems
 from rumbo.cli import main
 from rumbo.container import build_container
 from rumbo.seed import DEMO_PASSWORD
-from rumbo.settings import Settings
+from rumbo.settings import (
+    ConsoleSettings,
+    DatabaseSettings,
+    Settings,
+    SmtpSettings,
+    TelegramSettings,
+    WhatsAppSettings,
+)
 from tests.builders import a_case, a_home, a_staff_member, an_operator
+from tests.configured import configured
 from tests.fakes.smtp import Mailbox, smtp_server
 from tests.fakes.telegram_api import FakeTelegram
 from tests.ops.tls import https_site
@@ -110,22 +118,24 @@ async def ready(
     the webhook registered, WhatsApp complete, the web chat off, HTTPS answering."""
     monkeypatch.chdir(tmp_path)
     settings = Settings(
-        database_url=database_url,
+        database=DatabaseSettings(url=database_url),
         data_key=OLD_KEY,
         secret_key="s" * 40,
         webchat=False,
-        console_url=site,
-        telegram_token=telegram.token,
-        telegram_api_url=telegram.api_url,
-        telegram_webhook_url=WEBHOOK,
-        telegram_webhook_secret="hook-secret",
-        whatsapp_token="wa-token",
-        whatsapp_app_secret="wa-app-secret",
-        whatsapp_phone_number_id="1055",
-        whatsapp_verify_token="wa-verify",
-        smtp_host=mailbox.host,
-        smtp_port=mailbox.port,
-        smtp_security="none",
+        console=ConsoleSettings(url=site),
+        telegram=TelegramSettings(
+            token=telegram.token,
+            api_url=telegram.api_url,
+            webhook_url=WEBHOOK,
+            webhook_secret="hook-secret",
+        ),
+        whatsapp=WhatsAppSettings(
+            token="wa-token",
+            app_secret="wa-app-secret",
+            phone_number_id="1055",
+            verify_token="wa-verify",
+        ),
+        smtp=SmtpSettings(host=mailbox.host, port=mailbox.port, security="none"),
         _env_file=None,  # type: ignore[call-arg]
     )
     await _migrate(database_url)
@@ -134,8 +144,7 @@ async def ready(
     return settings
 
 
-def _with(settings: Settings, **changes: object) -> Settings:
-    return settings.model_copy(update=changes)
+_with = configured
 
 
 async def test_a_ready_installation_has_no_problem_and_the_command_exits_0(
@@ -144,13 +153,13 @@ async def test_a_ready_installation_has_no_problem_and_the_command_exits_0(
     assert await problems(ready) == []
 
     for name, value in {
-        "RUMBO_DATABASE_URL": ready.database_url,
+        "RUMBO_DATABASE_URL": ready.database.url,
         "RUMBO_DATA_KEY": OLD_KEY,
         "RUMBO_SECRET_KEY": "s" * 40,
         "RUMBO_WEBCHAT": "false",
-        "RUMBO_CONSOLE_URL": str(ready.console_url),
-        "RUMBO_SMTP_HOST": str(ready.smtp_host),
-        "RUMBO_SMTP_PORT": str(ready.smtp_port),
+        "RUMBO_CONSOLE_URL": str(ready.console.url),
+        "RUMBO_SMTP_HOST": str(ready.smtp.host),
+        "RUMBO_SMTP_PORT": str(ready.smtp.port),
         "RUMBO_SMTP_SECURITY": "none",
     }.items():
         monkeypatch.setenv(name, value)
@@ -161,7 +170,7 @@ async def test_a_ready_installation_has_no_problem_and_the_command_exits_0(
 async def test_each_problem_is_one_line_and_the_command_exits_1(
     ready: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("RUMBO_DATABASE_URL", ready.database_url)
+    monkeypatch.setenv("RUMBO_DATABASE_URL", ready.database.url)
     monkeypatch.setenv("RUMBO_DATA_KEY", OLD_KEY)
     monkeypatch.setenv("RUMBO_WEBCHAT", "true")
 
@@ -224,7 +233,7 @@ async def test_a_webhook_not_registered_or_pointing_elsewhere_is_named(
     await _set_webhook(telegram, "https://old-server.example.org/telegram/webhook")
     assert await problems(ready) == [
         "the Telegram webhook points elsewhere: "
-        f"https://old-server.example.org/telegram/webhook instead of {ready.telegram_webhook_url}"
+        f"https://old-server.example.org/telegram/webhook instead of {ready.telegram.webhook_url}"
     ]
 
     await _set_webhook(telegram, "")
@@ -233,16 +242,16 @@ async def test_a_webhook_not_registered_or_pointing_elsewhere_is_named(
         "(`rumbo serve --only telegram`), which registers it"
     ]
 
-    assert await problems(_with(ready, telegram_token=SecretStr("999:WRONG"))) == [
+    assert await problems(_with(ready, telegram={"token": SecretStr("999:WRONG")})) == [
         "Telegram refuses RUMBO_TELEGRAM_TOKEN (revoked or mistyped?)"
     ]
 
 
 async def test_the_whatsapp_verify_token_unset_is_named(ready: Settings) -> None:
-    assert await problems(_with(ready, whatsapp_verify_token=None)) == [
+    assert await problems(_with(ready, whatsapp={"verify_token": None})) == [
         "RUMBO_WHATSAPP_VERIFY_TOKEN is not set: Meta cannot verify the webhook"
     ]
-    assert await problems(_with(ready, whatsapp_app_secret=None)) == [
+    assert await problems(_with(ready, whatsapp={"app_secret": None})) == [
         "WhatsApp is half configured: set RUMBO_WHATSAPP_APP_SECRET"
     ]
 
@@ -270,26 +279,26 @@ async def test_https_missing_or_not_trusted_is_named(
     ready: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     plain = "http://rumbo.example.org"
-    assert await problems(_with(ready, console_url=plain)) == [
+    assert await problems(_with(ready, console={"url": plain})) == [
         f"HTTPS is missing: RUMBO_CONSOLE_URL is {plain}"
     ]
-    assert await problems(_with(ready, console_url=None)) == [
+    assert await problems(_with(ready, console={"url": None})) == [
         "RUMBO_CONSOLE_URL is not set (the https:// address staff open)"
     ]
     monkeypatch.delenv("SSL_CERT_FILE")  # the site's certificate is no longer trusted
     assert await problems(ready) == [
-        f"HTTPS is broken at {ready.console_url}: the certificate is not valid"
+        f"HTTPS is broken at {ready.console.url}: the certificate is not valid"
     ]
 
 
 async def test_a_database_behind_the_code_or_down_is_named(ready: Settings, tmp_path: Path) -> None:
     fresh = f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}"
-    assert await problems(_with(ready, database_url=fresh)) == [
+    assert await problems(_with(ready, database={"url": fresh})) == [
         "the database schema is at no schema, this version needs "
         f"{', '.join(sorted(migrate.head_revisions()))}: run `rumbo db upgrade`"
     ]
     down = "postgresql+asyncpg://rumbo@127.0.0.1:9/rumbo"  # nothing listens on port 9
-    [line] = await problems(_with(ready, database_url=down))
+    [line] = await problems(_with(ready, database={"url": down}))
     assert line.startswith("the database does not answer: ")
 
 
@@ -305,7 +314,7 @@ async def test_nobody_on_duty_or_on_duty_but_unreachable_is_named(ready: Setting
     assert await problems(ready) == ["nobody is on duty now in Casa Nido: fill in its duty roster"]
 
     # Without email, the operator on duty in Casa Ceiba has no way to be told.
-    without_email = _with(ready, smtp_host=None)
+    without_email = _with(ready, smtp={"host": None})
     assert await problems(without_email) == [
         "on duty now in Casa Ceiba but reachable by no alert channel (no Telegram chat "
         "linked, no email): Op1",
@@ -318,6 +327,6 @@ async def test_an_smtp_server_that_does_not_answer_is_named(ready: Settings) -> 
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    assert await problems(_with(ready, smtp_port=port)) == [
+    assert await problems(_with(ready, smtp={"port": port})) == [
         f"the SMTP server 127.0.0.1:{port} is not reachable: SMTPConnectError"
     ]

@@ -16,6 +16,7 @@ from plan_store import migrate
 from rumbo.container import build_container
 from rumbo.server import build_app
 from rumbo.settings import Settings
+from tests.configured import configured
 from tests.databases import postgres_schema_url, postgres_unreachable_reason
 from tests.fakes import serve_loopback
 
@@ -90,7 +91,7 @@ async def test_readyz_waits_for_the_schema_then_fails_while_the_database_is_down
     settings: Settings, relayed_postgres: tuple[str, Relay]
 ) -> None:
     url, relay = relayed_postgres
-    relayed = settings.model_copy(update={"database_url": url})
+    relayed = configured(settings, database={"url": url})
     async with web_app(relayed) as client:
         not_yet = await client.get("/readyz")
         assert (not_yet.status_code, not_yet.text) == (
@@ -116,7 +117,7 @@ async def test_readyz_waits_for_the_schema_then_fails_while_the_database_is_down
 
 async def test_readyz_fails_when_the_database_never_answers(settings: Settings) -> None:
     nowhere = "postgresql+asyncpg://rumbo@127.0.0.1:9/rumbo"  # nothing listens on port 9
-    async with web_app(settings.model_copy(update={"database_url": nowhere})) as client:
+    async with web_app(configured(settings, database={"url": nowhere})) as client:
         answer = await client.get("/readyz")
     assert answer.status_code == 503
     assert answer.text.startswith("database unreachable")

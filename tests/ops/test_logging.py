@@ -16,6 +16,8 @@ from starlette.applications import Starlette
 from bot.telegram import TelegramWebhook, build_bot
 from rumbo.container import Container
 from rumbo.observe import configure_logging
+from rumbo.parts import telegram_config
+from tests.configured import configured
 from tests.e2e.support import telegram_settings
 from tests.fakes import FakeTelegram, serve_loopback
 
@@ -55,15 +57,16 @@ async def test_a_failure_in_the_dialogs_is_logged_as_json_without_the_chat_or_it
     root_logging: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    settings = telegram_settings(
-        container.settings, tg, log_format="json", telegram_webhook_secret=SecretStr("s3cret")
+    settings = configured(
+        telegram_settings(container.settings, tg, webhook_secret=SecretStr("s3cret")),
+        log_format="json",
     )
     configure_logging(settings)
     errors_before = _errors()
     async with container.engine.begin() as connection:  # the dialogs will fail
         await connection.execute(text("DROP TABLE chat_sessions"))
     webhook = TelegramWebhook(
-        build_bot(settings.telegram),
+        build_bot(telegram_config(settings)),
         container.uow,
         url="https://rumbo.example.org/tg",
         secret="s3cret",

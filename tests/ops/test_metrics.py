@@ -16,7 +16,9 @@ from bot.telegram import build_client
 from plan_store.enums import FlagCategory, Severity
 from plan_store.services import alerts, flags
 from rumbo.container import Container
+from rumbo.parts import telegram_config
 from rumbo.server import build_app, build_parts
+from tests.configured import configured
 from tests.conftest import FakeClock
 from tests.e2e.alerts_support import a_team_on_duty
 from tests.e2e.support import drain, telegram_settings
@@ -50,7 +52,7 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 
 @contextlib.asynccontextmanager
 async def served(container: Container, **settings: Any) -> AsyncIterator[str]:
-    container.settings = container.settings.model_copy(update=settings)
+    container.settings = configured(container.settings, **settings)
     app = build_app(container, build_parts(container, ["telegram"]))
     async with serve_loopback(app) as base:
         yield base
@@ -59,12 +61,11 @@ async def served(container: Container, **settings: Any) -> AsyncIterator[str]:
 async def test_metrics_move_with_inbound_updates_replies_429s_and_the_outbox(
     container: Container, tg: FakeTelegram, clock: FakeClock
 ) -> None:
-    settings = telegram_settings(
-        container.settings,
-        tg,
-        telegram_webhook_url=WEBHOOK_URL,
-        telegram_webhook_secret=SecretStr(SECRET),
-        metrics_token=SecretStr(TOKEN),
+    settings = configured(
+        telegram_settings(
+            container.settings, tg, webhook_url=WEBHOOK_URL, webhook_secret=SecretStr(SECRET)
+        ),
+        metrics={"token": SecretStr(TOKEN)},
     )
     async with (
         served(container, **dict(settings)) as base,
@@ -93,7 +94,7 @@ async def test_metrics_move_with_inbound_updates_replies_429s_and_the_outbox(
         assert value(waiting, "rumbo_outbox_depth") == 1
         assert value(waiting, "rumbo_outbox_oldest_pending_age_seconds") == 90
 
-        client = build_client(settings.telegram)
+        client = build_client(telegram_config(settings))
         tg.fail_next("sendMessage", kind="retry_after", retry_after=0.01)
         try:
             await drain(container.uow, client)  # told to wait: the row stays pending
@@ -120,11 +121,11 @@ async def test_metrics_move_with_inbound_updates_replies_429s_and_the_outbox(
 async def test_metrics_need_the_token_and_are_not_served_without_one(
     container: Container,
 ) -> None:
-    async with served(container, metrics_token=None) as base, httpx.AsyncClient() as http:
+    async with served(container, metrics={"token": None}) as base, httpx.AsyncClient() as http:
         assert (await http.get(f"{base}/metrics")).status_code == 404
 
     async with (
-        served(container, metrics_token=SecretStr(TOKEN)) as base,
+        served(container, metrics={"token": SecretStr(TOKEN)}) as base,
         httpx.AsyncClient() as http,
     ):
         assert (await http.get(f"{base}/metrics")).status_code == 401
@@ -147,7 +148,7 @@ async def test_alert_metrics_move_when_an_alert_waits_and_is_acknowledged(
         await uow.commit()
         [alert] = await alerts.open_alerts(uow)
     home = str(team.home_id)
-    settings = {"metrics_token": SecretStr(TOKEN)}
+    settings = {"metrics": {"token": SecretStr(TOKEN)}}
     headers = {"Authorization": f"Bearer {TOKEN}"}
     async with served(container, **settings) as base, httpx.AsyncClient(headers=headers) as http:
 

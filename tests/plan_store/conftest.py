@@ -26,7 +26,7 @@ from plan_store.database import create_engine
 from plan_store.models import Base
 from plan_store.services import staff
 from rumbo.container import Container, build_container
-from rumbo.settings import Settings
+from rumbo.settings import DatabaseSettings, Settings
 from tests.conftest import FakeClock
 from tests.databases import POSTGRES_URL, postgres_unreachable_reason, sqlite_url
 from tests.plan_store.builders import Team, a_team
@@ -106,7 +106,7 @@ def tables_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) 
 def settings(tables_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
     monkeypatch.chdir(tmp_path)  # no stray .env from the developer's tree
     return Settings(
-        database_url=tables_url,
+        database=DatabaseSettings(url=tables_url),
         data_key=generate_key(),
         secret_key="s" * 40,
         _env_file=None,

@@ -122,14 +122,17 @@ async def test_nothing_of_point_seven_is_in_clear_in_the_database_files(
     values = await clear_values(container)
     await container.aclose()  # everything written out
     if db_backend == "sqlite":
-        assert settings.sqlite_path is not None
-        files = [settings.sqlite_path, *settings.sqlite_path.parent.glob("*.sqlite3-wal")]
+        assert settings.database.sqlite_path is not None
+        files = [
+            settings.database.sqlite_path,
+            *settings.database.sqlite_path.parent.glob("*.sqlite3-wal"),
+        ]
         raw = "".join(f.read_bytes().decode("utf-8", errors="replace") for f in files)
     else:
         pg_dump = shutil.which("pg_dump")
         if pg_dump is None:
             pytest.skip("pg_dump is not installed")
-        url = make_url(settings.database_url)
+        url = make_url(settings.database.url)
         schema = str(url.query["search_path"])
         dump = await asyncio.to_thread(
             subprocess.run,
