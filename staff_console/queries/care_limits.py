@@ -1,0 +1,129 @@
+"""The care model's limits on the dashboard: time in a phase, adolescents per operator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    func,
+    select,
+)
+
+from plan_store.enums import (
+    CaseStatus,
+    Phase,
+    Role,
+)
+from plan_store.models import (
+    Adolescent,
+    Home,
+    PhaseChange,
+    Staff,
+)
+from plan_store.services import phases
+from plan_store.services.access import StaffActor
+from plan_store.unit_of_work import UnitOfWork
+from staff_console.queries.common import (
+    CASE_COLUMNS,
+    CaseRef,
+    aware,
+    case_ref,
+    per_case,
+    scoped,
+)
+
+# --- The care model's limits: time in a phase, adolescents per operator ---------------
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseWarning:
+    case: CaseRef
+    phase: Phase
+    started_at: datetime
+    limit_days: int
+    ends_on: date
+    today: date
+
+    @property
+    def days_left(self) -> int:
+        return (self.ends_on - self.today).days
+
+
+async def phase_warnings(
+    uow: UnitOfWork, actor: StaffActor, now: datetime, *, limit: int = 200
+) -> list[PhaseWarning]:
+    """Cases in care that pass their phase's time limit within ``phases.WARN_BEFORE``
+    (or have passed it), the most overdue first. Limits are each home's setting."""
+    started = per_case(
+        func.max(PhaseChange.started_at),
+        PhaseChange.adolescent_id,
+        PhaseChange.phase == Adolescent.phase,
+    ).scalar_subquery()
+    rows = await uow.session.execute(
+        scoped(
+            select(Adolescent.phase, Home.phase_limits, started, *CASE_COLUMNS)
+            .join(Home, Home.id == Adolescent.home_id)
+            .where(Adolescent.status == CaseStatus.IN_CARE),
+            actor,
+        )
+    )
+    found = []
+    for phase, stored, since, *ref in rows:
+        days = phases.limits_from(stored).get(phase)
+        since = aware(since)
+        if days is None or since is None:
+            continue
+        zone = ZoneInfo(ref[3])
+        ends = since + timedelta(days=days)
+        if ends - phases.WARN_BEFORE <= now:
+            found.append(
+                PhaseWarning(
+                    case_ref(ref),
+                    phase,
+                    since,
+                    days,
+                    ends.astimezone(zone).date(),
+                    now.astimezone(zone).date(),
+                )
+            )
+    found.sort(key=lambda w: (w.ends_on, w.case.id))
+    return found[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadWarning:
+    staff_id: int
+    name: str
+    home_name: str
+    cases: int
+    ratio: int
+
+
+async def caseload_warnings(uow: UnitOfWork, actor: StaffActor) -> list[CaseloadWarning]:
+    """Reference operators holding more open cases than their home's ratio (the care
+    model's one operator for eight adolescents, unless the home says otherwise).
+    An operator sees her own; coordination and the team their home; admins all."""
+    held = (
+        select(func.count(Adolescent.id))
+        .where(
+            Adolescent.reference_operator_id == Staff.id,
+            Adolescent.status != CaseStatus.CLOSED,
+        )
+        .correlate(Staff)
+        .scalar_subquery()
+    )
+    query = (
+        select(Staff.id, Staff.display_name, Home.name, held, Home.caseload_ratio)
+        .join(Home, Home.id == Staff.home_id)
+        .where(Staff.role == Role.OPERATOR, Staff.active, held > Home.caseload_ratio)
+    )
+    if actor.role is Role.OPERATOR:
+        query = query.where(Staff.id == actor.id)
+    elif actor.role is not Role.ADMIN:
+        query = query.where(Staff.home_id == actor.home_id)
+    rows = await uow.session.execute(query)
+    found = [CaseloadWarning(*row) for row in rows]
+    found.sort(key=lambda w: (-(w.cases - w.ratio), w.name.casefold()))
+    return found
