@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -55,41 +56,67 @@ async def phase_warnings(
     uow: UnitOfWork, actor: StaffActor, now: datetime, *, limit: int = 200
 ) -> list[PhaseWarning]:
     """Cases in care that pass their phase's time limit within ``phases.WARN_BEFORE``
-    (or have passed it), the most overdue first. Limits are each home's setting."""
+    (or have passed it), the most overdue first. Limits are each home's setting.
+
+    The cases in care are read as bare numbers; only those that warn are read again
+    with their (encrypted) alias."""
     started = per_case(
         func.max(PhaseChange.started_at),
         PhaseChange.adolescent_id,
         PhaseChange.phase == Adolescent.phase,
     ).scalar_subquery()
-    rows = await uow.session.execute(
+    in_care = await uow.session.execute(
         scoped(
-            select(Adolescent.phase, Home.phase_limits, started, *CASE_COLUMNS)
-            .join(Home, Home.id == Adolescent.home_id)
-            .where(Adolescent.status == CaseStatus.IN_CARE),
+            select(Adolescent.id, Adolescent.home_id, Adolescent.phase, started).where(
+                Adolescent.status == CaseStatus.IN_CARE
+            ),
             actor,
         )
     )
-    found = []
-    for phase, stored, since, *ref in rows:
-        days = phases.limits_from(stored).get(phase)
-        since = aware(since)
+    limits = await _phase_limits(uow)
+    ends: dict[int, tuple[Phase, datetime, int]] = {}
+    for case_id, home_id, phase, stored_since in in_care:
+        days = limits.get(home_id, {}).get(phase)
+        since = aware(stored_since)
         if days is None or since is None:
             continue
+        if since + timedelta(days=days) - phases.WARN_BEFORE <= now:
+            ends[case_id] = (phase, since, days)
+    if not ends:
+        return []
+    refs = await uow.session.execute(
+        select(*CASE_COLUMNS)
+        .join(Home, Home.id == Adolescent.home_id)
+        .where(Adolescent.id.in_(sorted(ends)))
+    )
+    found = []
+    for ref in refs:
+        phase, since, days = ends[ref[0]]
         zone = ZoneInfo(ref[3])
-        ends = since + timedelta(days=days)
-        if ends - phases.WARN_BEFORE <= now:
-            found.append(
-                PhaseWarning(
-                    case_ref(ref),
-                    phase,
-                    since,
-                    days,
-                    ends.astimezone(zone).date(),
-                    now.astimezone(zone).date(),
-                )
+        found.append(
+            PhaseWarning(
+                case_ref(ref),
+                phase,
+                since,
+                days,
+                (since + timedelta(days=days)).astimezone(zone).date(),
+                now.astimezone(zone).date(),
             )
+        )
     found.sort(key=lambda w: (w.ends_on, w.case.id))
     return found[:limit]
+
+
+async def _phase_limits(uow: UnitOfWork) -> dict[int, dict[Phase, int]]:
+    """Each home's limits, by home (homes that store the same limits share them)."""
+    parsed: dict[str, dict[Phase, int]] = {}
+    limits = {}
+    for home_id, stored in await uow.session.execute(select(Home.id, Home.phase_limits)):
+        key = json.dumps(stored, sort_keys=True)
+        if key not in parsed:
+            parsed[key] = phases.limits_from(stored)
+        limits[home_id] = parsed[key]
+    return limits
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,41 +143,124 @@ async def case_page(
     assert home is not None
     today = local_today(uow, home)
     consents = [await consent.state(uow, case, purpose) for purpose in ConsentPurpose]
-    links = list(
+    links = await _active_links(uow, case.id)
+    goals = await _goals(uow, case.id)
+    appointments = await appointment_service.with_history(uow, case.id)
+    now = uow.now()
+    all_flags = await flag_service.for_case(uow, case.id)
+    timeline = await message_service.timeline(uow, case.id, limit=timeline_limit + 1)
+    flags = await _case_flags(uow, actor, case.id, all_flags, timeline[:timeline_limit])
+    request_rows, open_requests, handled = await _case_requests(uow, case.id)
+    last_evaluation = await evaluations.last_of(uow, case.id)
+    since = evaluations.period_since(case, home, last_evaluation)
+    activity = await activity_period(uow, case.id, since, now)
+    people = [
+        Person(p.id, p.display_name, p.role) for p in await plans.responsible_people(uow, home.id)
+    ]
+    staff_ids = {case.reference_operator_id} | {e.staff_id for e in timeline[:timeline_limit]}
+    staff_ids |= {s.confirmed_by_id for g in goals for s in g.steps}
+    staff_ids |= {c.by_staff_id for a in appointments for c in a.confirmations}
+    staff_ids |= {f.acknowledged_by_id for f in all_flags} | {f.resolved_by_id for f in all_flags}
+    staff_ids |= {r.handled_by_id for r in request_rows}
+    staff_ids |= {p.id for p in people} | {e.staff_id for e in activity}
+    staff_ids |= {s.responsible_staff_id for g in goals for s in g.steps}
+    names = await staff_names(uow, staff_ids)
+    people += await _responsible_outside_home(uow, goals, people, names)
+    return CasePage(
+        case=case,
+        home=home,
+        today=today,
+        age=_age(case.birth_date, today),
+        operator_name=names.get(case.reference_operator_id or 0),
+        consents=consents,
+        links=links,
+        programmes=_programmes(goals),
+        dropped_goals=[g for g in goals if g.status is GoalStatus.DROPPED],
+        upcoming=sorted((a for a in appointments if a.starts_at > now), key=lambda a: a.starts_at),
+        past=[a for a in appointments if a.starts_at <= now][:20],
+        open_flags=flags.open,
+        closed_flags=flags.closed,
+        open_requests=open_requests,
+        handled_requests=handled,
+        timeline=timeline[:timeline_limit],
+        more_messages=len(timeline) > timeline_limit,
+        flags_by_message=flags.by_message,
+        staff_names=names,
+        last_evaluation=last_evaluation,
+        answer_reasons=_answer_reasons(uow, appointments),
+        pending_confirmation=sum(
+            1 for g in goals for s in g.steps if s.done_at is not None and s.confirmed_at is None
+        ),
+        can_message=consents[0].valid and bool(links) and case.status is not CaseStatus.CLOSED,
+        notes=await notes.notes_of(uow, case.id),
+        phase_history=list(reversed(await phases.history(uow, case.id, home))),
+        handovers=await handovers_of(uow, case.id),
+        people=people,
+        progress=progress_by_programme(goals),
+        activity=activity,
+        period_start=evaluations.period_start_of(case, home, last_evaluation),
+    )
+
+
+async def _active_links(uow: UnitOfWork, case_id: int) -> list[ChatLink]:
+    return list(
         await uow.session.scalars(
             select(ChatLink)
-            .where(ChatLink.adolescent_id == case.id, ChatLink.active)
+            .where(ChatLink.adolescent_id == case_id, ChatLink.active)
             .order_by(ChatLink.linked_at.desc())
         )
     )
+
+
+async def _goals(uow: UnitOfWork, case_id: int) -> list[Goal]:
+    """The plan's goals with their steps (none without a plan)."""
     plan = await uow.session.scalar(
         select(LifePlan)
-        .where(LifePlan.adolescent_id == case.id)
+        .where(LifePlan.adolescent_id == case_id)
         .options(selectinload(LifePlan.goals).selectinload(Goal.steps))
     )
-    goals = list(plan.goals) if plan else []
+    return list(plan.goals) if plan else []
+
+
+def _programmes(goals: list[Goal]) -> list[ProgrammeGoals]:
+    """The goals not dropped, by programme and horizon; an optional programme only
+    once it is begun."""
     by_programme: dict[Programme, list[Goal]] = defaultdict(list)
     for goal in sorted(goals, key=lambda g: (HORIZONS.index(g.horizon), g.position, g.id)):
         if goal.status is not GoalStatus.DROPPED:
             by_programme[goal.programme].append(goal)
-    appointments = await appointment_service.with_history(uow, case.id)
-    now = uow.now()
-    upcoming = sorted((a for a in appointments if a.starts_at > now), key=lambda a: a.starts_at)
-    past = [a for a in appointments if a.starts_at <= now][:20]
-    all_flags = await flag_service.for_case(uow, case.id)
-    timeline = await message_service.timeline(uow, case.id, limit=timeline_limit + 1)
-    more = len(timeline) > timeline_limit
-    timeline = timeline[:timeline_limit]
+    return [
+        ProgrammeGoals(p, by_programme.get(p, []))
+        for p in PROGRAMMES
+        if not p.optional or by_programme.get(p)
+    ]
+
+
+@dataclass(slots=True)
+class _CaseFlags:
+    open: list[FlagView]
+    closed: list[FlagView]
+    by_message: dict[int, list[Flag]]
+
+
+async def _case_flags(
+    uow: UnitOfWork,
+    actor: StaffActor,
+    case_id: int,
+    all_flags: list[Flag],
+    timeline: list[TimelineEntry],
+) -> _CaseFlags:
+    """The flags with the words they were raised on: from the timeline shown, else
+    read for them. The kept words of an erased chat only for coordinators."""
     bodies = {entry.id: entry.body for entry in timeline}
     missing = {
         f.message_id for f in all_flags if f.message_id is not None and f.message_id not in bodies
     }
-    bodies.update(await _message_bodies(uow, case.id, missing))
-    flags_by_message: dict[int, list[Flag]] = defaultdict(list)
+    bodies.update(await _message_bodies(uow, case_id, missing))
+    by_message: dict[int, list[Flag]] = defaultdict(list)
     for flag in all_flags:
         if flag.message_id is not None:
-            flags_by_message[flag.message_id].append(flag)
-
+            by_message[flag.message_id].append(flag)
     coordinates = actor.role is Role.COORDINATOR
 
     def flag_view(flag: Flag) -> FlagView:
@@ -188,91 +271,53 @@ async def case_page(
         (flag_view(f) for f in all_flags if f.status is not FlagStatus.RESOLVED),
         key=lambda v: (v.flag.severity.rank, v.flag.created_at),
     )
-    closed_flags = [flag_view(f) for f in all_flags if f.status is FlagStatus.RESOLVED][:20]
-    request_rows = list(
+    closed = [flag_view(f) for f in all_flags if f.status is FlagStatus.RESOLVED][:20]
+    return _CaseFlags(open_flags, closed, dict(by_message))
+
+
+async def _case_requests(
+    uow: UnitOfWork, case_id: int
+) -> tuple[list[OperatorRequest], list[RequestView], list[RequestView]]:
+    """The last 40 requests; of them the open ones (urgent first, then the oldest)
+    and the last 10 handled."""
+    rows = list(
         await uow.session.scalars(
             select(OperatorRequest)
-            .where(OperatorRequest.adolescent_id == case.id)
+            .where(OperatorRequest.adolescent_id == case_id)
             .order_by(OperatorRequest.created_at.desc())
             .limit(40)
         )
     )
     open_requests = [
         RequestView(r, requests.message_of(uow, r))
-        for r in sorted(request_rows, key=lambda r: (r.urgency is not Urgency.URGENT, r.created_at))
+        for r in sorted(rows, key=lambda r: (r.urgency is not Urgency.URGENT, r.created_at))
         if r.status is RequestStatus.OPEN
     ]
     handled = [
         RequestView(r, requests.message_of(uow, r))
-        for r in request_rows
+        for r in rows
         if r.status is not RequestStatus.OPEN
     ][:10]
-    staff_ids = {case.reference_operator_id} | {e.staff_id for e in timeline}
-    staff_ids |= {s.confirmed_by_id for g in goals for s in g.steps}
-    staff_ids |= {c.by_staff_id for a in appointments for c in a.confirmations}
-    answer_reasons = {
+    return rows, open_requests, handled
+
+
+def _answer_reasons(uow: UnitOfWork, appointments: list[Appointment]) -> dict[int, str]:
+    """The reasons given with the answers to appointments, by answer."""
+    return {
         c.id: appointment_service.reason_of(uow, c)
         for a in appointments
         for c in a.confirmations
         if c.reason_ciphertext is not None
     }
-    staff_ids |= {f.acknowledged_by_id for f in all_flags} | {f.resolved_by_id for f in all_flags}
-    staff_ids |= {r.handled_by_id for r in request_rows}
-    people = [
-        Person(p.id, p.display_name, p.role) for p in await plans.responsible_people(uow, home.id)
-    ]
-    last_evaluation = await evaluations.last_of(uow, case.id)
-    period_start = evaluations.period_start_of(case, home, last_evaluation)
-    since = evaluations.period_since(case, home, last_evaluation)
-    activity = await activity_period(uow, case.id, since, now)
-    staff_ids |= {p.id for p in people} | {e.staff_id for e in activity}
-    staff_ids |= {s.responsible_staff_id for g in goals for s in g.steps}
-    names = await staff_names(uow, staff_ids)
+
+
+async def _responsible_outside_home(
+    uow: UnitOfWork, goals: list[Goal], people: list[Person], names: dict[int, str]
+) -> list[Person]:
+    """Staff responsible for a step who are not among the home's people (since moved on)."""
     roles = await staff_roles(uow, {s.responsible_staff_id for g in goals for s in g.steps})
-    people += [
-        Person(i, names.get(i, ""), role)
-        for i, role in roles.items()
-        if i not in {p.id for p in people}
-    ]
-    messaging = consents[0]
-    return CasePage(
-        case=case,
-        home=home,
-        today=today,
-        age=_age(case.birth_date, today),
-        operator_name=names.get(case.reference_operator_id or 0),
-        consents=consents,
-        links=links,
-        programmes=[
-            ProgrammeGoals(p, by_programme.get(p, []))
-            for p in PROGRAMMES
-            if not p.optional or by_programme.get(p)  # an optional route once it is begun
-        ],
-        dropped_goals=[g for g in goals if g.status is GoalStatus.DROPPED],
-        upcoming=upcoming,
-        past=past,
-        open_flags=open_flags,
-        closed_flags=closed_flags,
-        open_requests=open_requests,
-        handled_requests=handled,
-        timeline=timeline,
-        more_messages=more,
-        flags_by_message=dict(flags_by_message),
-        staff_names=names,
-        last_evaluation=await evaluations.last_of(uow, case.id),
-        answer_reasons=answer_reasons,
-        pending_confirmation=sum(
-            1 for g in goals for s in g.steps if s.done_at is not None and s.confirmed_at is None
-        ),
-        can_message=messaging.valid and bool(links) and case.status is not CaseStatus.CLOSED,
-        notes=await notes.notes_of(uow, case.id),
-        phase_history=list(reversed(await phases.history(uow, case.id, home))),
-        handovers=await handovers_of(uow, case.id),
-        people=people,
-        progress=progress_by_programme(goals),
-        activity=activity,
-        period_start=period_start,
-    )
+    known = {p.id for p in people}
+    return [Person(i, names.get(i, ""), role) for i, role in roles.items() if i not in known]
 
 
 @dataclass(slots=True)

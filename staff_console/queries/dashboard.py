@@ -33,6 +33,7 @@ from plan_store.models import (
 )
 from plan_store.services import appointments as appointment_service
 from plan_store.services.access import StaffActor
+from plan_store.services.appointments import Start, StartTimes
 from plan_store.unit_of_work import UnitOfWork
 from staff_console.options import ConsoleOptions
 from staff_console.queries.care_limits import (
@@ -199,11 +200,29 @@ async def dashboard(
     def limit_for(name: str) -> int:
         return EXPANDED_SECTION if name == expand else options.section_limit
 
-    urgent = await urgent_items(uow, actor)
+    overdue, due = await _evaluations(uow, actor, now, options)
+    appointments = AppointmentSections(uow, actor, now, options, limit_for)
+    return Dashboard(
+        handovers=await handovers_for(uow, actor),
+        phase_warnings=await phase_warnings(uow, actor, now),
+        caseload_warnings=await caseload_warnings(uow, actor),
+        urgent=await urgent_items(uow, actor),
+        flags=await flag_section(
+            uow, actor, options.section_limit, Flag.severity != Severity.URGENT
+        ),
+        requests=await _open_requests(uow, actor, limit_for("requests")),
+        evaluations_overdue=overdue,
+        evaluations_due=due,
+        unconfirmed=await appointments.unconfirmed(),
+        missed=await appointments.missed(),
+        unrecorded=await appointments.unrecorded(),
+        silent=await _silent(uow, actor, now, options, limit_for("silent")),
+    )
 
-    flags = await flag_section(uow, actor, options.section_limit, Flag.severity != Severity.URGENT)
 
-    request_query = open_cases(
+async def _open_requests(uow: UnitOfWork, actor: StaffActor, limit: int) -> Section[RequestRow]:
+    """Requests still open that are not urgent (the urgent ones lead the page), oldest first."""
+    query = open_cases(
         select(
             OperatorRequest.id, OperatorRequest.reason, OperatorRequest.created_at, *CASE_COLUMNS
         ).where(
@@ -213,96 +232,104 @@ async def dashboard(
         OperatorRequest.adolescent_id,
         actor,
     ).order_by(OperatorRequest.created_at)
-    rows, total = await section_rows(uow, request_query, limit_for("requests"))
-    open_requests = Section([RequestRow(r[0], case_ref(r[3:]), r[1], r[2]) for r in rows], total)
+    rows, total = await section_rows(uow, query, limit)
+    return Section([RequestRow(r[0], case_ref(r[3:]), r[1], r[2]) for r in rows], total)
 
-    overdue, due = await _evaluations(uow, actor, now, options)
 
-    appointment_columns = (
-        Appointment.id,
-        Appointment.kind,
-        Appointment.title,
-        Appointment.starts_at,
-        Appointment.status,
-        *CASE_COLUMNS,
-    )
+APPOINTMENT_COLUMNS = (
+    Appointment.id,
+    Appointment.kind,
+    Appointment.title,
+    Appointment.starts_at,
+    Appointment.status,
+    *CASE_COLUMNS,
+)
 
-    # ``starts_at`` is encrypted: the windows come from the index of start times,
-    # the rows (in the actor's scope) from the database, only those shown.
-    times = await appointment_service.start_times(uow)
-    in_scope = set(
-        await uow.session.scalars(
-            scoped(select(Adolescent.id).where(Adolescent.status != CaseStatus.CLOSED), actor)
+
+class AppointmentSections:
+    """The three sections of appointments that need someone.
+
+    ``starts_at`` is encrypted: the windows come from the index of start times,
+    the rows (in the actor's scope) from the database, only those shown."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        actor: StaffActor,
+        now: datetime,
+        options: ConsoleOptions,
+        limit_for: Callable[[str], int],
+    ) -> None:
+        self.uow, self.actor, self.now, self.options = uow, actor, now, options
+        self.limit_for = limit_for
+        self._in_scope: tuple[StartTimes, set[int]] | None = None
+
+    async def unconfirmed(self) -> Section[AppointmentRow]:
+        """Coming soon and not confirmed, or coming at all and refused or to be changed."""
+        times, cases = await self._index()
+        now = self.now
+        found = times.matching(
+            [AppointmentStatus.SCHEDULED],
+            lambda s: now < s.starts_at,
+            cases,
+            since=now,
+            until=now + self.options.unconfirmed_within,
         )
-    )
+        found += times.matching(
+            [AppointmentStatus.CANNOT_GO, AppointmentStatus.CHANGE_REQUESTED],
+            lambda s: now < s.starts_at,
+            cases,
+            since=now,
+        )
+        found.sort(key=lambda pair: (pair[1].starts_at, pair[0]))
+        return await self._section("unconfirmed", found)
 
-    async def appointment_section(
-        name: str,
-        statuses: list[AppointmentStatus],
-        keep: Callable[[AppointmentStatus, datetime], bool],
-        *,
-        latest_first: bool,
-    ) -> Section[AppointmentRow]:
-        found = times.matching(statuses, lambda s: keep(s.status, s.starts_at), in_scope)
-        if latest_first:
-            found.reverse()
-        shown = [row_id for row_id, _ in found[: limit_for(name)]]
+    async def missed(self) -> Section[AppointmentRow]:
+        """Missed within the look-back, latest first."""
+        times, cases = await self._index()
+        since = self.now - self.options.missed_lookback
+        found = times.matching([AppointmentStatus.MISSED], lambda _: True, cases, since=since)
+        found.reverse()
+        return await self._section("missed", found)
+
+    async def unrecorded(self) -> Section[AppointmentRow]:
+        """Past (by two hours) within the look-back, and nobody said whether she went."""
+        times, cases = await self._index()
+        since = self.now - self.options.missed_lookback
+        until = self.now - timedelta(hours=2)
+        found = times.matching(
+            [AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED],
+            lambda s: s.starts_at < until,
+            cases,
+            since=since,
+            until=until,
+        )
+        found.reverse()
+        return await self._section("unrecorded", found)
+
+    async def _index(self) -> tuple[StartTimes, set[int]]:
+        """The index of start times, and the open cases in the actor's scope (read once)."""
+        if self._in_scope is None:
+            times = await appointment_service.start_times(self.uow)
+            query = scoped(
+                select(Adolescent.id).where(Adolescent.status != CaseStatus.CLOSED), self.actor
+            )
+            self._in_scope = times, set(await self.uow.session.scalars(query))
+        return self._in_scope
+
+    async def _section(self, name: str, found: list[tuple[int, Start]]) -> Section[AppointmentRow]:
+        shown = [row_id for row_id, _ in found[: self.limit_for(name)]]
         query = open_cases(
-            select(*appointment_columns).where(Appointment.id.in_(shown or [0])),
+            select(*APPOINTMENT_COLUMNS).where(Appointment.id.in_(shown or [0])),
             Appointment.adolescent_id,
-            actor,
+            self.actor,
         )
-        by_id = {r[0]: r for r in (await uow.session.execute(query)).all()}
+        by_id = {r[0]: r for r in (await self.uow.session.execute(query)).all()}
         rows = [by_id[row_id] for row_id in shown if row_id in by_id]
         return Section(
             [AppointmentRow(r[0], case_ref(r[5:]), r[1], r[2], r[3], r[4]) for r in rows],
             len(found),
         )
-
-    unconfirmed = await appointment_section(
-        "unconfirmed",
-        [
-            AppointmentStatus.SCHEDULED,
-            AppointmentStatus.CANNOT_GO,
-            AppointmentStatus.CHANGE_REQUESTED,
-        ],
-        lambda status, starts_at: (
-            now < starts_at
-            and (
-                status is not AppointmentStatus.SCHEDULED
-                or starts_at <= now + options.unconfirmed_within
-            )
-        ),
-        latest_first=False,
-    )
-    missed = await appointment_section(
-        "missed",
-        [AppointmentStatus.MISSED],
-        lambda _, starts_at: starts_at >= now - options.missed_lookback,
-        latest_first=True,
-    )
-    unrecorded = await appointment_section(
-        "unrecorded",
-        [AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED],
-        lambda _, starts_at: now - options.missed_lookback <= starts_at < now - timedelta(hours=2),
-        latest_first=True,
-    )
-
-    silent = await _silent(uow, actor, now, options, limit_for("silent"))
-    return Dashboard(
-        handovers=await handovers_for(uow, actor),
-        phase_warnings=await phase_warnings(uow, actor, now),
-        caseload_warnings=await caseload_warnings(uow, actor),
-        urgent=urgent,
-        flags=flags,
-        requests=open_requests,
-        evaluations_overdue=overdue,
-        evaluations_due=due,
-        unconfirmed=unconfirmed,
-        missed=missed,
-        unrecorded=unrecorded,
-        silent=silent,
-    )
 
 
 async def _evaluations(

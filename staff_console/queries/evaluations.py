@@ -141,7 +141,6 @@ async def evaluation_sheet(uow: UnitOfWork, actor: StaffActor, case_id: int) -> 
     assert home is not None
     today = local_today(uow, home)
     last = await evaluations.last_of(uow, case.id)
-    period_start = evaluations.period_start_of(case, home, last)
     since = evaluations.period_since(case, home, last)
     now = uow.now()
     plan = await uow.session.scalar(
@@ -149,72 +148,25 @@ async def evaluation_sheet(uow: UnitOfWork, actor: StaffActor, case_id: int) -> 
         .where(LifePlan.adolescent_id == case.id)
         .options(selectinload(LifePlan.goals).selectinload(Goal.steps))
     )
-    reviews = [
-        GoalReview(
-            goal=goal,
-            done_in_period=[s for s in goal.steps if s.done_at and s.done_at >= since],
-            confirmed_in_period=[
-                s for s in goal.steps if s.confirmed_at and s.confirmed_at >= since
-            ],
-            overdue=[s for s in goal.steps if s.done_at is None and s.due_on and s.due_on < today],
-        )
-        for goal in sorted(
-            plan.goals if plan else [],
-            key=lambda g: (PROGRAMMES.index(g.programme), HORIZONS.index(g.horizon), g.position),
-        )
-        if goal.status is not GoalStatus.DROPPED
-    ]
-    period_appointments = sorted(
-        (
-            a
-            for a in await uow.session.scalars(
-                select(Appointment).where(Appointment.adolescent_id == case.id)
-            )
-            if since <= a.starts_at <= now
-        ),
-        key=lambda a: (a.starts_at, a.id),
-    )
+    goals = list(plan.goals) if plan else []
+    period_appointments = await _appointments_between(uow, case.id, since, now)
     attendance: dict[AppointmentStatus, int] = defaultdict(int)
     for appointment in period_appointments:
         attendance[appointment.status] += 1
     all_flags = await flag_service.for_case(uow, case.id)
     marked = [f for f in all_flags if f.marked_for_evaluation]
-    marked_ids = {f.message_id for f in marked if f.message_id is not None}
-    message_rows = list(
-        await uow.session.scalars(
-            select(Message)
-            .where(
-                Message.adolescent_id == case.id,
-                or_(Message.marked_for_evaluation, Message.id.in_(sorted(marked_ids) or [0])),
-            )
-            .order_by(Message.created_at)
-        )
-    )
+    message_rows = await _marked_messages(uow, case.id, marked)
     bodies = {m.id: uow.cipher.decrypt(m.body_ciphertext) for m in message_rows}
-    inbound_count = await uow.session.scalar(
-        select(func.count(Message.id)).where(
-            Message.adolescent_id == case.id,
-            Message.direction == MessageDirection.INBOUND,
-            Message.created_at >= since,
-        )
-    )
-    period_requests = list(
-        await uow.session.scalars(
-            select(OperatorRequest)
-            .where(OperatorRequest.adolescent_id == case.id, OperatorRequest.created_at >= since)
-            .order_by(OperatorRequest.created_at)
-        )
-    )
     events = await activity_period(uow, case.id, since, now)
     names = await staff_names(uow, {case.reference_operator_id} | {e.staff_id for e in events})
     return EvaluationSheet(
         case=case,
         home=home,
         today=today,
-        period_start=period_start,
+        period_start=evaluations.period_start_of(case, home, last),
         last=last,
         operator_name=names.get(case.reference_operator_id or 0),
-        goals=reviews,
+        goals=_goal_reviews(goals, since, today),
         appointments=period_appointments,
         attendance=dict(attendance),
         flags_in_period=[f for f in all_flags if f.created_at >= since],
@@ -224,10 +176,83 @@ async def evaluation_sheet(uow: UnitOfWork, actor: StaffActor, case_id: int) -> 
             for m in message_rows
             if m.marked_for_evaluation
         ],
-        requests_in_period=period_requests,
-        inbound_count=int(inbound_count or 0),
+        requests_in_period=await _requests_since(uow, case.id, since),
+        inbound_count=await _inbound_since(uow, case.id, since),
         next_default=today + timedelta(days=home.evaluation_cadence_days),
         activity=events,
         staff_names=names,
-        progress=progress_by_programme(list(plan.goals) if plan else []),
+        progress=progress_by_programme(goals),
+    )
+
+
+def _goal_reviews(goals: list[Goal], since: datetime, today: date) -> list[GoalReview]:
+    """The goals not dropped, by programme, horizon and position, with their steps
+    done and confirmed in the period, and those overdue."""
+    return [
+        GoalReview(
+            goal=goal,
+            done_in_period=[s for s in goal.steps if s.done_at and s.done_at >= since],
+            confirmed_in_period=[
+                s for s in goal.steps if s.confirmed_at and s.confirmed_at >= since
+            ],
+            overdue=[s for s in goal.steps if s.done_at is None and s.due_on and s.due_on < today],
+        )
+        for goal in sorted(
+            goals,
+            key=lambda g: (PROGRAMMES.index(g.programme), HORIZONS.index(g.horizon), g.position),
+        )
+        if goal.status is not GoalStatus.DROPPED
+    ]
+
+
+async def _appointments_between(
+    uow: UnitOfWork, case_id: int, since: datetime, now: datetime
+) -> list[Appointment]:
+    """The case's appointments that started in the period (their time is encrypted:
+    the period is chosen here)."""
+    return sorted(
+        (
+            a
+            for a in await uow.session.scalars(
+                select(Appointment).where(Appointment.adolescent_id == case_id)
+            )
+            if since <= a.starts_at <= now
+        ),
+        key=lambda a: (a.starts_at, a.id),
+    )
+
+
+async def _marked_messages(uow: UnitOfWork, case_id: int, marked: list[Flag]) -> list[Message]:
+    """Messages marked for the evaluation, and those behind the flags marked for it."""
+    marked_ids = {f.message_id for f in marked if f.message_id is not None}
+    return list(
+        await uow.session.scalars(
+            select(Message)
+            .where(
+                Message.adolescent_id == case_id,
+                or_(Message.marked_for_evaluation, Message.id.in_(sorted(marked_ids) or [0])),
+            )
+            .order_by(Message.created_at)
+        )
+    )
+
+
+async def _inbound_since(uow: UnitOfWork, case_id: int, since: datetime) -> int:
+    count = await uow.session.scalar(
+        select(func.count(Message.id)).where(
+            Message.adolescent_id == case_id,
+            Message.direction == MessageDirection.INBOUND,
+            Message.created_at >= since,
+        )
+    )
+    return int(count or 0)
+
+
+async def _requests_since(uow: UnitOfWork, case_id: int, since: datetime) -> list[OperatorRequest]:
+    return list(
+        await uow.session.scalars(
+            select(OperatorRequest)
+            .where(OperatorRequest.adolescent_id == case_id, OperatorRequest.created_at >= since)
+            .order_by(OperatorRequest.created_at)
+        )
     )
