@@ -96,17 +96,12 @@ class Section(Generic[T]):
         return self.total - len(self.rows)
 
 
-async def section_rows(
-    uow: UnitOfWork, query: AnySelect, limit: int, *, counted: AnySelect | None = None
-) -> tuple[list[Any], int]:
-    """The first ``limit`` rows, and how many there are in all (``counted`` is a
-    cheaper query with the same rows, when the listed columns are costly)."""
-    rows = list((await uow.session.execute(query.limit(limit))).all())
-    if len(rows) < limit:
-        return rows, len(rows)
-    counted = query if counted is None else counted
-    count_query = select(func.count()).select_from(counted.order_by(None).subquery())
-    return rows, int(await uow.session.scalar(count_query) or 0)
+async def section_rows(uow: UnitOfWork, query: AnySelect, limit: int) -> tuple[list[Any], int]:
+    """The first ``limit`` rows, and how many there are in all: the total rides
+    along as a window count, one pass over the rows, not two."""
+    counted = query.add_columns(func.count().over()).limit(limit)
+    rows = list((await uow.session.execute(counted)).all())
+    return [tuple(row[:-1]) for row in rows], int(rows[0][-1]) if rows else 0
 
 
 async def home_days(uow: UnitOfWork, now: datetime) -> dict[str, date]:

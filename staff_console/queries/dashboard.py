@@ -19,6 +19,7 @@ from plan_store.enums import (
     FlagStatus,
     MessageDirection,
     RequestStatus,
+    Role,
     Severity,
     Urgency,
 )
@@ -262,23 +263,21 @@ class AppointmentSections:
     ) -> None:
         self.uow, self.actor, self.now, self.options = uow, actor, now, options
         self.limit_for = limit_for
-        self._in_scope: tuple[StartTimes, set[int]] | None = None
+        self._in_scope: tuple[StartTimes, Callable[[Start], bool]] | None = None
 
     async def unconfirmed(self) -> Section[AppointmentRow]:
         """Coming soon and not confirmed, or coming at all and refused or to be changed."""
-        times, cases = await self._index()
+        times, counted = await self._index()
         now = self.now
         found = times.matching(
             [AppointmentStatus.SCHEDULED],
-            lambda s: now < s.starts_at,
-            cases,
+            lambda s: now < s.starts_at and counted(s),
             since=now,
             until=now + self.options.unconfirmed_within,
         )
         found += times.matching(
             [AppointmentStatus.CANNOT_GO, AppointmentStatus.CHANGE_REQUESTED],
-            lambda s: now < s.starts_at,
-            cases,
+            lambda s: now < s.starts_at and counted(s),
             since=now,
         )
         found.sort(key=lambda pair: (pair[1].starts_at, pair[0]))
@@ -286,35 +285,48 @@ class AppointmentSections:
 
     async def missed(self) -> Section[AppointmentRow]:
         """Missed within the look-back, latest first."""
-        times, cases = await self._index()
+        times, counted = await self._index()
         since = self.now - self.options.missed_lookback
-        found = times.matching([AppointmentStatus.MISSED], lambda _: True, cases, since=since)
+        found = times.matching([AppointmentStatus.MISSED], counted, since=since)
         found.reverse()
         return await self._section("missed", found)
 
     async def unrecorded(self) -> Section[AppointmentRow]:
         """Past (by two hours) within the look-back, and nobody said whether she went."""
-        times, cases = await self._index()
+        times, counted = await self._index()
         since = self.now - self.options.missed_lookback
         until = self.now - timedelta(hours=2)
         found = times.matching(
             [AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED],
-            lambda s: s.starts_at < until,
-            cases,
+            lambda s: s.starts_at < until and counted(s),
             since=since,
             until=until,
         )
         found.reverse()
         return await self._section("unrecorded", found)
 
-    async def _index(self) -> tuple[StartTimes, set[int]]:
-        """The index of start times, and the open cases in the actor's scope (read once)."""
+    async def _index(self) -> tuple[StartTimes, Callable[[Start], bool]]:
+        """The index of start times, and whether an appointment's case is open and in
+        the actor's scope (read once). An admin's scope is every case, and cases are
+        never deleted: only the closed ones are read, fewer than the open ones."""
         if self._in_scope is None:
             times = await appointment_service.start_times(self.uow)
-            query = scoped(
-                select(Adolescent.id).where(Adolescent.status != CaseStatus.CLOSED), self.actor
-            )
-            self._in_scope = times, set(await self.uow.session.scalars(query))
+            counted: Callable[[Start], bool]
+            if self.actor.role is Role.ADMIN:
+                closed = set(
+                    await self.uow.session.scalars(
+                        select(Adolescent.id).where(Adolescent.status == CaseStatus.CLOSED)
+                    )
+                )
+                counted = lambda s: s.adolescent_id not in closed  # noqa: E731
+            else:
+                open_cases_in_scope = scoped(
+                    select(Adolescent.id).where(Adolescent.status != CaseStatus.CLOSED),
+                    self.actor,
+                )
+                in_scope = set(await self.uow.session.scalars(open_cases_in_scope))
+                counted = lambda s: s.adolescent_id in in_scope  # noqa: E731
+            self._in_scope = times, counted
         return self._in_scope
 
     async def _section(self, name: str, found: list[tuple[int, Start]]) -> Section[AppointmentRow]:
