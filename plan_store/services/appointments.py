@@ -271,7 +271,7 @@ class StartTimes:
         self.starts: dict[int, Start] = {}
         self._seen: datetime | None = None
         self._full_at = 0.0
-        self._by_status: dict[AppointmentStatus, list[tuple[datetime, int]]] | None = None
+        self._by_status: dict[AppointmentStatus, list[tuple[datetime, int, Start]]] | None = None
         """Each status's appointments by start time, built again after a change: a
         window is then a bisection, not a pass over every appointment."""
 
@@ -315,28 +315,32 @@ class StartTimes:
         accepts, soonest first. ``since`` and ``until`` (both included) narrow the
         appointments ``keep`` is asked about to those that start between them."""
         found = []
-        for status in set(statuses):
+        wanted = set(statuses)
+        for status in wanted:
             timed = self._sorted().get(status, [])
             first = 0 if since is None else bisect_left(timed, since, key=_start_of)
             end = len(timed) if until is None else bisect_right(timed, until, key=_start_of)
-            for _, row_id in timed[first:end]:
-                start = self.starts[row_id]
-                if (cases is None or start.adolescent_id in cases) and keep(start):
-                    found.append((row_id, start))
-        return sorted(found, key=lambda pair: (pair[1].starts_at, pair[0]))
+            found += [
+                (row_id, start)
+                for _, row_id, start in timed[first:end]
+                if (cases is None or start.adolescent_id in cases) and keep(start)
+            ]
+        if len(wanted) > 1:  # each status's list is in order already
+            found.sort(key=lambda pair: (pair[1].starts_at, pair[0]))
+        return found
 
-    def _sorted(self) -> dict[AppointmentStatus, list[tuple[datetime, int]]]:
+    def _sorted(self) -> dict[AppointmentStatus, list[tuple[datetime, int, Start]]]:
         if self._by_status is None:
-            by_status: dict[AppointmentStatus, list[tuple[datetime, int]]] = {}
+            by_status: dict[AppointmentStatus, list[tuple[datetime, int, Start]]] = {}
             for row_id, start in self.starts.items():
-                by_status.setdefault(start.status, []).append((start.starts_at, row_id))
+                by_status.setdefault(start.status, []).append((start.starts_at, row_id, start))
             for timed in by_status.values():
-                timed.sort()
+                timed.sort(key=lambda entry: (entry[0], entry[1]))
             self._by_status = by_status
         return self._by_status
 
 
-def _start_of(timed: tuple[datetime, int]) -> datetime:
+def _start_of(timed: tuple[datetime, int, Start]) -> datetime:
     return timed[0]
 
 

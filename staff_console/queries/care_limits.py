@@ -7,10 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    func,
-    select,
-)
+from sqlalchemy import and_, func, or_, select
 
 from plan_store.enums import (
     CaseStatus,
@@ -58,22 +55,35 @@ async def phase_warnings(
     """Cases in care that pass their phase's time limit within ``phases.WARN_BEFORE``
     (or have passed it), the most overdue first. Limits are each home's setting.
 
-    The cases in care are read as bare numbers; only those that warn are read again
-    with their (encrypted) alias."""
+    The database keeps the cases near the shortest limit any home sets for their
+    phase, as bare numbers; each home's own limit is checked here, and only the
+    cases that warn are read again with their (encrypted) alias."""
+    limits = await _phase_limits(uow)
+    shortest: dict[Phase, int] = {}
+    for per_phase in limits.values():
+        for phase, home_days in per_phase.items():
+            shortest[phase] = min(home_days, shortest.get(phase, home_days))
+    if not shortest:
+        return []
     started = per_case(
         func.max(PhaseChange.started_at),
         PhaseChange.adolescent_id,
         PhaseChange.phase == Adolescent.phase,
     ).scalar_subquery()
+    near = or_(
+        *(
+            and_(Adolescent.phase == phase, started <= now + phases.WARN_BEFORE - timedelta(days))
+            for phase, days in shortest.items()
+        )
+    )
     in_care = await uow.session.execute(
         scoped(
             select(Adolescent.id, Adolescent.home_id, Adolescent.phase, started).where(
-                Adolescent.status == CaseStatus.IN_CARE
+                Adolescent.status == CaseStatus.IN_CARE, near
             ),
             actor,
         )
     )
-    limits = await _phase_limits(uow)
     ends: dict[int, tuple[Phase, datetime, int]] = {}
     for case_id, home_id, phase, stored_since in in_care:
         days = limits.get(home_id, {}).get(phase)
