@@ -9,30 +9,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
-from plan_store.enums import (
-    CaseStatus,
-    Phase,
-    Role,
-)
-from plan_store.models import (
-    Adolescent,
-    Home,
-    PhaseChange,
-    Staff,
-)
+from plan_store.enums import CaseStatus, Phase, Role
+from plan_store.models import Adolescent, Home, PhaseChange, Staff
 from plan_store.services import phases
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork
-from staff_console.queries.common import (
-    CASE_COLUMNS,
-    CaseRef,
-    aware,
-    case_ref,
-    per_case,
-    scoped,
-)
-
-# --- The care model's limits: time in a phase, adolescents per operator ---------------
+from staff_console.queries.common import CASE_COLUMNS, CaseRef, aware, case_ref, per_case, scoped
 
 
 @dataclass(frozen=True, slots=True)

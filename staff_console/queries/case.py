@@ -6,9 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from plan_store.enums import (
@@ -47,13 +45,8 @@ from plan_store.services.phases import PhaseSpan
 from plan_store.unit_of_work import UnitOfWork
 from staff_console.activity import Event, ProgrammeProgress, progress_by_programme
 from staff_console.activity import period as activity_period
-from staff_console.queries.common import (
-    staff_names,
-    staff_roles,
-)
+from staff_console.queries.common import staff_names, staff_roles
 from staff_console.queries.handovers import HandoverView, handovers_of
-
-# --- One case ------------------------------------------------------------------------
 
 PROGRAMMES = tuple(Programme)
 HORIZONS = tuple(Horizon)

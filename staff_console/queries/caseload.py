@@ -6,32 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import (
-    func,
-    select,
-)
+from sqlalchemy import func, select
 
-from plan_store.enums import (
-    CaseStatus,
-    RequestStatus,
-)
+from plan_store.enums import CaseStatus, RequestStatus
 from plan_store.errors import NotFound
-from plan_store.models import (
-    Adolescent,
-    Flag,
-    Home,
-    OperatorRequest,
-    Staff,
-)
+from plan_store.models import Adolescent, Flag, Home, OperatorRequest, Staff
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork
-from staff_console.queries.common import (
-    ACTIVE_FLAG,
-    per_case,
-    scoped,
-)
-
-# --- Lists ---------------------------------------------------------------------------
+from staff_console.queries.common import ACTIVE_FLAG, per_case, scoped
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,18 +21,8 @@ from sqlalchemy import (
     select,
 )
 
-from plan_store.enums import (
-    CaseStatus,
-    FlagStatus,
-    Role,
-    Severity,
-)
-from plan_store.models import (
-    Adolescent,
-    Flag,
-    Home,
-    Staff,
-)
+from plan_store.enums import CaseStatus, FlagStatus, Role, Severity
+from plan_store.models import Adolescent, Flag, Home, Staff
 from plan_store.services.access import StaffActor, scope_cases
 from plan_store.unit_of_work import UnitOfWork
 

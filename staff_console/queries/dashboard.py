@@ -7,11 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import (
-    and_,
-    func,
-    select,
-)
+from sqlalchemy import and_, func, select
 
 from plan_store.enums import (
     AppointmentStatus,
@@ -59,8 +55,6 @@ from staff_console.queries.common import (
 )
 from staff_console.queries.flags import FlagRow, flag_section
 from staff_console.queries.handovers import HandoverItem, handovers_for
-
-# --- Dashboard -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,19 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import (
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from plan_store.enums import (
-    AppointmentStatus,
-    CaseStatus,
-    GoalStatus,
-    MessageDirection,
-)
+from plan_store.enums import AppointmentStatus, CaseStatus, GoalStatus, MessageDirection
 from plan_store.models import (
     Adolescent,
     Appointment,
@@ -51,8 +42,6 @@ from staff_console.queries.common import (
     scoped,
     staff_names,
 )
-
-# --- Evaluations ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

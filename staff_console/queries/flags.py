@@ -6,18 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import (
-    ColumnElement,
-    select,
-)
+from sqlalchemy import ColumnElement, select
 
-from plan_store.enums import (
-    FlagStatus,
-    Severity,
-)
-from plan_store.models import (
-    Flag,
-)
+from plan_store.enums import FlagStatus, Severity
+from plan_store.models import Flag
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork
 from staff_console.queries.common import (

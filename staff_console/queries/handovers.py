@@ -5,22 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 
-from plan_store.models import (
-    Handover,
-)
+from plan_store.models import Handover
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork
-from staff_console.queries.common import (
-    CASE_COLUMNS,
-    CaseRef,
-    case_ref,
-    open_cases,
-    staff_names,
-)
+from staff_console.queries.common import CASE_COLUMNS, CaseRef, case_ref, open_cases, staff_names
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 
 from plan_store.errors import NotFound
-from plan_store.models import (
-    Appointment,
-    Flag,
-    Goal,
-    LifePlan,
-    Message,
-    OperatorRequest,
-    Step,
-)
+from plan_store.models import Appointment, Flag, Goal, LifePlan, Message, OperatorRequest, Step
 from plan_store.services.access import StaffActor, case_for_staff
 from plan_store.unit_of_work import UnitOfWork
-
-# --- Whose is this? ------------------------------------------------------------------
 
 _OWNERS: dict[type[Any], Any] = {
     Appointment: Appointment.adolescent_id,
