@@ -40,7 +40,7 @@ async def phase_warnings(
     The database keeps the cases near the shortest limit any home sets for their
     phase, as bare numbers; each home's own limit is checked here, and only the
     cases that warn are read again with their (encrypted) alias."""
-    limits = await _phase_limits(uow)
+    limits = await _phase_limits(uow, actor)
     shortest: dict[Phase, int] = {}
     for per_phase in limits.values():
         for phase, home_days in per_phase.items():
@@ -99,11 +99,15 @@ async def phase_warnings(
     return found[:limit]
 
 
-async def _phase_limits(uow: UnitOfWork) -> dict[int, dict[Phase, int]]:
-    """Each home's limits, by home (homes that store the same limits share them)."""
+async def _phase_limits(uow: UnitOfWork, actor: StaffActor) -> dict[int, dict[Phase, int]]:
+    """The limits of each home ``actor`` sees a case of, by home (homes that store the
+    same limits share them)."""
+    homes = select(Home.id, Home.phase_limits)
+    if actor.role is not Role.ADMIN:
+        homes = homes.where(Home.id.in_(scoped(select(Adolescent.home_id), actor)))
     parsed: dict[str, dict[Phase, int]] = {}
     limits = {}
-    for home_id, stored in await uow.session.execute(select(Home.id, Home.phase_limits)):
+    for home_id, stored in await uow.session.execute(homes):
         key = json.dumps(stored, sort_keys=True)
         if key not in parsed:
             parsed[key] = phases.limits_from(stored)
