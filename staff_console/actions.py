@@ -11,9 +11,9 @@ from starlette.responses import Response
 from plan_store.errors import NotFound, NotOwnedByCase, PlanStoreError
 from plan_store.services.access import StaffActor, case_for_staff
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import queries
 from staff_console.context import Page, safe_next
 from staff_console.forms import Form, FormError, read_form
+from staff_console.queries.ownership import require_owned
 
 # An action runs its services and returns the codes of the notices to show.
 Action = Callable[[UnitOfWork, Form], Awaitable[tuple[str, ...]]]
@@ -48,7 +48,7 @@ async def object_action(
     object_id = page.int_param(id_param)
 
     async def owned(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        await queries.require_owned(uow, page.actor, case_id, model, object_id)
+        await require_owned(uow, page.actor, case_id, model, object_id)
         return await action(uow, form, case_id, object_id)
 
     return await case_action(page, case_id, owned, anchor=f"{anchor}-{object_id}")

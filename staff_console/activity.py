@@ -84,6 +84,15 @@ async def period(
     """Everything in the case between ``since`` and ``until``, newest first. The
     caller has checked the reader's scope (and audited the read)."""
     events: list[Event] = []
+    for kind in (_messages, _flags, _appointments, _steps, _notes, _phases, _family_and_papers):
+        events += await kind(uow, adolescent_id, since, until)
+    events.sort(key=lambda e: e.at, reverse=True)
+    return events
+
+
+async def _messages(
+    uow: UnitOfWork, adolescent_id: int, since: datetime, until: datetime
+) -> list[Event]:
     messages = await uow.session.scalars(
         select(Message)
         .where(
@@ -94,31 +103,46 @@ async def period(
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(PERIOD_LIMIT)
     )
-    for m in messages:
-        inbound = m.direction is MessageDirection.INBOUND
-        events.append(
-            Event(
-                m.created_at,
-                "message_in" if inbound else "message_out",
-                uow.cipher.decrypt(m.body_ciphertext),
-                anchor=f"message-{m.id}",
-                staff_id=m.staff_id,
-            )
+    return [
+        Event(
+            m.created_at,
+            "message_in" if m.direction is MessageDirection.INBOUND else "message_out",
+            uow.cipher.decrypt(m.body_ciphertext),
+            anchor=f"message-{m.id}",
+            staff_id=m.staff_id,
         )
+        for m in messages
+    ]
+
+
+async def _flags(
+    uow: UnitOfWork, adolescent_id: int, since: datetime, until: datetime
+) -> list[Event]:
     flags = await uow.session.scalars(
         select(Flag).where(
             Flag.adolescent_id == adolescent_id, Flag.created_at >= since, Flag.created_at <= until
         )
     )
-    events += [Event(f.created_at, "flag", topic=f.category, anchor=f"flag-{f.id}") for f in flags]
+    return [Event(f.created_at, "flag", topic=f.category, anchor=f"flag-{f.id}") for f in flags]
+
+
+async def _appointments(
+    uow: UnitOfWork, adolescent_id: int, since: datetime, until: datetime
+) -> list[Event]:
     appointments = await uow.session.scalars(  # starts_at is encrypted: chosen here
         select(Appointment).where(Appointment.adolescent_id == adolescent_id)
     )
-    events += [
+    return [
         Event(a.starts_at, "appointment", a.title, a.status, f"appointment-{a.id}")
         for a in appointments
         if since <= a.starts_at <= until
     ]
+
+
+async def _steps(
+    uow: UnitOfWork, adolescent_id: int, since: datetime, until: datetime
+) -> list[Event]:
+    """Steps she marked done, and steps staff confirmed."""
     steps = await uow.session.scalars(
         select(Step)
         .join(Goal, Goal.id == Step.goal_id)
@@ -128,6 +152,7 @@ async def period(
             or_(Step.done_at >= since, Step.confirmed_at >= since),
         )
     )
+    events = []
     for s in steps:
         if s.done_at is not None and since <= s.done_at <= until:
             events.append(Event(s.done_at, "step_done", s.title, anchor=f"step-{s.id}"))
@@ -141,6 +166,12 @@ async def period(
                     staff_id=s.confirmed_by_id,
                 )
             )
+    return events
+
+
+async def _notes(
+    uow: UnitOfWork, adolescent_id: int, since: datetime, until: datetime
+) -> list[Event]:
     notes = await uow.session.scalars(
         select(CaseNote).where(
             CaseNote.adolescent_id == adolescent_id,
@@ -148,10 +179,15 @@ async def period(
             CaseNote.created_at <= until,
         )
     )
-    events += [
+    return [
         Event(n.created_at, "note", uow.cipher.decrypt(n.body_ciphertext), staff_id=n.staff_id)
         for n in notes
     ]
+
+
+async def _phases(
+    uow: UnitOfWork, adolescent_id: int, since: datetime, until: datetime
+) -> list[Event]:
     phases = await uow.session.scalars(
         select(PhaseChange).where(
             PhaseChange.adolescent_id == adolescent_id,
@@ -159,10 +195,7 @@ async def period(
             PhaseChange.started_at <= until,
         )
     )
-    events += [Event(p.started_at, "phase", topic=p.phase, staff_id=p.by_staff_id) for p in phases]
-    events += await _family_and_papers(uow, adolescent_id, since, until)
-    events.sort(key=lambda e: e.at, reverse=True)
-    return events
+    return [Event(p.started_at, "phase", topic=p.phase, staff_id=p.by_staff_id) for p in phases]
 
 
 async def _family_and_papers(

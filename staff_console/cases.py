@@ -15,11 +15,13 @@ from plan_store.services import cases as case_service
 from plan_store.services import staff_languages
 from plan_store.services.access import case_for_staff, may_schedule
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import family_legal, participation, queries
+from staff_console import family_legal, participation
 from staff_console.actions import case_action
 from staff_console.case_admin import coordination_for, erasure_for
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form, FormError, read_form
+from staff_console.queries import case as case_queries
+from staff_console.queries.caseload import case_id_by_number, caseload
 
 STATUS_FILTERS = {
     "in_care": CaseStatus.IN_CARE,
@@ -37,7 +39,7 @@ async def case_list(page: Page) -> Response:
         status_key = "all"
     page_number = int(params["page"]) if params.get("page", "").isdigit() else 1
     async with page.uow() as uow:
-        listing = await queries.caseload(
+        listing = await caseload(
             uow,
             page.actor,
             status=status,
@@ -57,7 +59,7 @@ async def open_by_number(page: Page) -> Response:
         return page.redirect("/cases")
     try:
         async with page.uow() as uow:
-            case_id = await queries.case_id_by_number(uow, number)
+            case_id = await case_id_by_number(uow, number)
             await case_for_staff(uow, page.actor, case_id, purpose="open")
     except NotFound:  # mistyped, or not this person's: the same words either way
         page.flash("error", "case.number_unknown")
@@ -69,7 +71,7 @@ async def open_by_number(page: Page) -> Response:
 async def case_page(page: Page) -> Response:
     case_id = page.int_param("case_id")
     async with page.uow() as uow:
-        view = await queries.case_page(
+        view = await case_queries.case_page(
             uow, page.actor, case_id, timeline_limit=page.console.options.timeline_page
         )
         coordination = await coordination_for(uow, page.actor, view.case)
@@ -98,7 +100,7 @@ async def messages_page(page: Page) -> Response:
     case_id = page.int_param("case_id")
     before = page.request.query_params.get("before", "")
     async with page.uow() as uow:
-        view = await queries.older_messages(
+        view = await case_queries.older_messages(
             uow,
             page.actor,
             case_id,

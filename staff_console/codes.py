@@ -11,8 +11,8 @@ from starlette.routing import BaseRoute, Route
 from plan_store.errors import PlanStoreError
 from plan_store.models import Adolescent, Home
 from plan_store.services import linking
-from staff_console import queries
 from staff_console.context import Page, staff_endpoint
+from staff_console.queries.ownership import require_owned_case
 
 
 def deep_link(bot_username: str | None, code: str) -> str | None:
@@ -34,7 +34,7 @@ async def issue(page: Page) -> Response:
     reloading issues another one, which replaces this)."""
     case_id = page.int_param("case_id")
     async with page.uow() as uow:
-        await queries.require_owned_case(uow, page.actor, case_id)
+        await require_owned_case(uow, page.actor, case_id)
         try:
             code = await linking.issue_code(uow, page.actor, case_id)
         except PlanStoreError as error:

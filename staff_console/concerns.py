@@ -12,11 +12,11 @@ from starlette.routing import BaseRoute, Route
 from plan_store.models import Adolescent, Concern, Home
 from plan_store.services import concerns
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import queries
 from staff_console.actions import change_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form
 from staff_console.guards import COORDINATORS_AND_ADMINS, only
+from staff_console.queries.common import staff_names
 
 MAX_NOTE = concerns.MAX_NOTE
 
@@ -45,7 +45,7 @@ async def one(page: Page) -> Response:
         case = await uow.session.get(Adolescent, concern.adolescent_id)
         home = await uow.session.get(Home, concern.home_id)
         assert case is not None and home is not None
-        names = await queries.staff_names(
+        names = await staff_names(
             uow, [concern.about_staff_id, concern.handled_by_id, case.reference_operator_id]
         )
         text = concerns.text_of(uow, concern)

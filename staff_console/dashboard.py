@@ -14,9 +14,10 @@ from plan_store.enums import Role
 from plan_store.models import Adolescent
 from plan_store.services import alerts, concerns, duty, staff_languages
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import participation, queries
+from staff_console import participation
 from staff_console.alerts import category_label
 from staff_console.context import Page, staff_endpoint
+from staff_console.queries import dashboard as dashboard_queries
 
 
 @staff_endpoint()
@@ -24,9 +25,9 @@ async def dashboard(page: Page) -> Response:
     if page.me.role is Role.TRANSLATOR:
         return page.redirect("/languages")  # no cases: their work is the languages
     expand = page.request.query_params.get("more", "")
-    expand = expand if expand in queries.EXPANDABLE else ""
+    expand = expand if expand in dashboard_queries.EXPANDABLE else ""
     async with page.uow() as uow:
-        board = await queries.dashboard(
+        board = await dashboard_queries.dashboard(
             uow, page.actor, page.now(), page.console.options, expand=expand
         )
         alert_board = await _alert_board(uow, page)
@@ -89,7 +90,7 @@ async def urgent_fragment(page: Page) -> Response:
     """The urgent list alone, for the page's script to swap in. Polling it does not
     keep a session alive."""
     async with page.uow() as uow:
-        urgent = await queries.urgent_items(uow, page.actor)
+        urgent = await dashboard_queries.urgent_items(uow, page.actor)
         case_speakers = await staff_languages.case_speakers(uow, {i.case.id for i in urgent})
     return page.render("partials/urgent.html", urgent=urgent, case_speakers=case_speakers)
 

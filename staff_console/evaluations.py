@@ -8,10 +8,11 @@ from starlette.routing import BaseRoute, Route
 
 from plan_store.services import evaluation_voice, evaluations
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import family_legal, participation, queries
+from staff_console import family_legal, participation
 from staff_console.actions import case_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form
+from staff_console.queries.evaluations import evaluation_board, evaluation_sheet
 
 BOARD_WITHIN_DAYS = 7
 MAX_SUMMARY = 10_000
@@ -21,9 +22,7 @@ MAX_AGREEMENTS = 3_000
 @staff_endpoint()
 async def board(page: Page) -> Response:
     async with page.uow() as uow:
-        rows = await queries.evaluation_board(
-            uow, page.actor, page.now(), within_days=BOARD_WITHIN_DAYS
-        )
+        rows = await evaluation_board(uow, page.actor, page.now(), within_days=BOARD_WITHIN_DAYS)
     return page.render("evaluations.html", rows=rows, within_days=BOARD_WITHIN_DAYS)
 
 
@@ -31,7 +30,7 @@ async def board(page: Page) -> Response:
 async def sheet(page: Page) -> Response:
     case_id = page.int_param("case_id")
     async with page.uow() as uow:
-        view = await queries.evaluation_sheet(uow, page.actor, case_id)
+        view = await evaluation_sheet(uow, page.actor, case_id)
         voice = await participation.for_sheet(uow, view.case, view.period_start)
         papers = await family_legal.for_case(uow, page.actor, view.case)
         await uow.commit()  # the audited read

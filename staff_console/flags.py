@@ -9,10 +9,10 @@ from starlette.routing import BaseRoute, Route
 from plan_store.models import Flag
 from plan_store.services import flags, staff_languages
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import queries
 from staff_console.actions import evaluation_mark_action, object_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form
+from staff_console.queries.flags import active_flags
 
 MAX_NOTE = 2000
 
@@ -20,7 +20,7 @@ MAX_NOTE = 2000
 @staff_endpoint()
 async def flag_list(page: Page) -> Response:
     async with page.uow() as uow:
-        found = await queries.active_flags(uow, page.actor)
+        found = await active_flags(uow, page.actor)
         case_speakers = await staff_languages.case_speakers(uow, {r.case.id for r in found.rows})
     return page.render("flags.html", flags=found, case_speakers=case_speakers)
 

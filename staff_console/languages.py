@@ -43,11 +43,12 @@ from plan_store.services.translations import UnreviewedMode
 from plan_store.services.voice_prompts import MAX_BYTES
 from plan_store.triage import ALWAYS, file_sections
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import admin_queries, queries
+from staff_console import admin_queries
 from staff_console.actions import change_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form, FormError, read_form
 from staff_console.guards import ADMINS, COORDINATORS_AND_ADMINS, TRANSLATING, only
+from staff_console.queries.common import staff_names
 from staff_console.security import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY
 
 VOICE_UPLOAD = re.compile(r"/languages/[a-z]{2,8}/voice")
@@ -138,7 +139,7 @@ async def language_page(page: Page) -> Response:
     async with page.uow() as uow:  # rendered inside: the terms are rows
         voices = (await admin_queries.voices_by_language(uow))[code]
         terms = await triage_terms.of_language(uow, code)
-        names = await queries.staff_names(
+        names = await staff_names(
             uow,
             [t.added_by_id for t in terms]
             + [t.deactivated_by_id for t in terms]

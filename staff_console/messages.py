@@ -10,10 +10,10 @@ from plan_store.enums import RequestStatus
 from plan_store.models import Message, OperatorRequest
 from plan_store.services import messages, requests
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import queries
 from staff_console.actions import case_action, evaluation_mark_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form, FormError
+from staff_console.queries.ownership import require_owned
 
 MAX_REPLY = 4000
 
@@ -48,7 +48,7 @@ async def handle_request(page: Page) -> Response:
 
     async def action(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
         # Whose request it is comes before what the form says: another case's is a 404.
-        await queries.require_owned(uow, page.actor, case_id, OperatorRequest, request_id)
+        await require_owned(uow, page.actor, case_id, OperatorRequest, request_id)
         status = form.choice("status", RequestStatus)
         if status is RequestStatus.OPEN:
             raise FormError("form.choice")

@@ -25,10 +25,10 @@ from plan_store.models import (
 from plan_store.services import evaluation_voice, proposals
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork
-from staff_console import queries
 from staff_console.actions import case_action
 from staff_console.context import Page, staff_endpoint
 from staff_console.forms import Form, FormError
+from staff_console.queries.common import CASE_COLUMNS, CaseRef, Section, scoped
 
 MAX_REPLY = proposals.MAX_REPLY
 
@@ -113,20 +113,16 @@ async def for_case(uow: UnitOfWork, case: Adolescent) -> CaseParticipation:
 @dataclass(frozen=True, slots=True)
 class ProposalRow:
     id: int
-    case: queries.CaseRef
+    case: CaseRef
     kind: ProposalKind
     status: ProposalStatus
     created_at: datetime
 
 
-async def for_dashboard(
-    uow: UnitOfWork, actor: StaffActor, limit: int
-) -> queries.Section[ProposalRow]:
+async def for_dashboard(uow: UnitOfWork, actor: StaffActor, limit: int) -> Section[ProposalRow]:
     """Her proposals still to decide, in ``actor``'s cases, oldest first."""
-    query = queries.scoped(
-        select(
-            Proposal.id, Proposal.kind, Proposal.status, Proposal.created_at, *queries.CASE_COLUMNS
-        )
+    query = scoped(
+        select(Proposal.id, Proposal.kind, Proposal.status, Proposal.created_at, *CASE_COLUMNS)
         .join(Adolescent, Adolescent.id == Proposal.adolescent_id)
         .join(Home, Home.id == Adolescent.home_id)
         .where(
@@ -139,11 +135,8 @@ async def for_dashboard(
     total = len(rows)
     if total == limit:
         total = len(list(await uow.session.execute(query)))
-    return queries.Section(
-        [
-            ProposalRow(r[0], queries.CaseRef(r[4], r[5], r[6], r[7]), r[1], r[2], r[3])
-            for r in rows
-        ],
+    return Section(
+        [ProposalRow(r[0], CaseRef(r[4], r[5], r[6], r[7]), r[1], r[2], r[3]) for r in rows],
         total,
     )
 

@@ -78,26 +78,67 @@ def _cases(actor: StaffActor, home_id: int | None) -> Select[Any]:
     return query
 
 
+@dataclass(frozen=True, slots=True)
+class _Period:
+    """The months a report covers, in the report's time zone, over the cases it counts."""
+
+    t: Translator
+    zone: ZoneInfo
+    months: list[date]
+    labels: list[str]
+    cases: Any
+    """The ids of the cases counted, as a subquery."""
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.months[0], time(), self.zone)
+
+    @property
+    def keys(self) -> list[tuple[int, int]]:
+        return [(m.year, m.month) for m in self.months]
+
+    def month_of(self, moment: datetime | date) -> tuple[int, int]:
+        day = moment.astimezone(self.zone).date() if isinstance(moment, datetime) else moment
+        return (day.year, day.month)
+
+    def per_month(self, moments: list[Any]) -> list[float]:
+        counted = Counter(self.month_of(m) for m in moments if m is not None)
+        return [float(counted[k]) for k in self.keys]
+
+
 async def build(
     uow: UnitOfWork, t: Translator, lang: str, actor: StaffActor, home_id: int | None, tz: str
 ) -> Report:
     zone = ZoneInfo(tz)
     months = month_starts(uow.now().astimezone(zone).date())
-    since = datetime.combine(months[0], time(), zone)
-    keys = [(m.year, m.month) for m in months]
-    cases = _cases(actor, home_id).scalar_subquery()
+    period = _Period(
+        t,
+        zone,
+        months,
+        [format_date(m, lang, "MMM yyyy") for m in months],
+        _cases(actor, home_id).scalar_subquery(),
+    )
+    charts = [
+        await chart(uow, period)
+        for chart in (
+            _plan_chart,
+            _appointments_chart,
+            _alerts_chart,
+            _evaluations_chart,
+            _chats_chart,
+            _follow_up_chart,
+        )
+    ]
+    homes_query = select(Home.id, Home.name).order_by(Home.name, Home.id)
+    if actor.role is not Role.ADMIN:
+        homes_query = homes_query.where(Home.id == actor.home_id)
+    homes = [(row[0], row[1]) for row in await uow.session.execute(homes_query)]
+    home = await uow.session.get(Home, home_id) if home_id is not None else None
+    return Report(home, homes, months, charts, tz)
 
-    def month_of(moment: datetime | date) -> tuple[int, int]:
-        day = moment.astimezone(zone).date() if isinstance(moment, datetime) else moment
-        return (day.year, day.month)
 
-    def per_month(moments: list[Any]) -> list[float]:
-        counted = Counter(month_of(m) for m in moments if m is not None)
-        return [float(counted[k]) for k in keys]
-
-    labels = [format_date(m, lang, "MMM yyyy") for m in months]
-    charts: list[Chart] = []
-
+async def _plan_chart(uow: UnitOfWork, period: _Period) -> Chart:
+    t, cases, since = period.t, period.cases, period.since
     plan_items = select(Goal.id).join(LifePlan, LifePlan.id == Goal.plan_id)
     achieved = list(
         await uow.session.scalars(
@@ -118,136 +159,131 @@ async def build(
             )
         )
     )
-    charts.append(
-        Chart(
-            "plan",
-            t.gettext(N_("Metas logradas y pasos confirmados por mes")),
-            labels,
-            [
-                Series(t.gettext(N_("Metas logradas")), per_month(achieved)),
-                Series(t.gettext(N_("Pasos confirmados")), per_month(confirmed)),
-            ],
-        )
+    return Chart(
+        "plan",
+        t.gettext(N_("Metas logradas y pasos confirmados por mes")),
+        period.labels,
+        [
+            Series(t.gettext(N_("Metas logradas")), period.per_month(achieved)),
+            Series(t.gettext(N_("Pasos confirmados")), period.per_month(confirmed)),
+        ],
     )
 
+
+async def _appointments_chart(uow: UnitOfWork, period: _Period) -> Chart:
+    t = period.t
     kept: dict[AppointmentKind, int] = defaultdict(int)
     missed: dict[AppointmentKind, int] = defaultdict(int)
     rows = await uow.session.execute(
         select(Appointment.kind, Appointment.status, Appointment.starts_at).where(
-            Appointment.adolescent_id.in_(cases),
+            Appointment.adolescent_id.in_(period.cases),
             Appointment.status.in_([AppointmentStatus.ATTENDED, AppointmentStatus.MISSED]),
         )
     )
     for kind, status, starts_at in rows:
-        if starts_at < since:  # starts_at is encrypted: the window is applied here
+        if starts_at < period.since:  # starts_at is encrypted: the window is applied here
             continue
         (kept if status is AppointmentStatus.ATTENDED else missed)[kind] += 1
     kinds = list(AppointmentKind)
-    charts.append(
-        Chart(
-            "appointments",
-            t.gettext(N_("Citas a las que fue y a las que faltó, por tipo (seis meses)")),
-            [label(t, k) for k in kinds],
-            [
-                Series(t.gettext(N_("Fue")), [float(kept[k]) for k in kinds]),
-                Series(t.gettext(N_("Faltó")), [float(missed[k]) for k in kinds]),
-            ],
-        )
+    return Chart(
+        "appointments",
+        t.gettext(N_("Citas a las que fue y a las que faltó, por tipo (seis meses)")),
+        [label(t, k) for k in kinds],
+        [
+            Series(t.gettext(N_("Fue")), [float(kept[k]) for k in kinds]),
+            Series(t.gettext(N_("Faltó")), [float(missed[k]) for k in kinds]),
+        ],
     )
 
+
+async def _alerts_chart(uow: UnitOfWork, period: _Period) -> Chart:
+    t, keys = period.t, period.keys
     raised = await uow.session.execute(
         select(Alert.created_at, Alert.acknowledged_at).where(
-            Alert.adolescent_id.in_(cases), Alert.created_at >= since
+            Alert.adolescent_id.in_(period.cases), Alert.created_at >= period.since
         )
     )
     waits: dict[tuple[int, int], list[float]] = defaultdict(list)
     for created, acknowledged in raised:
         if acknowledged is not None:
-            waits[month_of(created)].append((acknowledged - created).total_seconds() / 60)
-    charts.append(
-        Chart(
-            "alerts",
-            t.gettext(N_("Minutos hasta que alguien vio una alerta urgente, por mes")),
-            labels,
-            [
-                Series(t.gettext(N_("Mediana")), [_rank(waits[k], 0.5) for k in keys]),
-                Series(
-                    t.gettext(N_("9 de cada 10, a lo más")), [_rank(waits[k], 0.9) for k in keys]
-                ),
-            ],
-            note=t.gettext(N_("Cuenta las alertas que alguien vio; las que esperan aún, no.")),
-        )
+            waits[period.month_of(created)].append((acknowledged - created).total_seconds() / 60)
+    return Chart(
+        "alerts",
+        t.gettext(N_("Minutos hasta que alguien vio una alerta urgente, por mes")),
+        period.labels,
+        [
+            Series(t.gettext(N_("Mediana")), [_rank(waits[k], 0.5) for k in keys]),
+            Series(t.gettext(N_("9 de cada 10, a lo más")), [_rank(waits[k], 0.9) for k in keys]),
+        ],
+        note=t.gettext(N_("Cuenta las alertas que alguien vio; las que esperan aún, no.")),
     )
 
+
+async def _evaluations_chart(uow: UnitOfWork, period: _Period) -> Chart:
+    t = period.t
     held = await uow.session.execute(
         select(Evaluation.adolescent_id, Evaluation.held_on, Evaluation.next_on)
-        .where(Evaluation.adolescent_id.in_(cases))
+        .where(Evaluation.adolescent_id.in_(period.cases))
         .order_by(Evaluation.adolescent_id, Evaluation.held_on, Evaluation.id)
     )
     on_time: list[date] = []
     late: list[date] = []
     due: dict[int, date] = {}
     for case_id, held_on, next_on in held:
-        if held_on >= months[0] and case_id in due:
+        if held_on >= period.months[0] and case_id in due:
             (on_time if held_on <= due[case_id] else late).append(held_on)
         due[case_id] = next_on
-    charts.append(
-        Chart(
-            "evaluations",
-            t.gettext(N_("Evaluaciones a tiempo y tarde por mes")),
-            labels,
-            [
-                Series(t.gettext(N_("A tiempo")), per_month(on_time)),
-                Series(t.gettext(N_("Tarde")), per_month(late)),
-            ],
-            note=t.gettext(N_("La primera evaluación de cada caso no cuenta: no tenía fecha.")),
-        )
+    return Chart(
+        "evaluations",
+        t.gettext(N_("Evaluaciones a tiempo y tarde por mes")),
+        period.labels,
+        [
+            Series(t.gettext(N_("A tiempo")), period.per_month(on_time)),
+            Series(t.gettext(N_("Tarde")), period.per_month(late)),
+        ],
+        note=t.gettext(N_("La primera evaluación de cada caso no cuenta: no tenía fecha.")),
     )
 
+
+async def _chats_chart(uow: UnitOfWork, period: _Period) -> Chart:
+    t = period.t
     writing = await uow.session.execute(
         select(Message.adolescent_id, Message.created_at).where(
-            Message.adolescent_id.in_(cases),
+            Message.adolescent_id.in_(period.cases),
             Message.direction == MessageDirection.INBOUND,
-            Message.created_at >= since,
+            Message.created_at >= period.since,
         )
     )
     active: dict[tuple[int, int], set[int]] = defaultdict(set)
     for case_id, at in writing:
-        active[month_of(at)].add(case_id)
-    charts.append(
-        Chart(
-            "chats",
-            t.gettext(N_("Chats activos por mes (adolescentes que escribieron)")),
-            labels,
-            [Series(t.gettext(N_("Chats activos")), [float(len(active[k])) for k in keys])],
-        )
+        active[period.month_of(at)].add(case_id)
+    return Chart(
+        "chats",
+        t.gettext(N_("Chats activos por mes (adolescentes que escribieron)")),
+        period.labels,
+        [Series(t.gettext(N_("Chats activos")), [float(len(active[k])) for k in period.keys])],
     )
 
+
+async def _follow_up_chart(uow: UnitOfWork, period: _Period) -> Chart:
+    t = period.t
     checkins = list(
         await uow.session.execute(
             select(FollowUpCheckin.sent_at, FollowUpCheckin.answered_at).where(
-                FollowUpCheckin.adolescent_id.in_(cases), FollowUpCheckin.sent_at >= since
+                FollowUpCheckin.adolescent_id.in_(period.cases),
+                FollowUpCheckin.sent_at >= period.since,
             )
         )
     )
-    charts.append(
-        Chart(
-            "follow_up",
-            t.gettext(N_("Seguimiento después del cuidado: preguntas enviadas y respondidas")),
-            labels,
-            [
-                Series(t.gettext(N_("Enviadas")), per_month([s for s, _ in checkins])),
-                Series(t.gettext(N_("Respondidas")), per_month([a for _, a in checkins])),
-            ],
-        )
+    return Chart(
+        "follow_up",
+        t.gettext(N_("Seguimiento después del cuidado: preguntas enviadas y respondidas")),
+        period.labels,
+        [
+            Series(t.gettext(N_("Enviadas")), period.per_month([s for s, _ in checkins])),
+            Series(t.gettext(N_("Respondidas")), period.per_month([a for _, a in checkins])),
+        ],
     )
-
-    homes_query = select(Home.id, Home.name).order_by(Home.name, Home.id)
-    if actor.role is not Role.ADMIN:
-        homes_query = homes_query.where(Home.id == actor.home_id)
-    homes = [(row[0], row[1]) for row in await uow.session.execute(homes_query)]
-    home = await uow.session.get(Home, home_id) if home_id is not None else None
-    return Report(home, homes, months, charts, tz)
 
 
 def _rank(values: list[float], share: float) -> float:

@@ -155,7 +155,10 @@ class Templates:
         return env
 
 
+@functools.lru_cache(maxsize=4096)
 def _when(code: str, value: datetime | None, tz: str) -> str:
+    """Kept for the next render: a dashboard shows the same moments again and again
+    (its urgent list is polled), and Babel takes a while over each one."""
     if value is None:
         return "—"
     return format_datetime(value, code, tz, _DATETIME_PATTERNS[code])

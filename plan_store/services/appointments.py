@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import weakref
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -270,6 +271,9 @@ class StartTimes:
         self.starts: dict[int, Start] = {}
         self._seen: datetime | None = None
         self._full_at = 0.0
+        self._by_status: dict[AppointmentStatus, list[tuple[datetime, int, Start]]] | None = None
+        """Each status's appointments by start time, built again after a change: a
+        window is then a bisection, not a pass over every appointment."""
 
     async def refresh(self, uow: UnitOfWork) -> None:
         full = (
@@ -288,8 +292,13 @@ class StartTimes:
         if full:
             self.starts = {}
             self._full_at = time.monotonic()
+        if full:
+            self._by_status = None
         for row_id, case_id, status, starts_at, updated_at in rows:
-            self.starts[row_id] = Start(case_id, status, starts_at)
+            start = Start(case_id, status, starts_at)
+            if self.starts.get(row_id) != start:
+                self.starts[row_id] = start
+                self._by_status = None
             if self._seen is None or updated_at > self._seen:
                 self._seen = updated_at
 
@@ -298,18 +307,41 @@ class StartTimes:
         statuses: Iterable[AppointmentStatus],
         keep: Callable[[Start], bool],
         cases: set[int] | None = None,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[tuple[int, Start]]:
         """The appointments in ``statuses`` (of ``cases``, if given) that ``keep``
-        accepts, soonest first."""
+        accepts, soonest first. ``since`` and ``until`` (both included) narrow the
+        appointments ``keep`` is asked about to those that start between them."""
+        found = []
         wanted = set(statuses)
-        found = [
-            (row_id, start)
-            for row_id, start in self.starts.items()
-            if start.status in wanted
-            and (cases is None or start.adolescent_id in cases)
-            and keep(start)
-        ]
-        return sorted(found, key=lambda pair: (pair[1].starts_at, pair[0]))
+        for status in wanted:
+            timed = self._sorted().get(status, [])
+            first = 0 if since is None else bisect_left(timed, since, key=_start_of)
+            end = len(timed) if until is None else bisect_right(timed, until, key=_start_of)
+            found += [
+                (row_id, start)
+                for _, row_id, start in timed[first:end]
+                if (cases is None or start.adolescent_id in cases) and keep(start)
+            ]
+        if len(wanted) > 1:  # each status's list is in order already
+            found.sort(key=lambda pair: (pair[1].starts_at, pair[0]))
+        return found
+
+    def _sorted(self) -> dict[AppointmentStatus, list[tuple[datetime, int, Start]]]:
+        if self._by_status is None:
+            by_status: dict[AppointmentStatus, list[tuple[datetime, int, Start]]] = {}
+            for row_id, start in self.starts.items():
+                by_status.setdefault(start.status, []).append((start.starts_at, row_id, start))
+            for timed in by_status.values():
+                timed.sort(key=lambda entry: (entry[0], entry[1]))
+            self._by_status = by_status
+        return self._by_status
+
+
+def _start_of(timed: tuple[datetime, int, Start]) -> datetime:
+    return timed[0]
 
 
 _indexes: weakref.WeakKeyDictionary[Any, StartTimes] = weakref.WeakKeyDictionary()

@@ -156,15 +156,13 @@ async def test_the_dashboard_page_loads_the_polling_script_only_as_a_file(as_ana
 async def test_the_silent_section_counts_the_silent_cases_it_does_not_list(
     world: World, container: Container, clock: FakeClock
 ) -> None:
-    from staff_console import queries
     from staff_console.options import ConsoleOptions
+    from staff_console.queries.dashboard import dashboard
 
     clock.advance(days=15)  # both chats silent since they were linked
     async with container.uow() as uow:
-        one = await queries.dashboard(
-            uow, world.coordinator, clock.now, ConsoleOptions(section_limit=1)
-        )
-        every = await queries.dashboard(uow, world.coordinator, clock.now, ConsoleOptions())
+        one = await dashboard(uow, world.coordinator, clock.now, ConsoleOptions(section_limit=1))
+        every = await dashboard(uow, world.coordinator, clock.now, ConsoleOptions())
 
     assert len(every.silent.rows) == every.silent.total == 2
     assert one.silent.rows == every.silent.rows[:1]

@@ -44,7 +44,7 @@ from plan_store.services import concerns, consent, linking, messages
 from plan_store.services.access import StaffActor
 from rumbo.container import Container, build_container
 from rumbo.settings import DatabaseSettings, Settings
-from staff_console import queries
+from staff_console.queries.case import case_page
 from tests.builders import a_staff_member
 from tests.conftest import FakeClock
 from tests.dialogs.builders import World, a_world
@@ -185,7 +185,7 @@ async def _last_complaint_id(container: Container, reader: StaffActor) -> int:
 
 async def _console_texts(container: Container, world: World, after_id: int) -> list[str]:
     async with container.uow() as uow:
-        page = await queries.case_page(uow, world.laura, world.luna, timeline_limit=200)
+        page = await case_page(uow, world.laura, world.luna, timeline_limit=200)
         await uow.commit()
     shown = [
         e
@@ -200,7 +200,7 @@ async def _console_texts(container: Container, world: World, after_id: int) -> l
 
 async def _last_message_id(container: Container, world: World) -> int:
     async with container.uow() as uow:
-        page = await queries.case_page(uow, world.laura, world.luna, timeline_limit=1)
+        page = await case_page(uow, world.laura, world.luna, timeline_limit=1)
         await uow.commit()
     return page.timeline[0].id if page.timeline else 0
 

@@ -17,7 +17,7 @@ from plan_store.models import OperatorRequest
 from plan_store.services import messages, requests
 from rumbo.container import Container
 from rumbo.settings import Settings
-from staff_console import queries
+from staff_console.queries.case import CasePage, case_page
 from tests.configured import configured
 from tests.dialogs.builders import World
 from tests.dialogs.chat import Chat
@@ -36,9 +36,9 @@ async def someone_on_duty(container: Container, world: World) -> None:
     await beto_on_duty(container, world, reachable="email")
 
 
-async def console_view(container: Container, world: World) -> queries.CasePage:
+async def console_view(container: Container, world: World) -> CasePage:
     async with container.uow() as uow:
-        page = await queries.case_page(uow, world.laura, world.luna, timeline_limit=100)
+        page = await case_page(uow, world.laura, world.luna, timeline_limit=100)
         await uow.commit()
         return page
 
