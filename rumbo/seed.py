@@ -47,6 +47,7 @@ from plan_store.services import (
     evaluations,
     family,
     flags,
+    homes,
     house_rules,
     legal,
     messages,
@@ -329,7 +330,7 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
     number = 0
     for home_index, spec in enumerate(HOMES):
         async with uow_factory() as uow:
-            home = await cases.create_home(
+            home = await homes.create_home(
                 uow, name=spec.name, kind=spec.kind, timezone=spec.timezone
             )
             report.homes += 1

@@ -38,7 +38,7 @@ from locales import Translator, is_supported, translator
 from plan_store.enums import AlertChannel, AlertStep
 from plan_store.models import Adolescent, Home
 from plan_store.services import alert_deliveries, alerts, chats, consent, digests, outbox
-from plan_store.services.cases import MEXICO_EMERGENCY_NUMBERS
+from plan_store.services.homes import MEXICO_EMERGENCY_NUMBERS
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
