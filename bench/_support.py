@@ -1,6 +1,7 @@
 """What the benchmarks share: their command line's database options, where their
 databases live (SQLite files under ``var/bench``, PostgreSQL schemas of their own)
-and bulk inserts of fixture rows (which bypass the services)."""
+and bulk inserts of fixture rows (which bypass the services), among them a home of
+linked, consenting cases."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import argparse
 import os
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime, timedelta
+from datetime import time as wall_time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,15 @@ from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from plan_store.database import create_engine
+from plan_store.enums import (
+    CareSetting,
+    CaseStatus,
+    Channel,
+    ConsentDecision,
+    ConsentPurpose,
+    Phase,
+)
+from plan_store.models import Adolescent, Base, ChatLink, Consent, Home
 
 DIRECTORY = Path("var/bench")
 CHUNK = 5_000
@@ -95,3 +107,73 @@ async def insert_rows(engine: AsyncEngine, table: Table, rows: Sequence[dict[str
     async with engine.begin() as connection:
         for start in range(0, len(rows), CHUNK):
             await connection.execute(insert(table), list(rows[start : start + CHUNK]))
+
+
+async def consenting_cases(
+    engine: AsyncEngine,
+    now: datetime,
+    ids: Sequence[int],
+    *,
+    number: str,
+    born: date,
+    chat_of: Callable[[int], int],
+) -> None:
+    """The schema, one home with no quiet hours (a bench must not wait for the night to
+    end), and in it a case for each of ``ids``: numbered ``number`` with the id, born
+    on ``born``, consenting to messages, linked to Telegram chat ``chat_of(id)``."""
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    no_quiet = wall_time(0, 0)
+    home = {
+        "id": 1,
+        "name": "Casa de prueba",
+        "kind": CareSetting.RESIDENTIAL_CENTRE,
+        "timezone": "America/Mexico_City",
+        "evaluation_cadence_days": 14,
+        "retention_days": 0,
+        "quiet_start": no_quiet,
+        "quiet_end": no_quiet,
+        "emergency_numbers": {},
+        "created_at": now,
+    }
+    await insert_rows(engine, table_of(Home), [home])
+    cases = [
+        {
+            "id": n,
+            "case_number": f"{number}-{n:06d}",
+            "alias": f"Ado{n}",
+            "birth_date": born,
+            "language": "es",
+            "phase": Phase.INTEGRATION,
+            "care_setting": CareSetting.RESIDENTIAL_CENTRE,
+            "status": CaseStatus.IN_CARE,
+            "home_id": 1,
+            "next_evaluation_on": now.date() + timedelta(days=14),
+            "created_at": now,
+        }
+        for n in ids
+    ]
+    await insert_rows(engine, table_of(Adolescent), cases)
+    links = [
+        {
+            "adolescent_id": n,
+            "channel": Channel.TELEGRAM,
+            "external_id": str(chat_of(n)),
+            "active": True,
+            "linked_at": now,
+        }
+        for n in ids
+    ]
+    await insert_rows(engine, table_of(ChatLink), links)
+    consents = [
+        {
+            "adolescent_id": n,
+            "purpose": ConsentPurpose.MESSAGING,
+            "text_version": 1,
+            "language": "es",
+            "decision": ConsentDecision.GIVEN,
+            "decided_at": now,
+        }
+        for n in ids
+    ]
+    await insert_rows(engine, table_of(Consent), consents)

@@ -39,7 +39,7 @@ from plan_store.crypto import generate_key
 from plan_store.enums import CareSetting, Channel, ConsentDecision, Phase, Role
 from plan_store.events import AlertRaised
 from plan_store.models import Base
-from plan_store.services import cases, consent, duty, linking, staff, staff_chats
+from plan_store.services import cases, consent, duty, homes, linking, staff, staff_chats
 from plan_store.services.access import StaffActor
 from rumbo.container import Container, build_container
 from rumbo.parts import telegram_config
@@ -55,7 +55,7 @@ async def fill(container: Container, alerts: int) -> StaffActor:
     """A home, a coordinator, Laura on duty all week (email, Telegram linked) and
     ``alerts`` linked, consenting cases of hers."""
     async with container.uow() as uow:
-        home = await cases.create_home(uow, name="Casa Ceiba", kind=CareSetting.GROUP_HOME)
+        home = await homes.create_home(uow, name="Casa Ceiba", kind=CareSetting.GROUP_HOME)
         marta = await staff.add_staff(
             uow,
             username="marta",

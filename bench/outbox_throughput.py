@@ -30,7 +30,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from datetime import time as wall_time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from sqlalchemy import func, select
 
 from bench._support import (
     command_line,
+    consenting_cases,
     database_options,
     fresh_directory,
     in_schemas,
@@ -54,21 +54,11 @@ from plan_store.crypto import generate_key
 from plan_store.enums import (
     AppointmentKind,
     AppointmentStatus,
-    CareSetting,
-    CaseStatus,
     Channel,
-    ConsentDecision,
-    ConsentPurpose,
     OutboxStatus,
-    Phase,
 )
 from plan_store.models import (
-    Adolescent,
     Appointment,
-    Base,
-    ChatLink,
-    Consent,
-    Home,
     OutboxMessage,
 )
 from plan_store.types import utcnow
@@ -152,80 +142,24 @@ async def fill(container: Container, chats: int, per_chat: int, now: datetime) -
     """``chats`` linked, consenting cases, each with ``per_chat`` appointments
     tomorrow (their 24-hour reminders are due ``now``)."""
     engine = container.engine
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    no_quiet = wall_time(0, 0)  # a bench must not wait for the night to end
-    await insert_rows(
-        engine,
-        table_of(Home),
-        [
-            {
-                "id": 1,
-                "name": "Casa de prueba",
-                "kind": CareSetting.RESIDENTIAL_CENTRE,
-                "timezone": "America/Mexico_City",
-                "evaluation_cadence_days": 14,
-                "retention_days": 0,
-                "quiet_start": no_quiet,
-                "quiet_end": no_quiet,
-                "emergency_numbers": {},
-                "created_at": now,
-            }
-        ],
+    ids = range(1, chats + 1)
+    await consenting_cases(
+        engine, now, ids, number="B", born=date(2011, 1, 1), chat_of=lambda n: FIRST_CHAT + n - 1
     )
-    cases, links, consents, appointments = [], [], [], []
-    for n in range(chats):
-        case_id = n + 1
-        cases.append(
-            {
-                "id": case_id,
-                "case_number": f"B-{case_id:06d}",
-                "alias": f"Ado{case_id}",
-                "birth_date": date(2011, 1, 1),
-                "language": "es",
-                "phase": Phase.INTEGRATION,
-                "care_setting": CareSetting.RESIDENTIAL_CENTRE,
-                "status": CaseStatus.IN_CARE,
-                "home_id": 1,
-                "next_evaluation_on": now.date() + timedelta(days=14),
-                "created_at": now,
-            }
-        )
-        links.append(
-            {
-                "adolescent_id": case_id,
-                "channel": Channel.TELEGRAM,
-                "external_id": str(FIRST_CHAT + n),
-                "active": True,
-                "linked_at": now,
-            }
-        )
-        consents.append(
-            {
-                "adolescent_id": case_id,
-                "purpose": ConsentPurpose.MESSAGING,
-                "text_version": 1,
-                "language": "es",
-                "decision": ConsentDecision.GIVEN,
-                "decided_at": now,
-            }
-        )
-        for k in range(per_chat):
-            appointments.append(
-                {
-                    "adolescent_id": case_id,
-                    "kind": AppointmentKind.SCHOOL,
-                    "title": f"Taller {k + 1:02d}",
-                    "place": "CECATI 42",
-                    "starts_at": now + timedelta(hours=20, minutes=k),
-                    "status": AppointmentStatus.SCHEDULED,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-    await insert_rows(engine, table_of(Adolescent), cases)
-    await insert_rows(engine, table_of(ChatLink), links)
-    await insert_rows(engine, table_of(Consent), consents)
+    appointments = [
+        {
+            "adolescent_id": case_id,
+            "kind": AppointmentKind.SCHOOL,
+            "title": f"Taller {k + 1:02d}",
+            "place": "CECATI 42",
+            "starts_at": now + timedelta(hours=20, minutes=k),
+            "status": AppointmentStatus.SCHEDULED,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for case_id in ids
+        for k in range(per_chat)
+    ]
     await insert_rows(engine, table_of(Appointment), appointments)
 
 

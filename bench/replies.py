@@ -53,7 +53,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from datetime import time as wall_time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -63,33 +62,24 @@ from sqlalchemy import Table, func, insert, literal, select
 
 from bench._support import (
     command_line,
+    consenting_cases,
     database_options,
     fresh_directory,
     in_schemas,
-    insert_rows,
     postgres_url,
     table_of,
 )
 from plan_store.crypto import Cipher, bound_cipher, generate_key
 from plan_store.database import create_engine
 from plan_store.enums import (
-    CareSetting,
-    CaseStatus,
     Channel,
-    ConsentDecision,
-    ConsentPurpose,
     MessageDirection,
     MessageKind,
     OutboxKind,
     OutboxStatus,
-    Phase,
 )
 from plan_store.models import (
-    Adolescent,
-    Base,
     ChatLink,
-    Consent,
-    Home,
     Message,
     OutboxMessage,
 )
@@ -295,76 +285,13 @@ async def fill(url: str, data_key: str, *, cases: int, messages: int) -> None:
 
 
 async def _fill(engine: Any, cipher: Cipher, now: datetime, *, cases: int, messages: int) -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    no_quiet = wall_time(0, 0)
-    await insert_rows(
+    await consenting_cases(
         engine,
-        table_of(Home),
-        [
-            {
-                "id": 1,
-                "name": "Casa de prueba",
-                "kind": CareSetting.RESIDENTIAL_CENTRE,
-                "timezone": "America/Mexico_City",
-                "evaluation_cadence_days": 14,
-                "retention_days": 0,
-                "quiet_start": no_quiet,
-                "quiet_end": no_quiet,
-                "emergency_numbers": {},
-                "created_at": now,
-            }
-        ],
-    )
-    ids = range(1, cases + 1)
-    await insert_rows(
-        engine,
-        table_of(Adolescent),
-        [
-            {
-                "id": n,
-                "case_number": f"R-{n:06d}",
-                "alias": f"Ado{n}",
-                "birth_date": date(2010, 1, 1),
-                "language": "es",
-                "phase": Phase.INTEGRATION,
-                "care_setting": CareSetting.RESIDENTIAL_CENTRE,
-                "status": CaseStatus.IN_CARE,
-                "home_id": 1,
-                "next_evaluation_on": now.date() + timedelta(days=14),
-                "created_at": now,
-            }
-            for n in ids
-        ],
-    )
-    await insert_rows(
-        engine,
-        table_of(ChatLink),
-        [
-            {
-                "adolescent_id": n,
-                "channel": Channel.TELEGRAM,
-                "external_id": str(FIRST_CHAT + n),
-                "active": True,
-                "linked_at": now,
-            }
-            for n in ids
-        ],
-    )
-    await insert_rows(
-        engine,
-        table_of(Consent),
-        [
-            {
-                "adolescent_id": n,
-                "purpose": ConsentPurpose.MESSAGING,
-                "text_version": 1,
-                "language": "es",
-                "decision": ConsentDecision.GIVEN,
-                "decided_at": now,
-            }
-            for n in ids
-        ],
+        now,
+        range(1, cases + 1),
+        number="R",
+        born=date(2010, 1, 1),
+        chat_of=lambda n: FIRST_CHAT + n,
     )
     await _many(
         engine,

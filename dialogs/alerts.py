@@ -14,7 +14,7 @@ from __future__ import annotations
 from dialogs.common import Turn, emergency_lines, first_name, menu_button
 from dialogs.screens import Screen
 from locales import Translator
-from plan_store.services import alerts
+from plan_store.services import alert_recipients, alerts
 
 
 async def telling(turn: Turn) -> str:
@@ -22,7 +22,7 @@ async def telling(turn: Turn) -> str:
     t = turn.t
     case = turn.case
     alert = await alerts.open_for_case(turn.uow, case.id) if case is not None else None
-    people = await alerts.told(turn.uow, alert.id) if alert is not None else []
+    people = await alert_recipients.told(turn.uow, alert.id) if alert is not None else []
     if not people:
         # Translators: an urgent message or request, when nobody of the team can be reached at
         # once. The emergency numbers follow.

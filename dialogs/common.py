@@ -24,8 +24,8 @@ from locales.core_strings import DID_NOT_UNDERSTAND
 from plan_store.enums import Channel
 from plan_store.models import Adolescent, ChatLink, ChatSession, Home, Message, Staff
 from plan_store.services import chats, consent, translations
-from plan_store.services.cases import MEXICO_EMERGENCY_NUMBERS
 from plan_store.services.consent import ConsentState
+from plan_store.services.homes import MEXICO_EMERGENCY_NUMBERS
 from plan_store.unit_of_work import UnitOfWork
 
 MAX_LABEL = 30

@@ -261,6 +261,11 @@ async def _open_to_all(turn: Turn, head: str, args: list[str]) -> bool:
 
 async def _case_action(turn: Turn, head: str, args: list[str]) -> bool:
     """Actions that show or change the chat's own case (the chat is open here)."""
+    return await _plan_action(turn, head, args) or await _voice_action(turn, head, args)
+
+
+async def _plan_action(turn: Turn, head: str, args: list[str]) -> bool:
+    """Her goals, appointments and proposals for the plan."""
     ids = [parse_id(arg) for arg in args]
     last = ids[-1] if ids else None
     match head, args:
@@ -288,6 +293,25 @@ async def _case_action(turn: Turn, head: str, args: list[str]) -> bool:
             await appointments.attended(turn, last)
         case "appt", ["missed", _] if last is not None:
             await appointments.missed(turn, last)
+        case "prop", ["goal"]:
+            await proposals.start_goal(turn)
+        case "prop", ["g", programme]:
+            await proposals.choose_programme(turn, programme)
+        case "prop", ["g", programme, horizon]:
+            await proposals.choose_horizon(turn, programme, horizon)
+        case "prop", ["step", _] if last is not None:
+            await proposals.start_step(turn, last)
+        case "prop", ["when", when]:
+            await proposals.choose_when(turn, when)
+        case _:
+            return False
+    return True
+
+
+async def _voice_action(turn: Turn, head: str, args: list[str]) -> bool:
+    """Asking for her operator, follow-up, her say before evaluations, complaints,
+    her rights and her privacy."""
+    match head, args:
         case "op", []:
             await operator.start(turn)
         case "op", ["r", reason]:
@@ -302,16 +326,6 @@ async def _case_action(turn: Turn, head: str, args: list[str]) -> bool:
             await follow_up.on_action(turn, ":".join([head, *args]))
         case "fuc", _:
             await follow_up_consent.on_action(turn, ":".join([head, *args]), privacy.show)
-        case "prop", ["goal"]:
-            await proposals.start_goal(turn)
-        case "prop", ["g", programme]:
-            await proposals.choose_programme(turn, programme)
-        case "prop", ["g", programme, horizon]:
-            await proposals.choose_horizon(turn, programme, horizon)
-        case "prop", ["step", _] if last is not None:
-            await proposals.start_step(turn, last)
-        case "prop", ["when", when]:
-            await proposals.choose_when(turn, when)
         case "pe", _:
             await pre_evaluation.on_action(turn, args)
         case "agr", _:

@@ -87,13 +87,21 @@ async def choose_reason(turn: Turn, value: str) -> None:
     turn.say(text, rows)
 
 
-async def message_typed(turn: Turn, text: str) -> None:
-    """Typed text while the message for the operator is asked: it is the message
-    (already stored in the timeline by the conversation)."""
+async def _kept_reason(turn: Turn, text: str) -> RequestReason | None:
+    """The reason chosen before the typing; with none kept, the text is free text
+    and the chat is back at the menu."""
     reason = _reason(str(turn.data.get("reason", "")))
     if reason is None:
         turn.go(State.MENU)
         await free_text.receive(turn, text)
+    return reason
+
+
+async def message_typed(turn: Turn, text: str) -> None:
+    """Typed text while the message for the operator is asked: it is the message
+    (already stored in the timeline by the conversation)."""
+    reason = await _kept_reason(turn, text)
+    if reason is None:
         return
     said = clean(text)
     if await _triaged(turn, said, reason, ""):
@@ -105,10 +113,8 @@ async def message_typed(turn: Turn, text: str) -> None:
 async def urgency_typed(turn: Turn, text: str) -> None:
     """Typed text instead of a tap on "¿Es urgente?": it joins the message, and the
     request goes now, as urgent as triage reads it."""
-    reason = _reason(str(turn.data.get("reason", "")))
+    reason = await _kept_reason(turn, text)
     if reason is None:
-        turn.go(State.MENU)
-        await free_text.receive(turn, text)
         return
     said = clean(text)
     earlier = _kept(turn)

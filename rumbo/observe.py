@@ -36,7 +36,7 @@ from starlette.routing import BaseRoute, Route
 
 from plan_store import migrate
 from plan_store.models import Home
-from plan_store.services import alerts, outbox
+from plan_store.services import alert_reads, outbox
 from rumbo import logs
 from rumbo.container import Container
 from rumbo.settings import Settings
@@ -103,9 +103,9 @@ async def refresh_gauges(container: Container) -> None:
     async with container.uow() as uow:
         found = await outbox.backlog(uow)
         now = uow.now()
-        waiting = await alerts.open_alerts(uow)
+        waiting = await alert_reads.open_alerts(uow)
         homes = list(await uow.session.scalars(select(Home.id)))
-        acknowledged = await alerts.ack_times(uow, homes, now - ACK_WINDOW)
+        acknowledged = await alert_reads.ack_times(uow, homes, now - ACK_WINDOW)
     OUTBOX_DEPTH.set(found.depth)
     age = (now - found.oldest_due_since).total_seconds() if found.oldest_due_since else 0.0
     OUTBOX_OLDEST_AGE.set(max(0.0, age))

@@ -47,6 +47,7 @@ from plan_store.services import (
     evaluations,
     family,
     flags,
+    homes,
     house_rules,
     legal,
     messages,
@@ -295,33 +296,14 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
     """Fill an empty database. Idempotence is not attempted: seed a fresh one."""
     rng = random.Random(rng_seed)
     report = SeedReport()
-    demo_hash = staff.hash_password(DEMO_PASSWORD)
+    logins = _Logins(report, staff.hash_password(DEMO_PASSWORD))
     async with uow_factory() as uow:
-        admin = await staff.add_staff(
-            uow,
-            username="admin",
-            display_name="Administración",
-            password=DEMO_PASSWORD,
-            password_hash=demo_hash,
-            role=Role.ADMIN,
-            home_id=None,
-        )
-        _demo_second_factor(uow, admin)
-        report.staff += 1
-        report.logins.append(("admin", DEMO_PASSWORD, "admin"))
+        admin = await logins.add(uow, "admin", "Administración", Role.ADMIN)
         # A community translator of K'iche': the workspace in Idiomas, nothing else.
-        translator = await staff.add_staff(
-            uow,
-            username="traduccion.quc",
-            display_name="Ana Tzoc (traducción)",
-            password=DEMO_PASSWORD,
-            password_hash=demo_hash,
-            role=Role.TRANSLATOR,
-            home_id=None,
+        translator = await logins.add(
+            uow, "traduccion.quc", "Ana Tzoc (traducción)", Role.TRANSLATOR, second_factor=False
         )
         await staff_languages.set_translated(uow, StaffActor.of(admin), translator.id, ["quc"])
-        report.staff += 1
-        report.logins.append((translator.username, DEMO_PASSWORD, "translator"))
         await _consent_texts(uow, admin.id)
         await uow.commit()
     alias_pool = list(ALIASES)
@@ -329,59 +311,7 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
     number = 0
     for home_index, spec in enumerate(HOMES):
         async with uow_factory() as uow:
-            home = await cases.create_home(
-                uow, name=spec.name, kind=spec.kind, timezone=spec.timezone
-            )
-            report.homes += 1
-            prefix = "cas" if home_index == 0 else "nido"
-            coordinator = await staff.add_staff(
-                uow,
-                username=f"coordinacion.{prefix}",
-                display_name="Marta (coordinación)" if home_index == 0 else "Rosa (coordinación)",
-                password=DEMO_PASSWORD,
-                password_hash=demo_hash,
-                role=Role.COORDINATOR,
-                home_id=home.id,
-            )
-            _demo_second_factor(uow, coordinator)
-            report.logins.append((coordinator.username, DEMO_PASSWORD, "coordinator"))
-            operator_names = ["Laura", "Andrés", "Paty"] if home_index == 0 else ["Jorge", "Elena"]
-            operators = []
-            for name in operator_names:
-                operator = await staff.add_staff(
-                    uow,
-                    username=f"{name.lower().replace('é', 'e')}.{prefix}",
-                    display_name=name,
-                    password=DEMO_PASSWORD,
-                    password_hash=demo_hash,
-                    role=Role.OPERATOR,
-                    home_id=home.id,
-                )
-                _demo_second_factor(uow, operator)
-                operators.append(operator)
-                report.logins.append((operator.username, DEMO_PASSWORD, "operator"))
-            report.staff += 1 + len(operators)
-            # One operator speaks K'iche' (the flags and requests of its chats name
-            # her); nobody speaks the other Mayan languages, which the console warns of.
-            speaker = StaffActor.of(operators[-1])
-            await staff_languages.set_spoken(uow, speaker, speaker.id, ["es", "quc"])
-            if home_index == 0:  # the team around the plan, in the residential centre
-                for username, display_name, role in TEAM:
-                    await staff.add_staff(
-                        uow,
-                        username=username,
-                        display_name=display_name,
-                        password=DEMO_PASSWORD,
-                        password_hash=demo_hash,
-                        role=role,
-                        home_id=home.id,
-                    )
-                    report.logins.append((username, DEMO_PASSWORD, role.value))
-                    report.staff += 1
-            await _roster(uow, coordinator, home.id, operators)
-            await house_rules.set_rules(
-                uow, StaffActor.of(coordinator), home.id, "\n".join(HOUSE_RULES)
-            )
+            home, coordinator, operators = await _home(uow, logins, home_index, spec)
             await uow.commit()
         for index in range(spec.adolescents):
             number += 1
@@ -404,6 +334,75 @@ async def seed(uow_factory: UnitOfWorkFactory, *, rng_seed: int = 7) -> SeedRepo
                 await _family_and_papers(uow, home.id)
                 await uow.commit()
     return report
+
+
+@dataclass(slots=True)
+class _Logins:
+    """Demo staff, all with the one demo password, each counted and listed."""
+
+    report: SeedReport
+    password_hash: str
+
+    async def add(
+        self,
+        uow: UnitOfWork,
+        username: str,
+        display_name: str,
+        role: Role,
+        *,
+        home_id: int | None = None,
+        second_factor: bool = True,
+    ) -> Staff:
+        member = await staff.add_staff(
+            uow,
+            username=username,
+            display_name=display_name,
+            password=DEMO_PASSWORD,
+            password_hash=self.password_hash,
+            role=role,
+            home_id=home_id,
+        )
+        if second_factor:
+            _demo_second_factor(uow, member)
+        self.report.staff += 1
+        self.report.logins.append((username, DEMO_PASSWORD, role.value))
+        return member
+
+
+async def _home(
+    uow: UnitOfWork, logins: _Logins, home_index: int, spec: HomeSpec
+) -> tuple[Home, Staff, list[Staff]]:
+    """A home with its coordinator, operators on a roster, its house rules, and in
+    the first home the team around the plan."""
+    home = await homes.create_home(uow, name=spec.name, kind=spec.kind, timezone=spec.timezone)
+    logins.report.homes += 1
+    prefix = "cas" if home_index == 0 else "nido"
+    coordinator = await logins.add(
+        uow,
+        f"coordinacion.{prefix}",
+        "Marta (coordinación)" if home_index == 0 else "Rosa (coordinación)",
+        Role.COORDINATOR,
+        home_id=home.id,
+    )
+    operator_names = ["Laura", "Andrés", "Paty"] if home_index == 0 else ["Jorge", "Elena"]
+    operators = [
+        await logins.add(
+            uow, f"{name.lower().replace('é', 'e')}.{prefix}", name, Role.OPERATOR, home_id=home.id
+        )
+        for name in operator_names
+    ]
+    # One operator speaks K'iche' (the flags and requests of its chats name
+    # her); nobody speaks the other Mayan languages, which the console warns of.
+    speaker = StaffActor.of(operators[-1])
+    await staff_languages.set_spoken(uow, speaker, speaker.id, ["es", "quc"])
+    if home_index == 0:  # the team around the plan, in the residential centre
+        for username, display_name, role in TEAM:
+            await logins.add(
+                uow, username, display_name, role, home_id=home.id, second_factor=False
+            )
+    await _roster(uow, coordinator, home.id, operators)
+    await house_rules.set_rules(uow, StaffActor.of(coordinator), home.id, "\n".join(HOUSE_RULES))
+    return home, coordinator, operators
 
 
 async def _family_and_papers(uow: UnitOfWork, home_id: int) -> None:
@@ -595,42 +594,76 @@ async def _adolescent(
     await _appointments(uow, rng, report, actor, case)
     linked = index % 4 != 3
     if linked:
-        await consent.decide(
-            uow,
-            case,
-            decision=ConsentDecision.GIVEN,
-            language=case.language,
-            channel=Channel.TELEGRAM,
-        )
-        uow.session.add(
-            ChatLink(
-                adolescent_id=case.id,
-                channel=Channel.TELEGRAM if index % 3 else Channel.WEBCHAT,
-                external_id=f"demo-{number}",
-                linked_at=uow.now() - timedelta(days=rng.randint(5, 60)),
-            )
-        )
-        await _messages(uow, rng, report, case, index)
-        await _her_voice(uow, case, index, today)
+        await _in_chat(uow, rng, report, case, index=index, number=number, today=today)
     if index % 5 == 0:
-        request = await requests.create(
-            uow,
-            case.id,
-            reason=RequestReason.TALK if index % 10 else RequestReason.SOMETHING_HAPPENED,
-            urgency=Urgency.URGENT if index % 10 == 0 else Urgency.NORMAL,
-            message="¿Podemos hablar hoy?" if index % 10 else "Pasó algo en la escuela",
+        await _request(uow, rng, report, case, index)
+    await _evaluation(uow, report, home, case, StaffActor.of(coordinator), index, today)
+    if spec.kind is CareSetting.GROUP_HOME and index in AFTER_CARE:
+        await _after_care(uow, actor, case, today, agreed=linked and index in CHECK_INS_AGREED)
+
+
+async def _in_chat(
+    uow: UnitOfWork,
+    rng: random.Random,
+    report: SeedReport,
+    case: Adolescent,
+    *,
+    index: int,
+    number: int,
+    today: date,
+) -> None:
+    """She consented and linked a chat, wrote, and had her say in the plan."""
+    await consent.decide(
+        uow,
+        case,
+        decision=ConsentDecision.GIVEN,
+        language=case.language,
+        channel=Channel.TELEGRAM,
+    )
+    uow.session.add(
+        ChatLink(
+            adolescent_id=case.id,
+            channel=Channel.TELEGRAM if index % 3 else Channel.WEBCHAT,
+            external_id=f"demo-{number}",
+            linked_at=uow.now() - timedelta(days=rng.randint(5, 60)),
         )
-        # Demo requests have waited a while, as real ones would have.
-        request.created_at = uow.now() - timedelta(minutes=rng.randint(12, 60 * 30))
-        report.requests += 1
-    # Evaluations: some done recently, some due, some overdue.
+    )
+    await _messages(uow, rng, report, case, index)
+    await _her_voice(uow, case, index, today)
+
+
+async def _request(
+    uow: UnitOfWork, rng: random.Random, report: SeedReport, case: Adolescent, index: int
+) -> None:
+    request = await requests.create(
+        uow,
+        case.id,
+        reason=RequestReason.TALK if index % 10 else RequestReason.SOMETHING_HAPPENED,
+        urgency=Urgency.URGENT if index % 10 == 0 else Urgency.NORMAL,
+        message="¿Podemos hablar hoy?" if index % 10 else "Pasó algo en la escuela",
+    )
+    # Demo requests have waited a while, as real ones would have.
+    request.created_at = uow.now() - timedelta(minutes=rng.randint(12, 60 * 30))
+    report.requests += 1
+
+
+async def _evaluation(
+    uow: UnitOfWork,
+    report: SeedReport,
+    home: Home,
+    case: Adolescent,
+    coordinator: StaffActor,
+    index: int,
+    today: date,
+) -> None:
+    """Evaluations: some done recently, some due, some overdue."""
     cadence = home.evaluation_cadence_days
     shift = [-20, -3, 0, 2, 6, 11][index % 6]
     held_on = today - timedelta(days=cadence + max(shift, 0)) if shift >= 0 else None
     if held_on is not None and index % 2 == 0:
         await evaluations.record(
             uow,
-            StaffActor.of(coordinator),
+            coordinator,
             case.id,
             summary="Avanza en la escuela; falta trabajar en el sueño y en la rutina.",
             goals_reviewed="Educación y vida independiente revisadas.",
@@ -640,8 +673,6 @@ async def _adolescent(
         report.evaluations += 1
     else:
         case.next_evaluation_on = today + timedelta(days=shift)
-    if spec.kind is CareSetting.GROUP_HOME and index in AFTER_CARE:
-        await _after_care(uow, actor, case, today, agreed=linked and index in CHECK_INS_AGREED)
 
 
 async def _after_care(

@@ -18,7 +18,7 @@ from locales import LANGUAGES, SOURCE_LANGUAGE, is_supported
 from plan_store.enums import CareSetting, Phase, Role
 from plan_store.errors import NotFound
 from plan_store.models import Home
-from plan_store.services import cases, second_factor, staff, staff_languages
+from plan_store.services import homes, second_factor, staff, staff_languages
 from plan_store.services.phases import limits_from, limits_of
 from plan_store.services.staff import MIN_PASSWORD_LENGTH
 from plan_store.unit_of_work import UnitOfWork
@@ -204,7 +204,7 @@ async def home_list(page: Page) -> Response:
             "admin_homes.html",
             rows=await admin_queries.home_rows(uow),
             home=None,
-            numbers_text=numbers_text(cases.MEXICO_EMERGENCY_NUMBERS),
+            numbers_text=numbers_text(homes.MEXICO_EMERGENCY_NUMBERS),
             **_home_form_choices(),
         )
 
@@ -228,9 +228,9 @@ def _home_form_choices() -> dict[str, Any]:
     return {
         "care_settings": [s for s in CareSetting if s is not CareSetting.AFTER_CARE],
         "timezones": TIMEZONES,
-        "max_cadence": cases.MAX_CADENCE_DAYS,
-        "max_retention": cases.MAX_RETENTION_DAYS,
-        "max_ratio": cases.MAX_CASELOAD_RATIO,
+        "max_cadence": homes.MAX_CADENCE_DAYS,
+        "max_retention": homes.MAX_RETENTION_DAYS,
+        "max_ratio": homes.MAX_CASELOAD_RATIO,
         "limited_phases": LIMITED_PHASES,
         "limits_of": limits_of,
         "default_limits": limits_from(None),
@@ -251,7 +251,7 @@ def read_numbers(form: Form) -> dict[str, str]:
         if not colon or not name.strip() or not number.strip():
             raise FormError("form.numbers")
         numbers[name.strip()] = number.strip()
-    if not 1 <= len(numbers) <= cases.MAX_EMERGENCY_NUMBERS:
+    if not 1 <= len(numbers) <= homes.MAX_EMERGENCY_NUMBERS:
         raise FormError("form.numbers")
     return numbers
 
@@ -275,7 +275,7 @@ def read_home(form: Form) -> dict[str, Any]:
             phase: _days(form, f"limit_{phase.value}") for phase in LIMITED_PHASES
         }
     return optional | {
-        "name": form.text("name", max_length=cases.MAX_HOME_NAME),
+        "name": form.text("name", max_length=homes.MAX_HOME_NAME),
         "kind": form.choice("kind", CareSetting),
         "timezone": timezone,
         "evaluation_cadence_days": form.integer("evaluation_cadence_days"),
@@ -297,7 +297,7 @@ def _days(form: Form, name: str) -> int | None:
 @only(ADMINS)
 async def add_home(page: Page) -> Response:
     async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        await cases.create_home(uow, **read_home(form), by=page.actor)
+        await homes.create_home(uow, **read_home(form), by=page.actor)
         return ("home.added",)
 
     return await change_action(page, change, back="/admin/homes")
@@ -309,7 +309,7 @@ async def update_home(page: Page) -> Response:
     home_id = page.int_param("home_id")
 
     async def change(uow: UnitOfWork, form: Form) -> tuple[str, ...]:
-        await cases.update_home(uow, page.actor, home_id, **read_home(form))
+        await homes.update_home(uow, page.actor, home_id, **read_home(form))
         return ("home.updated",)
 
     return await change_action(page, change, back=f"/admin/homes/{home_id}")

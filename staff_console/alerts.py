@@ -19,7 +19,7 @@ from locales import N_, Translator
 from plan_store.enums import AlertChannel, DeliveryStatus, FlagCategory
 from plan_store.errors import NotFound
 from plan_store.models import Adolescent, Flag, Home, Message, OperatorRequest, Staff
-from plan_store.services import alerts, requests, staff_languages
+from plan_store.services import alert_deliveries, alert_reads, alerts, requests, staff_languages
 from plan_store.services.access import may_see
 from plan_store.unit_of_work import UnitOfWork
 from staff_console.actions import change_action
@@ -67,7 +67,7 @@ async def live(page: Page) -> Response:
     deliveries as shown. Polling it does not keep a session alive."""
     now = page.now()
     async with page.uow() as uow:
-        found = await alerts.live_for(uow, page.me.id)
+        found = await alert_reads.live_for(uow, page.me.id)
         await uow.commit()
     return JSONResponse(
         {
@@ -110,7 +110,7 @@ async def alert_page(page: Page) -> Response:
         )
         deliveries = [
             (staff.display_name, delivery.channel, delivery.status, delivery.step)
-            for delivery, staff in await alerts.deliveries(uow, alert.id)
+            for delivery, staff in await alert_deliveries.deliveries(uow, alert.id)
         ]
         await uow.commit()
         return page.render(

@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from plan_store.enums import Role
 from plan_store.models import Adolescent
-from plan_store.services import alerts, concerns, duty, staff_languages
+from plan_store.services import alert_reads, concerns, duty, staff_languages
 from plan_store.unit_of_work import UnitOfWork
 from staff_console import participation
 from staff_console.alerts import category_label
@@ -65,7 +65,7 @@ async def _alert_board(uow: UnitOfWork, page: Page) -> dict[str, Any]:
     me = page.me
     home_ids = [home.home_id for home in page.on_duty]
     names = {home.home_id: home.home_name for home in page.on_duty}
-    found = await alerts.open_alerts(uow, home_ids)
+    found = await alert_reads.open_alerts(uow, home_ids)
     if me.role is Role.OPERATOR:
         on_duty = me.home_id is not None and await duty.is_on_duty(uow, me.id, me.home_id)
         mine = set(
@@ -74,7 +74,7 @@ async def _alert_board(uow: UnitOfWork, page: Page) -> dict[str, Any]:
             )
         )
         found = [a for a in found if on_duty or a.adolescent_id in mine]
-    times = await alerts.ack_times(uow, home_ids, page.now() - timedelta(days=30))
+    times = await alert_reads.ack_times(uow, home_ids, page.now() - timedelta(days=30))
     return {
         "open_alerts": found,
         "ack_times": [(names[home_id], times[home_id]) for home_id in home_ids],

@@ -23,7 +23,7 @@ from plan_store.enums import (
     Role,
 )
 from plan_store.models import Adolescent, Appointment, ChatLink, Goal, Home, Step
-from plan_store.services import appointments, cases, consent, linking, plans, staff
+from plan_store.services import appointments, cases, consent, homes, linking, plans, staff
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork
 
@@ -52,7 +52,7 @@ async def a_home(
     emergency_numbers: dict[str, str] | None = None,
 ) -> Home:
     """A home in Mexico City time; without ``emergency_numbers``, Mexico's."""
-    return await cases.create_home(
+    return await homes.create_home(
         uow,
         name=name,
         kind=kind,

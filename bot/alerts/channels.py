@@ -16,7 +16,7 @@ from bot.alerts.texts import ACK, alert_lines
 from bot.outbox.channel import ChatGone, PermanentFailure, RetryLater
 from dialogs.screens import Button, Screen
 from plan_store.enums import AlertChannel, OutboxKind
-from plan_store.services.alerts import DeliveryJob
+from plan_store.services.alert_deliveries import DeliveryJob
 
 if TYPE_CHECKING:
     from bot.telegram.client import TelegramClient

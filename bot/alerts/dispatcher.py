@@ -37,8 +37,8 @@ from dialogs.screens import Screen
 from locales import Translator, is_supported, translator
 from plan_store.enums import AlertChannel, AlertStep
 from plan_store.models import Adolescent, Home
-from plan_store.services import alerts, chats, consent, digests, outbox
-from plan_store.services.cases import MEXICO_EMERGENCY_NUMBERS
+from plan_store.services import alert_deliveries, alerts, chats, consent, digests, outbox
+from plan_store.services.homes import MEXICO_EMERGENCY_NUMBERS
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ class AlertDispatcher:
 
     async def _deliver(self, now: datetime) -> int:
         async with self._uow_factory() as uow:
-            jobs = await alerts.claim_deliveries(
+            jobs = await alert_deliveries.claim_deliveries(
                 uow, now, channels=list(self._senders), lease=self.lease, limit=self.batch_size
             )
             await uow.commit()
@@ -155,7 +155,7 @@ class AlertDispatcher:
         outcomes = await asyncio.gather(*(self._send(job, now) for job in jobs))
         async with self._uow_factory() as uow:
             for job, (sent, error, retry_in) in zip(jobs, outcomes, strict=True):
-                if not await alerts.record_delivery(
+                if not await alert_deliveries.record_delivery(
                     uow, job, sent=sent, error=error, retry_in=retry_in
                 ):
                     log.warning("alert delivery %s was claimed again meanwhile", job.id)
@@ -186,7 +186,7 @@ class AlertDispatcher:
                 await uow.commit()
 
     async def _send(
-        self, job: alerts.DeliveryJob, now: datetime
+        self, job: alert_deliveries.DeliveryJob, now: datetime
     ) -> tuple[bool, str, timedelta | None]:
         sender = self._senders[job.channel]
         try:

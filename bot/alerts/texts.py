@@ -9,7 +9,8 @@ from datetime import datetime
 
 from locales import N_, Translator, translator
 from plan_store.enums import AlertStep, FlagCategory
-from plan_store.services.alerts import REQUEST_CATEGORY, DeliveryJob
+from plan_store.services.alert_deliveries import DeliveryJob
+from plan_store.services.alerts import REQUEST_CATEGORY
 from plan_store.services.digests import DigestJob
 
 CATEGORIES = {

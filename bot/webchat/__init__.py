@@ -11,7 +11,8 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from bot.inbound import Handler
-from bot.webchat.app import Echoes, WebChat
+from bot.webchat.app import WebChat
+from bot.webchat.echoes import Echoes
 from plan_store.unit_of_work import UnitOfWorkFactory
 
 

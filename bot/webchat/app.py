@@ -23,11 +23,9 @@ import dataclasses
 import re
 import secrets
 import uuid
-from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -41,9 +39,11 @@ from starlette.staticfiles import StaticFiles
 
 from bot.inbound import Handler, Inbound, receive
 from bot.webchat import delivery
+from bot.webchat.echoes import Echo, Echoes
+from bot.webchat.page import Item, bot_item, page_words, wait_text
 from dialogs.events import Event, without_controls
-from dialogs.screens import MAX_ACTION_BYTES, Screen
-from locales import Translator, format_time, is_supported, translator
+from dialogs.screens import MAX_ACTION_BYTES
+from locales import is_supported, translator
 from plan_store.enums import Channel
 from plan_store.models import ChatSession, Staff
 from plan_store.services import chats, throttle
@@ -81,100 +81,6 @@ class CodeGuessLimits:
     window: timedelta = timedelta(hours=1)
     per_address: int = 10
     in_all: int = 120
-
-
-# --------------------------------------------------------------------------- echoes
-
-
-@dataclass(frozen=True, slots=True)
-class Echo:
-    """Something the adolescent wrote or tapped, placed after outbox row ``after_id``."""
-
-    after_id: int
-    text: str
-    tap: bool = False
-
-
-@dataclass
-class Echoes:
-    """What each web chat's adolescent sent, for the page only, in this process only.
-
-    The outbox holds what Rumbo said; what the adolescent said is not kept for the
-    page anywhere else. It is bounded, forgotten on restart, and cleared with the
-    chat.
-    """
-
-    chats: int = 500
-    per_chat: int = 100
-    _by_chat: OrderedDict[str, deque[Echo]] = field(default_factory=OrderedDict)
-
-    def add(self, chat_id: str, echo: Echo) -> None:
-        kept = self._by_chat.pop(chat_id, None) or deque(maxlen=self.per_chat)
-        kept.append(echo)
-        self._by_chat[chat_id] = kept
-        while len(self._by_chat) > self.chats:
-            self._by_chat.popitem(last=False)
-
-    def of(self, chat_id: str, cleared_up_to: int) -> list[Echo]:
-        kept = self._by_chat.get(chat_id)
-        if kept is None:
-            return []
-        while kept and kept[0].after_id < cleared_up_to:
-            kept.popleft()  # the chat was cleared after this was sent
-        return list(kept)
-
-    def forget(self, chat_id: str) -> None:
-        self._by_chat.pop(chat_id, None)
-
-
-# --------------------------------------------------------------------------- the page
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One bubble on the page."""
-
-    from_bot: bool
-    text: str
-    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
-    token: str = ""
-    tap: bool = False
-    anchor: str = ""
-    who: str = ""
-    """Who wrote a message from the home's side, when it was a person."""
-
-
-def _ui(t: Translator) -> dict[str, str]:
-    """The web chat page's own words (the conversation's come from the dialogs)."""
-    return {
-        # Translators: the web chat page's title; a demo of Rumbo in a browser.
-        "title": t.gettext("Rumbo — chat de demostración"),
-        # Translators: the banner on every web chat page: it is a demo, not a way to
-        # reach the team for real.
-        "banner": t.gettext("Chat de demostración — no es un canal real"),
-        # Translators: under the web chat's banner: what the demo chat is for, and that staff read
-        # it.
-        "banner_detail": t.gettext(
-            "Sirve para probar Rumbo y para capacitar al equipo. "
-            "Lo que escribas aquí lo ve el equipo como un chat más."
-        ),
-        # Translators: shown where a conversation will appear, before any message.
-        "empty": t.gettext("Todavía no hay mensajes."),
-        # Translators: button that opens the web chat (like Telegram's "Start").
-        "start": t.gettext("▶️ Empezar"),
-        # Translators: placeholder of the box where the adolescent types.
-        "write": t.gettext("Escribe un mensaje"),
-        # Translators: button that sends what was typed.
-        "send": t.gettext("Enviar"),
-        # Translators: link under the web chat; forgets this chat and opens another.
-        "new_chat": t.gettext("Empezar un chat nuevo"),
-        # Translators: label above what the adolescent wrote in the web chat.
-        "you": t.gettext("Tú"),
-        # Translators: label above the button the adolescent tapped ("You chose").
-        "you_tapped": t.gettext("Elegiste"),
-        # Translators: label above the bot's messages; the bot's name.
-        "rumbo": t.gettext("Rumbo"),
-    }
 
 
 class WebChat:
@@ -296,10 +202,10 @@ class WebChat:
         items = self._items(chat_id, shown, names)
         held = self.held.pop(chat_id, None)
         if held is not None:
-            items.append(Item(True, _wait_text(translator(code), held, code, self.timezone)))
+            items.append(Item(True, wait_text(translator(code), held, code, self.timezone)))
         html = self._templates.get_template("chat.html").render(
             lang=code,
-            ui=_ui(translator(code)),
+            ui=page_words(translator(code)),
             items=items,
             token=self.form_token,
             chat_id=chat_id,
@@ -319,7 +225,7 @@ class WebChat:
         for message in shown.messages:
             token = self.form_token(chat_id) if message.screen.buttons else ""
             who = names.get(message.staff_id, "") if message.staff_id is not None else ""
-            placed.append(((message.id, 0, 0), _bot_item(message.screen, token, who)))
+            placed.append(((message.id, 0, 0), bot_item(message.screen, token, who)))
         for order, echo in enumerate(self.echoes.of(chat_id, shown.cleared_up_to)):
             placed.append(((echo.after_id, 1, order), Item(False, echo.text, tap=echo.tap)))
         items = [item for _, item in sorted(placed, key=lambda pair: pair[0])]
@@ -329,12 +235,9 @@ class WebChat:
         return items
 
     async def send(self, request: Request) -> Response:
-        chat_id = self.chat_of(request)
-        client = request.client.host if request.client else "unknown"
-        async with request.form(max_files=0, max_fields=10) as form:
-            update_id = self._update_id(form, chat_id)
-            raw = form.get("text")
-        text = without_controls(raw if isinstance(raw, str) else "").strip()[:MAX_TEXT_CHARS]
+        chat_id, update_id, typed = await self._form(request, "text")
+        client = _client(request)
+        text = typed.strip()[:MAX_TEXT_CHARS]
         if chat_id is None or update_id is None or not text:
             return self._back(request)
         start = _START.match(text)
@@ -346,12 +249,8 @@ class WebChat:
         return self._back(request, renamed)
 
     async def tap(self, request: Request) -> Response:
-        chat_id = self.chat_of(request)
-        client = request.client.host if request.client else "unknown"
-        async with request.form(max_files=0, max_fields=10) as form:
-            update_id = self._update_id(form, chat_id)
-            raw = form.get("action")
-        action = without_controls(raw if isinstance(raw, str) else "")
+        chat_id, update_id, action = await self._form(request, "action")
+        client = _client(request)
         if len(action.encode("utf-8")) > MAX_ACTION_BYTES:
             action = ""  # not a button Rumbo made; the dialogs answer "use a button"
         if chat_id is None or update_id is None:
@@ -381,6 +280,15 @@ class WebChat:
         return JSONResponse({"pending": count})
 
     # ----------------------------------------------------------------- helpers
+
+    async def _form(self, request: Request, name: str) -> tuple[str | None, str | None, str]:
+        """The chat, the form's update id (when the form is good for the chat) and
+        the field ``name``, without control characters."""
+        chat_id = self.chat_of(request)
+        async with request.form(max_files=0, max_fields=10) as form:
+            update_id = self._update_id(form, chat_id)
+            raw = form.get(name)
+        return chat_id, update_id, without_controls(raw if isinstance(raw, str) else "")
 
     async def _receive(
         self,
@@ -495,18 +403,8 @@ class WebChat:
         return response
 
 
-def _wait_text(t: Translator, until: datetime, lang: str, timezone: str) -> str:
-    when = format_time(until, lang, ZoneInfo(timezone))
-    # Translators: the web chat, after too many tries at a linking code from this
-    # computer (or in all); {time} is when to try again, like "14:30".
-    return t.gettext("Ya hubo muchos intentos. Prueba otra vez a las {time}.").format(time=when)
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
-def _bot_item(screen: Screen, token: str, who: str) -> Item:
-    buttons = tuple(
-        tuple((button.label, button.action) for button in row) for row in screen.buttons if row
-    )
-    return Item(True, screen.text, buttons, token, who=who)
-
-
-__all__ = ["CodeGuessLimits", "Echo", "Echoes", "Item", "WebChat"]
+__all__ = ["CodeGuessLimits", "WebChat"]

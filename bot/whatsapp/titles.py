@@ -111,26 +111,24 @@ def cut(text: str, limit: int, *, ellipsis: str = ELLIPSIS) -> str:
     boundary that keeps at least half of the room, and otherwise falls between two
     whole characters.
     """
-    text = " ".join(text.split())
-    if fits(text, limit):
-        return text
-    room = limit - utf16_length(ellipsis)
-    if room <= 0:
-        return ellipsis if fits(ellipsis, limit) else ""
-    head = prefix_within(text, room)
-    head = _at_boundary(head, room, " ", text[len(head) :]).rstrip(_TRAILING_JUNK)
-    return f"{head}{ellipsis}" if head else ellipsis
+    return _cut(" ".join(text.split()), limit, ellipsis, " ")
 
 
 def cut_block(text: str, limit: int, *, ellipsis: str = ELLIPSIS) -> str:
     """Like ``cut`` for a body of text: line breaks are kept."""
+    return _cut(text, limit, ellipsis, " \n")
+
+
+def _cut(text: str, limit: int, ellipsis: str, breaks: str) -> str:
+    """``text`` if it fits, else cut at one of ``breaks`` (see ``cut``) and ended with
+    ``ellipsis``."""
     if fits(text, limit):
         return text
     room = limit - utf16_length(ellipsis)
     if room <= 0:
         return ellipsis if fits(ellipsis, limit) else ""
     head = prefix_within(text, room)
-    head = _at_boundary(head, room, " \n", text[len(head) :]).rstrip(_TRAILING_JUNK)
+    head = _at_boundary(head, room, breaks, text[len(head) :]).rstrip(_TRAILING_JUNK)
     return head + ellipsis
 
 

@@ -10,8 +10,8 @@ linking codes (when issued and used; the code itself is never kept), the phase
 history, the team's notes and handover notes, and the audit trail of who read or
 changed the case. What the adolescent wrote is decrypted; voice notes come as base64
 OGG/Opus. Times are ISO 8601 in UTC ("Z"), days are ISO dates,
-closed vocabularies are their stored codes, staff appear by display name. The caller
-serialises it (the console as JSON).
+closed vocabularies are their stored codes, staff appear by display name
+(``export_rows``). The caller serialises it (the console as JSON).
 
 Who may export: a coordinator of the case's home or an admin, never an operator, not
 even the case's reference operator. An operator already reads all of this on the
@@ -25,10 +25,8 @@ number of people able to pull a complete file small. The export is audited
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -68,50 +66,46 @@ from plan_store.services import (
     family,
     flags,
     legal,
-    proposals,
-    requests,
 )
 from plan_store.services.access import StaffActor
 from plan_store.services.cases import case_for_coordination
 from plan_store.services.consent import ConsentState
+from plan_store.services.export_rows import (
+    Names,
+    access_row,
+    appointment_row,
+    case_row,
+    chat_link_row,
+    checkin_row,
+    concern_row,
+    consent_decision_row,
+    consent_state_row,
+    evaluation_row,
+    flag_row,
+    handover_row,
+    iso_day,
+    iso_time,
+    linking_code_row,
+    message_row,
+    plan_row,
+    proposal_row,
+    request_row,
+    team_note_row,
+)
 from plan_store.unit_of_work import UnitOfWork
 
 FORMAT = "rumbo.case_export"
 VERSION = 1
-VOICE_FORMAT = "audio/ogg; codecs=opus"
 
 
-def iso_time(value: datetime | None) -> str | None:
-    """An aware datetime as ISO 8601 in UTC, with a "Z": ``2026-03-02T16:00:00Z``."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def iso_day(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-class _Names:
-    """Staff display names by id, read once for the whole export."""
-
-    def __init__(self, names: dict[int, str]) -> None:
-        self._names = names
-
-    def __call__(self, staff_id: int | None) -> str | None:
-        if staff_id is None:
-            return None
-        return self._names.get(staff_id, "")
-
-
-async def _staff_names(uow: UnitOfWork, ids: Iterable[int | None]) -> _Names:
+async def _staff_names(uow: UnitOfWork, ids: Iterable[int | None]) -> Names:
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
-        return _Names({})
+        return Names({})
     rows = await uow.session.execute(
         select(Staff.id, Staff.display_name).where(Staff.id.in_(wanted))
     )
-    return _Names({row[0]: row[1] for row in rows})
+    return Names({row[0]: row[1] for row in rows})
 
 
 async def case_export(uow: UnitOfWork, actor: StaffActor, adolescent_id: int) -> dict[str, Any]:
@@ -127,26 +121,26 @@ async def case_export(uow: UnitOfWork, actor: StaffActor, adolescent_id: int) ->
         "format": FORMAT,
         "version": VERSION,
         "exported_at": iso_time(uow.now()),
-        "case": _case(case, home, name),
+        "case": case_row(case, home, name),
         "consent": {
-            "in_force": [_consent_state(s) for s in rows.states],
-            "decisions": [_consent_decision(c, name) for c in rows.consents],
+            "in_force": [consent_state_row(s) for s in rows.states],
+            "decisions": [consent_decision_row(c, name) for c in rows.consents],
         },
-        "chat_links": [_chat_link(link) for link in rows.links],
-        "linking_codes": [_linking_code(code, name) for code in rows.codes],
-        "plan": _plan(rows.plan, rows.goals, name),
-        "appointments": [_appointment(uow, visit, name) for visit in rows.visits],
-        "requests": [_request(uow, request, name) for request in rows.asked],
-        "messages": [_message(uow, message, name) for message in rows.messages],
-        "flags": [_flag(flag, name) for flag in rows.raised],
-        "evaluations": [_evaluation(evaluation, name) for evaluation in rows.evaluations],
-        "follow_up_checkins": [_checkin(checkin) for checkin in rows.checkins],
+        "chat_links": [chat_link_row(link) for link in rows.links],
+        "linking_codes": [linking_code_row(code, name) for code in rows.codes],
+        "plan": plan_row(rows.plan, rows.goals, name),
+        "appointments": [appointment_row(uow, visit, name) for visit in rows.visits],
+        "requests": [request_row(uow, request, name) for request in rows.asked],
+        "messages": [message_row(uow, message, name) for message in rows.messages],
+        "flags": [flag_row(flag, name) for flag in rows.raised],
+        "evaluations": [evaluation_row(evaluation, name) for evaluation in rows.evaluations],
+        "follow_up_checkins": [checkin_row(checkin) for checkin in rows.checkins],
         "phases": [
             {"phase": row.phase.value, "since": iso_time(row.started_at)} for row in rows.phases
         ],
-        "team_notes": [_team_note(uow, note, name) for note in rows.team_notes],
-        "handovers": [_handover(uow, handover, name) for handover in rows.handovers],
-        "access_log": [_access(entry, name) for entry in rows.trail],
+        "team_notes": [team_note_row(uow, note, name) for note in rows.team_notes],
+        "handovers": [handover_row(uow, handover, name) for handover in rows.handovers],
+        "access_log": [access_row(entry, name) for entry in rows.trail],
     }
     exported["her_voice"] = await _her_voice(uow, actor, case.id)
     exported.update(await _family_and_papers(uow, case.id))
@@ -243,219 +237,6 @@ class _Rows:
         ]
 
 
-def _consent_state(state: ConsentState) -> dict[str, Any]:
-    return {
-        "purpose": state.purpose.value,
-        "decision": state.decision.value if state.decision else None,
-        "version": state.version,
-        "current_version": state.current_version,
-        "valid": state.valid,
-        "asked_again_at_18": state.needs_reconsent_at_18,
-    }
-
-
-def _consent_decision(decision: Consent, name: _Names) -> dict[str, Any]:
-    return {
-        "purpose": decision.purpose.value,
-        "decision": decision.decision.value,
-        "text_version": decision.text_version,
-        "language": decision.language,
-        "channel": decision.channel.value if decision.channel else None,
-        "explained_by": name(decision.explained_by_id),
-        "decided_at": iso_time(decision.decided_at),
-    }
-
-
-def _chat_link(link: ChatLink) -> dict[str, Any]:
-    return {
-        "channel": link.channel.value,
-        "active": link.active,
-        "linked_at": iso_time(link.linked_at),
-        "unlinked_at": iso_time(link.unlinked_at),
-        "unlink_reason": link.unlink_reason,
-    }
-
-
-def _linking_code(code: LinkingCode, name: _Names) -> dict[str, Any]:
-    return {
-        "issued_by": name(code.issued_by_id),
-        "issued_at": iso_time(code.created_at),
-        "expires_at": iso_time(code.expires_at),
-        "used_at": iso_time(code.used_at),
-    }
-
-
-def _plan(plan: LifePlan | None, goals: list[Goal], name: _Names) -> dict[str, Any]:
-    return {
-        "drafted_at": iso_time(plan.drafted_at) if plan else None,
-        "revised_at": iso_time(plan.revised_at) if plan else None,
-        "goals": [_goal(goal, name) for goal in goals],
-    }
-
-
-def _goal(goal: Goal, name: _Names) -> dict[str, Any]:
-    return {
-        "id": goal.id,
-        "programme": goal.programme.value,
-        "horizon": goal.horizon.value,
-        "title": goal.title,
-        "status": goal.status.value,
-        "target_date": iso_day(goal.target_date),
-        "created_at": iso_time(goal.created_at),
-        "updated_at": iso_time(goal.updated_at),
-        "steps": [
-            {
-                "title": step.title,
-                "responsible": step.responsible,
-                "due_on": iso_day(step.due_on),
-                "done_at": iso_time(step.done_at),
-                "confirmed_at": iso_time(step.confirmed_at),
-                "confirmed_by": name(step.confirmed_by_id),
-            }
-            for step in goal.steps
-        ],
-    }
-
-
-def _appointment(uow: UnitOfWork, visit: Appointment, name: _Names) -> dict[str, Any]:
-    return {
-        "id": visit.id,
-        "kind": visit.kind.value,
-        "title": visit.title,
-        "place": visit.place,
-        "starts_at": iso_time(visit.starts_at),
-        "status": visit.status.value,
-        "scheduled_by": name(visit.created_by_id),
-        "created_at": iso_time(visit.created_at),
-        "answers": [
-            {
-                "answer": answer.answer.value,
-                "reason": appointments.reason_of(uow, answer),
-                "channel": answer.channel.value if answer.channel else None,
-                "by_staff": name(answer.by_staff_id),
-                "answered_at": iso_time(answer.answered_at),
-            }
-            for answer in visit.confirmations
-        ],
-    }
-
-
-def _request(uow: UnitOfWork, request: OperatorRequest, name: _Names) -> dict[str, Any]:
-    return {
-        "reason": request.reason.value,
-        "urgency": request.urgency.value,
-        "message": requests.message_of(uow, request),
-        "goal_id": request.goal_id,
-        "appointment_id": request.appointment_id,
-        "status": request.status.value,
-        "created_at": iso_time(request.created_at),
-        "handled_at": iso_time(request.handled_at),
-        "handled_by": name(request.handled_by_id),
-    }
-
-
-def _flag(flag: Flag, name: _Names) -> dict[str, Any]:
-    return {
-        "category": flag.category.value,
-        "severity": flag.severity.value,
-        "status": flag.status.value,
-        "message_id": flag.message_id,
-        "detail": flag.detail,
-        "note": flag.note,
-        "marked_for_evaluation": flag.marked_for_evaluation,
-        "created_at": iso_time(flag.created_at),
-        "acknowledged_at": iso_time(flag.acknowledged_at),
-        "acknowledged_by": name(flag.acknowledged_by_id),
-        "resolved_at": iso_time(flag.resolved_at),
-        "resolved_by": name(flag.resolved_by_id),
-    }
-
-
-def _evaluation(evaluation: Evaluation, name: _Names) -> dict[str, Any]:
-    return {
-        "held_on": iso_day(evaluation.held_on),
-        "period_start": iso_day(evaluation.period_start),
-        "summary": evaluation.summary,
-        "goals_reviewed": evaluation.goals_reviewed,
-        "next_on": iso_day(evaluation.next_on),
-        "recorded_by": name(evaluation.recorded_by_id),
-        "created_at": iso_time(evaluation.created_at),
-    }
-
-
-def _checkin(checkin: FollowUpCheckin) -> dict[str, Any]:
-    return {
-        "due_on": iso_day(checkin.due_on),
-        "sent_at": iso_time(checkin.sent_at),
-        "answered_at": iso_time(checkin.answered_at),
-        "answers": dict(checkin.answers),
-    }
-
-
-def _team_note(uow: UnitOfWork, note: CaseNote, name: _Names) -> dict[str, Any]:
-    return {
-        "by": name(note.staff_id),
-        "role": note.role.value,
-        "at": iso_time(note.created_at),
-        "note": uow.cipher.decrypt(note.body_ciphertext),
-    }
-
-
-def _handover(uow: UnitOfWork, handover: Handover, name: _Names) -> dict[str, Any]:
-    return {
-        "from": name(handover.from_staff_id),
-        "to": name(handover.to_staff_id),
-        "by": name(handover.by_staff_id),
-        "at": iso_time(handover.created_at),
-        "note": uow.cipher.decrypt(handover.note_ciphertext),
-    }
-
-
-def _access(entry: AuditEntry, name: _Names) -> dict[str, Any]:
-    return {
-        "at": iso_time(entry.at),
-        "action": entry.action,
-        "actor": entry.actor,
-        "staff": name(entry.staff_id),
-    }
-
-
-def _case(case: Adolescent, home: Home, name: _Names) -> dict[str, Any]:
-    return {
-        "case_number": case.case_number,
-        "alias": case.alias,
-        "birth_date": iso_day(case.birth_date),
-        "language": case.language,
-        "phase": case.phase.value,
-        "care_setting": case.care_setting.value,
-        "status": case.status.value,
-        "home": home.name,
-        "reference_operator": name(case.reference_operator_id),
-        "next_evaluation_on": iso_day(case.next_evaluation_on),
-        "left_care_on": iso_day(case.left_care_on),
-        "follow_up_until": iso_day(case.follow_up_until),
-        "created_at": iso_time(case.created_at),
-    }
-
-
-def _message(uow: UnitOfWork, message: Message, name: _Names) -> dict[str, Any]:
-    voice = None
-    if message.voice_ciphertext is not None:
-        audio = uow.cipher.decrypt_bytes(message.voice_ciphertext)
-        voice = {"format": VOICE_FORMAT, "base64": base64.b64encode(audio).decode("ascii")}
-    return {
-        "id": message.id,
-        "direction": message.direction.value,
-        "kind": message.kind.value,
-        "channel": message.channel.value if message.channel else None,
-        "body": uow.cipher.decrypt(message.body_ciphertext),
-        "voice_note": voice,
-        "from_staff": name(message.staff_id),
-        "marked_for_evaluation": message.marked_for_evaluation,
-        "created_at": iso_time(message.created_at),
-    }
-
-
 async def _family_and_papers(uow: UnitOfWork, case_id: int) -> dict[str, Any]:
     kin = await family.family_of(uow, case_id, records=10_000)
     procedures = await legal.procedures_of(uow, case_id)
@@ -509,7 +290,7 @@ async def _her_voice(uow: UnitOfWork, actor: StaffActor, case_id: int) -> dict[s
         ],
     )
     return {
-        "proposals": [_proposal(uow, p, name) for p in ideas],
+        "proposals": [proposal_row(uow, p, name) for p in ideas],
         "before_evaluations": [
             {
                 "evaluation_on": iso_day(a.evaluation_on),
@@ -529,40 +310,5 @@ async def _her_voice(uow: UnitOfWork, actor: StaffActor, case_id: int) -> dict[s
             }
             for a in shared
         ],
-        "concerns": [_concern(uow, c, name) for c in raised],
+        "concerns": [concern_row(uow, c, name) for c in raised],
     }
-
-
-def _proposal(uow: UnitOfWork, proposal: Proposal, name: _Names) -> dict[str, Any]:
-    return {
-        "kind": proposal.kind.value,
-        "programme": proposal.programme.value if proposal.programme else None,
-        "horizon": proposal.horizon.value if proposal.horizon else None,
-        "text": proposals.text_of(uow, proposal),
-        "due_on": iso_day(proposal.due_on),
-        "status": proposal.status.value,
-        "reply": proposals.reply_of(uow, proposal),
-        "created_at": iso_time(proposal.created_at),
-        "decided_at": iso_time(proposal.decided_at),
-        "decided_by": name(proposal.decided_by_id),
-    }
-
-
-def _concern(uow: UnitOfWork, concern: Concern, name: _Names) -> dict[str, Any]:
-    return {
-        "kind": concern.kind.value,
-        "text": concerns.text_of(uow, concern),
-        "voice_note": _voice(uow, concern.voice_ciphertext),
-        "status": concern.status.value,
-        "created_at": iso_time(concern.created_at),
-        "handled_at": iso_time(concern.handled_at),
-        "handled_by": name(concern.handled_by_id),
-        "note": concern.note,
-    }
-
-
-def _voice(uow: UnitOfWork, ciphertext: bytes | None) -> dict[str, str] | None:
-    if ciphertext is None:
-        return None
-    audio = uow.cipher.decrypt_bytes(ciphertext)
-    return {"format": VOICE_FORMAT, "base64": base64.b64encode(audio).decode("ascii")}

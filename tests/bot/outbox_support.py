@@ -16,7 +16,7 @@ from bot.telegram.client import TelegramClient
 from dialogs.screens import Button, Screen
 from plan_store.enums import CareSetting, Channel, ConsentDecision, OutboxKind, Phase, Role
 from plan_store.models import Adolescent, Home, OutboxMessage
-from plan_store.services import cases, consent, linking, outbox
+from plan_store.services import cases, consent, homes, linking, outbox
 from plan_store.services.access import StaffActor
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tests.fakes import FakeTelegram
@@ -56,7 +56,7 @@ async def a_home_in(
     quiet_end: time = time(8, 0),
     retention_days: int = 0,
 ) -> Home:
-    return await cases.create_home(
+    return await homes.create_home(
         uow,
         name=name or f"Casa {timezone}",
         kind=CareSetting.RESIDENTIAL_CENTRE,

@@ -30,7 +30,7 @@ from plan_store.enums import (
     Severity,
 )
 from plan_store.models import Appointment, Flag, FollowUpCheckin, Home, Message, OutboxMessage
-from plan_store.services import appointments, batches, cases, consent, messages, plans
+from plan_store.services import appointments, batches, cases, consent, homes, messages, plans
 from plan_store.services.appointments_due import appointment_key
 from plan_store.services.outbox import payload_of
 from plan_store.unit_of_work import UnitOfWork
@@ -504,7 +504,7 @@ async def test_evaluations_are_flagged_when_due_and_again_when_overdue(
 async def test_the_evaluation_cadence_is_the_homes(container: Container, clock: FakeClock) -> None:
     async with container.uow() as uow:
         home = await a_home_in(uow, "America/Mexico_City")
-        monthly = await cases.create_home(
+        monthly = await homes.create_home(
             uow, name="Casa mensual", kind=home.kind, evaluation_cadence_days=30
         )
         lu = await a_linked_case(uow, monthly, "4902")

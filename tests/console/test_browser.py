@@ -19,7 +19,7 @@ from sqlalchemy import update
 
 from plan_store.enums import Channel, FlagCategory, Severity
 from plan_store.models import Adolescent, Base
-from plan_store.services import alerts, flags, messages, staff_languages
+from plan_store.services import alert_reads, alerts, flags, messages, staff_languages
 from rumbo.container import Container, build_container
 from rumbo.settings import Settings
 from staff_console.options import ConsoleOptions
@@ -400,7 +400,7 @@ async def test_a_new_urgent_alert_shows_a_banner_and_a_browser_notification_with
     open_page: Opener, world: World, container: Container
 ) -> None:
     async with container.uow() as uow:  # the world's alerts, seen already
-        for alert in await alerts.open_alerts(uow):
+        for alert in await alert_reads.open_alerts(uow):
             await alerts.acknowledge(uow, world.coordinator, alert.id, via="console")
         await uow.commit()
     page = await open_page()

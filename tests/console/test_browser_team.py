@@ -8,7 +8,7 @@ from playwright.async_api import Browser, Page, expect
 
 from plan_store.enums import FlagCategory, Phase, RequestReason, Role, Severity, Urgency
 from plan_store.models import Home
-from plan_store.services import cases, flags, requests
+from plan_store.services import flags, homes, requests
 from rumbo.container import Container
 from tests.builders import a_case, a_staff_member
 from tests.conftest import FakeClock
@@ -123,7 +123,7 @@ async def test_the_dashboard_warns_about_phase_limits_and_caseloads_and_links_th
 ) -> None:
     async with container.uow() as uow:
         home = await uow.session.get_one(Home, world.home)
-        await cases.update_home(
+        await homes.update_home(
             uow,
             world.admin,
             world.home,

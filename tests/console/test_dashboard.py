@@ -17,7 +17,7 @@ from plan_store.enums import (
     Urgency,
 )
 from plan_store.models import Home
-from plan_store.services import appointments, cases, flags, messages, requests
+from plan_store.services import appointments, flags, homes, messages, requests
 from rumbo.container import Container
 from tests.builders import a_case
 from tests.conftest import FakeClock
@@ -180,7 +180,7 @@ async def test_the_dashboard_warns_before_a_case_passes_its_phases_time_limit(
     assert 'name="limit_integration" min="1" max="3650" value="90"' in page
     async with container.uow() as uow:
         home = await uow.session.get_one(Home, world.home)
-        await cases.update_home(
+        await homes.update_home(
             uow,
             world.admin,
             world.home,

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from dialogs import actions
 from plan_store.enums import Role
 from plan_store.models import Alert, Home
-from plan_store.services import alerts, duty, linking, staff_chats
+from plan_store.services import alert_reads, alert_recipients, duty, linking, staff_chats
 from rumbo.container import Container
 from rumbo.settings import Settings
 from tests.builders import a_staff_member
@@ -111,7 +111,7 @@ async def beto_on_duty(container: Container, world: World, *, reachable: str) ->
         if reachable == "email":
             await staff_chats.set_email(uow, world.beto, "beto@casa.test")
         if reachable == "console":
-            await alerts.live_for(uow, world.beto.id)  # a page of his asks for alerts
+            await alert_reads.live_for(uow, world.beto.id)  # a page of his asks for alerts
         await uow.commit()
 
 
@@ -131,7 +131,7 @@ async def test_the_bot_says_someone_is_told_only_when_an_alert_reaches_someone(
     said = "\n".join(screen.text for reply in chat.history for screen in reply.screens)
     async with container.uow() as uow:
         (alert,) = await uow.session.scalars(select(Alert))
-        told = [s.display_name for s in await alerts.told(uow, alert.id)]
+        told = [s.display_name for s in await alert_recipients.told(uow, alert.id)]
     if someone in ("reachable by email", "on a console page"):
         assert told == ["Beto Ruiz"]
         assert TELLING in said

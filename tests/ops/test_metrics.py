@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from bot.telegram import build_client
 from plan_store.enums import FlagCategory, Severity
-from plan_store.services import alerts, flags
+from plan_store.services import alert_reads, alerts, flags
 from rumbo.container import Container
 from rumbo.parts import telegram_config
 from rumbo.server import build_app, build_parts
@@ -146,7 +146,7 @@ async def test_alert_metrics_move_when_an_alert_waits_and_is_acknowledged(
             uow, team.case_id, category=FlagCategory.SELF_HARM, severity=Severity.URGENT
         )
         await uow.commit()
-        [alert] = await alerts.open_alerts(uow)
+        [alert] = await alert_reads.open_alerts(uow)
     home = str(team.home_id)
     settings = {"metrics": {"token": SecretStr(TOKEN)}}
     headers = {"Authorization": f"Bearer {TOKEN}"}

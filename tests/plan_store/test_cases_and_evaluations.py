@@ -25,7 +25,7 @@ from plan_store.errors import (
     ValidationFailed,
 )
 from plan_store.models import Adolescent, AuditEntry, Flag, Home, Message
-from plan_store.services import cases, chats, evaluations, flags, messages, plans
+from plan_store.services import cases, chats, evaluations, flags, homes, messages, plans
 from plan_store.services.access import StaffActor
 from rumbo.container import Container
 from tests.conftest import FakeClock
@@ -42,7 +42,7 @@ from tests.plan_store.builders import (
 
 async def test_a_home_is_stored_with_its_settings(container: Container, clock: FakeClock) -> None:
     async with container.uow() as uow:
-        await cases.create_home(
+        await homes.create_home(
             uow, name="Casa Ceiba", kind=CareSetting.GROUP_HOME, evaluation_cadence_days=30
         )
         await uow.commit()
@@ -65,12 +65,12 @@ async def test_a_home_is_checked_before_it_is_created(container: Container) -> N
             await a_home(uow, "Casa Ceiba")
         kind = CareSetting.RESIDENTIAL_CENTRE
         with pytest.raises(ValidationFailed):
-            await cases.create_home(uow, name="A", kind=kind, timezone="Mars/Olympus")
+            await homes.create_home(uow, name="A", kind=kind, timezone="Mars/Olympus")
         for cadence in (0, 93):
             with pytest.raises(ValidationFailed):
-                await cases.create_home(uow, name="B", kind=kind, evaluation_cadence_days=cadence)
+                await homes.create_home(uow, name="B", kind=kind, evaluation_cadence_days=cadence)
         with pytest.raises(ValidationFailed):
-            await cases.create_home(uow, name="C", kind=kind, retention_days=-1)
+            await homes.create_home(uow, name="C", kind=kind, retention_days=-1)
 
 
 async def test_a_new_case_has_an_empty_plan_and_its_first_evaluation_date(
@@ -292,7 +292,7 @@ async def test_a_home_is_edited_with_the_same_checks_and_the_change_is_audited(
         "emergency_numbers": {"Emergencias": "911", "Guardia": "+52 81 1234 5678"},
     }
     async with container.uow() as uow:
-        other = await cases.create_home(uow, name="Casa Nido", kind=CareSetting.GROUP_HOME)
+        other = await homes.create_home(uow, name="Casa Nido", kind=CareSetting.GROUP_HOME)
         await uow.commit()
     async with container.uow() as uow:
         for wrong, error in (
@@ -307,18 +307,18 @@ async def test_a_home_is_edited_with_the_same_checks_and_the_change_is_audited(
             ({"name": "Casa Nido"}, DuplicateName),
         ):
             with pytest.raises(error):
-                await cases.update_home(uow, admin, team.home.id, **(settings | wrong))
+                await homes.update_home(uow, admin, team.home.id, **(settings | wrong))
         with pytest.raises(NotFound):
-            await cases.update_home(uow, admin, 999_999, **settings)
+            await homes.update_home(uow, admin, 999_999, **settings)
     async with container.uow() as uow:
-        home = await cases.update_home(uow, admin, team.home.id, **settings)
+        home = await homes.update_home(uow, admin, team.home.id, **settings)
         await uow.commit()
         assert (home.name, home.timezone, home.quiet_start) == (
             "Casa Ceiba Norte",
             "America/Monterrey",
             time(22, 0),
         )
-        unchanged = await cases.update_home(uow, admin, team.home.id, **settings)
+        unchanged = await homes.update_home(uow, admin, team.home.id, **settings)
         assert unchanged.id == team.home.id
         await uow.commit()
     async with container.uow() as uow:
