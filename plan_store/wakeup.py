@@ -63,6 +63,7 @@ async def listen(
     on_notify: Listener,
     *,
     own_origin: str | None = None,
+    settle: float = 0.0,
     retry_every: float = 2.0,
 ) -> None:
     """Call ``on_notify`` for every notification on ``CHANNEL`` until cancelled, except
@@ -74,9 +75,20 @@ async def listen(
     if engine.dialect.name != "postgresql":
         return
 
+    loop = asyncio.get_running_loop()
+    pending: list[asyncio.TimerHandle] = []
+
+    def ring_once() -> None:
+        pending.clear()
+        on_notify()
+
     def callback(_connection: Any, _pid: int, _channel: str, payload: str) -> None:
-        if own_origin is None or payload != own_origin:
+        if own_origin is not None and payload == own_origin:
+            return
+        if settle <= 0:
             on_notify()
+        elif not pending:  # the notifications of the next ``settle`` seconds ring once
+            pending.append(loop.call_later(settle, ring_once))
 
     while True:
         lost = asyncio.Event()

@@ -15,6 +15,11 @@ from plan_store.enums import Channel
 from rumbo.container import Container
 from rumbo.settings import Settings, SettingsError
 
+REMOTE_WAKE_SETTLE = 0.05
+"""Seconds a sender lets another process's outbox notifications gather before it
+claims once for all of them: in a burst the process that took an update sends its
+reply itself, woken in process, so a claim per notification mostly found nothing."""
+
 Task = Callable[[], Coroutine[Any, Any, None]]
 
 
@@ -235,7 +240,12 @@ def outbox(container: Container, channels: Collection[Channel]) -> Part:
     async def run_sender() -> None:
         unsubscribe = container.uow.wakeups.subscribe(sender.wake)
         listening = asyncio.create_task(
-            listen(container.engine, sender.wake, own_origin=container.uow.wakeups.origin)
+            listen(
+                container.engine,
+                sender.wake,
+                own_origin=container.uow.wakeups.origin,
+                settle=REMOTE_WAKE_SETTLE,
+            )
         )
         try:
             await sender.run_forever(asyncio.Event())

@@ -148,3 +148,28 @@ async def test_a_process_hears_the_others_outbox_commits_but_not_its_own_again(
     finally:
         listening.cancel()
         await asyncio.gather(listening, return_exceptions=True)
+
+
+async def test_another_process_s_commits_close_together_wake_the_sender_once(
+    container: Container, db_backend: str
+) -> None:
+    """A burst of commits elsewhere costs this process one claim, not one per commit."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no notifications: other processes find rows by polling")
+    rings: asyncio.Queue[str] = asyncio.Queue()
+    listening = asyncio.create_task(
+        listen(container.engine, lambda: rings.put_nowait("rung"), settle=0.3)
+    )
+    try:
+        assert await asyncio.wait_for(rings.get(), 5) == "rung"  # rows from before it listened
+        for _ in range(5):
+            async with container.engine.begin() as connection:
+                await connection.execute(
+                    text("SELECT pg_notify(:channel, 'another process')"), {"channel": CHANNEL}
+                )
+        assert await asyncio.wait_for(rings.get(), 5) == "rung"
+        await asyncio.sleep(0.6)
+        assert rings.empty()
+    finally:
+        listening.cancel()
+        await asyncio.gather(listening, return_exceptions=True)
