@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import event
 
+from bench._processes import TEXT
 from bench._support import (
     command_line,
     database_options,
@@ -34,7 +35,7 @@ from bench._support import (
     in_schemas,
     postgres_url,
 )
-from bench.replies import FIRST_CHAT, TEXT, fill
+from bench.replies import FIRST_CHAT, fill
 from bot.inbound import Inbound, receive
 from bot.outbox.limits import RateLimits
 from bot.outbox.sender import OutboxSender
