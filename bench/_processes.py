@@ -113,7 +113,7 @@ class Users:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self._sends()} of {count} replies after {timeout:.0f} s")
             await asyncio.sleep(0.005)
-        return max(r.at for r in self.tg.sent)
+        return float(max(r.at for r in self.tg.sent))
 
     async def warm(self, chats: list[int], timeout: float) -> float:  # noqa: ASYNC109
         """One text per chat, answered: the bot is up; returns replies per update."""

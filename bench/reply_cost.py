@@ -51,6 +51,8 @@ _ids = itertools.count(1)
 class InstantClient:
     """A channel client that takes every message at once."""
 
+    channel = Channel.TELEGRAM
+
     async def deliver(self, kind: OutboxKind, chat_id: str, payload: dict[str, Any]) -> str:
         return str(next(_ids))
 
