@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from bot import metrics, staff_chat
 from dialogs.events import Event
-from dialogs.screens import Reply, Screen
+from dialogs.notices import apology
+from dialogs.screens import Reply
 from plan_store.database import transient
 from plan_store.enums import Channel
 from plan_store.services import outbox, updates
@@ -98,15 +99,6 @@ async def _apply(
                 raise
             await asyncio.sleep(0.02 * 2 ** (attempt - 1))
     raise AssertionError("unreachable")
-
-
-def apology() -> Screen:
-    from locales import translator
-
-    t = translator("es")
-    # Translators: sent when the bot failed on a message. The fault is the bot's, never the
-    # adolescent's.
-    return Screen(t.gettext("Perdón, algo falló de mi lado. ¿Me lo repites en un momento?"))
 
 
 async def write_reply(uow: UnitOfWork, inbound: Inbound, reply: Reply) -> None:

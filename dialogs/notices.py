@@ -2,7 +2,8 @@
 
 A sticker, a photo, an edited message, a voice note too long to take: each channel
 notices these in its own way, but what the adolescent reads is said here, in the
-chat's language, like every other word of the conversation. A transport answers a
+chat's language, like every other word of the conversation. So is the apology a
+transport sends when the conversation itself failed on a message. A transport answers a
 ``Notice`` with ``answer`` (only the notice) or ``after`` (the conversation reads the
 event, then the notice explains what was left out: a photo's caption).
 """
@@ -95,3 +96,12 @@ def text(t: Translator, notice: Notice) -> str:
     return t.gettext(
         "Solo puedo leer texto, botones y notas de voz. ¿Me lo escribes o me mandas un audio?"
     )
+
+
+def apology() -> Screen:
+    """What the chat says when the conversation failed on a message (in Spanish: the
+    chat's language is read by the very dialogs that failed)."""
+    t = translator(SOURCE_LANGUAGE)
+    # Translators: sent when the bot failed on a message. The fault is the bot's, never the
+    # adolescent's.
+    return Screen(t.gettext("Perdón, algo falló de mi lado. ¿Me lo repites en un momento?"))

@@ -1,11 +1,10 @@
 """The bot's command list: the "Menu" button beside Telegram's text box.
 
-Each command is one a chat already understands when typed (see
-``dialogs.conversation``), so the list only makes them easy to find. Telegram shows
-a description by the language of the adolescent's Telegram app, which it names with
-two-letter codes only: Spanish is the default for everyone, English for apps set to
-English. The Mayan languages have no such code, so their speakers see Spanish here
-and their own language in the conversation.
+The commands and their words live in ``dialogs.commands``; this module publishes
+them. Telegram shows a description by the language of the adolescent's Telegram app,
+which it names with two-letter codes only: Spanish is the default for everyone,
+English for apps set to English. The Mayan languages have no such code, so their
+speakers see Spanish here and their own language in the conversation.
 """
 
 from __future__ import annotations
@@ -15,28 +14,16 @@ import logging
 from telegram import Bot, BotCommand
 from telegram.error import TelegramError
 
-from locales import N_, translator
+from dialogs.commands import described_in
 
 log = logging.getLogger(__name__)
-
-COMMANDS: tuple[tuple[str, str], ...] = (
-    # Translators: Telegram's command list; the description of /menu.
-    ("menu", N_("Volver al menú")),
-    # Translators: Telegram's command list; the description of /idioma.
-    ("idioma", N_("Cambiar de idioma")),
-    # Translators: Telegram's command list; the description of /privacidad.
-    ("privacidad", N_("Privacidad: qué se guarda, borrar el chat")),
-    # Translators: Telegram's command list; the description of /ayuda.
-    ("ayuda", N_("Cómo usar Rumbo")),
-)
 
 APP_LANGUAGES: tuple[tuple[str | None, str], ...] = ((None, "es"), ("en", "en"))
 """(Telegram's ``language_code``, our catalog): None is everyone else."""
 
 
 def commands_in(language: str) -> list[BotCommand]:
-    t = translator(language)
-    return [BotCommand(name, t.gettext(description)) for name, description in COMMANDS]
+    return [BotCommand(name, description) for name, description in described_in(language)]
 
 
 async def publish_commands(bot: Bot) -> bool:

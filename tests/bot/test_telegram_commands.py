@@ -8,7 +8,7 @@ import contextlib
 import pytest
 
 from bot.telegram import TelegramWebhook, build_bot
-from bot.telegram.commands import COMMANDS
+from dialogs.commands import COMMANDS
 from rumbo.container import Container
 from rumbo.parts import telegram_config
 from tests.dialogs.builders import a_consented_chat, a_world
