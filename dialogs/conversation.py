@@ -84,11 +84,12 @@ async def _start(turn: Turn, payload: str) -> None:
 
 async def _text(turn: Turn, text: str) -> None:
     t = turn.t
-    if text and turn.is_open and turn.state != State.CONCERN_MESSAGE:
+    if text and turn.is_open and (turn.state != State.CONCERN_MESSAGE or is_command(text)):
         # Whatever an adolescent with consent types reaches the team, in any state;
         # save the words of a complaint or a request for another operator, which go to
         # the home's coordinators only (``dialogs.concerns``): the operator reads the
-        # messages, and may be the one it is about.
+        # messages, and may be the one it is about. A command typed there ("menú")
+        # leaves the complaint unsent and is no part of it: it is kept like any other.
         await free_text.keep(turn, text)
     if text[:6].casefold() == "/start":
         await _start(turn, text[len("/start") :].strip())
@@ -115,6 +116,11 @@ async def _text(turn: Turn, text: str) -> None:
         await _open_text(turn, text)
     else:
         await _gate_text(turn, text)
+
+
+def is_command(text: str) -> bool:
+    """Whether ``text`` is typed as a command rather than as words for someone."""
+    return text[:6].casefold() == "/start" or _command(text) is not None
 
 
 def _command(text: str) -> str | None:

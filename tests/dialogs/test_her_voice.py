@@ -61,6 +61,21 @@ async def test_a_voice_note_for_a_complaint_stays_with_the_complaint(
         assert list(await uow.session.scalars(select(Alert))) == []
 
 
+async def test_menu_typed_instead_of_a_complaints_words_leaves_it_unsent_and_reaches_the_team(
+    chat: Chat, world: World, container: Container
+) -> None:
+    await chat.tap("❓ Ayuda")
+    await chat.tap("📣 Quiero poner una queja")
+    await chat.send("menú")
+    async with container.uow() as uow:
+        assert list(await uow.session.scalars(select(Concern))) == []
+        said = [
+            uow.cipher.decrypt(m.body_ciphertext)
+            for m in await uow.session.scalars(select(Message))
+        ]
+        assert said == ["menú"]
+
+
 async def test_a_risk_in_a_complaint_shows_emergency_numbers_and_is_urgent_for_coordination(
     chat: Chat, world: World, container: Container
 ) -> None:

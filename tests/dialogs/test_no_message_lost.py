@@ -27,7 +27,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dialogs import actions
+from dialogs import actions, conversation
 from dialogs.common import State, Turn, clean
 from dialogs.events import Event, EventKind
 from plan_store.crypto import generate_key
@@ -160,14 +160,15 @@ async def _consented_chat(container: Container, world: World, chat_id: str) -> N
         await uow.commit()
 
 
-async def _where_text_goes(container: Container, chat_id: str) -> str | None:
-    """None when the chat is not open; "concern" when a complaint waits for her words;
-    else "timeline"."""
+async def _where_text_goes(container: Container, chat_id: str, text: str) -> str | None:
+    """None when the chat is not open; "concern" when a complaint waits for her words
+    (and she did not type a command, which leaves it); else "timeline"."""
     async with container.uow() as uow:
         turn = await Turn.begin(uow, Channel.TELEGRAM, chat_id)
         if not turn.is_open:
             return None
-        return "concern" if turn.state == State.CONCERN_MESSAGE else "timeline"
+        words = turn.state == State.CONCERN_MESSAGE and not conversation.is_command(text)
+        return "concern" if words else "timeline"
 
 
 async def _complaint_texts(container: Container, reader: StaffActor, after_id: int) -> list[str]:
@@ -232,7 +233,7 @@ async def _play(
         else:
             event = step
         typed = clean(event.data) if event.kind is EventKind.TEXT else ""
-        goes = await _where_text_goes(container, chat_id) if typed else None
+        goes = await _where_text_goes(container, chat_id, typed) if typed else None
         if goes == "timeline":
             expected.append(typed[: messages.MAX_BODY])
         elif goes == "concern":
