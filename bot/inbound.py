@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot import metrics, staff_chat
+from dialogs import conversation
 from dialogs.events import Event
 from dialogs.notices import apology
 from dialogs.screens import Reply
@@ -48,13 +49,10 @@ async def receive(
     recorded, and the adolescent gets an apology instead of silence. A staff member's
     own chat (``bot.staff_chat``) never reaches the dialogs, whatever the handler.
     """
-    if handler is None:
-        from dialogs import conversation
-
-        handler = conversation.handle
     channel = inbound.channel.value
     try:
-        return await _apply(uow_factory, inbound, handler)
+        [reply] = await _apply(uow_factory, [(inbound, handler)])
+        return reply
     except Exception as error:
         if transient(error):
             # Tried again and again turned away by the database: nothing was kept and
@@ -72,33 +70,64 @@ async def receive(
         return reply
 
 
+async def receive_together(
+    uow_factory: UnitOfWorkFactory, items: Sequence[tuple[Inbound, Handler | None]]
+) -> list[Reply | None]:
+    """Apply several updates, in order, in one transaction; each reply as ``receive``
+    gives it.
+
+    A burst pays one commit (and, on SQLite, one turn at the write lock) for the
+    updates that arrived together instead of one each. If any of them fails, none is
+    kept, and each is applied again on its own with ``receive``: a failure costs the
+    others nothing but time, and the one that failed is still recorded and answered
+    with an apology. Callers keep a chat's updates in one call, in order."""
+    if len(items) > 1:
+        try:
+            return await _apply(uow_factory, items)
+        except Exception as error:
+            log.info(
+                "%d updates applied one by one after a failure together: %s",
+                len(items),
+                type(error).__name__,
+            )
+    return [await receive(uow_factory, inbound, handler) for inbound, handler in items]
+
+
 async def _apply(
-    uow_factory: UnitOfWorkFactory, inbound: Inbound, handler: Handler
-) -> Reply | None:
-    """The update's whole transaction, tried again while the database turns it away
+    uow_factory: UnitOfWorkFactory, items: Sequence[tuple[Inbound, Handler | None]]
+) -> list[Reply | None]:
+    """The updates' whole transaction, tried again while the database turns it away
     for a passing reason (``transient``): a rolled-back attempt kept nothing."""
-    channel = inbound.channel.value
     for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
         try:
             async with uow_factory.write_turn(), uow_factory() as uow:
-                if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
-                    metrics.INBOUND.labels(channel, "duplicate").inc()
-                    return None
-                if await staff_chat.staff_of(uow, inbound.channel, inbound.chat_id, inbound.event):
-                    reply = await staff_chat.handle(
-                        uow, inbound.channel, inbound.chat_id, inbound.event
-                    )
-                else:
-                    reply = await handler(uow, inbound.channel, inbound.chat_id, inbound.event)
-                await write_reply(uow, inbound, reply)
+                replies = [await _turn(uow, inbound, handler) for inbound, handler in items]
                 await uow.commit()
-                metrics.INBOUND.labels(channel, "applied").inc()
-                return reply
         except Exception as error:
             if attempt >= TRANSIENT_ATTEMPTS or not transient(error):
                 raise
             await asyncio.sleep(0.02 * 2 ** (attempt - 1))
+            continue
+        for (inbound, _handler), reply in zip(items, replies, strict=True):
+            outcome = "applied" if reply is not None else "duplicate"
+            metrics.INBOUND.labels(inbound.channel.value, outcome).inc()
+        return replies
     raise AssertionError("unreachable")
+
+
+async def _turn(uow: UnitOfWork, inbound: Inbound, handler: Handler | None) -> Reply | None:
+    """One update within ``uow``: recorded, answered and its reply queued; None (and
+    nothing done) when it was applied before."""
+    if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
+        return None
+    if await staff_chat.staff_of(uow, inbound.channel, inbound.chat_id, inbound.event):
+        reply = await staff_chat.handle(uow, inbound.channel, inbound.chat_id, inbound.event)
+    else:
+        reply = await (handler or conversation.handle)(
+            uow, inbound.channel, inbound.chat_id, inbound.event
+        )
+    await write_reply(uow, inbound, reply)
+    return reply
 
 
 async def write_reply(uow: UnitOfWork, inbound: Inbound, reply: Reply) -> None:

@@ -20,7 +20,7 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, TimedOut
 
 from bot import metrics
-from bot.inbound import Handler, receive
+from bot.inbound import Handler, receive, receive_together
 from bot.telegram.api import LONG_POLL_SECONDS, retry_after_seconds
 from bot.telegram.commands import publish_commands
 from bot.telegram.updates import ALLOWED_UPDATES, callback_query_id, to_incoming
@@ -29,6 +29,11 @@ from plan_store.unit_of_work import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+
+TOGETHER = 16
+"""Updates of a batch stored in one transaction, at most: a burst pays one commit for
+them, while the first of them waits for at most this many turns before its reply can
+go."""
 
 
 class Backoff:
@@ -59,6 +64,7 @@ class TelegramPoller:
         backoff: Callable[[], Backoff] = Backoff,
         sleep: Sleep = asyncio.sleep,
         concurrency: int = 16,
+        together: int = TOGETHER,
     ) -> None:
         self.bot = bot
         self.uow_factory = uow_factory
@@ -67,7 +73,9 @@ class TelegramPoller:
         self._backoff = backoff
         self._sleep = sleep
         self.concurrency = concurrency
-        """Chats whose updates are applied at the same time."""
+        """Transactions applied at the same time."""
+        self.together = together
+        """Updates stored in one transaction, at most (a chat's are never split)."""
         self.offset: int | None = None
         """The next update id to ask for: every id below it is stored. (While a batch
         is applied chat by chat side by side, it may run ahead of another chat's update
@@ -120,30 +128,48 @@ class TelegramPoller:
         )
 
     async def apply_batch(self, updates: Sequence[Update]) -> None:
-        """Apply a batch: the chats side by side, each chat's updates in order.
+        """Apply a batch: each chat's updates in order, the chats side by side in up to
+        ``concurrency`` transactions at once. A batch bigger than that (a burst) shares
+        transactions, up to ``together`` updates each.
 
         The next ``getUpdates`` (which confirms the whole batch to Telegram) is asked
         only after every update of the batch is committed, so a crash meanwhile loses
         nothing: Telegram sends the batch again and the stored ids make the applied
         ones no-ops."""
-        by_chat: dict[object, list[Update]] = {}
-        for update in updates:
-            chat = update.effective_chat
-            by_chat.setdefault(chat.id if chat is not None else update, []).append(update)
-        if len(by_chat) <= 1:
-            for update in updates:
-                await self.apply(update)
+        size = min(self.together, -(-len(updates) // self.concurrency))
+        groups = _in_groups(updates, size)
+        if len(groups) == 1:
+            await self.apply_together(groups[0])
             return
         room = asyncio.Semaphore(self.concurrency)
 
-        async def one_chat(chat_updates: list[Update]) -> None:
+        async def one_group(group: list[Update]) -> None:
             async with room:
-                for update in chat_updates:
-                    await self.apply(update)
+                await self.apply_together(group)
 
-        async with asyncio.TaskGroup() as group:
-            for chat_updates in by_chat.values():
-                group.create_task(one_chat(chat_updates))
+        async with asyncio.TaskGroup() as tasks:
+            for group in groups:
+                tasks.create_task(one_group(group))
+
+    async def apply_together(self, updates: Sequence[Update]) -> None:
+        """Store ``updates`` in one transaction, then acknowledge them; when that
+        fails, each one on its own (``apply``)."""
+        if len(updates) == 1:
+            await self.apply(updates[0])
+            return
+        try:
+            incoming = [await to_incoming(update, self.bot) for update in updates]
+            await receive_together(
+                self.uow_factory,
+                [(one.inbound, one.handler or self.handler) for one in incoming if one],
+            )
+        except Exception:
+            log.info("%d Telegram updates to be stored one by one", len(updates), exc_info=True)
+            for update in updates:
+                await self.apply(update)
+            return
+        for update in updates:
+            await self._stored(update)
 
     async def apply(self, update: Update) -> None:
         """Store ``update`` (retrying until the database takes it), then acknowledge."""
@@ -161,7 +187,10 @@ class TelegramPoller:
                     "Telegram update %s not stored; trying again in %.1f s", update.update_id, wait
                 )
                 await self._sleep(wait)
-        # Committed: the next getUpdates may confirm it.
+        await self._stored(update)
+
+    async def _stored(self, update: Update) -> None:
+        """``update`` is committed: the next getUpdates may confirm it."""
         self.offset = max(self.offset or 0, update.update_id + 1)
         self.handled += 1
         await answer_callback(self.bot, callback_query_id(update))
@@ -191,3 +220,17 @@ async def answer_callback(bot: Bot, query_id: str | None) -> None:
         await bot.answer_callback_query(query_id)
     except TelegramError as error:
         log.debug("callback query %s not answered: %s", query_id, error.message)
+
+
+def _in_groups(updates: Sequence[Update], size: int) -> list[list[Update]]:
+    """``updates`` in groups of about ``size``, each chat's all in one group, in order."""
+    by_chat: dict[object, list[Update]] = {}
+    for update in updates:
+        chat = update.effective_chat
+        by_chat.setdefault(chat.id if chat is not None else update, []).append(update)
+    groups: list[list[Update]] = []
+    for chat_updates in by_chat.values():
+        if not groups or len(groups[-1]) + len(chat_updates) > size:
+            groups.append([])
+        groups[-1].extend(chat_updates)
+    return groups

@@ -331,3 +331,52 @@ async def test_polling_answers_other_chats_while_one_waits_and_keeps_each_chat_i
     rows = await outbox_rows(container.uow, Channel.TELEGRAM)
     by_chat = {chat: [r["text"] for r in rows if r["chat"] == chat] for chat in ("41", "42")}
     assert by_chat == {"41": ["a1", "a2"], "42": ["b1"]}
+
+
+async def test_a_burst_shares_transactions_and_one_failing_update_costs_the_others_nothing(
+    tg: FakeTelegram, container: Container
+) -> None:
+    """Forty chats write twice in one batch: the updates are stored in far fewer
+    transactions than updates, every chat is answered in its order, and the one update
+    the dialogs fail on is still stored and answered with an apology, once."""
+    from sqlalchemy import event
+
+    from dialogs.events import Event
+    from dialogs.notices import apology
+    from dialogs.screens import Reply, Screen
+    from plan_store.unit_of_work import UnitOfWork
+
+    async def handler(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> Reply:
+        if event.data == "7-b":
+            raise RuntimeError("a bug in one turn")
+        return Reply(screens=[Screen(event.data)])
+
+    chats = range(1, 41)
+    for text_of in ("{}-a", "{}-b"):
+        for chat in chats:
+            tg.user_sends_text(chat, text_of.format(chat))
+    commits = 0
+
+    def count(_connection: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    event.listen(container.engine.sync_engine, "commit", count)
+    try:
+        async with build_bot(telegram_config(telegram_settings(container.settings, tg))) as bot:
+            poller = TelegramPoller(bot, container.uow, poll_seconds=1, handler=handler)
+            task = asyncio.create_task(poller.run())
+            try:
+                await eventually(lambda: poller.handled == 80, within=30)
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+    finally:
+        event.remove(container.engine.sync_engine, "commit", count)
+
+    assert commits < 30  # 80 updates from 40 chats: a transaction per chat would be 40
+    rows = await outbox_rows(container.uow, Channel.TELEGRAM)
+    by_chat = {chat: [r["text"] for r in rows if r["chat"] == str(chat)] for chat in chats}
+    sorry = apology().text
+    assert by_chat == {chat: [f"{chat}-a", sorry if chat == 7 else f"{chat}-b"] for chat in chats}
+    assert await processed_count(container.uow, Channel.TELEGRAM) == 80
