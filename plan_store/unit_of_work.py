@@ -154,12 +154,17 @@ class UnitOfWorkFactory:
         """The alert channels this installation has configured (the console always)."""
         self._write_turn: asyncio.Lock | None = None
 
+    @property
+    def one_writer(self) -> bool:
+        """Whether the database takes one writing transaction at a time (SQLite)."""
+        bind = self.session_factory.kw.get("bind")
+        return bind is not None and bind.dialect.name == "sqlite"
+
     def write_turn(self) -> AbstractAsyncContextManager[object]:
         """Held around a transaction that writes, so that on SQLite this process's
         writers take turns here (SQLite has one writer; a second one would wait in the
         driver's busy handler, sleeping in growing steps). A no-op on PostgreSQL."""
-        bind = self.session_factory.kw.get("bind")
-        if bind is None or bind.dialect.name != "sqlite":
+        if not self.one_writer:
             return contextlib.nullcontext()
         if self._write_turn is None:
             self._write_turn = asyncio.Lock()

@@ -15,10 +15,10 @@ from plan_store.enums import Channel
 from rumbo.container import Container
 from rumbo.settings import Settings, SettingsError
 
-REMOTE_WAKE_SETTLE = 0.05
+REMOTE_WAKE_SETTLE = 0.005
 """Seconds a sender lets another process's outbox notifications gather before it
-claims once for all of them: in a burst the process that took an update sends its
-reply itself, woken in process, so a claim per notification mostly found nothing."""
+claims once for all of them: in a burst, one claim for the commits of a few
+milliseconds."""
 
 Task = Callable[[], Coroutine[Any, Any, None]]
 
@@ -219,11 +219,17 @@ def delivered_channels(container: Container, names: Collection[str]) -> set[Chan
     return channels
 
 
-def outbox(container: Container, channels: Collection[Channel]) -> Part:
+def outbox(
+    container: Container, channels: Collection[Channel], *, takes_updates: bool = True
+) -> Part:
     """The outbox sender for ``channels``: woken in this process as soon as a
     transaction that queued messages commits, by PostgreSQL notifications when another
-    process queued them, and by its poll otherwise."""
+    process queued them, and by its poll otherwise. On PostgreSQL, a process that
+    ``takes_updates`` leaves the sending to a process that only sends, while one runs
+    (``bot.outbox.duty``)."""
     from bot.outbox import OutboxSender
+    from bot.outbox.duty import SendingDuty
+    from bot.scheduler.lease import holder_name
     from plan_store.wakeup import listen
 
     config = outbox_config(container.settings)
@@ -236,29 +242,40 @@ def outbox(container: Container, channels: Collection[Channel]) -> Part:
         max_attempts=config.max_attempts,
         poll_interval=config.poll_seconds,
     )
+    duty = SendingDuty(
+        container.uow, sender, clients, takes_updates=takes_updates, holder=holder_name()
+    )
 
     async def run_sender() -> None:
         unsubscribe = container.uow.wakeups.subscribe(sender.wake)
-        listening = asyncio.create_task(
-            listen(
-                container.engine,
-                sender.wake,
-                own_origin=container.uow.wakeups.origin,
-                settle=REMOTE_WAKE_SETTLE,
-            )
-        )
+        helpers = [
+            asyncio.create_task(
+                listen(
+                    container.engine,
+                    sender.wake,
+                    own_origin=container.uow.wakeups.origin,
+                    settle=REMOTE_WAKE_SETTLE,
+                )
+            ),
+            asyncio.create_task(duty.run()),
+        ]
         try:
             await sender.run_forever(asyncio.Event())
         finally:
             unsubscribe()
-            listening.cancel()
-            await asyncio.gather(listening, return_exceptions=True)
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
             await _close(clients)
 
     if not clients:
         return Part("outbox", note="off: no platform configured (the web chat needs none)")
     names = ", ".join(sorted(channel.value for channel in clients))
-    return Part("outbox", tasks=[run_sender], note=f"delivers to {names} as soon as queued")
+    if takes_updates:
+        note = f"delivers to {names} as soon as queued, unless a process that only sends runs"
+    else:
+        note = f"delivers to {names} as soon as queued, for the processes that take updates"
+    return Part("outbox", tasks=[run_sender], note=note)
 
 
 async def _close(clients: dict[Channel, ChannelClient]) -> None:

@@ -37,7 +37,8 @@ def build_parts(container: Container, only: Sequence[str], *, demo: bool = False
             built.append(parts.BUILDERS[name](container, demo=demo))
     channels = parts.delivered_channels(container, wanted)
     if channels:
-        built.append(parts.outbox(container, channels))
+        takes_updates = bool(wanted & {"telegram", "whatsapp"})
+        built.append(parts.outbox(container, channels, takes_updates=takes_updates))
     return built
 
 

@@ -46,6 +46,10 @@ from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 
+STANDBY_GRACE = timedelta(seconds=3)
+"""How long a row waits for the sending process before a sender standing by takes it."""
+
+
 class Verdict(StrEnum):
     SENT = "sent"
     RETRY = "retry"
@@ -137,6 +141,10 @@ class OutboxSender:
         self._outcomes: list[Outcome] = []
         self._writer: asyncio.Task[None] | None = None
         self._claimer = delivery.Claimer(self._clients, lease, max_attempts)
+        self.standing_by = False
+        """Set while another process sends this sender's channels (``bot.outbox.duty``):
+        wake-ups are then ignored, and the poll claims only rows that have waited
+        longer than ``STANDBY_GRACE``, in case that process stalls."""
         # One transaction at a time per sender; on SQLite one at a time with every other
         # writer of the process (a second writer would only wait for the file lock,
         # sleeping in the busy handler).
@@ -150,8 +158,10 @@ class OutboxSender:
     # ------------------------------------------------------------------ public
 
     def wake(self) -> None:
-        """Look for due rows now (a producer in this process just committed some)."""
-        self._progress.set()
+        """Look for due rows now (a producer just committed some), unless another
+        process sends them (``standing_by``)."""
+        if not self.standing_by:
+            self._progress.set()
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim the rows due at ``now`` (one batch), deliver them, record the outcomes.
@@ -228,8 +238,9 @@ class OutboxSender:
     async def _claim(self, now: datetime, limit: int) -> list[Claim]:
         if limit <= 0 or not self._clients:
             return []
+        due_by = now - STANDBY_GRACE if self.standing_by else now
         async with self._db_turn(), self._uow_factory() as uow:
-            rows = await self._claimer.claim(uow, now, limit)
+            rows = await self._claimer.claim(uow, now, limit, due_by=due_by)
             claimed_at = asyncio.get_running_loop().time()
             await uow.commit()
         return [Claim(row, claimed_at) for row in rows]

@@ -130,13 +130,15 @@ class TelegramPoller:
     async def apply_batch(self, updates: Sequence[Update]) -> None:
         """Apply a batch: each chat's updates in order, the chats side by side in up to
         ``concurrency`` transactions at once. A batch bigger than that (a burst) shares
-        transactions, up to ``together`` updates each.
+        transactions, up to ``together`` updates each; on a database with one writer,
+        where transactions take turns anyway, they always do.
 
         The next ``getUpdates`` (which confirms the whole batch to Telegram) is asked
         only after every update of the batch is committed, so a crash meanwhile loses
         nothing: Telegram sends the batch again and the stored ids make the applied
         ones no-ops."""
-        size = min(self.together, -(-len(updates) // self.concurrency))
+        side_by_side = 1 if self.uow_factory.one_writer else self.concurrency
+        size = min(self.together, -(-len(updates) // side_by_side))
         groups = _in_groups(updates, size)
         if len(groups) == 1:
             await self.apply_together(groups[0])

@@ -86,9 +86,12 @@ class Claimer:
         self._channels = frozenset(channels)
         self._statement = _claim_statement(self._channels)
 
-    async def claim(self, uow: UnitOfWork, now: datetime, limit: int) -> list[Claimed]:
-        """Claim up to ``limit`` rows due at ``now`` and settle those that must not go.
-        The caller commits."""
+    async def claim(
+        self, uow: UnitOfWork, now: datetime, limit: int, *, due_by: datetime | None = None
+    ) -> list[Claimed]:
+        """Claim up to ``limit`` rows due at ``due_by`` (``now`` by default: a sender
+        standing by claims only what has waited for a while) and settle those that
+        must not go. The caller commits."""
         if limit <= 0 or not self._channels:
             return []
         token = secrets.token_hex(16)
@@ -98,6 +101,7 @@ class Claimer:
                 self._statement,
                 {
                     "claim_now": now,
+                    "claim_due_by": now if due_by is None else min(now, due_by),
                     "claim_limit": limit,
                     "claim_lease": now + self.lease,
                     "claim_token_value": token,
@@ -157,6 +161,7 @@ def _claim_statement(channels: frozenset[Channel]) -> Any:
     """``UPDATE outbox SET <claimed> WHERE id IN (<the due rows, oldest first>)``;
     its parameters are ``claim_*``."""
     now = bindparam("claim_now", type_=UTCDateTime())
+    due_by = bindparam("claim_due_by", type_=UTCDateTime())
     candidate = aliased(OutboxMessage, name="candidate")
     earlier = aliased(OutboxMessage, name="earlier")
     waits_behind = (
@@ -180,7 +185,7 @@ def _claim_statement(channels: frozenset[Channel]) -> Any:
         select(candidate.id)
         .where(
             or_(
-                and_(candidate.status == PENDING, candidate.not_before <= now),
+                and_(candidate.status == PENDING, candidate.not_before <= due_by),
                 and_(candidate.status == SENDING, candidate.lease_until <= now),
             ),
             not_(waits_behind),

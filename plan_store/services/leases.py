@@ -10,13 +10,17 @@ primary key).
 
 The lease only saves work: two sweeps at once would still not send twice, because
 every reminder and flag has a unique dedupe key.
+
+The outbox has leases too, one per channel (``bot.outbox.duty``): a process that
+only sends holds them, so that the processes taking updates leave it the sending.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, or_, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from plan_store.models import SchedulerLease
@@ -79,3 +83,16 @@ async def release(
             .execution_options(synchronize_session=False)
         )
         await uow.commit()
+
+
+async def live_holders(
+    uow_factory: UnitOfWorkFactory, names: Collection[str], now: datetime
+) -> dict[str, str]:
+    """The holder of each lease of ``names`` that has not lapsed at ``now``."""
+    async with uow_factory() as uow:
+        rows = await uow.session.execute(
+            select(SchedulerLease.name, SchedulerLease.holder).where(
+                SchedulerLease.name.in_(list(names)), SchedulerLease.lease_until > now
+            )
+        )
+        return {name: holder for name, holder in rows.tuples()}
