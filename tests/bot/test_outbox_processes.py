@@ -456,3 +456,49 @@ async def test_a_sender_process_is_woken_by_a_commit_in_another_process(
 
     assert texts_to(tg, "7102") == ["7102:0"]
     assert_no_duplicate_warnings([sender])
+
+
+async def test_a_process_taking_updates_leaves_the_sending_to_a_process_that_only_sends(
+    db_backend: str, database: Container, tg: FakeTelegram, launcher: Launcher
+) -> None:
+    """On PostgreSQL, while a process that only sends runs, the process that takes the
+    updates stands by and its replies are sent by the other, as soon as committed; once
+    that process stops, the process taking updates answers by itself again."""
+    if db_backend != "postgresql":
+        pytest.skip(
+            "on SQLite the process taking updates sends its own replies: two processes "
+            "sending would take turns at the file's one write lock"
+        )
+    sender = await launcher.start("sender", poll_seconds=LONG_POLL)
+    bot = await launcher.start("telegram", only="telegram", poll_seconds=LONG_POLL)
+    await launcher.eventually(
+        lambda: "standing by" in bot.log,
+        what="the telegram process standing by",
+        timeout=START_TIMEOUT,
+        running=[bot, sender],
+    )
+    tg.user_sends_text(7201, "hola")
+    await launcher.eventually(
+        lambda: len(texts_to(tg, 7201)) >= 1,
+        what="an answer sent by the process that only sends",
+        timeout=WOKEN_WITHIN,
+        running=[bot, sender],
+    )
+    await assert_stops_cleanly(sender)
+    await launcher.eventually(
+        lambda: "sending here" in bot.log,
+        what="the telegram process sending again",
+        timeout=WOKEN_WITHIN,
+        running=[bot],
+    )
+    tg.user_sends_text(7202, "hola")
+    await launcher.eventually(
+        lambda: len(texts_to(tg, 7202)) >= 1,
+        what="an answer sent by the telegram process itself",
+        timeout=WOKEN_WITHIN,
+        running=[bot],
+    )
+    await assert_stops_cleanly(bot)
+
+    assert texts_to(tg, 7202) == texts_to(tg, 7201)
+    assert_no_duplicate_warnings([bot, sender])
