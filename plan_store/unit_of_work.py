@@ -29,6 +29,7 @@ from plan_store.wakeup import CHANNEL, Wakeups
 
 Clock = Callable[[], datetime]
 ALL_ALERT_CHANNELS = frozenset(AlertChannel)
+NO_WAIT_FOR_DISK = text("SELECT set_config('synchronous_commit', 'off', true)")
 
 
 class UnitOfWork:
@@ -91,17 +92,28 @@ class UnitOfWork:
                 unbind_cipher(self._bound)
                 self._bound = None
 
-    async def commit(self) -> None:
+    async def commit(self, *, wait_for_disk: bool = True) -> None:
         """Commit; then publish the recorded domain events, and if outbox rows were
-        queued, wake the senders (see ``wakeup``)."""
+        queued, wake the senders (see ``wakeup``).
+
+        ``wait_for_disk=False`` is for bookkeeping whose loss in a crash of the database
+        server only repeats work (the outbox sender's claims and outcomes: a message
+        may go twice, none is lost). On PostgreSQL the commit then returns without
+        waiting for its write-ahead log to reach the disk (``synchronous_commit``
+        off, for this transaction only); it is visible to everyone at once all the
+        same. SQLite here never waits for the disk at commit (WAL, ``synchronous``
+        NORMAL)."""
         session = self.session
         written, self._outbox_written = self._outbox_written, False
-        if written and session.get_bind().dialect.name == "postgresql":
-            # Delivered by PostgreSQL at commit, to the senders of other processes.
-            await session.execute(
-                text("SELECT pg_notify(:channel, :origin)"),
-                {"channel": CHANNEL, "origin": self.wakeups.origin},
-            )
+        if session.get_bind().dialect.name == "postgresql":
+            if written:
+                # Delivered by PostgreSQL at commit, to the senders of other processes.
+                await session.execute(
+                    text("SELECT pg_notify(:channel, :origin)"),
+                    {"channel": CHANNEL, "origin": self.wakeups.origin},
+                )
+            if not wait_for_disk:
+                await session.execute(NO_WAIT_FOR_DISK)
         await session.commit()
         events, self._events = self._events, []
         for event in events:

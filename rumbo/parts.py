@@ -271,10 +271,9 @@ def outbox(
     if not clients:
         return Part("outbox", note="off: no platform configured (the web chat needs none)")
     names = ", ".join(sorted(channel.value for channel in clients))
-    if takes_updates:
-        note = f"delivers to {names} as soon as queued, unless a process that only sends runs"
-    else:
-        note = f"delivers to {names} as soon as queued, for the processes that take updates"
+    note = f"delivers to {names} as soon as queued"
+    if not container.uow.one_writer:
+        note += ", unless a process that only sends runs" if takes_updates else ", for all"
     return Part("outbox", tasks=[run_sender], note=note)
 
 
