@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, and_, bindparam, delete, func, null, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    String,
+    and_,
+    bindparam,
+    delete,
+    func,
+    null,
+    select,
+    update,
+)
+from sqlalchemy.orm import InstrumentedAttribute
 
 from plan_store.enums import CaseStatus, Channel
 from plan_store.models import (
@@ -89,12 +102,25 @@ async def active_link(uow: UnitOfWork, channel: Channel, external_id: str) -> Ch
     return link
 
 
+def address_in(column: InstrumentedAttribute[str], keys: int) -> ColumnElement[bool]:
+    """``column`` (a ``ChatAddress``) among the parameters ``address_0`` ... that
+    ``addresses`` gives: what ``column == address`` says (the address under each of
+    the ``keys`` data keys), for a statement built once rather than at every call
+    (``column == address`` holds the encrypted values in the statement)."""
+    return column.in_([bindparam(f"address_{n}", type_=String()) for n in range(keys)])
+
+
+def addresses(uow: UnitOfWork, external_id: str) -> dict[str, str]:
+    """The parameters of ``address_in``: the chat's address under every data key."""
+    stored = uow.cipher.encrypt_addresses(external_id)
+    return {f"address_{n}": value for n, value in enumerate(stored)}
+
+
 @functools.cache
-def _context_statement(carry: ScalarSelect[Any] | None) -> Select[Any]:
-    """``chat_context``'s query, built once for each ``carry``: it runs on every
-    update, and building a statement is a good part of its CPU cost. The chat's
-    address is compared at each call (``ChatAddress`` matches it under every data
-    key, so the comparison holds the value's encrypted forms)."""
+def _context_statement(carry: ScalarSelect[Any] | None, keys: int) -> Select[Any]:
+    """``chat_context``'s query, built once for each ``carry`` and number of data
+    keys: it runs on every update, and building a statement is a good part of its
+    CPU cost."""
     return (
         select(ChatSession, ChatLink, Adolescent, Home, carry if carry is not None else null())
         .select_from(ChatSession)
@@ -108,7 +134,10 @@ def _context_statement(carry: ScalarSelect[Any] | None) -> Select[Any]:
         )
         .outerjoin(Adolescent, Adolescent.id == ChatLink.adolescent_id)
         .outerjoin(Home, Home.id == Adolescent.home_id)
-        .where(ChatSession.channel == bindparam("channel"))
+        .where(
+            ChatSession.channel == bindparam("channel"),
+            address_in(ChatSession.external_id, keys),
+        )
     )
 
 
@@ -122,10 +151,10 @@ async def chat_context(
 
     ``carry``, a one-value query of the caller's (a revision to check), rides along
     in the same statement rather than costing a round trip of its own."""
+    address = addresses(uow, external_id)
     found = (
         await uow.session.execute(
-            _context_statement(carry).where(ChatSession.external_id == external_id),
-            {"channel": channel},
+            _context_statement(carry, len(address)), {"channel": channel, **address}
         )
     ).first()
     link: ChatLink | None

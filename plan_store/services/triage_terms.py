@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from locales import is_supported
 from plan_store.enums import RiskCategory, Role, Severity
@@ -196,14 +196,17 @@ async def review(uow: UnitOfWork, actor: StaffActor, term_id: int) -> TriageTerm
     return row
 
 
+# Built once: triage asks it on every text an adolescent types.
+_ACTIVE = (
+    select(TriageTerm.language, TriageTerm.category, TriageTerm.severity, TriageTerm.term)
+    .where(TriageTerm.language.in_(bindparam("languages", expanding=True)), TriageTerm.active)
+    .order_by(TriageTerm.id)
+)
+
+
 async def active_terms(uow: UnitOfWork, languages: Iterable[str]) -> list[ActiveTerm]:
     """The active terms of these languages, oldest first (a stable order)."""
-    wanted = sorted(set(languages))
-    rows = await uow.session.execute(
-        select(TriageTerm.language, TriageTerm.category, TriageTerm.severity, TriageTerm.term)
-        .where(TriageTerm.language.in_(wanted), TriageTerm.active)
-        .order_by(TriageTerm.id)
-    )
+    rows = await uow.session.execute(_ACTIVE, {"languages": sorted(set(languages))})
     return [ActiveTerm(*row) for row in rows]
 
 
