@@ -102,7 +102,9 @@ async def active_link(uow: UnitOfWork, channel: Channel, external_id: str) -> Ch
     return link
 
 
-def address_in(column: InstrumentedAttribute[str], keys: int) -> ColumnElement[bool]:
+def address_in(
+    column: InstrumentedAttribute[str] | ColumnElement[str], keys: int
+) -> ColumnElement[bool]:
     """``column`` (a ``ChatAddress``) among the parameters ``address_0`` ... that
     ``addresses`` gives: what ``column == address`` says (the address under each of
     the ``keys`` data keys), for a statement built once rather than at every call
