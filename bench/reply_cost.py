@@ -9,7 +9,7 @@ writes a pyinstrument profile of the inbound half to ``var/bench/reply_cost.html
 ``--cprofile`` cProfile statistics to ``var/bench/reply_cost-<database>.pstats``.
 
     uv run python -m bench.reply_cost [--updates 2000] [--chats 200] [--profile]
-        [--postgres URL | --no-postgres] [--no-sqlite]
+        [--operator] [--postgres URL | --no-postgres] [--no-sqlite]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from bench._processes import TEXT
 from bench._support import (
@@ -33,19 +33,25 @@ from bench._support import (
     database_options,
     fresh_directory,
     in_schemas,
+    insert_rows,
     postgres_url,
+    table_of,
 )
 from bench.replies import FIRST_CHAT, fill
 from bot.inbound import Inbound, receive
 from bot.outbox.limits import RateLimits
 from bot.outbox.sender import OutboxSender
 from dialogs.events import Event
-from plan_store.crypto import generate_key
-from plan_store.enums import Channel, OutboxKind
+from plan_store.crypto import Cipher, bound_cipher, generate_key
+from plan_store.database import create_engine
+from plan_store.enums import Channel, OutboxKind, Role
+from plan_store.models import Adolescent, Staff
+from plan_store.types import utcnow
 from rumbo.container import build_container
 from rumbo.settings import DatabaseSettings, Settings
 
 _ids = itertools.count(1)
+OPERATOR_ID = 900_001
 
 
 class InstantClient:
@@ -57,9 +63,47 @@ class InstantClient:
         return str(next(_ids))
 
 
+async def give_operator(url: str, data_key: str) -> None:
+    """One operator, with a second factor as staff have, the reference operator of
+    every case: as in a home, where the answer to a free text names her."""
+    now = utcnow()
+    engine = create_engine(url)
+    try:
+        with bound_cipher(Cipher(data_key)):  # her TOTP secret is encrypted as it goes in
+            await insert_rows(
+                engine,
+                table_of(Staff),
+                [
+                    {
+                        "id": OPERATOR_ID,
+                        "username": "laura.mendez",
+                        "display_name": "Laura Méndez",
+                        "password_hash": "-",
+                        "role": Role.OPERATOR,
+                        "home_id": 1,
+                        "active": True,
+                        "language": "es",
+                        "session_epoch": 0,
+                        "totp_secret": "JBSWY3DPEHPK3PXP",
+                        "totp_enabled_at": now,
+                        "recovery_code_hashes": [],
+                        "created_at": now,
+                    }
+                ],
+            )
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(table_of(Adolescent)).values(reference_operator_id=OPERATOR_ID)
+            )
+    finally:
+        await engine.dispose()
+
+
 async def measure(url: str, args: argparse.Namespace, label: str) -> None:
     data_key = generate_key()
     await fill(url, data_key, cases=max(args.chats, 1000), messages=args.messages)
+    if args.operator:
+        await give_operator(url, data_key)
     settings = Settings(
         database=DatabaseSettings(url=url), data_key=SecretStr(data_key), _env_file=None
     )
@@ -143,6 +187,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument(
         "--cprofile", action="store_true", help="write cProfile stats to var/bench/*.pstats"
+    )
+    parser.add_argument(
+        "--operator",
+        action="store_true",
+        help="give every case a reference operator (the reply names her, as in a home)",
     )
     database_options(parser)
     args = parser.parse_args(argv)

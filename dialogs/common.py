@@ -90,6 +90,8 @@ class Turn:
     """Given by the conversation: what ``go_home`` shows."""
     _home: Home | None = None
     _operator: tuple[str | None] | None = None
+    _reference: chats.Operator | None = None
+    """The case's reference operator as the chat's context read her."""
 
     @classmethod
     async def begin(
@@ -118,7 +120,7 @@ class Turn:
             t=translator(SOURCE_LANGUAGE),
             home_screen=home_screen,
         )
-        turn._home = ctx.home
+        turn._home, turn._reference = ctx.home, ctx.operator
         await turn._load_consent()
         turn._pick_language()
         return turn
@@ -127,7 +129,7 @@ class Turn:
         """Read the link, case and consent again (after linking, consent, withdrawal)."""
         ctx = await chats.chat_context(self.uow, self.channel, self.external_id)
         self.link, self.case = ctx.link, ctx.case
-        self._home, self._operator = ctx.home, None
+        self._home, self._operator, self._reference = ctx.home, None, ctx.operator
         await self._load_consent()
         self._pick_language()
 
@@ -193,7 +195,9 @@ class Turn:
         if self._operator is None:
             name: str | None = None
             if self.case is not None and self.is_open and self.case.reference_operator_id:
-                staff = await self.uow.session.get(Staff, self.case.reference_operator_id)
+                staff: chats.Operator | Staff | None = self._reference
+                if staff is None or staff.id != self.case.reference_operator_id:
+                    staff = await self.uow.session.get(Staff, self.case.reference_operator_id)
                 if staff is not None and staff.active:
                     name = first_name(staff.display_name)
             self._operator = (name,)

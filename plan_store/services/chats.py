@@ -5,9 +5,22 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ScalarSelect, Select, and_, bindparam, delete, func, null, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    String,
+    and_,
+    bindparam,
+    delete,
+    func,
+    null,
+    select,
+    update,
+)
+from sqlalchemy.orm import InstrumentedAttribute
 
 from plan_store.enums import CaseStatus, Channel
 from plan_store.models import (
@@ -17,8 +30,18 @@ from plan_store.models import (
     Home,
     OutboxMessage,
     ProcessedUpdate,
+    Staff,
 )
 from plan_store.unit_of_work import UnitOfWork
+
+
+class Operator(NamedTuple):
+    """What the chat's turn says of the case's reference operator: her name, if she
+    is active."""
+
+    id: int
+    display_name: str
+    active: bool
 
 
 @dataclass(slots=True)
@@ -32,6 +55,9 @@ class ChatContext:
     """The case's home (held here, so the session's weak identity map keeps it)."""
     carried: Any = None
     """The value of the ``carry`` query given to ``chat_context``, if any."""
+    operator: Operator | None = None
+    """The case's reference operator, when read with the context (not on first
+    contact)."""
 
     @property
     def linked(self) -> bool:
@@ -89,14 +115,39 @@ async def active_link(uow: UnitOfWork, channel: Channel, external_id: str) -> Ch
     return link
 
 
+def address_in(
+    column: InstrumentedAttribute[str] | ColumnElement[str], keys: int
+) -> ColumnElement[bool]:
+    """``column`` (a ``ChatAddress``) among the parameters ``address_0`` ... that
+    ``addresses`` gives: what ``column == address`` says (the address under each of
+    the ``keys`` data keys), for a statement built once rather than at every call
+    (``column == address`` holds the encrypted values in the statement)."""
+    return column.in_([bindparam(f"address_{n}", type_=String()) for n in range(keys)])
+
+
+def addresses(uow: UnitOfWork, external_id: str) -> dict[str, str]:
+    """The parameters of ``address_in``: the chat's address under every data key."""
+    stored = uow.cipher.encrypt_addresses(external_id)
+    return {f"address_{n}": value for n, value in enumerate(stored)}
+
+
 @functools.cache
-def _context_statement(carry: ScalarSelect[Any] | None) -> Select[Any]:
-    """``chat_context``'s query, built once for each ``carry``: it runs on every
-    update, and building a statement is a good part of its CPU cost. The chat's
-    address is compared at each call (``ChatAddress`` matches it under every data
-    key, so the comparison holds the value's encrypted forms)."""
+def _context_statement(carry: ScalarSelect[Any] | None, keys: int) -> Select[Any]:
+    """``chat_context``'s query, built once for each ``carry`` and number of data
+    keys: it runs on every update, and building a statement is a good part of its
+    CPU cost. The reference operator's name and whether she is active come along
+    (the answer to a free text names her), not her whole row."""
     return (
-        select(ChatSession, ChatLink, Adolescent, Home, carry if carry is not None else null())
+        select(
+            ChatSession,
+            ChatLink,
+            Adolescent,
+            Home,
+            carry if carry is not None else null(),
+            Staff.id,
+            Staff.display_name,
+            Staff.active,
+        )
         .select_from(ChatSession)
         .outerjoin(
             ChatLink,
@@ -108,7 +159,11 @@ def _context_statement(carry: ScalarSelect[Any] | None) -> Select[Any]:
         )
         .outerjoin(Adolescent, Adolescent.id == ChatLink.adolescent_id)
         .outerjoin(Home, Home.id == Adolescent.home_id)
-        .where(ChatSession.channel == bindparam("channel"))
+        .outerjoin(Staff, Staff.id == Adolescent.reference_operator_id)
+        .where(
+            ChatSession.channel == bindparam("channel"),
+            address_in(ChatSession.external_id, keys),
+        )
     )
 
 
@@ -118,22 +173,26 @@ async def chat_context(
     external_id: str,
     carry: ScalarSelect[Any] | None = None,
 ) -> ChatContext:
-    """The chat's session, active link, case and home: one query for a known chat.
+    """The chat's session, active link, case, home and the case's reference
+    operator: one query for a known chat.
 
     ``carry``, a one-value query of the caller's (a revision to check), rides along
     in the same statement rather than costing a round trip of its own."""
+    address = addresses(uow, external_id)
     found = (
         await uow.session.execute(
-            _context_statement(carry).where(ChatSession.external_id == external_id),
-            {"channel": channel},
+            _context_statement(carry, len(address)), {"channel": channel, **address}
         )
     ).first()
     link: ChatLink | None
     case: Adolescent | None
     home: Home | None
     value: Any
+    operator: Operator | None = None
     if found is not None:
-        session, link, case, home, value = found
+        session, link, case, home, value, operator_id, name, active = found
+        if operator_id is not None:
+            operator = Operator(operator_id, name, active)
     else:  # first contact
         session = await chat_session(uow, channel, external_id)
         link = await active_link(uow, channel, external_id)
@@ -141,8 +200,10 @@ async def chat_context(
         home = await uow.session.get(Home, case.home_id) if case else None
         value = await uow.session.scalar(select(carry)) if carry is not None else None
     if case is not None and case.status is CaseStatus.CLOSED:
-        link, case, home = None, None, None
-    return ChatContext(session=session, link=link, case=case, home=home, carried=value)
+        link, case, home, operator = None, None, None, None
+    return ChatContext(
+        session=session, link=link, case=case, home=home, carried=value, operator=operator
+    )
 
 
 async def active_links_of(uow: UnitOfWork, adolescent_id: int) -> list[ChatLink]:

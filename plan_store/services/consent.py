@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 
 from locales import is_supported
 from plan_store.enums import Channel, ConsentDecision, ConsentPurpose, FlagCategory
@@ -152,18 +153,34 @@ async def publish_text(
     return text
 
 
-# The latest decision and the current version in one round trip; built once, as
-# every update of a linked chat asks it.
+class Decision(NamedTuple):
+    """What the state in force is made of: a case's latest decision (a ``Consent``)."""
+
+    decision: ConsentDecision
+    text_version: int
+    decided_at: datetime
+
+
+_CONSENTS = Consent.__table__
+_TEXTS = ConsentText.__table__
+assert isinstance(_CONSENTS, Table) and isinstance(_TEXTS, Table)
+# The latest decision and the current version in one round trip; built once, on the
+# tables (rows, not the ORM's), as every update of a linked chat asks it.
 _STATE = select(
-    Consent,
-    select(func.max(ConsentText.version))
-    .where(ConsentText.purpose == bindparam("purpose"))
+    _CONSENTS.c.decision,
+    _CONSENTS.c.text_version,
+    _CONSENTS.c.decided_at,
+    select(func.max(_TEXTS.c.version))
+    .where(_TEXTS.c.purpose == bindparam("purpose"))
     .scalar_subquery(),
 ).where(
-    Consent.id
-    == select(Consent.id)
-    .where(Consent.adolescent_id == bindparam("case"), Consent.purpose == bindparam("purpose"))
-    .order_by(Consent.id.desc())
+    _CONSENTS.c.id
+    == select(_CONSENTS.c.id)
+    .where(
+        _CONSENTS.c.adolescent_id == bindparam("case"),
+        _CONSENTS.c.purpose == bindparam("purpose"),
+    )
+    .order_by(_CONSENTS.c.id.desc())
     .limit(1)
     .scalar_subquery()
 )
@@ -172,12 +189,17 @@ _STATE = select(
 async def state(
     uow: UnitOfWork, case: Adolescent, purpose: ConsentPurpose = ConsentPurpose.MESSAGING
 ) -> ConsentState:
+    await uow.flush()  # as the ORM's query would: a decision taken in this transaction counts
     found = (await uow.session.execute(_STATE, {"case": case.id, "purpose": purpose})).first()
     if found is None:
         return await _state_of(uow, case, purpose, None, await current_version(uow, purpose))
-    latest, current = found
+    decision, text_version, decided_at, current = found
     return await _state_of(
-        uow, case, purpose, latest, int(current) if current is not None else BUILT_IN_VERSION
+        uow,
+        case,
+        purpose,
+        Decision(decision, text_version, decided_at),
+        int(current) if current is not None else BUILT_IN_VERSION,
     )
 
 
@@ -212,7 +234,7 @@ async def _state_of(
     uow: UnitOfWork,
     case: Adolescent,
     purpose: ConsentPurpose,
-    latest: Consent | None,
+    latest: Consent | Decision | None,
     version: int,
 ) -> ConsentState:
     """The state in force, from the case's latest decision for ``purpose``."""

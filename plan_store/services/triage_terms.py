@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select
 
 from locales import is_supported
 from plan_store.enums import RiskCategory, Role, Severity
@@ -196,14 +196,21 @@ async def review(uow: UnitOfWork, actor: StaffActor, term_id: int) -> TriageTerm
     return row
 
 
+_TERMS = TriageTerm.__table__
+assert isinstance(_TERMS, Table)
+# Built once, on the table (rows, not the ORM's): triage asks it for every text an
+# adolescent types.
+_ACTIVE = (
+    select(_TERMS.c.language, _TERMS.c.category, _TERMS.c.severity, _TERMS.c.term)
+    .where(_TERMS.c.language.in_(bindparam("languages", expanding=True)), _TERMS.c.active)
+    .order_by(_TERMS.c.id)
+)
+
+
 async def active_terms(uow: UnitOfWork, languages: Iterable[str]) -> list[ActiveTerm]:
     """The active terms of these languages, oldest first (a stable order)."""
-    wanted = sorted(set(languages))
-    rows = await uow.session.execute(
-        select(TriageTerm.language, TriageTerm.category, TriageTerm.severity, TriageTerm.term)
-        .where(TriageTerm.language.in_(wanted), TriageTerm.active)
-        .order_by(TriageTerm.id)
-    )
+    await uow.flush()  # as the ORM's query would: a term added in this transaction counts
+    rows = await uow.session.execute(_ACTIVE, {"languages": sorted(set(languages))})
     return [ActiveTerm(*row) for row in rows]
 
 

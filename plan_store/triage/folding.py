@@ -68,16 +68,24 @@ def _strip_marks(text: str) -> str:
 
 def fold_word(token: str) -> str:
     """One token as triage compares it (see the module docstring)."""
+    # Each step only where it can change something: triage folds every word of every
+    # text, and most words are letters only, with no "c", "g" or "h".
     word = _ABBREVIATIONS.get(token, token)
-    if any(ch.isalpha() for ch in word):
-        word = word.translate(_LEET)
+    letters = word.isalpha()
+    if letters or any(ch.isalpha() for ch in word):
+        if not letters:
+            word = word.translate(_LEET)
         word = word.replace("qu", "k")
-        word = _SOFT_C.sub("s", word)
-        word = _SOFT_G.sub("j", word)
-        word = word.replace("ch", "\x01").replace("c", "k").replace("\x01", "ch")
+        if "c" in word:
+            word = _SOFT_C.sub("s", word)
+        if "g" in word:
+            word = _SOFT_G.sub("j", word)
+        if "c" in word:
+            word = word.replace("ch", "\x01").replace("c", "k").replace("\x01", "ch")
         word = word.replace("z", "s").replace("v", "b").replace("ll", "y").replace("y", "i")
-        word = _SILENT_H.sub("", word)
-    return _REPEATS.sub(r"\1", word)
+        if "h" in word:
+            word = _SILENT_H.sub("", word)
+    return _REPEATS.sub(r"\1", word) if _REPEATS.search(word) else word
 
 
 @dataclass(frozen=True, slots=True)

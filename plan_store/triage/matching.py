@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -156,26 +157,28 @@ class Matcher:
         return Reading(risks, frozenset(only_negated - best.keys()), plain)
 
     def _matches(
-        self,
-        keys: Keys,
-        breaks: frozenset[int],
-        index: dict[str, list[tuple[Phrase, frozenset[str]]]],
-        *,
-        gap: int,
+        self, keys: Keys, breaks: frozenset[int], index: _Index, *, gap: int
     ) -> Iterable[tuple[list[int], Phrase]]:
         # A phrase whose other words are not all in the text cannot match: most of the
-        # phrases that start with a common word ("me", "a") are skipped on that alone.
+        # phrases that start with a common word ("me", "a") are skipped on that alone,
+        # a group of them at a time (``_Starting``).
         present = frozenset().union(*(here for here in keys if here))
         for start, here in enumerate(keys):
             if not here:
                 continue
             for key in here:
-                for each, others in index.get(key, ()):
-                    if not others <= present:
-                        continue
-                    positions = _follow(keys, breaks, start, each.keys, gap)
-                    if positions is not None:
-                        yield positions, each
+                starting = index.get(key)
+                if starting is None:
+                    continue
+                for each in starting.alone:
+                    yield [start], each
+                for group in starting.groups_in(present):
+                    for each, others in group:
+                        if not others <= present:
+                            continue
+                        positions = _follow(keys, breaks, start, each.keys, gap)
+                        if positions is not None:
+                            yield positions, each
 
 
 def _presence(
@@ -230,16 +233,50 @@ def _negated(words: Sequence[str], breaks: frozenset[int], start: int) -> bool:
     )
 
 
-def _index(phrases: Iterable[Phrase]) -> dict[str, list[tuple[Phrase, frozenset[str]]]]:
-    """The phrases by their first word, each with the set of its other words."""
-    index: dict[str, list[tuple[Phrase, frozenset[str]]]] = {}
-    seen: set[tuple[str, ...]] = set()
+@dataclass(frozen=True, slots=True)
+class _Starting:
+    """The phrases that start with one word: the one-word ones, and the longer ones
+    with the set of their other words, grouped by one of those (the one fewest
+    phrases have), which the text must hold for any phrase of the group to match."""
+
+    alone: tuple[Phrase, ...]
+    by_other: dict[str, tuple[tuple[Phrase, frozenset[str]], ...]]
+
+    def groups_in(self, present: frozenset[str]) -> list[tuple[tuple[Phrase, frozenset[str]], ...]]:
+        """The groups whose word is among the ``present`` ones."""
+        groups = self.by_other
+        if len(groups) <= len(present):
+            return [group for word, group in groups.items() if word in present]
+        return [group for word in present if (group := groups.get(word)) is not None]
+
+
+_Index = dict[str, _Starting]
+
+
+def _index(phrases: Iterable[Phrase]) -> _Index:
+    """The phrases by their first word (each phrase once)."""
+    unique: dict[tuple[str, ...], Phrase] = {}
     for each in phrases:
-        if each.keys in seen:
+        unique.setdefault(each.keys, each)
+    seen_in = Counter(key for keys in unique for key in set(keys[1:]))
+    alone: dict[str, list[Phrase]] = {}
+    by_other: dict[str, dict[str, list[tuple[Phrase, frozenset[str]]]]] = {}
+    for keys, each in unique.items():
+        alone.setdefault(keys[0], [])
+        groups = by_other.setdefault(keys[0], {})
+        others = frozenset(keys[1:])
+        if not others:
+            alone[keys[0]].append(each)
             continue
-        seen.add(each.keys)
-        index.setdefault(each.keys[0], []).append((each, frozenset(each.keys[1:])))
-    return index
+        rarest = min(others, key=lambda key: (seen_in[key], key))
+        groups.setdefault(rarest, []).append((each, others))
+    return {
+        first: _Starting(
+            tuple(alone[first]),
+            {word: tuple(group) for word, group in by_other[first].items()},
+        )
+        for first in alone
+    }
 
 
 def _follow(

@@ -23,6 +23,7 @@ import functools
 import json
 import logging
 import math
+import operator
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,16 +48,31 @@ WORDS = "w:"
 """Prefixes of the features of each block in ``model.json``."""
 
 
+Weights = tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """One n-gram the model knows: its idf, and its weight in each class (empty when
+    every weight was too small to keep)."""
+
+    idf: float
+    weights: Weights
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     classes: tuple[str, ...]
     intercepts: tuple[float, ...]
-    idf: dict[str, float]
-    """The idf of every feature, keyed ``c:<char n-gram>`` or ``w:<word n-gram>``."""
-    weights: dict[str, list[float]]
+    chars: dict[str, Feature]
+    """The character n-grams, without their ``c:`` prefix."""
+    words: dict[str, Feature]
+    """The word n-grams, without their ``w:`` prefix."""
     ngrams: tuple[int, int]
     word_ngrams: tuple[int, int]
     threshold: float
+    labels: tuple[tuple[str, Severity], ...]
+    """Each class's category and severity (``split``), in the order of ``classes``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,66 +98,99 @@ def load(path: Path = MODEL_FILE) -> Model | None:
 
 
 def from_data(data: dict[str, Any]) -> Model:
-    """A model from what ``model.json`` holds."""
+    """A model from what ``model.json`` holds, arranged for reading: each block's
+    features apart and without their prefix, with their idf and weights together."""
+    classes = tuple(str(label) for label in data["classes"])
+    weights = {str(k): tuple(float(w) for w in v) for k, v in data["weights"].items()}
+    if any(len(each) != len(classes) for each in weights.values()):
+        raise ValueError("a feature without a weight for every class")
+    blocks: dict[str, dict[str, Feature]] = {CHARS: {}, WORDS: {}}
+    for key, idf in data["idf"].items():
+        name = str(key)
+        blocks[name[: len(CHARS)]][name[len(CHARS) :]] = Feature(float(idf), weights.get(name, ()))
     return Model(
-        classes=tuple(data["classes"]),
+        classes=classes,
         intercepts=tuple(float(b) for b in data["intercepts"]),
-        idf={str(k): float(v) for k, v in data["idf"].items()},
-        weights={str(k): [float(w) for w in v] for k, v in data["weights"].items()},
+        chars=blocks[CHARS],
+        words=blocks[WORDS],
         ngrams=(int(data["ngrams"][0]), int(data["ngrams"][1])),
         word_ngrams=(int(data["word_ngrams"][0]), int(data["word_ngrams"][1])),
         threshold=float(data["threshold"]),
+        labels=tuple(split(label) for label in classes),
     )
 
 
 def ngrams(text: str, low: int, high: int) -> Counter[str]:
-    """Character n-grams of each word padded with spaces (scikit-learn's ``char_wb``)."""
-    grams: Counter[str] = Counter()
-    for word in text.split():
-        padded = f" {word} "
-        for n in range(low, high + 1):
-            if len(padded) < n:
-                continue
-            for start in range(len(padded) - n + 1):
-                grams[padded[start : start + n]] += 1
-    return grams
+    """Character n-grams of each word padded with spaces (scikit-learn's ``char_wb``),
+    in the order first seen."""
+    return Counter(
+        padded[start : start + n]
+        for padded in [f" {word} " for word in text.split()]
+        for n in range(low, high + 1)
+        for start in range(len(padded) - n + 1)
+    )
 
 
 def word_ngrams(text: str, low: int, high: int) -> Counter[str]:
     """Runs of ``low`` to ``high`` words, joined by a space (scikit-learn's ``word``
-    analyzer on words split at spaces)."""
+    analyzer on words split at spaces), in the order first seen."""
     words = text.split()
-    grams: Counter[str] = Counter()
-    for n in range(low, high + 1):
-        for start in range(len(words) - n + 1):
-            grams[" ".join(words[start : start + n])] += 1
-    return grams
+    return Counter(
+        " ".join(words[start : start + n])
+        for n in range(low, high + 1)
+        for start in range(len(words) - n + 1)
+    )
 
 
-def _block(grams: Counter[str], prefix: str, model: Model) -> dict[str, float]:
-    """One block's TF-IDF values (sublinear tf), normalised to length 1."""
-    values = {}
-    for gram, count in grams.items():
-        idf = model.idf.get(prefix + gram)
-        if idf is not None:
-            values[prefix + gram] = (1 + math.log(count)) * idf
-    norm = math.sqrt(sum(v * v for v in values.values()))
-    return {k: v / norm for k, v in values.items()} if norm else {}
+def _block(
+    grams: Counter[str], known: dict[str, Feature], values: list[float], columns: list[Weights]
+) -> None:
+    """One block's TF-IDF values (sublinear tf), normalised to length 1, added to
+    ``values`` in the order of ``grams``, with their features' weights to ``columns``
+    (only the features that have weights: the others add nothing to a score)."""
+    found = [
+        (count, feature)
+        for gram, count in grams.items()
+        if (feature := known.get(gram)) is not None
+    ]
+    tf_idf = [(1 + math.log(count)) * feature.idf for count, feature in found]
+    norm = math.sqrt(sum(v * v for v in tf_idf))
+    if not norm:
+        return
+    for value, (_, feature) in zip(tf_idf, found, strict=True):
+        if feature.weights:
+            values.append(value / norm)
+            columns.append(feature.weights)
+
+
+def _scores(words: Sequence[str], model: Model) -> list[float]:
+    """Each class's score: its intercept plus each feature's value times its weight,
+    added one feature after the other in the order the features are met, as a sparse
+    dot product in that order adds them (so the same sums, to the last bit)."""
+    folded = " ".join(words)
+    values: list[float] = []
+    columns: list[Weights] = []
+    _block(ngrams(folded, *model.ngrams), model.chars, values, columns)
+    _block(word_ngrams(folded, *model.word_ngrams), model.words, values, columns)
+    if not values:
+        return list(model.intercepts)
+    return [
+        functools.reduce(operator.add, map(operator.mul, weights, values), intercept)
+        for intercept, weights in zip(model.intercepts, zip(*columns, strict=True), strict=True)
+    ]
+
+
+def _softmax(scores: list[float]) -> list[float]:
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
 
 
 def probabilities(words: Sequence[str], model: Model) -> dict[str, float]:
     """The probability of each class for a text of folded ``words``."""
-    folded = " ".join(words)
-    features = _block(ngrams(folded, *model.ngrams), CHARS, model)
-    features.update(_block(word_ngrams(folded, *model.word_ngrams), WORDS, model))
-    scores = list(model.intercepts)
-    for feature, value in features.items():
-        for k, weight in enumerate(model.weights.get(feature, ())):
-            scores[k] += weight * value
-    top = max(scores)
-    exps = [math.exp(s - top) for s in scores]
-    total = sum(exps)
-    return {label: e / total for label, e in zip(model.classes, exps, strict=True)}
+    shares = _softmax(_scores(words, model))
+    return dict(zip(model.classes, shares, strict=True))
 
 
 def split(label: str) -> tuple[str, Severity]:
@@ -164,8 +213,9 @@ def classify_words(words: Sequence[str], model: Model | None = None) -> Guess:
         return Guess(NONE, 1.0, SEVERITY, False)
     by_category: dict[str, float] = {}
     likeliest: dict[str, tuple[float, Severity]] = {}
-    for label, probability in probabilities(words, model).items():
-        category, severity = split(label)
+    for (category, severity), probability in zip(
+        model.labels, _softmax(_scores(words, model)), strict=True
+    ):
         by_category[category] = by_category.get(category, 0.0) + probability
         if probability > likeliest.get(category, (-1.0, SEVERITY))[0]:
             likeliest[category] = (probability, severity)

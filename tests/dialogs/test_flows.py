@@ -34,6 +34,7 @@ from plan_store.models import (
     Home,
     Message,
     OperatorRequest,
+    Staff,
     Step,
 )
 from plan_store.services import appointments, plans, requests
@@ -374,6 +375,25 @@ async def test_free_text_goes_to_the_team_encrypted(container: Container, chat: 
         assert b"escuela" not in message.body_ciphertext
         assert uow.cipher.decrypt(message.body_ciphertext) == "Hoy me fue bien en la escuela"
         assert list(await uow.session.scalars(select(Flag))) == []
+
+
+async def test_the_answer_names_the_case_s_reference_operator_while_she_is_active(
+    container: Container, world: World, chat: Chat
+) -> None:
+    async with container.uow() as uow:
+        case = await uow.session.get(Adolescent, world.luna)
+        assert case is not None
+        case.reference_operator_id = world.beto.id
+        await uow.commit()
+    await chat.send("Hoy me fue bien en la escuela")
+    assert chat.sees("Se lo paso a tu equipo. Beto lo lee hoy.")
+    async with container.uow() as uow:
+        beto = await uow.session.get(Staff, world.beto.id)
+        assert beto is not None
+        beto.active = False
+        await uow.commit()
+    await chat.send("Y mañana tengo examen")
+    assert chat.sees("Se lo paso a tu equipo. Lo leen hoy.")
 
 
 async def test_a_risk_phrase_is_flagged_and_answered_with_safety_first(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import math
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from locales import LANGUAGES
 from plan_store import triage
 from plan_store.enums import FlagCategory, RiskCategory, Severity
-from plan_store.triage import TRIAGE_DIR, Risk, TriageFileError, model, parse, read_file
+from plan_store.triage import TRIAGE_DIR, Risk, TriageFileError, folding, model, parse, read_file
 from plan_store.triage.folding import within_one
 
 SELF_HARM = FlagCategory.SELF_HARM
@@ -574,3 +577,77 @@ def test_the_model_reads_character_and_word_ngrams_as_it_was_trained() -> None:
     assert set(shipped.classes) == {"none", "self_harm" + model.URGENT, *triage.CATEGORIES}
     assert 0.5 <= shipped.threshold < 1
     assert model.MODEL_FILE.stat().st_size < 2_000_000
+
+
+def _sparse_probabilities(words: list[str], data: dict[str, Any]) -> dict[str, float]:
+    """The classifier as a plain sparse dot product over ``model.json``, the way it was
+    first written: every feature's value times its weights, added in the order the
+    features are met."""
+    features: dict[str, float] = {}
+    folded = " ".join(words)
+    low, high = data["ngrams"]
+    word_low, word_high = data["word_ngrams"]
+    for prefix, grams in (
+        (model.CHARS, model.ngrams(folded, low, high)),
+        (model.WORDS, model.word_ngrams(folded, word_low, word_high)),
+    ):
+        values = {}
+        for gram, count in grams.items():
+            idf = data["idf"].get(prefix + gram)
+            if idf is not None:
+                values[prefix + gram] = (1 + math.log(count)) * idf
+        norm = math.sqrt(sum(v * v for v in values.values()))
+        features.update({k: v / norm for k, v in values.items()} if norm else {})
+    scores = list(data["intercepts"])
+    for feature, value in features.items():
+        for k, weight in enumerate(data["weights"].get(feature, ())):
+            scores[k] += weight * value
+    exps = [math.exp(s - max(scores)) for s in scores]
+    return {label: e / sum(exps) for label, e in zip(data["classes"], exps, strict=True)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hoy fui a la escuela y me fue bien",
+        "me quiero morir",
+        "ya no quiero seguir, estoy harta de todo",
+        "mi tio me pega cuando toma",
+        "me voy a escapar esta noche de la casa",
+        "",
+    ],
+)
+def test_the_classifier_reads_a_text_to_the_last_bit_as_a_plain_sparse_dot_product(
+    text: str,
+) -> None:
+    data = json.loads(model.MODEL_FILE.read_text(encoding="utf-8"))
+    shipped = model.load()
+    assert shipped is not None
+    words = triage.words_of(text)
+    assert model.probabilities(words, shipped) == _sparse_probabilities(words, data)
+
+
+def _fold_every_step(token: str) -> str:
+    """``folding.fold_word`` running every step on every word, as first written."""
+    word = folding._ABBREVIATIONS.get(token, token)
+    if any(ch.isalpha() for ch in word):
+        word = word.translate(folding._LEET)
+        word = word.replace("qu", "k")
+        word = folding._SOFT_C.sub("s", word)
+        word = folding._SOFT_G.sub("j", word)
+        word = word.replace("ch", "\x01").replace("c", "k").replace("\x01", "ch")
+        word = word.replace("z", "s").replace("v", "b").replace("ll", "y").replace("y", "i")
+        word = folding._SILENT_H.sub("", word)
+    return folding._REPEATS.sub(r"\1", word)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "escuela", "chico", "cecilia", "gente", "hijo", "ahora", "m4t4rm3", "$uicid1o",
+        "@yuda", "1234", "@@", "q", "xq", "toy", "lluvia", "vivir", "zorro", "ayudaaaa",
+        "quiero", "kiero", "guerra", "ghetto", "chhh", "cc", "niño", "ª", "½",
+    ],
+)  # fmt: skip
+def test_a_word_is_folded_the_same_whichever_steps_are_skipped(token: str) -> None:
+    assert folding.fold_word(token) == _fold_every_step(token)
