@@ -50,7 +50,7 @@ from bench._support import (
 from bot.outbox.limits import ChannelLimits, RateLimits
 from bot.outbox.sender import OutboxSender
 from bot.scheduler import jobs
-from plan_store.crypto import generate_key
+from plan_store.crypto import bound_cipher, generate_key
 from plan_store.enums import (
     AppointmentKind,
     AppointmentStatus,
@@ -194,7 +194,8 @@ async def one_run(
         )
         container = build_container(settings)
         try:
-            await fill(container, chats, per_chat, now)
+            with bound_cipher(container.uow.cipher):  # aliases, chats: encrypted going in
+                await fill(container, chats, per_chat, now)
             started = time.perf_counter()
             async with container.uow() as uow:
                 made = await jobs.appointment_reminders(uow, now)
