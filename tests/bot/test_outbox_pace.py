@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from bot.outbox.limits import ChannelLimits, Pacer
+from bot.outbox.limits import DEFAULT_HEADROOM, ChannelLimits, Pacer
 
 TELEGRAM = ChannelLimits(per_second=30.0, chat_interval=1.0)
 
@@ -196,6 +196,23 @@ def test_the_calls_are_spread_over_the_second_not_sent_in_bursts() -> None:
     starts = sorted(c.start for c in calls)
     # Any ten consecutive starts take about a third of a second, as on an even grid.
     assert min(b - a for a, b in zip(starts, starts[10:], strict=False)) >= 0.3
+
+
+def test_a_pacer_left_idle_sends_no_burst_when_the_calls_come_back() -> None:
+    async def main(loop: VirtualLoop) -> list[Call]:
+        pacer = Pacer(TELEGRAM)
+        calls: list[Call] = []
+        halt = asyncio.Event()
+        await call(pacer, "first", 0.01, calls, halt)
+        await asyncio.sleep(0.2)  # nothing to send for a while
+        await asyncio.gather(*(call(pacer, f"chat {n}", 0.01, calls, halt) for n in range(10)))
+        return calls
+
+    calls: list[Call] = run(main)
+
+    starts = sorted(c.start for c in calls[1:])
+    spacing = 1 / (30 * DEFAULT_HEADROOM)
+    assert min(b - a for a, b in itertools.pairwise(starts)) == pytest.approx(spacing)
 
 
 # ----------------------------------------------------------------- per chat, and halting
