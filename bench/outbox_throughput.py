@@ -19,10 +19,13 @@ The second run also prints the calls' round trip as the sender saw it (start to
 answer): the pacer keeps Telegram's window between a call's start and the earlier
 calls' answers, so the round trip is what the window costs. ``--headroom`` sets the
 pacer's grid (0.99 of the rate by default); a grid at or over the limit leaves the
-window alone to keep it.
+window alone to keep it. ``--limited-per-chat`` sends the second run's reminders to
+fewer chats, several each, where the per-chat limit (one a second, counted from the
+answer) and the time to record and claim the next row of a chat come into play.
 
     uv run python -m bench.outbox_throughput [--reminders 10000] [--per-chat 4]
-        [--limited 900] [--headroom 0.99] [--postgres URL | --no-postgres] [--no-sqlite]
+        [--limited 900] [--limited-per-chat 1] [--headroom 0.99]
+        [--postgres URL | --no-postgres] [--no-sqlite]
 """
 
 from __future__ import annotations
@@ -308,12 +311,13 @@ async def run_on(url_for: Callable[[str], str], label: str, args: argparse.Names
     telegram = RateLimits(headroom=args.headroom).replace(
         Channel.TELEGRAM, ChannelLimits(per_second=TELEGRAM_RATE, chat_interval=1.0)
     )
+    each = args.limited_per_chat
     limited = await one_run(
         url_for("limited"),
-        f"Telegram's limits (30/s, 1/s per chat): {args.limited:,} reminders, one per chat"
+        f"Telegram's limits (30/s, 1/s per chat): {args.limited:,} reminders, {each} per chat"
         f" (the pacer's grid at {args.headroom:.0%} of the rate)",
-        chats=args.limited,
-        per_chat=1,
+        chats=max(1, args.limited // each),
+        per_chat=each,
         limits=telegram,
         enforce=True,
     )
@@ -328,6 +332,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--reminders", type=int, default=10_000)
     parser.add_argument("--per-chat", type=int, default=4)
     parser.add_argument("--limited", type=int, default=900)
+    parser.add_argument("--limited-per-chat", type=int, default=1)
     parser.add_argument("--headroom", type=float, default=DEFAULT_HEADROOM)
     database_options(parser)
     args = parser.parse_args(argv)

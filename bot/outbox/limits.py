@@ -114,9 +114,10 @@ class Pacer:
     window lets them and the lateness does not add up into a lower rate. A caller that
     came after its slot, when nobody was waiting, starts the grid again: an idle pacer
     sends no burst. A caller first waits for its chat without holding anything, then
-    takes the next bot-wide slot in turn. The per-chat interval is counted again from
-    the answer of each call (``done``), for the same reason as the window. Every slot
-    taken must be given back with ``done``, whether the call was made or not.
+    takes the next bot-wide slot in turn. The per-chat interval is counted from the
+    answer of each call (``done``), for the same reason as the window, and so needs no
+    headroom. Every slot taken must be given back with ``done``, whether the call was
+    made or not.
     """
 
     CATCH_UP = 0.25
@@ -128,7 +129,7 @@ class Pacer:
         time: Callable[[], float] | None = None,
     ) -> None:
         self._spacing = 1.0 / (limits.per_second * headroom) if limits.per_second else 0.0
-        self._chat_interval = limits.chat_interval / headroom if limits.chat_interval else 0.0
+        self._chat_interval = limits.chat_interval or 0.0
         self._time = time or asyncio.get_running_loop().time
         self._next_slot = 0.0
         self._chat_free: dict[str, float] = {}
