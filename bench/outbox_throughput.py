@@ -15,8 +15,17 @@ The fake Bot API runs in a process of its own, so that it does not share the
 sender's CPU; it checks afterwards that every message arrived exactly once and in
 order per chat. Runs on an SQLite file, and on PostgreSQL when one is reachable.
 
+The second run also prints the calls' round trip as the sender saw it (start to
+answer): the pacer keeps Telegram's window between a call's start and the earlier
+calls' answers, so the round trip is what the window costs. ``--headroom`` sets the
+pacer's grid (0.99 of the rate by default); a grid at or over the limit leaves the
+window alone to keep it. ``--limited-per-chat`` sends the second run's reminders to
+fewer chats, several each, where the per-chat limit (one a second, counted from the
+answer) and the time to record and claim the next row of a chat come into play.
+
     uv run python -m bench.outbox_throughput [--reminders 10000] [--per-chat 4]
-        [--limited 900] [--postgres URL | --no-postgres] [--no-sqlite]
+        [--limited 900] [--limited-per-chat 1] [--headroom 0.99]
+        [--postgres URL | --no-postgres] [--no-sqlite]
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -47,14 +57,16 @@ from bench._support import (
     postgres_url,
     table_of,
 )
-from bot.outbox.limits import ChannelLimits, RateLimits
+from bot.outbox.channel import ChannelClient
+from bot.outbox.limits import DEFAULT_HEADROOM, ChannelLimits, RateLimits
 from bot.outbox.sender import OutboxSender
 from bot.scheduler import jobs
-from plan_store.crypto import generate_key
+from plan_store.crypto import bound_cipher, generate_key
 from plan_store.enums import (
     AppointmentKind,
     AppointmentStatus,
     Channel,
+    OutboxKind,
     OutboxStatus,
 )
 from plan_store.models import (
@@ -166,6 +178,22 @@ async def fill(container: Container, chats: int, per_chat: int, now: datetime) -
 # ------------------------------------------------------------------ one run
 
 
+class Timed:
+    """The Telegram client, with the round trip of every call (start to answer)."""
+
+    def __init__(self, client: ChannelClient) -> None:
+        self._client = client
+        self.channel = client.channel
+        self.round_trips: list[float] = []
+
+    async def deliver(self, kind: OutboxKind, chat_id: str, payload: dict[str, Any]) -> str | None:
+        started = time.perf_counter()
+        try:
+            return await self._client.deliver(kind, chat_id, payload)
+        finally:
+            self.round_trips.append(time.perf_counter() - started)
+
+
 @dataclass
 class Figures:
     label: str
@@ -174,6 +202,7 @@ class Figures:
     job_seconds: float
     send_seconds: float
     report: dict[str, Any]
+    round_trips: list[float]
 
     @property
     def platform_rate(self) -> float:
@@ -194,7 +223,8 @@ async def one_run(
         )
         container = build_container(settings)
         try:
-            await fill(container, chats, per_chat, now)
+            with bound_cipher(container.uow.cipher):  # aliases, chats: encrypted going in
+                await fill(container, chats, per_chat, now)
             started = time.perf_counter()
             async with container.uow() as uow:
                 made = await jobs.appointment_reminders(uow, now)
@@ -204,7 +234,8 @@ async def one_run(
             from bot.telegram import build_client
 
             async with build_client(telegram_config(settings)) as client:
-                sender = OutboxSender(container.uow, {Channel.TELEGRAM: client}, limits)
+                timed = Timed(client)
+                sender = OutboxSender(container.uow, {Channel.TELEGRAM: timed}, limits)
                 stop = asyncio.Event()
                 started = time.perf_counter()
                 task = asyncio.create_task(sender.run_forever(stop))
@@ -215,7 +246,7 @@ async def one_run(
         finally:
             await container.aclose()
         report = fake.report()
-    return Figures(label, made, chats, job_seconds, send_seconds, report)
+    return Figures(label, made, chats, job_seconds, send_seconds, report, timed.round_trips)
 
 
 async def _until_sent(container: Container, expected: int, task: asyncio.Task[None]) -> None:
@@ -252,6 +283,12 @@ def show(figures: Figures, allowed: float | None) -> None:
             f"{figures.platform_rate / allowed:.1%}; busiest second at the platform: "
             f"{r['busiest_second']} messages; refused (429): {r['refused_429']}"
         )
+        trips = sorted(figures.round_trips)
+        print(
+            f"    round trip at the sender: median {statistics.median(trips) * 1000:.1f} ms, "
+            f"99th percentile {trips[int(0.99 * (len(trips) - 1))] * 1000:.1f} ms, "
+            f"longest {trips[-1] * 1000:.1f} ms"
+        )
     print(
         f"    exactly once: {r['duplicates']} duplicates, "
         f"{r['out_of_order']} chats out of order, "
@@ -271,14 +308,16 @@ async def run_on(url_for: Callable[[str], str], label: str, args: argparse.Names
         enforce=False,
     )
     show(unlimited, None)
-    telegram = RateLimits().replace(
+    telegram = RateLimits(headroom=args.headroom).replace(
         Channel.TELEGRAM, ChannelLimits(per_second=TELEGRAM_RATE, chat_interval=1.0)
     )
+    each = args.limited_per_chat
     limited = await one_run(
         url_for("limited"),
-        f"Telegram's limits (30/s, 1/s per chat): {args.limited:,} reminders, one per chat",
-        chats=args.limited,
-        per_chat=1,
+        f"Telegram's limits (30/s, 1/s per chat): {args.limited:,} reminders, {each} per chat"
+        f" (the pacer's grid at {args.headroom:.0%} of the rate)",
+        chats=max(1, args.limited // each),
+        per_chat=each,
         limits=telegram,
         enforce=True,
     )
@@ -293,6 +332,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--reminders", type=int, default=10_000)
     parser.add_argument("--per-chat", type=int, default=4)
     parser.add_argument("--limited", type=int, default=900)
+    parser.add_argument("--limited-per-chat", type=int, default=1)
+    parser.add_argument("--headroom", type=float, default=DEFAULT_HEADROOM)
     database_options(parser)
     args = parser.parse_args(argv)
     os.environ.setdefault("PTB_TIMEDELTA", "true")

@@ -22,13 +22,13 @@ from types import MappingProxyType
 
 from plan_store.enums import Channel
 
-WINDOW_MARGIN = 0.02
-"""Seconds added to the one-second window, for the jitter between a call's start and
-its arrival at the platform."""
+WINDOW = 1.0
+"""Seconds of the platform's rate window: at most ``per_second`` calls arrive within it."""
 
-# Pace a little under the platform's limit, so that network jitter between two calls
-# never makes a one-second window hold one call too many.
-DEFAULT_HEADROOM = 0.97
+# The bot-wide grid's pace, a little under the platform's limit. The limit itself is
+# kept by the window (see ``Pacer``), whatever the grid does; the grid only spaces the
+# calls evenly, and a grid at the limit would leave the window to do all the pacing.
+DEFAULT_HEADROOM = 0.99
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,16 +96,31 @@ class OutboxConfig:
 
 
 class Pacer:
-    """Spaces one channel's calls: evenly for the whole bot, and per chat.
+    """Spaces one channel's calls: within the platform's window, evenly for the whole
+    bot, and per chat.
 
-    The calls start on an even grid (a start a little late keeps it; a late one moves
-    it), and besides, never more than the limit's calls start within any one second
-    plus ``WINDOW_MARGIN`` (the grid alone allows one too many when starts bunch up
-    after a stall of the event loop). A caller first waits for its chat without
-    holding anything, then takes the next bot-wide slot in turn. The per-chat interval
-    is counted again from the end of each call (``done``), since the platform
-    received it some time before.
+    The platform counts the calls as they arrive, which the sender never sees: a call
+    arrives some time after it starts and before its answer comes back. So the window
+    is kept between starts and answers: a call starts only when fewer than
+    ``per_second`` earlier calls are in flight or came back within the last second.
+    Any ``per_second`` + 1 calls then span at least a second from the first answer to
+    the last start, and so at the platform, however long the network, the platform or
+    a late event loop held each of them. The price is the round trip: at most
+    ``per_second`` calls in every second plus one round trip.
+
+    Within the window, the calls start on an even grid. A caller that waited for its
+    slot and started late (a stalled event loop, the window) keeps the grid, up to
+    ``CATCH_UP`` seconds behind it, so the calls that follow catch up as fast as the
+    window lets them and the lateness does not add up into a lower rate. A caller that
+    came after its slot, when nobody was waiting, starts the grid again: an idle pacer
+    sends no burst. A caller first waits for its chat without holding anything, then
+    takes the next bot-wide slot in turn. The per-chat interval is counted from the
+    answer of each call (``done``), for the same reason as the window, and so needs no
+    headroom. Every slot taken must be given back with ``done``, whether the call was
+    made or not.
     """
+
+    CATCH_UP = 0.25
 
     def __init__(
         self,
@@ -114,15 +129,16 @@ class Pacer:
         time: Callable[[], float] | None = None,
     ) -> None:
         self._spacing = 1.0 / (limits.per_second * headroom) if limits.per_second else 0.0
-        self._chat_interval = limits.chat_interval / headroom if limits.chat_interval else 0.0
+        self._chat_interval = limits.chat_interval or 0.0
         self._time = time or asyncio.get_running_loop().time
         self._next_slot = 0.0
         self._chat_free: dict[str, float] = {}
         self._turn = asyncio.Lock()
-        # The starts of the last ``per_second`` calls (whole calls per second).
-        self._starts: deque[float] = deque(
-            maxlen=max(1, math.floor(limits.per_second)) if limits.per_second else 1
-        )
+        # Whole calls per window; the answers of the last that many calls, in order.
+        self._per_window = max(1, math.floor(limits.per_second)) if limits.per_second else 0
+        self._answers: deque[float] = deque(maxlen=max(1, self._per_window))
+        self._in_flight = 0
+        self._answered = asyncio.Event()
 
     @property
     def limited(self) -> bool:
@@ -133,43 +149,73 @@ class Pacer:
         return max(0.0, self._chat_free.get(chat_id, 0.0) - self._time())
 
     async def take_slot(self, chat_id: str, halt: asyncio.Event) -> bool:
-        """Wait for this chat's next slot; False (at once) if ``halt`` is set meanwhile."""
+        """Wait for this chat's next slot; False (at once, no slot taken) if ``halt`` is
+        set meanwhile. After True, call ``done`` when the call is over."""
         if not self.limited:
             return not halt.is_set()
+        asked = self._time()
         async with self._turn:
             while True:
                 now = self._time()
-                ready = max(self._next_slot, self._chat_free.get(chat_id, 0.0))
-                if self._spacing and len(self._starts) == self._starts.maxlen:
-                    ready = max(ready, self._starts[0] + 1.0 + WINDOW_MARGIN)
-                wait = ready - now
-                if wait <= 0:
+                ready = max(
+                    self._next_slot, self._chat_free.get(chat_id, 0.0), self._window_opens()
+                )
+                if ready <= now:
                     break
-                if await halted_within(halt, wait):
+                if await self._halted_within(halt, ready - now):
                     return False
-            # A start a little late (the event loop's timer, a busy moment) keeps the
-            # grid, so the lateness of each call does not add up into a lower rate;
-            # every start is still within half a spacing of its grid point, so no
-            # one-second window holds more calls than the limit. A start later than
-            # that moves the grid rather than squeezing calls in (Telegram's flood
-            # control counts arrivals, and escalates its waits for bots that keep
-            # hitting it).
+            if halt.is_set():
+                return False
             slot = self._next_slot
-            late = now - slot
-            self._next_slot = (slot if late < self._spacing / 2 else now) + self._spacing
-            if self._spacing:
-                self._starts.append(now)
+            if asked > slot:  # nobody waited for this slot: the grid starts again here
+                slot = now
+            self._next_slot = max(slot, now - self.CATCH_UP) + self._spacing
+            if self._per_window:
+                self._in_flight += 1
             if self._chat_interval:
                 self._chat_free[chat_id] = now + self._chat_interval
                 if len(self._chat_free) > 4096:
                     self._forget_before(now)
-            return not halt.is_set()
+            return True
 
     def done(self, chat_id: str) -> None:
-        """The call to this chat has returned: count its interval from now."""
+        """The call to this chat has returned (or was never made): it counts in the
+        window, and the chat's interval, from now."""
+        now = self._time()
+        if self._per_window:
+            self._in_flight -= 1
+            self._answers.append(now)
+            self._answered.set()
         if self._chat_interval:
-            free = self._time() + self._chat_interval
+            free = now + self._chat_interval
             self._chat_free[chat_id] = max(self._chat_free.get(chat_id, 0.0), free)
+
+    def _window_opens(self) -> float:
+        """When the window lets one more call start (infinity: wait for an answer).
+
+        With ``n`` calls in flight, it is a second after the answer of the
+        ``per_second - n``-th latest call. An answer that comes later never moves that
+        moment: it only replaces one in flight with the latest answer."""
+        if not self._per_window:
+            return 0.0
+        room = self._per_window - self._in_flight
+        if room <= 0:
+            return math.inf
+        if len(self._answers) < room:
+            return 0.0
+        return self._answers[-room] + WINDOW
+
+    async def _halted_within(self, halt: asyncio.Event, seconds: float) -> bool:
+        if not math.isinf(seconds):
+            return await halted_within(halt, seconds)
+        self._answered.clear()
+        waiters = [asyncio.ensure_future(event.wait()) for event in (halt, self._answered)]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        return halt.is_set()
 
     def _forget_before(self, now: float) -> None:
         for chat, free in list(self._chat_free.items()):

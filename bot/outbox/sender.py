@@ -277,12 +277,12 @@ class OutboxSender:
         async with self._slots:
             if not await pacer.take_slot(claim.chat_id, self._halt):
                 return Outcome(claim, Verdict.RELEASE)
-            held_for = asyncio.get_running_loop().time() - claim.claimed_at
-            if held_for > self.lease.total_seconds() / 2:
-                log.warning("outbox row %s: claim too old to start a call; released", claim.id)
-                return Outcome(claim, Verdict.RELEASE)
             client = self._clients[claim.channel]
-            try:
+            try:  # the slot is given back (``done``) whether the call is made or not
+                held_for = asyncio.get_running_loop().time() - claim.claimed_at
+                if held_for > self.lease.total_seconds() / 2:
+                    log.warning("outbox row %s: claim too old to start a call; released", claim.id)
+                    return Outcome(claim, Verdict.RELEASE)
                 message_id = await client.deliver(claim.kind, claim.chat_id, claim.payload)
             except RetryLater as error:
                 if error.rate_limited:

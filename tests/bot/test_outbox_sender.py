@@ -135,8 +135,8 @@ async def test_the_bot_wide_rate_is_kept(
     times = sorted(record.at for record in tg.sent)
     assert len(times) == 20
     assert times[-1] - times[0] >= 19 / 100 * 0.97
-    # Even spacing, not bursts: any ten consecutive gaps last about a tenth of a second.
-    assert all(b - a >= 0.09 for a, b in zip(times, times[10:], strict=False))
+    # The even spacing, and the catching up after a late event loop, are in
+    # test_outbox_pace.py, on a clock that only the test moves.
 
 
 async def test_deletions_go_through_the_same_path(
