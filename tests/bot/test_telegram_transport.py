@@ -20,6 +20,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.inbound import Handler
 from bot.telegram import TelegramPoller, TelegramWebhook, build_bot
 from plan_store.enums import Channel
 from plan_store.models import ProcessedUpdate
@@ -69,6 +70,21 @@ async def updates_and_replies(container: Container) -> tuple[int, int]:
     """How many Telegram updates were stored, and how many replies were queued."""
     stored = await processed_count(container.uow, Channel.TELEGRAM)
     return stored, len(await outbox_rows(container.uow, Channel.TELEGRAM))
+
+
+async def polled_until(
+    container: Container, tg: FakeTelegram, handler: Handler, *, handled: int, within: float
+) -> TelegramPoller:
+    """Polls with ``handler`` in place of the dialogs until ``handled`` updates are."""
+    async with build_bot(telegram_config(telegram_settings(container.settings, tg))) as bot:
+        poller = TelegramPoller(bot, container.uow, poll_seconds=1, handler=handler)
+        task = asyncio.create_task(poller.run())
+        try:
+            await eventually(lambda: poller.handled == handled, within=within)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    return poller
 
 
 def polling(
@@ -315,14 +331,7 @@ async def test_polling_answers_other_chats_while_one_waits_and_keeps_each_chat_i
         return Reply(screens=[Screen(event.data)])
 
     last = [tg.user_sends_text(chat, text) for chat, text in ((41, "a1"), (41, "a2"), (42, "b1"))]
-    async with build_bot(telegram_config(telegram_settings(container.settings, tg))) as bot:
-        poller = TelegramPoller(bot, container.uow, poll_seconds=1, handler=handler)
-        task = asyncio.create_task(poller.run())
-        try:
-            await eventually(lambda: poller.handled == 3, within=20)
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+    poller = await polled_until(container, tg, handler, handled=3, within=20)
 
     assert applied == ["b1", "a1", "a2"]
     assert poller.offset == max(last) + 1
@@ -363,14 +372,7 @@ async def test_a_burst_shares_transactions_and_one_failing_update_costs_the_othe
 
     event.listen(container.engine.sync_engine, "commit", count)
     try:
-        async with build_bot(telegram_config(telegram_settings(container.settings, tg))) as bot:
-            poller = TelegramPoller(bot, container.uow, poll_seconds=1, handler=handler)
-            task = asyncio.create_task(poller.run())
-            try:
-                await eventually(lambda: poller.handled == 80, within=30)
-            finally:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        await polled_until(container, tg, handler, handled=80, within=30)
     finally:
         event.remove(container.engine.sync_engine, "commit", count)
 
