@@ -89,10 +89,10 @@ class SendingDuty:
             for name in self._names:
                 await leases.acquire(self._uow_factory, self.holder, now, TTL, name)
             return
+        # A process that takes updates never holds these leases: a live holder is
+        # another process.
         holders = await leases.live_holders(self._uow_factory, self._names, now)
-        standing_by = bool(self._names) and all(
-            holders.get(name, self.holder) != self.holder for name in self._names
-        )
+        standing_by = bool(self._names) and all(name in holders for name in self._names)
         if standing_by != self._sender.standing_by:
             log.info(
                 "outbox: %s",
