@@ -205,6 +205,9 @@ class Adolescent(Base):
     next_evaluation_on: Mapped[date | None] = mapped_column(Date, index=True)
     follow_up_until: Mapped[date | None] = mapped_column(Date)
     left_care_on: Mapped[date | None] = mapped_column(Date)
+    # Her latest message to the team, kept by ``messages.record_inbound`` (and cleared
+    # when her messages are erased): "silent for a week" reads the cases, not the messages.
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
 
     home: Mapped[Home] = relationship(lazy="raise_on_sql")

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 
 from plan_store.enums import Channel, MessageDirection, MessageKind
 from plan_store.errors import ChatNotLinked, NotFound, ValidationFailed
-from plan_store.models import Message
+from plan_store.models import Adolescent, Message
 from plan_store.outbox import payload as payloads
 from plan_store.services import audit, consent
 from plan_store.services.access import StaffActor, case_for_staff
@@ -51,7 +51,9 @@ async def record_inbound(
 ) -> Message:
     """The adolescent's words, stored encrypted. A text longer than ``MAX_BODY`` keeps
     its start and its length (``Message.original_length``): the caller tells the
-    adolescent."""
+    adolescent. The case keeps the time of her latest one (``last_inbound_at``, never
+    moved back), for the dashboard's "silent for a week"."""
+    now = uow.now()
     message = Message(
         adolescent_id=adolescent_id,
         direction=MessageDirection.INBOUND,
@@ -60,10 +62,19 @@ async def record_inbound(
         body_ciphertext=uow.cipher.encrypt(body[:MAX_BODY]),
         original_length=len(body) if len(body) > MAX_BODY else None,
         voice_ciphertext=uow.cipher.encrypt_bytes(voice) if voice is not None else None,
-        created_at=uow.now(),
+        created_at=now,
     )
     uow.session.add(message)
     await uow.flush()
+    await uow.session.execute(
+        update(Adolescent)
+        .where(
+            Adolescent.id == adolescent_id,
+            or_(Adolescent.last_inbound_at.is_(None), Adolescent.last_inbound_at < now),
+        )
+        .values(last_inbound_at=now)
+        .execution_options(synchronize_session=False)
+    )
     return message
 
 

@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from plan_store.enums import (
     AppointmentStatus,
     CaseStatus,
     FlagStatus,
-    MessageDirection,
     RequestStatus,
     Role,
     Severity,
@@ -25,7 +24,6 @@ from plan_store.models import (
     ChatLink,
     Flag,
     Home,
-    Message,
     OperatorRequest,
 )
 from plan_store.services import appointments as appointment_service
@@ -48,7 +46,6 @@ from staff_console.queries.common import (
     case_ref,
     home_days,
     open_cases,
-    per_case,
     per_zone,
     scoped,
     section_rows,
@@ -368,36 +365,30 @@ async def _silent(
 ) -> Section[SilentRow]:
     """Linked adolescents who have written nothing for a long time (or never, since linking).
 
-    ``NOT EXISTS`` a recent inbound message is one index probe per case, so the
-    cases that write (most of them) cost almost nothing; the last message date is
-    looked up only for the silent ones."""
+    Each case keeps the time of her latest message (``last_inbound_at``, written with
+    it), so this reads the cases and their chat links, never the messages."""
     cutoff = now - options.silent_after
-    inbound = Message.direction == MessageDirection.INBOUND
-    recent = per_case(
-        Message.id, Message.adolescent_id, Message.created_at >= cutoff, inbound
-    ).exists()
-    last_inbound = per_case(
-        func.max(Message.created_at), Message.adolescent_id, inbound
-    ).scalar_subquery()
+    last_inbound = Adolescent.last_inbound_at
     linked_at = func.min(ChatLink.linked_at)
-    silent = scoped(
-        select(Adolescent.id)
-        .join(Home, Home.id == Adolescent.home_id)
-        .join(ChatLink, and_(ChatLink.adolescent_id == Adolescent.id, ChatLink.active))
-        .where(Adolescent.status != CaseStatus.CLOSED, ChatLink.linked_at < cutoff, ~recent),
-        actor,
-    )
     listed = (
-        silent.with_only_columns(
-            *CASE_COLUMNS, last_inbound.label("last_inbound"), linked_at.label("linked_at")
+        scoped(
+            select(*CASE_COLUMNS, last_inbound, linked_at.label("linked_at"))
+            .join(Home, Home.id == Adolescent.home_id)
+            .join(ChatLink, and_(ChatLink.adolescent_id == Adolescent.id, ChatLink.active))
+            .where(
+                Adolescent.status != CaseStatus.CLOSED,
+                ChatLink.linked_at < cutoff,
+                or_(last_inbound.is_(None), last_inbound < cutoff),
+            ),
+            actor,
         )
-        .group_by(*CASE_COLUMNS)
+        .group_by(*CASE_COLUMNS, last_inbound)
         .subquery()
     )
     # The total rides along as a window count: one pass over the cases, not two.
     query = (
         select(listed, func.count().over().label("total"))
-        .order_by(func.coalesce(listed.c.last_inbound, listed.c.linked_at), listed.c.id)
+        .order_by(func.coalesce(listed.c.last_inbound_at, listed.c.linked_at), listed.c.id)
         .limit(limit)
     )
     rows = list((await uow.session.execute(query)).all())

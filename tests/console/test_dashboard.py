@@ -169,6 +169,28 @@ async def test_the_silent_section_counts_the_silent_cases_it_does_not_list(
     assert (one.silent.total, one.silent.more) == (2, 1)
 
 
+async def test_a_silent_case_that_writes_leaves_the_silent_section_and_the_other_says_since_when(
+    browsers: Any, world: World, container: Container, clock: FakeClock
+) -> None:
+    clock.advance(days=15, hours=3)  # both wrote when the world was built
+    as_marta: Browser = browsers()  # their home's coordinator
+    await as_marta.login("marta")
+    html = (await as_marta.get("/")).text
+    assert "Colibrí" in section(html, "silent") and "Jaguar" in section(html, "silent")
+
+    async with container.uow() as uow:
+        await messages.record_inbound(
+            uow, world.ana_case.id, channel=Channel.TELEGRAM, body="Ya volví"
+        )
+        await uow.commit()
+    clock.advance(minutes=20)
+    silent = section((await as_marta.get("/")).text, "silent")
+
+    assert "Colibrí" not in silent
+    assert "Jaguar" in silent and "Último mensaje hace 15 d 3 h" in silent
+    assert '<span class="count">1</span>' in silent
+
+
 async def test_the_dashboard_warns_before_a_case_passes_its_phases_time_limit(
     browsers: Any, world: World, container: Container, clock: FakeClock
 ) -> None:
