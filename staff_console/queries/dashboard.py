@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from plan_store.enums import (
     AppointmentStatus,
@@ -338,24 +338,39 @@ class AppointmentSections:
 async def _evaluations(
     uow: UnitOfWork, actor: StaffActor, now: datetime, options: ConsoleOptions
 ) -> tuple[Section[EvaluationRow], Section[EvaluationRow]]:
+    """Overdue and due soon, each home by its own calendar. Both totals come from one
+    count over the cases due by the latest of those days (a window count would sort
+    every overdue case, alias and all, to show ten); the rows, ten of each, from the
+    index of due dates."""
     days = await home_days(uow, now)
-    base = scoped(
-        select(Adolescent.next_evaluation_on, *CASE_COLUMNS)
-        .join(Home, Home.id == Adolescent.home_id)
-        .where(Adolescent.status == CaseStatus.IN_CARE, Adolescent.next_evaluation_on.is_not(None)),
-        actor,
-    ).order_by(Adolescent.next_evaluation_on, Adolescent.id)
     within = timedelta(days=options.evaluation_due_within_days)
+    due_on = Adolescent.next_evaluation_on
+    overdue = per_zone(days, lambda today: due_on < today)
+    due = per_zone(days, lambda today: due_on.between(today, today + within))
+    cases = scoped(
+        select(*CASE_COLUMNS)
+        .join(Home, Home.id == Adolescent.home_id)
+        .where(Adolescent.status == CaseStatus.IN_CARE, due_on.is_not(None)),
+        actor,
+    )
+    last_day = max(days.values(), default=now.date()) + within
+    totals = (
+        await uow.session.execute(
+            cases.with_only_columns(
+                func.count(case((overdue, 1))), func.count(case((due, 1)))
+            ).where(due_on <= last_day)
+        )
+    ).one()
     sections = []
-    for condition in (
-        lambda today: Adolescent.next_evaluation_on < today,
-        lambda today: Adolescent.next_evaluation_on.between(today, today + within),
-    ):
-        rows, total = await section_rows(
-            uow, base.where(per_zone(days, condition)), options.section_limit
+    for condition, total in zip((overdue, due), totals, strict=True):
+        rows = await uow.session.execute(
+            cases.add_columns(due_on)
+            .where(condition)
+            .order_by(due_on, Adolescent.id)
+            .limit(options.section_limit)
         )
         sections.append(
-            Section([EvaluationRow(case_ref(r[1:]), r[0], days[r[4]]) for r in rows], total)
+            Section([EvaluationRow(case_ref(r), r[4], days[r[3]]) for r in rows], int(total))
         )
     return sections[0], sections[1]
 
