@@ -102,7 +102,7 @@ class SilentRow:
 
 @dataclass(slots=True)
 class Dashboard:
-    urgent: list[UrgentItem]
+    urgent: Section[UrgentItem]
     flags: Section[FlagRow]
     requests: Section[RequestRow]
     evaluations_overdue: Section[EvaluationRow]
@@ -119,7 +119,7 @@ class Dashboard:
     def empty(self) -> bool:
         warnings = self.handovers or self.phase_warnings or self.caseload_warnings
         return (
-            not self.urgent
+            not self.urgent.total
             and not warnings
             and all(
                 not s.total
@@ -137,20 +137,23 @@ class Dashboard:
         )
 
 
-async def urgent_items(uow: UnitOfWork, actor: StaffActor, *, limit: int = 100) -> list[UrgentItem]:
-    """Urgent flags not yet resolved and urgent requests still open, longest waiting first."""
-    flag_rows = await uow.session.execute(
+async def urgent_items(uow: UnitOfWork, actor: StaffActor, limit: int) -> Section[UrgentItem]:
+    """Urgent flags not yet resolved and urgent requests still open: the first
+    ``limit``, those nobody has seen yet first, then the longest waiting; and how many
+    there are in all."""
+    flag_rows, flag_total = await section_rows(
+        uow,
         open_cases(
             select(Flag.id, Flag.category, Flag.created_at, Flag.status, *CASE_COLUMNS).where(
                 Flag.severity == Severity.URGENT, Flag.status.in_(ACTIVE_FLAG)
             ),
             Flag.adolescent_id,
             actor,
-        )
-        .order_by(Flag.created_at)
-        .limit(limit)
+        ).order_by(Flag.status == FlagStatus.ACKNOWLEDGED, Flag.created_at),
+        limit,
     )
-    request_rows = await uow.session.execute(
+    request_rows, request_total = await section_rows(
+        uow,
         open_cases(
             select(
                 OperatorRequest.id,
@@ -163,9 +166,8 @@ async def urgent_items(uow: UnitOfWork, actor: StaffActor, *, limit: int = 100) 
             ),
             OperatorRequest.adolescent_id,
             actor,
-        )
-        .order_by(OperatorRequest.created_at)
-        .limit(limit)
+        ).order_by(OperatorRequest.created_at),
+        limit,
     )
     items = [
         UrgentItem(
@@ -175,13 +177,20 @@ async def urgent_items(uow: UnitOfWork, actor: StaffActor, *, limit: int = 100) 
     ]
     items += [UrgentItem("request", r[0], case_ref(r[3:]), r[1], r[2]) for r in request_rows]
     items.sort(key=lambda item: (item.acknowledged, item.since))
-    return items[:limit]
+    return Section(items[:limit], flag_total + request_total)
 
 
 EXPANDED_SECTION = 300
 """Rows a dashboard section shows when asked for all of it ("y 36 más")."""
-EXPANDABLE = ("requests", "unconfirmed", "missed", "unrecorded", "silent")
+EXPANDABLE = ("urgent", "requests", "unconfirmed", "missed", "unrecorded", "silent")
 """Sections without a page of their own: the dashboard lists them whole on request."""
+
+
+def rows_shown(name: str, options: ConsoleOptions, expand: str = "") -> int:
+    """How many rows the section ``name`` lists when ``expand`` names the one listed whole."""
+    if name == expand:
+        return EXPANDED_SECTION
+    return options.urgent_limit if name == "urgent" else options.section_limit
 
 
 async def dashboard(
@@ -190,7 +199,7 @@ async def dashboard(
     """``expand`` names one section (``EXPANDABLE``) to list whole."""
 
     def limit_for(name: str) -> int:
-        return EXPANDED_SECTION if name == expand else options.section_limit
+        return rows_shown(name, options, expand)
 
     overdue, due = await _evaluations(uow, actor, now, options)
     appointments = AppointmentSections(uow, actor, now, options, limit_for)
@@ -198,7 +207,7 @@ async def dashboard(
         handovers=await handovers_for(uow, actor),
         phase_warnings=await phase_warnings(uow, actor, now),
         caseload_warnings=await caseload_warnings(uow, actor),
-        urgent=await urgent_items(uow, actor),
+        urgent=await urgent_items(uow, actor, limit_for("urgent")),
         flags=await flag_section(
             uow, actor, options.section_limit, Flag.severity != Severity.URGENT
         ),
