@@ -113,13 +113,6 @@ async def fill(
     cases = fill_cases(rng, cipher, adolescents, operators_of, now)
     linked = [int(row["adolescent_id"]) for row in cases.links]
     message_rows, flag_rows, per_case = fill_messages(rng, cipher, linked, messages, now)
-    last_inbound: dict[int, datetime] = {}
-    for row in message_rows:  # what messages.record_inbound keeps on the case
-        if row["direction"] is MessageDirection.INBOUND:
-            owner = int(row["adolescent_id"])
-            last_inbound[owner] = max(row["created_at"], last_inbound.get(owner, row["created_at"]))
-    for row in cases.cases:
-        row["last_inbound_at"] = last_inbound.get(int(row["id"]))
     tables: list[tuple[Table, Rows]] = [
         (table_of(Home), home_rows),
         (table_of(Staff), staff_rows),

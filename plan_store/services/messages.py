@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 
 from plan_store.enums import Channel, MessageDirection, MessageKind
 from plan_store.errors import ChatNotLinked, NotFound, ValidationFailed
-from plan_store.models import Adolescent, Message
+from plan_store.models import Message
 from plan_store.outbox import payload as payloads
 from plan_store.services import audit, consent
 from plan_store.services.access import StaffActor, case_for_staff
@@ -51,9 +51,8 @@ async def record_inbound(
 ) -> Message:
     """The adolescent's words, stored encrypted. A text longer than ``MAX_BODY`` keeps
     its start and its length (``Message.original_length``): the caller tells the
-    adolescent. The case keeps the time of her latest one (``last_inbound_at``, never
-    moved back), for the dashboard's "silent for a week"."""
-    now = uow.now()
+    adolescent. The database moves the case's ``last_inbound_at`` to this message's
+    time as it stores it (``models.LAST_INBOUND_TRIGGER``)."""
     message = Message(
         adolescent_id=adolescent_id,
         direction=MessageDirection.INBOUND,
@@ -62,19 +61,10 @@ async def record_inbound(
         body_ciphertext=uow.cipher.encrypt(body[:MAX_BODY]),
         original_length=len(body) if len(body) > MAX_BODY else None,
         voice_ciphertext=uow.cipher.encrypt_bytes(voice) if voice is not None else None,
-        created_at=now,
+        created_at=uow.now(),
     )
     uow.session.add(message)
     await uow.flush()
-    await uow.session.execute(
-        update(Adolescent)
-        .where(
-            Adolescent.id == adolescent_id,
-            or_(Adolescent.last_inbound_at.is_(None), Adolescent.last_inbound_at < now),
-        )
-        .values(last_inbound_at=now)
-        .execution_options(synchronize_session=False)
-    )
     return message
 
 
