@@ -584,7 +584,7 @@ and by ``create_all``; ``(create, drop)`` statements per dialect."""
 
 for _dialect, (_create, _drop) in LAST_INBOUND_TRIGGER.items():
     for _statement in _create:
-        _ddl = DDL(_statement).execute_if(dialect=_dialect)
+        _ddl = DDL(_statement).execute_if(dialect=_dialect)  # type: ignore[no-untyped-call]
         event.listen(Message.__table__, "after_create", _ddl)
 
 
