@@ -113,6 +113,16 @@ async def fill(
     cases = fill_cases(rng, cipher, adolescents, operators_of, now)
     linked = [int(row["adolescent_id"]) for row in cases.links]
     message_rows, flag_rows, per_case = fill_messages(rng, cipher, linked, messages, now)
+    # Each case's latest message, as the database keeps it (``LAST_INBOUND_TRIGGER``):
+    # set beforehand, the trigger finds nothing to move as the messages go in, instead
+    # of rewriting a case's row once per message of a bulk load.
+    last_inbound: dict[int, datetime] = {}
+    for row in message_rows:
+        if row["direction"] is MessageDirection.INBOUND:
+            owner, at = int(row["adolescent_id"]), row["created_at"]
+            last_inbound[owner] = max(at, last_inbound.get(owner, at))
+    for row in cases.cases:
+        row["last_inbound_at"] = last_inbound.get(int(row["id"]))
     tables: list[tuple[Table, Rows]] = [
         (table_of(Home), home_rows),
         (table_of(Staff), staff_rows),

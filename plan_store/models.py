@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     Boolean,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -205,6 +207,10 @@ class Adolescent(Base):
     next_evaluation_on: Mapped[date | None] = mapped_column(Date, index=True)
     follow_up_until: Mapped[date | None] = mapped_column(Date)
     left_care_on: Mapped[date | None] = mapped_column(Date)
+    # Her latest message to the team, kept by the database as each one is stored
+    # (``LAST_INBOUND_TRIGGER``) and cleared when her messages are erased: "silent for
+    # a week" reads the cases, not the messages.
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
 
     home: Mapped[Home] = relationship(lazy="raise_on_sql")
@@ -544,6 +550,42 @@ class Message(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     marked_for_evaluation: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = created_at_column()
+
+
+_LAST_INBOUND = """UPDATE adolescents SET last_inbound_at = NEW.created_at
+    WHERE id = NEW.adolescent_id
+      AND (last_inbound_at IS NULL OR last_inbound_at < NEW.created_at)"""
+LAST_INBOUND_TRIGGER: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "sqlite": (
+        (
+            "CREATE TRIGGER messages_last_inbound AFTER INSERT ON messages"
+            f" WHEN NEW.direction = 'inbound' BEGIN {_LAST_INBOUND}; END",
+        ),
+        ("DROP TRIGGER IF EXISTS messages_last_inbound",),
+    ),
+    "postgresql": (
+        (
+            "CREATE FUNCTION messages_last_inbound() RETURNS trigger LANGUAGE plpgsql"
+            f" AS $$ BEGIN {_LAST_INBOUND}; RETURN NULL; END $$",
+            "CREATE TRIGGER messages_last_inbound AFTER INSERT ON messages FOR EACH ROW"
+            " WHEN (NEW.direction = 'inbound') EXECUTE FUNCTION messages_last_inbound()",
+        ),
+        (
+            "DROP TRIGGER IF EXISTS messages_last_inbound ON messages",
+            "DROP FUNCTION IF EXISTS messages_last_inbound()",
+        ),
+    ),
+}
+"""The database keeps each case's ``last_inbound_at`` as her messages are stored:
+in the statement that inserts the message, whoever inserts it, so the reply to her
+costs no second statement (a separate ``UPDATE`` added 0.5-0.9 ms of CPU to each
+inbound update, a tenth of it). Created by the migrations (``0011_last_inbound``)
+and by ``create_all``; ``(create, drop)`` statements per dialect."""
+
+for _dialect, (_create, _drop) in LAST_INBOUND_TRIGGER.items():
+    for _statement in _create:
+        _ddl = DDL(_statement).execute_if(dialect=_dialect)  # type: ignore[no-untyped-call]
+        event.listen(Message.__table__, "after_create", _ddl)
 
 
 class Flag(Base):

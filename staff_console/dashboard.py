@@ -24,8 +24,7 @@ from staff_console.queries import dashboard as dashboard_queries
 async def dashboard(page: Page) -> Response:
     if page.me.role is Role.TRANSLATOR:
         return page.redirect("/languages")  # no cases: their work is the languages
-    expand = page.request.query_params.get("more", "")
-    expand = expand if expand in dashboard_queries.EXPANDABLE else ""
+    expand = _expanded(page)
     async with page.uow() as uow:
         board = await dashboard_queries.dashboard(
             uow, page.actor, page.now(), page.console.options, expand=expand
@@ -39,7 +38,7 @@ async def dashboard(page: Page) -> Response:
         case_speakers = await staff_languages.case_speakers(
             uow,
             {
-                *(item.case.id for item in board.urgent),
+                *(item.case.id for item in board.urgent.rows),
                 *(row.case.id for row in board.flags.rows),
                 *(row.case.id for row in board.requests.rows),
                 *(alert.adolescent_id for alert in alert_board["open_alerts"]),
@@ -50,6 +49,7 @@ async def dashboard(page: Page) -> Response:
         "dashboard.html",
         board=board,
         urgent=board.urgent,
+        expand=expand,
         proposals=proposals,
         open_concerns=open_concerns,
         urgent_concerns=urgent_concerns,
@@ -89,10 +89,17 @@ async def _alert_board(uow: UnitOfWork, page: Page) -> dict[str, Any]:
 async def urgent_fragment(page: Page) -> Response:
     """The urgent list alone, for the page's script to swap in. Polling it does not
     keep a session alive."""
+    limit = dashboard_queries.rows_shown("urgent", page.console.options, _expanded(page))
     async with page.uow() as uow:
-        urgent = await dashboard_queries.urgent_items(uow, page.actor)
-        case_speakers = await staff_languages.case_speakers(uow, {i.case.id for i in urgent})
+        urgent = await dashboard_queries.urgent_items(uow, page.actor, limit)
+        case_speakers = await staff_languages.case_speakers(uow, {i.case.id for i in urgent.rows})
     return page.render("partials/urgent.html", urgent=urgent, case_speakers=case_speakers)
+
+
+def _expanded(page: Page) -> str:
+    """The section the page lists whole (``?more=``), if it is one that can be."""
+    expand = page.request.query_params.get("more", "")
+    return expand if expand in dashboard_queries.EXPANDABLE else ""
 
 
 routes: list[BaseRoute] = [

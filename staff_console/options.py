@@ -26,6 +26,8 @@ class ConsoleOptions:
     missed_lookback: timedelta = timedelta(days=14)
     section_limit: int = 10
     """Rows per dashboard section; the rest is counted."""
+    urgent_limit: int = 20
+    """Urgent items the dashboard lists; the rest is counted, and listed on request."""
     timeline_page: int = 30
     caseload_page: int = 50
     poll_seconds: int = 12

@@ -456,6 +456,9 @@ async def erase_chat_content(uow: UnitOfWork, adolescent_id: int) -> int:
         delete(Message).where(Message.adolescent_id == adolescent_id)
     )
     erased = int(getattr(result, "rowcount", 0) or 0)
+    await uow.session.execute(
+        update(Adolescent).where(Adolescent.id == adolescent_id).values(last_inbound_at=None)
+    )
     audit.record(
         uow, "chat.erase", actor="system", adolescent_id=adolescent_id, details={"messages": erased}
     )

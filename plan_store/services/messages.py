@@ -51,7 +51,8 @@ async def record_inbound(
 ) -> Message:
     """The adolescent's words, stored encrypted. A text longer than ``MAX_BODY`` keeps
     its start and its length (``Message.original_length``): the caller tells the
-    adolescent."""
+    adolescent. The database moves the case's ``last_inbound_at`` to this message's
+    time as it stores it (``models.LAST_INBOUND_TRIGGER``)."""
     message = Message(
         adolescent_id=adolescent_id,
         direction=MessageDirection.INBOUND,

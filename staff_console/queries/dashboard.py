@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from plan_store.enums import (
     AppointmentStatus,
     CaseStatus,
     FlagStatus,
-    MessageDirection,
     RequestStatus,
     Role,
     Severity,
@@ -25,7 +24,6 @@ from plan_store.models import (
     ChatLink,
     Flag,
     Home,
-    Message,
     OperatorRequest,
 )
 from plan_store.services import appointments as appointment_service
@@ -48,7 +46,6 @@ from staff_console.queries.common import (
     case_ref,
     home_days,
     open_cases,
-    per_case,
     per_zone,
     scoped,
     section_rows,
@@ -105,7 +102,7 @@ class SilentRow:
 
 @dataclass(slots=True)
 class Dashboard:
-    urgent: list[UrgentItem]
+    urgent: Section[UrgentItem]
     flags: Section[FlagRow]
     requests: Section[RequestRow]
     evaluations_overdue: Section[EvaluationRow]
@@ -122,7 +119,7 @@ class Dashboard:
     def empty(self) -> bool:
         warnings = self.handovers or self.phase_warnings or self.caseload_warnings
         return (
-            not self.urgent
+            not self.urgent.total
             and not warnings
             and all(
                 not s.total
@@ -140,20 +137,23 @@ class Dashboard:
         )
 
 
-async def urgent_items(uow: UnitOfWork, actor: StaffActor, *, limit: int = 100) -> list[UrgentItem]:
-    """Urgent flags not yet resolved and urgent requests still open, longest waiting first."""
-    flag_rows = await uow.session.execute(
+async def urgent_items(uow: UnitOfWork, actor: StaffActor, limit: int) -> Section[UrgentItem]:
+    """Urgent flags not yet resolved and urgent requests still open: the first
+    ``limit``, those nobody has seen yet first, then the longest waiting; and how many
+    there are in all."""
+    flag_rows, flag_total = await section_rows(
+        uow,
         open_cases(
             select(Flag.id, Flag.category, Flag.created_at, Flag.status, *CASE_COLUMNS).where(
                 Flag.severity == Severity.URGENT, Flag.status.in_(ACTIVE_FLAG)
             ),
             Flag.adolescent_id,
             actor,
-        )
-        .order_by(Flag.created_at)
-        .limit(limit)
+        ).order_by(Flag.status == FlagStatus.ACKNOWLEDGED, Flag.created_at),
+        limit,
     )
-    request_rows = await uow.session.execute(
+    request_rows, request_total = await section_rows(
+        uow,
         open_cases(
             select(
                 OperatorRequest.id,
@@ -166,9 +166,8 @@ async def urgent_items(uow: UnitOfWork, actor: StaffActor, *, limit: int = 100) 
             ),
             OperatorRequest.adolescent_id,
             actor,
-        )
-        .order_by(OperatorRequest.created_at)
-        .limit(limit)
+        ).order_by(OperatorRequest.created_at),
+        limit,
     )
     items = [
         UrgentItem(
@@ -178,13 +177,20 @@ async def urgent_items(uow: UnitOfWork, actor: StaffActor, *, limit: int = 100) 
     ]
     items += [UrgentItem("request", r[0], case_ref(r[3:]), r[1], r[2]) for r in request_rows]
     items.sort(key=lambda item: (item.acknowledged, item.since))
-    return items[:limit]
+    return Section(items[:limit], flag_total + request_total)
 
 
 EXPANDED_SECTION = 300
 """Rows a dashboard section shows when asked for all of it ("y 36 más")."""
-EXPANDABLE = ("requests", "unconfirmed", "missed", "unrecorded", "silent")
+EXPANDABLE = ("urgent", "requests", "unconfirmed", "missed", "unrecorded", "silent")
 """Sections without a page of their own: the dashboard lists them whole on request."""
+
+
+def rows_shown(name: str, options: ConsoleOptions, expand: str = "") -> int:
+    """How many rows the section ``name`` lists when ``expand`` names the one listed whole."""
+    if name == expand:
+        return EXPANDED_SECTION
+    return options.urgent_limit if name == "urgent" else options.section_limit
 
 
 async def dashboard(
@@ -193,7 +199,7 @@ async def dashboard(
     """``expand`` names one section (``EXPANDABLE``) to list whole."""
 
     def limit_for(name: str) -> int:
-        return EXPANDED_SECTION if name == expand else options.section_limit
+        return rows_shown(name, options, expand)
 
     overdue, due = await _evaluations(uow, actor, now, options)
     appointments = AppointmentSections(uow, actor, now, options, limit_for)
@@ -201,7 +207,7 @@ async def dashboard(
         handovers=await handovers_for(uow, actor),
         phase_warnings=await phase_warnings(uow, actor, now),
         caseload_warnings=await caseload_warnings(uow, actor),
-        urgent=await urgent_items(uow, actor),
+        urgent=await urgent_items(uow, actor, limit_for("urgent")),
         flags=await flag_section(
             uow, actor, options.section_limit, Flag.severity != Severity.URGENT
         ),
@@ -341,24 +347,39 @@ class AppointmentSections:
 async def _evaluations(
     uow: UnitOfWork, actor: StaffActor, now: datetime, options: ConsoleOptions
 ) -> tuple[Section[EvaluationRow], Section[EvaluationRow]]:
+    """Overdue and due soon, each home by its own calendar. Both totals come from one
+    count over the cases due by the latest of those days (a window count would sort
+    every overdue case, alias and all, to show ten); the rows, ten of each, from the
+    index of due dates."""
     days = await home_days(uow, now)
-    base = scoped(
-        select(Adolescent.next_evaluation_on, *CASE_COLUMNS)
-        .join(Home, Home.id == Adolescent.home_id)
-        .where(Adolescent.status == CaseStatus.IN_CARE, Adolescent.next_evaluation_on.is_not(None)),
-        actor,
-    ).order_by(Adolescent.next_evaluation_on, Adolescent.id)
     within = timedelta(days=options.evaluation_due_within_days)
+    due_on = Adolescent.next_evaluation_on
+    overdue = per_zone(days, lambda today: due_on < today)
+    due = per_zone(days, lambda today: due_on.between(today, today + within))
+    cases = scoped(
+        select(*CASE_COLUMNS)
+        .join(Home, Home.id == Adolescent.home_id)
+        .where(Adolescent.status == CaseStatus.IN_CARE, due_on.is_not(None)),
+        actor,
+    )
+    last_day = max(days.values(), default=now.date()) + within
+    totals = (
+        await uow.session.execute(
+            cases.with_only_columns(
+                func.count(case((overdue, 1))), func.count(case((due, 1)))
+            ).where(due_on <= last_day)
+        )
+    ).one()
     sections = []
-    for condition in (
-        lambda today: Adolescent.next_evaluation_on < today,
-        lambda today: Adolescent.next_evaluation_on.between(today, today + within),
-    ):
-        rows, total = await section_rows(
-            uow, base.where(per_zone(days, condition)), options.section_limit
+    for condition, total in zip((overdue, due), totals, strict=True):
+        rows = await uow.session.execute(
+            cases.add_columns(due_on)
+            .where(condition)
+            .order_by(due_on, Adolescent.id)
+            .limit(options.section_limit)
         )
         sections.append(
-            Section([EvaluationRow(case_ref(r[1:]), r[0], days[r[4]]) for r in rows], total)
+            Section([EvaluationRow(case_ref(r), r[4], days[r[3]]) for r in rows], int(total))
         )
     return sections[0], sections[1]
 
@@ -368,36 +389,30 @@ async def _silent(
 ) -> Section[SilentRow]:
     """Linked adolescents who have written nothing for a long time (or never, since linking).
 
-    ``NOT EXISTS`` a recent inbound message is one index probe per case, so the
-    cases that write (most of them) cost almost nothing; the last message date is
-    looked up only for the silent ones."""
+    Each case keeps the time of her latest message (``last_inbound_at``, written with
+    it), so this reads the cases and their chat links, never the messages."""
     cutoff = now - options.silent_after
-    inbound = Message.direction == MessageDirection.INBOUND
-    recent = per_case(
-        Message.id, Message.adolescent_id, Message.created_at >= cutoff, inbound
-    ).exists()
-    last_inbound = per_case(
-        func.max(Message.created_at), Message.adolescent_id, inbound
-    ).scalar_subquery()
+    last_inbound = Adolescent.last_inbound_at
     linked_at = func.min(ChatLink.linked_at)
-    silent = scoped(
-        select(Adolescent.id)
-        .join(Home, Home.id == Adolescent.home_id)
-        .join(ChatLink, and_(ChatLink.adolescent_id == Adolescent.id, ChatLink.active))
-        .where(Adolescent.status != CaseStatus.CLOSED, ChatLink.linked_at < cutoff, ~recent),
-        actor,
-    )
     listed = (
-        silent.with_only_columns(
-            *CASE_COLUMNS, last_inbound.label("last_inbound"), linked_at.label("linked_at")
+        scoped(
+            select(*CASE_COLUMNS, last_inbound, linked_at.label("linked_at"))
+            .join(Home, Home.id == Adolescent.home_id)
+            .join(ChatLink, and_(ChatLink.adolescent_id == Adolescent.id, ChatLink.active))
+            .where(
+                Adolescent.status != CaseStatus.CLOSED,
+                ChatLink.linked_at < cutoff,
+                or_(last_inbound.is_(None), last_inbound < cutoff),
+            ),
+            actor,
         )
-        .group_by(*CASE_COLUMNS)
+        .group_by(*CASE_COLUMNS, last_inbound)
         .subquery()
     )
     # The total rides along as a window count: one pass over the cases, not two.
     query = (
         select(listed, func.count().over().label("total"))
-        .order_by(func.coalesce(listed.c.last_inbound, listed.c.linked_at), listed.c.id)
+        .order_by(func.coalesce(listed.c.last_inbound_at, listed.c.linked_at), listed.c.id)
         .limit(limit)
     )
     rows = list((await uow.session.execute(query)).all())

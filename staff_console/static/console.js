@@ -46,7 +46,9 @@
             if (item) { item.classList.add("fresh"); }
           }
         });
-        var count = after.length;
+        // The list may show only the first ones: the count is of them all.
+        var total = parseInt(fresh.getAttribute("data-count") || "", 10);
+        var count = isNaN(total) ? after.length : total;
         if (counter) { counter.textContent = String(count); }
         document.title = count ? "(" + count + ") " + baseTitle : baseTitle;
       })

@@ -146,6 +146,41 @@ async def test_new_urgent_flags_reach_the_live_fragment(
     assert re.search(r'data-ids="[^"]*flag-\d+', second.text)
 
 
+async def test_the_urgent_list_shows_the_first_twenty_counts_them_all_and_lists_all_on_request(
+    browsers: Any, world: World, container: Container, clock: FakeClock
+) -> None:
+    async with container.uow() as uow:
+        for _ in range(25):
+            clock.advance(minutes=1)
+            await requests.create(
+                uow, world.beto_case.id, reason=RequestReason.TALK, urgency=Urgency.URGENT
+            )
+        await uow.commit()
+    marta: Browser = browsers()
+    await marta.login("marta")
+
+    def urgent_list(html: str) -> str:
+        return html[html.index('id="urgent-list"') : html.index('class="muted small live-note"')]
+
+    board = (await marta.get("/")).text
+    urgent = urgent_list(board)
+    assert '<span class="count" id="urgent-count">27</span>' in board  # 2 flags, 25 requests
+    assert urgent.count('<li class="item urgent') == 20
+    assert urgent.index(f'data-key="flag-{world.ana_case.flag}"') < urgent.index("Pide hablar ya")
+    assert '<a href="/?more=urgent#urgent-title">y 7 más</a>' in urgent
+    assert 'data-count="27"' in urgent  # the page's script counts them all, not the 20
+
+    fragment = (await marta.get("/dashboard/urgent")).text
+    assert 'data-count="27"' in fragment and fragment.count('<li class="item urgent') == 20
+    assert "y 7 más" in fragment
+
+    whole = (await marta.get("/?more=urgent")).text
+    assert urgent_list(whole).count('<li class="item urgent') == 27 and "y 7 más" not in whole
+    assert 'data-poll-url="/dashboard/urgent?more=urgent"' in whole
+    polled = (await marta.get("/dashboard/urgent?more=urgent")).text
+    assert polled.count('<li class="item urgent') == 27
+
+
 async def test_the_dashboard_page_loads_the_polling_script_only_as_a_file(as_ana: Browser) -> None:
     html = (await as_ana.get("/")).text
     assert re.search(r'<script src="/static/console\.js\?v=\w+" defer></script>', html)
@@ -167,6 +202,28 @@ async def test_the_silent_section_counts_the_silent_cases_it_does_not_list(
     assert len(every.silent.rows) == every.silent.total == 2
     assert one.silent.rows == every.silent.rows[:1]
     assert (one.silent.total, one.silent.more) == (2, 1)
+
+
+async def test_a_silent_case_that_writes_leaves_the_silent_section_and_the_other_says_since_when(
+    browsers: Any, world: World, container: Container, clock: FakeClock
+) -> None:
+    clock.advance(days=15, hours=3)  # both wrote when the world was built
+    as_marta: Browser = browsers()  # their home's coordinator
+    await as_marta.login("marta")
+    html = (await as_marta.get("/")).text
+    assert "Colibrí" in section(html, "silent") and "Jaguar" in section(html, "silent")
+
+    async with container.uow() as uow:
+        await messages.record_inbound(
+            uow, world.ana_case.id, channel=Channel.TELEGRAM, body="Ya volví"
+        )
+        await uow.commit()
+    clock.advance(minutes=20)
+    silent = section((await as_marta.get("/")).text, "silent")
+
+    assert "Colibrí" not in silent
+    assert "Jaguar" in silent and "Último mensaje hace 15 d 3 h" in silent
+    assert '<span class="count">1</span>' in silent
 
 
 async def test_the_dashboard_warns_before_a_case_passes_its_phases_time_limit(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,8 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from plan_store import migrate
 from plan_store.crypto import Cipher, bound_cipher, generate_key
-from plan_store.database import create_engine
-from plan_store.models import Base, ChatSession
+from plan_store.database import create_engine, create_session_factory
+from plan_store.enums import Channel, MessageDirection
+from plan_store.models import Adolescent, Base, ChatSession, Message
+from plan_store.services import messages
+from plan_store.unit_of_work import UnitOfWorkFactory
+from tests.builders import a_case, a_home
+from tests.conftest import FakeClock
 
 
 @pytest.fixture
@@ -106,3 +111,52 @@ async def test_a_whatsapp_chat_of_before_the_upgrade_is_found_by_its_number_afte
     await migrate.downgrade(engine, "0010_family_legal")
     async with engine.connect() as connection:
         assert await connection.scalar(text("SELECT external_id FROM chat_sessions")) == phone
+
+
+async def test_after_the_migrations_each_case_keeps_the_time_of_her_latest_message(
+    engine: AsyncEngine,
+) -> None:
+    """Kept by the database as messages are stored, whoever stores them: a later
+    migration that rebuilt the messages table without it would fail here."""
+    await migrate.upgrade(engine)
+    clock = FakeClock(datetime(2026, 3, 2, 16, 0, tzinfo=UTC))
+    uow_factory = UnitOfWorkFactory(create_session_factory(engine), Cipher(generate_key()), clock)
+    async with uow_factory() as uow:
+        case = await a_case(uow, await a_home(uow), None)
+        await uow.commit()
+        case_id = case.id
+
+    async def last_inbound() -> datetime | None:
+        async with uow_factory() as uow:
+            return await uow.session.scalar(
+                select(Adolescent.last_inbound_at).where(Adolescent.id == case_id)
+            )
+
+    assert await last_inbound() is None
+    async with uow_factory() as uow:
+        await messages.record_inbound(uow, case_id, channel=Channel.TELEGRAM, body="hola")
+        await uow.commit()
+    assert await last_inbound() == clock.now
+
+    async with uow_factory() as uow:  # a reply, and a message of hers stored late
+        for direction, minutes in (
+            (MessageDirection.STAFF_REPLY, 5),
+            (MessageDirection.INBOUND, -5),
+        ):
+            uow.session.add(
+                Message(
+                    adolescent_id=case_id,
+                    direction=direction,
+                    channel=Channel.TELEGRAM,
+                    body_ciphertext=uow.cipher.encrypt("..."),
+                    created_at=clock.now + timedelta(minutes=minutes),
+                )
+            )
+        await uow.commit()
+    assert await last_inbound() == clock.now
+
+    clock.advance(days=3)
+    async with uow_factory() as uow:
+        await messages.record_inbound(uow, case_id, channel=Channel.TELEGRAM, body="sigo aquí")
+        await uow.commit()
+    assert await last_inbound() == clock.now
