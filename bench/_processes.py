@@ -153,12 +153,20 @@ class Users:
             if record.method == "sendMessage":
                 replies.setdefault(record.chat_id, []).append(record.at)
         latencies = []
+        slowest: list[tuple[float, float]] = []
         for chat, at in offered:
             times = replies.get(chat, [])
             index = bisect.bisect_left(times, at)
             if index < len(times):
                 latencies.append(times[index] - at)
-        return {"latencies": latencies, "offered": total, "achieved_rate": total / seconds}
+                slowest.append((times[index] - at, at - started))
+        slowest.sort(reverse=True)
+        return {
+            "latencies": latencies,
+            "slowest": slowest[: max(1, len(latencies) // 100)],
+            "offered": total,
+            "achieved_rate": total / seconds,
+        }
 
 
 class FakeProcess:

@@ -203,6 +203,10 @@ class Turn:
     shares the cores with the bot."""
     rss_mb: dict[str, float] = field(default_factory=dict)
     load: str = ""
+    slowest: list[tuple[float, float]] = field(default_factory=list)
+    """The slowest hundredth of the paced replies: (latency, seconds into the paced
+    phase when the update was offered), to tell a pause that hit several replies at
+    once (a sweep, a collection) from replies slow one by one."""
 
 
 async def one_turn(
@@ -269,6 +273,7 @@ async def one_turn(
             fake_cpu_ms=fake_cpu / burst["updates"] * 1000,
             rss_mb={p.name: p.peak_rss_mb() for p in procs},
             load=load(),
+            slowest=[(float(s), float(t)) for s, t in paced["slowest"]],
         )
     except BaseException:
         for proc in procs:
@@ -291,6 +296,11 @@ def show(turn: Turn, baseline: Turn | None) -> None:
         f"  peak RSS: {rss}  (load {turn.load})"
     )
     print(line, flush=True)
+    if turn.slowest:
+        slow = ", ".join(
+            f"{s * 1000:.0f} ms at {t:.1f} s" for s, t in sorted(turn.slowest, key=lambda x: x[1])
+        )
+        print(f"           slowest paced replies: {slow}", flush=True)
     split = ", ".join(f"{name} {ms:.2f}" for name, ms in turn.cpu_ms_by.items())
     print(f"           CPU ms/update: {split}; the fake Bot API {turn.fake_cpu_ms:.2f}", flush=True)
     if baseline is not None:

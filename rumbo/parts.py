@@ -32,6 +32,11 @@ class Part:
     tasks: list[Task] = field(default_factory=list)
     note: str = ""
 
+    @property
+    def active(self) -> bool:
+        """Whether the part serves anything here (a part that is off only has a note)."""
+        return bool(self.routes or self.tasks)
+
 
 if TYPE_CHECKING:
     from bot.alerts import AlertDispatcher

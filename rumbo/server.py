@@ -21,10 +21,13 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from rumbo import parts
+from rumbo import heap, parts
 from rumbo.container import Container, build_container
 from rumbo.parts import Part
 from rumbo.settings import Settings
+
+CHATS = frozenset({"telegram", "whatsapp", "webchat"})
+"""The parts through which adolescents write."""
 
 
 def build_parts(container: Container, only: Sequence[str], *, demo: bool = False) -> list[Part]:
@@ -91,6 +94,7 @@ def serve(settings: Settings, *, only: Sequence[str] = (), demo: bool = False) -
             log.info("%s: %s", part.name, part.note)
         else:
             print(f"  {part.name:<10} {part.note}")
+    heap.settle(triages=any(part.name in CHATS and part.active for part in built))
     if not any(part.routes for part in built):
         return asyncio.run(run_without_web(container, built))
     app = build_app(container, built)
