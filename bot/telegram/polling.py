@@ -85,9 +85,10 @@ class TelegramPoller:
         """Updates handled since the start (stored, de-duplicated or ignored)."""
 
     async def run(self) -> None:
-        """Poll until cancelled. Every failure is waited out and retried."""
-        await self._start()
+        """Poll until cancelled. Every failure is waited out and retried. The bot's
+        connections are closed however it ends, also when cancelled while starting."""
         try:
+            await self._start()
             fetching = self._backoff()
             while True:
                 try:

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from sqlalchemy import text
 from starlette.applications import Starlette
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import NetworkError
 
 from bot.inbound import Handler
 from bot.telegram import TelegramPoller, TelegramWebhook, build_bot
@@ -159,6 +160,19 @@ async def test_polling_removes_a_webhook_left_from_before_and_ignores_groups(
     assert tg.webhook is None
     assert await processed_count(container.uow, Channel.TELEGRAM) == 0
     assert tg.sent == []
+
+
+async def test_a_poller_stopped_while_it_starts_closes_its_connections(
+    tg: FakeTelegram, container: Container
+) -> None:
+    tg.fail_next("deleteWebhook", times=100, kind="server_error")
+    async with polling(container, tg) as poller:
+        await tg.wait_for_calls("deleteWebhook", 2)  # still starting: it waits and tries again
+    # Stopped before its first getUpdates, the bot is shut down all the same: its
+    # connections are closed (none is left to the garbage collector), and it sends no more.
+    assert tg.calls_to("getUpdates") == []
+    with pytest.raises(NetworkError, match="not initialized"):
+        await poller.bot.get_me()
 
 
 # ----------------------------------------------------------------- webhook
