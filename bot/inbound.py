@@ -101,7 +101,7 @@ async def _apply(
     for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
         try:
             async with uow_factory.write_turn(), uow_factory() as uow:
-                replies = [await _turn(uow, inbound, handler) for inbound, handler in items]
+                replies = await _turns(uow, items)
                 await uow.commit()
         except Exception as error:
             if attempt >= TRANSIENT_ATTEMPTS or not transient(error):
@@ -115,12 +115,47 @@ async def _apply(
     raise AssertionError("unreachable")
 
 
-async def _turn(uow: UnitOfWork, inbound: Inbound, handler: Handler | None) -> Reply | None:
-    """One update within ``uow``: recorded, answered and its reply queued; None (and
-    nothing done) when it was applied before."""
-    if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
-        return None
-    if await staff_chat.staff_of(uow, inbound.channel, inbound.chat_id, inbound.event):
+async def _turns(
+    uow: UnitOfWork, items: Sequence[tuple[Inbound, Handler | None]]
+) -> list[Reply | None]:
+    """The updates' turns within ``uow``, in order; None (and nothing done) for one
+    applied before. Their ids are recorded, and their staff chats looked up, in one
+    statement for all of them: a burst pays those once, not once an update."""
+    firsts = await _first_seen(uow, [inbound for inbound, _handler in items])
+    staff = await staff_chat.StaffChats.among(
+        uow,
+        [
+            (inbound.channel, inbound.chat_id)
+            for (inbound, _handler), first in zip(items, firsts, strict=True)
+            if first
+        ],
+    )
+    return [
+        await _turn(uow, inbound, handler, staff) if first else None
+        for (inbound, handler), first in zip(items, firsts, strict=True)
+    ]
+
+
+async def _first_seen(uow: UnitOfWork, inbounds: Sequence[Inbound]) -> list[bool]:
+    """Record the updates in this transaction, as its first write; for each, whether
+    it is new (an update given twice is new the first time only)."""
+    new: set[tuple[Channel, str]] = set()
+    for channel in dict.fromkeys(inbound.channel for inbound in inbounds):
+        ids = [inbound.update_id for inbound in inbounds if inbound.channel is channel]
+        new.update((channel, id_) for id_ in await updates.first_seen_among(uow, channel, ids))
+    firsts = []
+    for inbound in inbounds:
+        key = (inbound.channel, inbound.update_id)
+        firsts.append(key in new)
+        new.discard(key)
+    return firsts
+
+
+async def _turn(
+    uow: UnitOfWork, inbound: Inbound, handler: Handler | None, staff: staff_chat.StaffChats
+) -> Reply:
+    """One new update within ``uow``: answered, and its reply queued."""
+    if await staff.staff_of(uow, inbound.channel, inbound.chat_id, inbound.event):
         reply = await staff_chat.handle(uow, inbound.channel, inbound.chat_id, inbound.event)
     else:
         reply = await (handler or conversation.handle)(

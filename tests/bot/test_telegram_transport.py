@@ -396,3 +396,41 @@ async def test_a_burst_shares_transactions_and_one_failing_update_costs_the_othe
     sorry = apology().text
     assert by_chat == {chat: [f"{chat}-a", sorry if chat == 7 else f"{chat}-b"] for chat in chats}
     assert await processed_count(container.uow, Channel.TELEGRAM) == 80
+
+
+async def test_a_staff_member_who_links_her_chat_within_a_burst_is_answered_as_staff_from_then_on(
+    tg: FakeTelegram, container: Container
+) -> None:
+    """A burst's staff chats are looked up once for all its updates; a chat linked by
+    a staff code in the burst leaves the dialogs at that very update, and a chat whose
+    code does not work stays in them."""
+    from dialogs.events import Event
+    from dialogs.screens import Reply, Screen
+    from plan_store.services import staff_chats
+    from plan_store.unit_of_work import UnitOfWork
+    from tests.plan_store.builders import a_team
+
+    async def dialogs(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> Reply:
+        return Reply(screens=[Screen(f"dialogs: {event.data}")])
+
+    async with container.uow() as uow:
+        team = await a_team(uow)
+        code = await staff_chats.issue_code(uow, team.operator)
+        await uow.commit()
+    tg.user_sends_text(51, "antes")
+    tg.user_sends_text(51, f"/start staff-{code}")
+    tg.user_sends_text(51, "hola")
+    tg.user_sends_text(52, "/start staff-ZZZZ2222")
+    tg.user_sends_text(52, "hola")
+    for chat in range(60, 70):
+        tg.user_sends_text(chat, "otra")
+
+    await polled_until(container, tg, dialogs, handled=15, within=20)
+
+    rows = await outbox_rows(container.uow, Channel.TELEGRAM)
+    texts = {chat: [r["text"] for r in rows if r["chat"] == chat] for chat in ("51", "52")}
+    assert texts["51"][0] == "dialogs: antes"
+    assert texts["51"][1].startswith("Listo,")
+    assert texts["51"][2].startswith("Este chat recibe las alertas")
+    assert texts["52"][0].startswith("Ese código no sirve")
+    assert texts["52"][1] == "dialogs: hola"

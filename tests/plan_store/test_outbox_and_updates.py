@@ -87,6 +87,20 @@ async def test_first_seen_applies_an_update_once(container: Container) -> None:
         await uow.commit()
 
 
+async def test_updates_recorded_together_are_each_new_once(container: Container) -> None:
+    """A burst's update ids are recorded in one statement: each is new the first
+    time only, whether given twice in the burst or applied in an earlier one."""
+    async with container.uow() as uow:
+        new = await updates.first_seen_among(uow, Channel.TELEGRAM, ["1", "2", "2"])
+        assert new == {"1", "2"}
+        await uow.commit()
+    async with container.uow() as uow:
+        assert await updates.first_seen_among(uow, Channel.TELEGRAM, ["2", "3"]) == {"3"}
+        assert await updates.first_seen_among(uow, Channel.WHATSAPP, ["2"]) == {"2"}
+        assert not await updates.first_seen(uow, Channel.TELEGRAM, "3")
+        await uow.commit()
+
+
 async def test_an_update_whose_effects_rolled_back_is_applied_again(
     container: Container,
 ) -> None:
