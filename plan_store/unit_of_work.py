@@ -66,6 +66,7 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
         self._bound = bind_cipher(self.cipher)  # for the encrypted columns
+        self.wakeups.open_units += 1
         return self
 
     async def __aexit__(
@@ -76,6 +77,7 @@ class UnitOfWork:
     ) -> None:
         session = self.session
         self._events = []  # what was not committed did not happen
+        self.wakeups.open_units -= 1
         try:
             await session.rollback()
         finally:
@@ -119,7 +121,7 @@ class UnitOfWork:
         for event in events:
             self.bus.publish(event)
         if written:
-            self.wakeups.ring()
+            self.wakeups.ring(alone=self.wakeups.open_units == 1)
 
     def record(self, event: Event) -> None:
         """Note a domain event; its handlers run after this unit of work commits."""
