@@ -93,6 +93,58 @@ async def receive_together(
     return [await receive(uow_factory, inbound, handler) for inbound, handler in items]
 
 
+class SharedCommits:
+    """Updates that arrive side by side (webhook requests in flight at once), applied
+    in shared transactions as a polled burst is (``receive_together``).
+
+    While one transaction runs, the updates that arrive wait, and go together in the
+    next one, up to ``most``, in the order they came (so a chat's stay in order). Each
+    caller gets its own update's reply once its transaction has committed: a webhook
+    still answers 200 only for what is stored. A lone update goes at once. Should the
+    shared transaction fail for a reason the database gives (``transient``), every
+    caller of it hears so, and the platform sends those updates again: the ones that
+    were stored meanwhile are then no-ops."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, *, most: int = 16) -> None:
+        self._uow_factory = uow_factory
+        self._most = most
+        self._waiting: list[tuple[Inbound, Handler | None, asyncio.Future[Reply | None]]] = []
+        self._draining: asyncio.Task[None] | None = None
+
+    async def receive(self, inbound: Inbound, handler: Handler | None = None) -> Reply | None:
+        """``receive``, in a transaction shared with the updates arriving meanwhile."""
+        future: asyncio.Future[Reply | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((inbound, handler, future))
+        if self._draining is None:
+            self._draining = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                group = self._waiting[: self._most]
+                del self._waiting[: self._most]
+                await self._apply(group)
+        finally:
+            self._draining = None
+
+    async def _apply(
+        self, group: Sequence[tuple[Inbound, Handler | None, asyncio.Future[Reply | None]]]
+    ) -> None:
+        try:
+            replies = await receive_together(
+                self._uow_factory, [(inbound, handler) for inbound, handler, _ in group]
+            )
+        except Exception as error:
+            for *_, future in group:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for (*_, future), reply in zip(group, replies, strict=True):
+            if not future.done():  # its caller may have gone (a request cancelled)
+                future.set_result(reply)
+
+
 async def _apply(
     uow_factory: UnitOfWorkFactory, items: Sequence[tuple[Inbound, Handler | None]]
 ) -> list[Reply | None]:
@@ -101,6 +153,7 @@ async def _apply(
     for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
         try:
             async with uow_factory.write_turn(), uow_factory() as uow:
+                uow.burst = len(items) > 1
                 replies = await _turns(uow, items)
                 await uow.commit()
         except Exception as error:

@@ -53,6 +53,9 @@ class UnitOfWork:
         self._bound: Token[Cipher | None] | None = None
         self._events: list[Event] = []
         self._outbox_written = False
+        self.burst = False
+        """Set by a producer whose transaction carries several updates: its commit
+        never rings as ``alone`` (see ``wakeup.Ringing``)."""
 
     @property
     def session(self) -> AsyncSession:
@@ -121,7 +124,7 @@ class UnitOfWork:
         for event in events:
             self.bus.publish(event)
         if written:
-            self.wakeups.ring(alone=self.wakeups.open_units == 1)
+            self.wakeups.ring(alone=self.wakeups.open_units == 1 and not self.burst)
 
     def record(self, event: Event) -> None:
         """Note a domain event; its handlers run after this unit of work commits."""

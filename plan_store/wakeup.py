@@ -32,7 +32,7 @@ CHANNEL = "rumbo_outbox"
 Listener = Callable[[], None]
 Ringing = Callable[[bool], None]
 """Called with ``alone``: whether the unit of work that rang was the only one open in
-its process (a process applying one update, not a burst)."""
+its process and carried no burst (a process applying one update, not many)."""
 
 
 class Wakeups:

@@ -101,14 +101,18 @@ async def test_a_sender_standing_by_still_sends_at_once_what_its_process_committ
         assert await standing.run_once() == 1
 
         async with container.uow(), container.uow() as uow:
-            await queue_screen(uow, "7302", "in a burst")
+            await queue_screen(uow, "7302", "beside another")
+            await uow.commit()
+        async with container.uow() as uow:
+            uow.burst = True  # as a transaction of several updates marks itself
+            await queue_screen(uow, "7303", "in a burst")
             await uow.commit()
         assert await standing.run_once() == 0
     finally:
         unsubscribe()
 
     assert texts_to(tg, "7301") == ["lone"]
-    assert texts_to(tg, "7302") == []
+    assert texts_to(tg, "7302") == texts_to(tg, "7303") == []
 
 
 async def test_rows_not_yet_due_wait_for_their_time(
