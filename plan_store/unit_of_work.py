@@ -110,9 +110,12 @@ class UnitOfWork:
         NORMAL)."""
         session = self.session
         written, self._outbox_written = self._outbox_written, False
+        alone = self.wakeups.open_units == 1 and not self.burst
         if session.get_bind().dialect.name == "postgresql":
-            if written:
+            if written and not (alone and self.wakeups.heard_here):
                 # Delivered by PostgreSQL at commit, to the senders of other processes.
+                # Not needed when this process's own senders take the rows at once
+                # (``alone``): the others would only claim nothing.
                 await session.execute(
                     text("SELECT pg_notify(:channel, :origin)"),
                     {"channel": CHANNEL, "origin": self.wakeups.origin},
@@ -124,7 +127,7 @@ class UnitOfWork:
         for event in events:
             self.bus.publish(event)
         if written:
-            self.wakeups.ring(alone=self.wakeups.open_units == 1 and not self.burst)
+            self.wakeups.ring(alone=alone)
 
     def record(self, event: Event) -> None:
         """Note a domain event; its handlers run after this unit of work commits."""

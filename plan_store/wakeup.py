@@ -45,6 +45,11 @@ class Wakeups:
         self.open_units = 0
         """Units of work open in this process now (kept by ``UnitOfWork``)."""
 
+    @property
+    def heard_here(self) -> bool:
+        """Whether a sender of this process listens."""
+        return bool(self._listeners)
+
     def subscribe(self, listener: Ringing) -> Callable[[], None]:
         """Call ``listener`` on every ring; returns what unsubscribes it."""
         self._listeners.append(listener)

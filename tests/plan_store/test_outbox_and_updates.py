@@ -164,6 +164,34 @@ async def test_a_process_hears_the_others_outbox_commits_but_not_its_own_again(
         await asyncio.gather(listening, return_exceptions=True)
 
 
+async def test_a_lone_commit_whose_process_sends_it_does_not_wake_the_others(
+    container: Container, team: Team, db_backend: str
+) -> None:
+    """A commit made while its process had nothing else open is sent by that process's
+    own sender at once: the other processes are not told of it. One made beside
+    another unit of work (a burst) is theirs to send, and they are told."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no notifications: other processes find rows by polling")
+    rings: asyncio.Queue[str] = asyncio.Queue()
+    listening = asyncio.create_task(
+        listen(container.engine, lambda: rings.put_nowait("rung"))  # another process
+    )
+    unsubscribe = container.uow.wakeups.subscribe(lambda alone: None)  # a sender here
+    try:
+        assert await asyncio.wait_for(rings.get(), 5) == "rung"  # rows from before it listened
+        await remind(container, team.case.id, None)
+        await asyncio.sleep(0.5)
+        assert rings.empty()
+
+        async with container.uow():
+            await remind(container, team.case.id, None)
+        assert await asyncio.wait_for(rings.get(), 5) == "rung"
+    finally:
+        unsubscribe()
+        listening.cancel()
+        await asyncio.gather(listening, return_exceptions=True)
+
+
 async def test_another_process_s_commits_close_together_wake_the_sender_once(
     container: Container, db_backend: str
 ) -> None:
