@@ -93,6 +93,58 @@ async def receive_together(
     return [await receive(uow_factory, inbound, handler) for inbound, handler in items]
 
 
+class SharedCommits:
+    """Updates that arrive side by side (webhook requests in flight at once), applied
+    in shared transactions as a polled burst is (``receive_together``).
+
+    While one transaction runs, the updates that arrive wait, and go together in the
+    next one, up to ``most``, in the order they came (so a chat's stay in order). Each
+    caller gets its own update's reply once its transaction has committed: a webhook
+    still answers 200 only for what is stored. A lone update goes at once. Should the
+    shared transaction fail for a reason the database gives (``transient``), every
+    caller of it hears so, and the platform sends those updates again: the ones that
+    were stored meanwhile are then no-ops."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, *, most: int = 16) -> None:
+        self._uow_factory = uow_factory
+        self._most = most
+        self._waiting: list[tuple[Inbound, Handler | None, asyncio.Future[Reply | None]]] = []
+        self._draining: asyncio.Task[None] | None = None
+
+    async def receive(self, inbound: Inbound, handler: Handler | None = None) -> Reply | None:
+        """``receive``, in a transaction shared with the updates arriving meanwhile."""
+        future: asyncio.Future[Reply | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((inbound, handler, future))
+        if self._draining is None:
+            self._draining = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                group = self._waiting[: self._most]
+                del self._waiting[: self._most]
+                await self._apply(group)
+        finally:
+            self._draining = None
+
+    async def _apply(
+        self, group: Sequence[tuple[Inbound, Handler | None, asyncio.Future[Reply | None]]]
+    ) -> None:
+        try:
+            replies = await receive_together(
+                self._uow_factory, [(inbound, handler) for inbound, handler, _ in group]
+            )
+        except Exception as error:
+            for *_, future in group:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for (*_, future), reply in zip(group, replies, strict=True):
+            if not future.done():  # its caller may have gone (a request cancelled)
+                future.set_result(reply)
+
+
 async def _apply(
     uow_factory: UnitOfWorkFactory, items: Sequence[tuple[Inbound, Handler | None]]
 ) -> list[Reply | None]:
@@ -101,7 +153,8 @@ async def _apply(
     for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
         try:
             async with uow_factory.write_turn(), uow_factory() as uow:
-                replies = [await _turn(uow, inbound, handler) for inbound, handler in items]
+                uow.burst = len(items) > 1
+                replies = await _turns(uow, items)
                 await uow.commit()
         except Exception as error:
             if attempt >= TRANSIENT_ATTEMPTS or not transient(error):
@@ -115,12 +168,47 @@ async def _apply(
     raise AssertionError("unreachable")
 
 
-async def _turn(uow: UnitOfWork, inbound: Inbound, handler: Handler | None) -> Reply | None:
-    """One update within ``uow``: recorded, answered and its reply queued; None (and
-    nothing done) when it was applied before."""
-    if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
-        return None
-    if await staff_chat.staff_of(uow, inbound.channel, inbound.chat_id, inbound.event):
+async def _turns(
+    uow: UnitOfWork, items: Sequence[tuple[Inbound, Handler | None]]
+) -> list[Reply | None]:
+    """The updates' turns within ``uow``, in order; None (and nothing done) for one
+    applied before. Their ids are recorded, and their staff chats looked up, in one
+    statement for all of them: a burst pays those once, not once an update."""
+    firsts = await _first_seen(uow, [inbound for inbound, _handler in items])
+    staff = await staff_chat.StaffChats.among(
+        uow,
+        [
+            (inbound.channel, inbound.chat_id)
+            for (inbound, _handler), first in zip(items, firsts, strict=True)
+            if first
+        ],
+    )
+    return [
+        await _turn(uow, inbound, handler, staff) if first else None
+        for (inbound, handler), first in zip(items, firsts, strict=True)
+    ]
+
+
+async def _first_seen(uow: UnitOfWork, inbounds: Sequence[Inbound]) -> list[bool]:
+    """Record the updates in this transaction, as its first write; for each, whether
+    it is new (an update given twice is new the first time only)."""
+    new: set[tuple[Channel, str]] = set()
+    for channel in dict.fromkeys(inbound.channel for inbound in inbounds):
+        ids = [inbound.update_id for inbound in inbounds if inbound.channel is channel]
+        new.update((channel, id_) for id_ in await updates.first_seen_among(uow, channel, ids))
+    firsts = []
+    for inbound in inbounds:
+        key = (inbound.channel, inbound.update_id)
+        firsts.append(key in new)
+        new.discard(key)
+    return firsts
+
+
+async def _turn(
+    uow: UnitOfWork, inbound: Inbound, handler: Handler | None, staff: staff_chat.StaffChats
+) -> Reply:
+    """One new update within ``uow``: answered, and its reply queued."""
+    if await staff.staff_of(uow, inbound.channel, inbound.chat_id, inbound.event):
         reply = await staff_chat.handle(uow, inbound.channel, inbound.chat_id, inbound.event)
     else:
         reply = await (handler or conversation.handle)(

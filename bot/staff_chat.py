@@ -10,6 +10,8 @@ a short pointer to the console. Staff read these in their console language.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.alerts.texts import ACK
 from dialogs.events import Event, EventKind
 from dialogs.screens import Reply, Screen
@@ -30,12 +32,49 @@ def _code(event: Event) -> str | None:
     return None
 
 
+def carries_code(channel: Channel, event: Event) -> bool:
+    """Whether the update would make its chat a staff chat: staff link their Telegram,
+    the channel alerts go out on."""
+    return channel is Channel.TELEGRAM and _code(event) is not None
+
+
 async def staff_of(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> bool:
-    """Whether this update belongs to a staff chat (or would make one: staff link
-    their Telegram, the channel alerts go out on)."""
-    if channel is Channel.TELEGRAM and _code(event) is not None:
+    """Whether this update belongs to a staff chat (or would make one)."""
+    if carries_code(channel, event):
         return True
     return await staff_chats.staff_of_chat(uow, channel, chat_id) is not None
+
+
+class StaffChats:
+    """``staff_of`` for a burst's updates, with one query for all of their chats.
+
+    A chat that one of the burst's updates would link (a staff code) is asked again,
+    as ``staff_of`` asks, at each of its later updates: the code may or may not work."""
+
+    def __init__(self, staff: set[tuple[Channel, str]]) -> None:
+        self._staff = staff
+        self._linking: set[tuple[Channel, str]] = set()
+
+    @classmethod
+    async def among(cls, uow: UnitOfWork, chats: Iterable[tuple[Channel, str]]) -> StaffChats:
+        by_channel: dict[Channel, list[str]] = {}
+        for channel, chat_id in chats:
+            by_channel.setdefault(channel, []).append(chat_id)
+        staff = {
+            (channel, chat_id)
+            for channel, chat_ids in by_channel.items()
+            for chat_id in await staff_chats.staff_chats_among(uow, channel, chat_ids)
+        }
+        return cls(staff)
+
+    async def staff_of(self, uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> bool:
+        chat = (channel, chat_id)
+        if carries_code(channel, event):
+            self._linking.add(chat)
+            return True
+        if chat in self._linking:
+            return await staff_of(uow, channel, chat_id, event)
+        return chat in self._staff
 
 
 async def handle(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> Reply:

@@ -53,6 +53,9 @@ class UnitOfWork:
         self._bound: Token[Cipher | None] | None = None
         self._events: list[Event] = []
         self._outbox_written = False
+        self.burst = False
+        """Set by a producer whose transaction carries several updates: its commit
+        never rings as ``alone`` (see ``wakeup.Ringing``)."""
 
     @property
     def session(self) -> AsyncSession:
@@ -66,6 +69,7 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
         self._bound = bind_cipher(self.cipher)  # for the encrypted columns
+        self.wakeups.open_units += 1
         return self
 
     async def __aexit__(
@@ -76,6 +80,7 @@ class UnitOfWork:
     ) -> None:
         session = self.session
         self._events = []  # what was not committed did not happen
+        self.wakeups.open_units -= 1
         try:
             await session.rollback()
         finally:
@@ -105,9 +110,12 @@ class UnitOfWork:
         NORMAL)."""
         session = self.session
         written, self._outbox_written = self._outbox_written, False
+        alone = self.wakeups.open_units == 1 and not self.burst
         if session.get_bind().dialect.name == "postgresql":
-            if written:
+            if written and not (alone and self.wakeups.heard_here):
                 # Delivered by PostgreSQL at commit, to the senders of other processes.
+                # Not needed when this process's own senders take the rows at once
+                # (``alone``): the others would only claim nothing.
                 await session.execute(
                     text("SELECT pg_notify(:channel, :origin)"),
                     {"channel": CHANNEL, "origin": self.wakeups.origin},
@@ -119,7 +127,7 @@ class UnitOfWork:
         for event in events:
             self.bus.publish(event)
         if written:
-            self.wakeups.ring()
+            self.wakeups.ring(alone=alone)
 
     def record(self, event: Event) -> None:
         """Note a domain event; its handlers run after this unit of work commits."""

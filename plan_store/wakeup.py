@@ -30,17 +30,27 @@ CHANNEL = "rumbo_outbox"
 """The PostgreSQL notification channel rung when outbox rows are committed."""
 
 Listener = Callable[[], None]
+Ringing = Callable[[bool], None]
+"""Called with ``alone``: whether the unit of work that rang was the only one open in
+its process and carried no burst (a process applying one update, not many)."""
 
 
 class Wakeups:
     """The process's listeners for "outbox rows were just committed"."""
 
     def __init__(self) -> None:
-        self._listeners: list[Listener] = []
+        self._listeners: list[Ringing] = []
         self.origin = secrets.token_hex(8)
         """Sent with this process's notifications (see ``listen``)."""
+        self.open_units = 0
+        """Units of work open in this process now (kept by ``UnitOfWork``)."""
 
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
+    @property
+    def heard_here(self) -> bool:
+        """Whether a sender of this process listens."""
+        return bool(self._listeners)
+
+    def subscribe(self, listener: Ringing) -> Callable[[], None]:
         """Call ``listener`` on every ring; returns what unsubscribes it."""
         self._listeners.append(listener)
 
@@ -50,10 +60,10 @@ class Wakeups:
 
         return unsubscribe
 
-    def ring(self) -> None:
+    def ring(self, *, alone: bool = False) -> None:
         for listener in list(self._listeners):
             try:
-                listener()
+                listener(alone)
             except Exception:
                 log.exception("an outbox wake-up listener failed")
 

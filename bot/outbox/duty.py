@@ -7,7 +7,10 @@ in a burst. So a process that sends and takes no updates (``rumbo serve --only
 scheduler``) holds a lease per channel it sends, named ``outbox:<channel>``, and the
 processes that take updates stand by while every channel they send is held by another
 process: they apply updates and leave the sending to it, which hears of their commits
-through PostgreSQL's notifications (``plan_store.wakeup``).
+through PostgreSQL's notifications (``plan_store.wakeup``). Except when such a
+process is not busy: the reply to an update applied while it had no other unit of work
+open goes from it at once (``OutboxSender.wake``), without the round trip to the
+other process.
 
 Not on SQLite: it has one writer, and two processes writing take turns through the
 busy handler's sleeps. In a burst, the process that only sends waited for the lock

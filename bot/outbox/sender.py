@@ -149,8 +149,9 @@ class OutboxSender:
         self._claimer = delivery.Claimer(self._clients, lease, max_attempts)
         self.standing_by = False
         """Set while another process sends this sender's channels (``bot.outbox.duty``):
-        wake-ups are then ignored, and the poll claims only rows that have waited
-        longer than ``STANDBY_GRACE``, in case that process stalls."""
+        wake-ups are then ignored (but see ``wake``), and the poll claims only rows
+        that have waited longer than ``STANDBY_GRACE``, in case that process stalls."""
+        self._take_fresh = False
         # One transaction at a time per sender; on SQLite one at a time with every other
         # writer of the process (a second writer would only wait for the file lock,
         # sleeping in the busy handler).
@@ -163,10 +164,18 @@ class OutboxSender:
 
     # ------------------------------------------------------------------ public
 
-    def wake(self) -> None:
+    def wake(self, alone: bool = False) -> None:
         """Look for due rows now (a producer just committed some), unless another
-        process sends them (``standing_by``)."""
+        process sends them (``standing_by``) and this one is busy.
+
+        ``alone``: the commit was this process's only unit of work open (one update
+        applied, not a burst). Its rows are then taken here at once even while
+        standing by: the reply to a lone update goes without waiting for the sending
+        process to hear of it, and in a burst that process still sends everything."""
         if not self.standing_by:
+            self._progress.set()
+        elif alone:
+            self._take_fresh = True
             self._progress.set()
 
     async def run_once(self, now: datetime | None = None) -> int:
@@ -244,7 +253,8 @@ class OutboxSender:
     async def _claim(self, now: datetime, limit: int) -> list[Claim]:
         if limit <= 0 or not self._clients:
             return []
-        due_by = now - STANDBY_GRACE if self.standing_by else now
+        fresh, self._take_fresh = self._take_fresh, False
+        due_by = now - STANDBY_GRACE if self.standing_by and not fresh else now
         async with self._db_turn(), self._uow_factory() as uow:
             rows = await self._claimer.claim(uow, now, limit, due_by=due_by)
             claimed_at = asyncio.get_running_loop().time()

@@ -1,10 +1,11 @@
 """The Telegram webhook, served by Rumbo's own web app.
 
 Telegram resends an update until the webhook answers 2xx. The route answers 200
-only after ``receive`` has committed the update (its id, the dialogs' changes and the
-replies in the outbox); a failure before that answers 500, and the resent update is
-then applied once. PTB's built-in webhook server is not used: it answers 200 as soon
-as the update sits in an in-memory queue.
+only after the update is committed (its id, the dialogs' changes and the replies in
+the outbox; updates posted side by side share a transaction, ``SharedCommits``); a
+failure before that answers 500, and the resent update is then applied once. PTB's
+built-in webhook server is not used: it answers 200 as soon as the update sits in an
+in-memory queue.
 
 Requests must carry ``X-Telegram-Bot-Api-Secret-Token`` equal to the secret given to
 ``setWebhook`` (compared in constant time); anything else is refused with 403 before
@@ -26,7 +27,7 @@ from starlette.routing import BaseRoute, Route
 from telegram import Bot, Update
 from telegram.error import RetryAfter, TelegramError
 
-from bot.inbound import Handler, receive
+from bot.inbound import Handler, SharedCommits
 from bot.telegram.api import retry_after_seconds
 from bot.telegram.commands import publish_commands
 from bot.telegram.polling import Backoff, answer_callback
@@ -68,6 +69,8 @@ class TelegramWebhook:
         self.path = webhook_path(url)
         self.handler = handler
         self._secret = secret.encode("ascii")
+        self._together = SharedCommits(uow_factory)
+        """Requests in flight at once share transactions (Telegram posts up to 40)."""
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -95,7 +98,7 @@ class TelegramWebhook:
         try:
             incoming = await to_incoming(update, self.bot)
             if incoming is not None:
-                await receive(self.uow_factory, incoming.inbound, incoming.handler or self.handler)
+                await self._together.receive(incoming.inbound, incoming.handler or self.handler)
         except Exception:
             # Nothing was committed: Telegram will send the update again.
             log.exception("Telegram update %s not stored", update.update_id)

@@ -462,8 +462,10 @@ async def test_a_process_taking_updates_leaves_the_sending_to_a_process_that_onl
     db_backend: str, database: Container, tg: FakeTelegram, launcher: Launcher
 ) -> None:
     """On PostgreSQL, while a process that only sends runs, the process that takes the
-    updates stands by and its replies are sent by the other, as soon as committed; once
-    that process stops, the process taking updates answers by itself again."""
+    updates stands by (a burst's replies are the other's to send, a lone update's go
+    from here at once: ``test_a_sender_standing_by_still_sends_at_once_what_its_process
+    _committed_alone``) and answers come; once that process stops, the process taking
+    updates answers by itself again."""
     if db_backend != "postgresql":
         pytest.skip(
             "on SQLite the process taking updates sends its own replies: two processes "
@@ -480,7 +482,7 @@ async def test_a_process_taking_updates_leaves_the_sending_to_a_process_that_onl
     tg.user_sends_text(7201, "hola")
     await launcher.eventually(
         lambda: len(texts_to(tg, 7201)) >= 1,
-        what="an answer sent by the process that only sends",
+        what="an answer while the telegram process stands by",
         timeout=WOKEN_WITHIN,
         running=[bot, sender],
     )

@@ -85,6 +85,36 @@ async def test_due_rows_are_delivered_with_their_buttons_and_recorded_as_sent(
     assert await sender(container.uow, client).run_once(clock.now) == 0  # nothing twice
 
 
+async def test_a_sender_standing_by_still_sends_at_once_what_its_process_committed_alone(
+    container: Container, client: TelegramClient, tg: FakeTelegram
+) -> None:
+    """While another process sends (standing by), a reply committed by its process's
+    only unit of work open (one update, not a burst) goes from here at once; one
+    committed while others were open (a burst) is left to the sending process."""
+    standing = sender(container.uow, client)
+    standing.standing_by = True
+    unsubscribe = container.uow.wakeups.subscribe(standing.wake)
+    try:
+        async with container.uow() as uow:
+            await queue_screen(uow, "7301", "lone")
+            await uow.commit()
+        assert await standing.run_once() == 1
+
+        async with container.uow(), container.uow() as uow:
+            await queue_screen(uow, "7302", "beside another")
+            await uow.commit()
+        async with container.uow() as uow:
+            uow.burst = True  # as a transaction of several updates marks itself
+            await queue_screen(uow, "7303", "in a burst")
+            await uow.commit()
+        assert await standing.run_once() == 0
+    finally:
+        unsubscribe()
+
+    assert texts_to(tg, "7301") == ["lone"]
+    assert texts_to(tg, "7302") == texts_to(tg, "7303") == []
+
+
 async def test_rows_not_yet_due_wait_for_their_time(
     container: Container, tg: FakeTelegram, client: TelegramClient, clock: FakeClock
 ) -> None:

@@ -179,10 +179,14 @@ async def test_a_poller_stopped_while_it_starts_closes_its_connections(
 
 
 @contextlib.asynccontextmanager
-async def webhook_server(container: Container, tg: FakeTelegram) -> AsyncIterator[str]:
+async def webhook_server(
+    container: Container, tg: FakeTelegram, handler: Handler | None = None
+) -> AsyncIterator[str]:
     settings = telegram_settings(container.settings, tg)
     async with build_bot(telegram_config(settings)) as bot:
-        webhook = TelegramWebhook(bot, container.uow, url=WEBHOOK_URL, secret=SECRET)
+        webhook = TelegramWebhook(
+            bot, container.uow, url=WEBHOOK_URL, secret=SECRET, handler=handler
+        )
         async with serve_loopback(Starlette(routes=webhook.routes)) as base:
             yield f"{base}{webhook.path}"
 
@@ -218,6 +222,52 @@ async def test_a_webhook_update_is_stored_before_200_and_applied_once(
         again = await tg.post_update_to(url, update_id, SECRET)
         assert again.status_code == 200
     assert await updates_and_replies(container) == (1, 1)  # applied once
+
+
+async def test_webhook_posts_in_flight_at_once_share_transactions_and_each_waits_for_its_own(
+    tg: FakeTelegram, container: Container
+) -> None:
+    """Thirty chats post two updates each, the chats at once and each chat's one after
+    the other (as Telegram does): every post is answered 200 once its update is
+    stored, in far fewer transactions than updates, each chat's replies in its order,
+    and the one update the dialogs fail on is stored and answered with an apology."""
+    from sqlalchemy import event
+
+    from dialogs.events import Event
+    from dialogs.notices import apology
+    from dialogs.screens import Reply, Screen
+    from plan_store.unit_of_work import UnitOfWork
+
+    async def handler(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> Reply:
+        if event.data == "7-b":
+            raise RuntimeError("a bug in one turn")
+        return Reply(screens=[Screen(event.data)])
+
+    chats = range(1, 31)
+    posted = {chat: [tg.user_sends_text(chat, f"{chat}-{x}") for x in "ab"] for chat in chats}
+    commits = 0
+
+    def count(_connection: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    async def one_chat(url: str, update_ids: list[int]) -> list[int]:
+        return [(await tg.post_update_to(url, u, SECRET)).status_code for u in update_ids]
+
+    event.listen(container.engine.sync_engine, "commit", count)
+    try:
+        async with webhook_server(container, tg, handler) as url:
+            answers = await asyncio.gather(*(one_chat(url, ids) for ids in posted.values()))
+    finally:
+        event.remove(container.engine.sync_engine, "commit", count)
+
+    assert answers == [[200, 200]] * 30
+    assert commits < 45  # a transaction per update would be 60
+    rows = await outbox_rows(container.uow, Channel.TELEGRAM)
+    by_chat = {chat: [r["text"] for r in rows if r["chat"] == str(chat)] for chat in chats}
+    sorry = apology().text
+    assert by_chat == {chat: [f"{chat}-a", sorry if chat == 7 else f"{chat}-b"] for chat in chats}
+    assert await processed_count(container.uow, Channel.TELEGRAM) == 60
 
 
 async def test_a_webhook_update_that_was_not_committed_answers_500_so_telegram_resends(
@@ -396,3 +446,41 @@ async def test_a_burst_shares_transactions_and_one_failing_update_costs_the_othe
     sorry = apology().text
     assert by_chat == {chat: [f"{chat}-a", sorry if chat == 7 else f"{chat}-b"] for chat in chats}
     assert await processed_count(container.uow, Channel.TELEGRAM) == 80
+
+
+async def test_a_staff_member_who_links_her_chat_within_a_burst_is_answered_as_staff_from_then_on(
+    tg: FakeTelegram, container: Container
+) -> None:
+    """A burst's staff chats are looked up once for all its updates; a chat linked by
+    a staff code in the burst leaves the dialogs at that very update, and a chat whose
+    code does not work stays in them."""
+    from dialogs.events import Event
+    from dialogs.screens import Reply, Screen
+    from plan_store.services import staff_chats
+    from plan_store.unit_of_work import UnitOfWork
+    from tests.plan_store.builders import a_team
+
+    async def dialogs(uow: UnitOfWork, channel: Channel, chat_id: str, event: Event) -> Reply:
+        return Reply(screens=[Screen(f"dialogs: {event.data}")])
+
+    async with container.uow() as uow:
+        team = await a_team(uow)
+        code = await staff_chats.issue_code(uow, team.operator)
+        await uow.commit()
+    tg.user_sends_text(51, "antes")
+    tg.user_sends_text(51, f"/start staff-{code}")
+    tg.user_sends_text(51, "hola")
+    tg.user_sends_text(52, "/start staff-ZZZZ2222")
+    tg.user_sends_text(52, "hola")
+    for chat in range(60, 70):
+        tg.user_sends_text(chat, "otra")
+
+    await polled_until(container, tg, dialogs, handled=15, within=20)
+
+    rows = await outbox_rows(container.uow, Channel.TELEGRAM)
+    texts = {chat: [r["text"] for r in rows if r["chat"] == chat] for chat in ("51", "52")}
+    assert texts["51"][0] == "dialogs: antes"
+    assert texts["51"][1].startswith("Listo,")
+    assert texts["51"][2].startswith("Este chat recibe las alertas")
+    assert texts["52"][0].startswith("Ese código no sirve")
+    assert texts["52"][1] == "dialogs: hola"

@@ -110,3 +110,5 @@ async def test_a_staff_chat_linked_before_a_new_key_is_still_a_staff_chat(
     async with new_first() as uow:
         staff = await staff_chats.staff_of_chat(uow, Channel.TELEGRAM, "7070")
         assert staff is not None and staff.id == team.operator.id
+        found = await staff_chats.staff_chats_among(uow, Channel.TELEGRAM, ["8080", "7070"])
+        assert found == {"7070"}

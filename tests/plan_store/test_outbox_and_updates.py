@@ -87,6 +87,20 @@ async def test_first_seen_applies_an_update_once(container: Container) -> None:
         await uow.commit()
 
 
+async def test_updates_recorded_together_are_each_new_once(container: Container) -> None:
+    """A burst's update ids are recorded in one statement: each is new the first
+    time only, whether given twice in the burst or applied in an earlier one."""
+    async with container.uow() as uow:
+        new = await updates.first_seen_among(uow, Channel.TELEGRAM, ["1", "2", "2"])
+        assert new == {"1", "2"}
+        await uow.commit()
+    async with container.uow() as uow:
+        assert await updates.first_seen_among(uow, Channel.TELEGRAM, ["2", "3"]) == {"3"}
+        assert await updates.first_seen_among(uow, Channel.WHATSAPP, ["2"]) == {"2"}
+        assert not await updates.first_seen(uow, Channel.TELEGRAM, "3")
+        await uow.commit()
+
+
 async def test_an_update_whose_effects_rolled_back_is_applied_again(
     container: Container,
 ) -> None:
@@ -146,6 +160,34 @@ async def test_a_process_hears_the_others_outbox_commits_but_not_its_own_again(
             )
         assert await asyncio.wait_for(rings.get(), 5) == "rung"
     finally:
+        listening.cancel()
+        await asyncio.gather(listening, return_exceptions=True)
+
+
+async def test_a_lone_commit_whose_process_sends_it_does_not_wake_the_others(
+    container: Container, team: Team, db_backend: str
+) -> None:
+    """A commit made while its process had nothing else open is sent by that process's
+    own sender at once: the other processes are not told of it. One made beside
+    another unit of work (a burst) is theirs to send, and they are told."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no notifications: other processes find rows by polling")
+    rings: asyncio.Queue[str] = asyncio.Queue()
+    listening = asyncio.create_task(
+        listen(container.engine, lambda: rings.put_nowait("rung"))  # another process
+    )
+    unsubscribe = container.uow.wakeups.subscribe(lambda alone: None)  # a sender here
+    try:
+        assert await asyncio.wait_for(rings.get(), 5) == "rung"  # rows from before it listened
+        await remind(container, team.case.id, None)
+        await asyncio.sleep(0.5)
+        assert rings.empty()
+
+        async with container.uow():
+            await remind(container, team.case.id, None)
+        assert await asyncio.wait_for(rings.get(), 5) == "rung"
+    finally:
+        unsubscribe()
         listening.cancel()
         await asyncio.gather(listening, return_exceptions=True)
 
