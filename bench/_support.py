@@ -6,7 +6,9 @@ linked, consenting cases."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
@@ -46,6 +48,16 @@ def database_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--postgres", help="a postgresql+asyncpg:// URL (default: the test one)")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` loopback ports free right now, so that two runs on one machine do not
+    take each other's (one could still take one between this and its use)."""
+    with contextlib.ExitStack() as held:
+        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
+        for each in sockets:
+            each.bind(("127.0.0.1", 0))
+        return [each.getsockname()[1] for each in sockets]
 
 
 def fresh_directory(stale: str) -> Path:

@@ -69,6 +69,7 @@ from bench._support import (
     command_line,
     consenting_cases,
     database_options,
+    free_ports,
     fresh_directory,
     in_schemas,
     postgres_url,
@@ -91,7 +92,6 @@ from plan_store.models import (
 from plan_store.types import UTCDateTime, utcnow
 
 FIRST_CHAT = 20_000_000
-FIRST_PORT = 18_600
 
 
 def load() -> str:
@@ -223,7 +223,7 @@ async def one_turn(
     webhook = workers > 0
     procs: list[Proc] = []
     chats = [FIRST_CHAT + 1 + n for n in range(args.chats)]
-    ports = [FIRST_PORT + n for n in range(max(workers, 1))]
+    *ports, scheduler_port = free_ports(max(workers, 1) + 1)
     try:
         if bot == "echo":
             for n in range(max(workers, 1)):
@@ -239,7 +239,7 @@ async def one_turn(
             for n in range(max(workers, 1)):
                 env = rumbo_env(url, data_key, fake.api_url, ports[n], webhook)
                 procs.append(await spawn(f"telegram {n + 1}", [*serve, "telegram"], env, workdir))
-            env = rumbo_env(url, data_key, fake.api_url, FIRST_PORT + 99, False)
+            env = rumbo_env(url, data_key, fake.api_url, scheduler_port, False)
             procs.append(await spawn("scheduler", [*serve, "scheduler"], env, workdir))
         if webhook:
             for port in ports[:workers]:
