@@ -39,9 +39,10 @@ async def postgres_unreachable_reason() -> str | None:
 
 
 @asynccontextmanager
-async def postgres_schema_url() -> AsyncIterator[str]:
-    """A URL whose connections see only a new, empty schema; dropped afterwards."""
-    schema = f"t_{uuid.uuid4().hex[:16]}"
+async def postgres_schema_url(schema: str | None = None) -> AsyncIterator[str]:
+    """A URL whose connections see only a new, empty schema (named ``schema``, or a
+    fresh name); dropped afterwards."""
+    schema = schema or f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(POSTGRES_URL)
     async with admin.begin() as connection:
         await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
