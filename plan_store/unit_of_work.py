@@ -25,7 +25,7 @@ from plan_store.crypto import Cipher, bind_cipher, unbind_cipher
 from plan_store.enums import AlertChannel
 from plan_store.events import Event, MessageBus
 from plan_store.types import utcnow
-from plan_store.wakeup import CHANNEL, Wakeups
+from plan_store.wakeup import NOTIFY, Wakeups
 
 Clock = Callable[[], datetime]
 ALL_ALERT_CHANNELS = frozenset(AlertChannel)
@@ -115,11 +115,9 @@ class UnitOfWork:
             if written and not (alone and self.wakeups.heard_here):
                 # Delivered by PostgreSQL at commit, to the senders of other processes.
                 # Not needed when this process's own senders take the rows at once
-                # (``alone``): the others would only claim nothing.
-                await session.execute(
-                    text("SELECT pg_notify(:channel, :origin)"),
-                    {"channel": CHANNEL, "origin": self.wakeups.origin},
-                )
+                # (``alone``): the others would only claim nothing. The channel is the
+                # installation's schema's (``wakeup.CHANNEL_NAME``).
+                await session.execute(NOTIFY, {"origin": self.wakeups.origin})
             if not wait_for_disk:
                 await session.execute(NO_WAIT_FOR_DISK)
         await session.commit()

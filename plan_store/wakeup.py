@@ -2,11 +2,14 @@
 
 A unit of work that queued outgoing messages (``services.outbox``) rings ``Wakeups``
 right after its commit; every sender of the process listens there. Senders in other
-processes hear it through PostgreSQL: the same transaction runs ``pg_notify`` on
-``CHANNEL``, which PostgreSQL delivers at commit (never for a rolled-back
-transaction), and ``listen`` turns each notification into a ring. SQLite has no such
-thing: a sender in another process finds the rows at its next poll, which stays as
-the fallback everywhere.
+processes hear it through PostgreSQL: the same transaction runs ``NOTIFY``, which
+PostgreSQL delivers at commit (never for a rolled-back transaction), and ``listen``
+turns each notification into a ring. SQLite has no such thing: a sender in another
+process finds the rows at its next poll, which stays as the fallback everywhere.
+
+PostgreSQL's channels are database-wide, while an installation may live in a schema
+of its own (``?search_path=``): the channel is named after the installation's schema
+(``CHANNEL_NAME``), so installations sharing a database do not wake each other.
 
 Each notification carries the ``origin`` of the process that sent it, and ``listen``
 skips its own process's: that process's senders were already rung in process, and
@@ -22,12 +25,28 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "rumbo_outbox"
-"""The PostgreSQL notification channel rung when outbox rows are committed."""
+"""The start of the PostgreSQL notification channel rung when outbox rows are
+committed; the schema follows it (``CHANNEL_NAME``)."""
+
+CHANNEL_NAME = (
+    f"'{CHANNEL}:' || CASE WHEN octet_length(current_schema()) <= 50"
+    " THEN current_schema() ELSE md5(current_schema()) END"
+)
+"""SQL for the channel of the connection's installation: ``rumbo_outbox:`` and the
+first schema of its ``search_path`` (``rumbo_outbox:public`` by default), or that
+schema's md5 when its name is too long for PostgreSQL's 63-byte channel names.
+Computed by the server, on each side, from the same setting the tables are found by."""
+
+NOTIFY = text(f"SELECT pg_notify({CHANNEL_NAME}, :origin)")
+"""Ring the installation's channel at commit, with ``origin`` as the payload."""
+
+_CHANNEL_OF_CONNECTION: TextClause = text(f"SELECT {CHANNEL_NAME}")
 
 Listener = Callable[[], None]
 Ringing = Callable[[bool], None]
@@ -76,8 +95,9 @@ async def listen(
     settle: float = 0.0,
     retry_every: float = 2.0,
 ) -> None:
-    """Call ``on_notify`` for every notification on ``CHANNEL`` until cancelled, except
-    those sent with ``own_origin`` (this process's, already rung in process).
+    """Call ``on_notify`` for every notification on the installation's channel
+    (``CHANNEL_NAME``) until cancelled, except those sent with ``own_origin`` (this
+    process's, already rung in process).
 
     PostgreSQL only (returns at once on another database). The listening connection
     is held apart from the pool's work; when it breaks, ``on_notify`` is called once
@@ -108,10 +128,12 @@ async def listen(
 
         try:
             async with engine.connect() as connection:
+                channel = str(await connection.scalar(_CHANNEL_OF_CONNECTION))
+                await connection.commit()  # no transaction left open while listening
                 raw = await connection.get_raw_connection()
                 driver: Any = raw.driver_connection
                 driver.add_termination_listener(on_lost)
-                await driver.add_listener(CHANNEL, callback)
+                await driver.add_listener(channel, callback)  # quoted by asyncpg
                 try:
                     on_notify()  # rows committed before we listened
                     await lost.wait()
@@ -119,7 +141,7 @@ async def listen(
                     driver.remove_termination_listener(on_lost)
                     if not driver.is_closed():
                         with contextlib.suppress(Exception):
-                            await driver.remove_listener(CHANNEL, callback)
+                            await driver.remove_listener(channel, callback)
             log.warning("the outbox notification connection closed; listening again")
         except asyncio.CancelledError:
             raise

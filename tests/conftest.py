@@ -14,6 +14,7 @@ import os
 # would hide the real exception. ``rumbo`` sets the same at start.
 os.environ["PTB_TIMEDELTA"] = "true"
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,13 @@ from plan_store.models import Base
 from plan_store.services import translations
 from rumbo.container import Container, build_container
 from rumbo.settings import DatabaseSettings, Settings
-from tests.databases import postgres_schema_url, postgres_unreachable_reason, sqlite_url
+from tests.databases import (
+    copy_sqlite_tables,
+    postgres_schema_url,
+    postgres_unreachable_reason,
+    sqlite_tables_template,
+    sqlite_url,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -87,11 +94,24 @@ def settings(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     )
 
 
+@pytest.fixture(scope="session")
+def sqlite_tables(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file with the models' tables, built once per run; ``container``
+    gives each test a copy of its own."""
+    directory = tmp_path_factory.mktemp("sqlite-tables")
+    return asyncio.run(sqlite_tables_template(directory / "rumbo.sqlite3"))
+
+
 @pytest.fixture
-async def container(settings: Settings, clock: FakeClock) -> AsyncIterator[Container]:
+async def container(
+    settings: Settings, clock: FakeClock, db_backend: str, sqlite_tables: Path
+) -> AsyncIterator[Container]:
+    """A container on a fresh database with the models' tables."""
+    copied = db_backend == "sqlite" and copy_sqlite_tables(sqlite_tables, settings.database.url)
     container = build_container(settings, clock=clock)
-    async with container.engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
+    if not copied:
+        async with container.engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
     yield container
     await container.aclose()
 

@@ -1,8 +1,9 @@
 """plan_store tests run on SQLite and on PostgreSQL, with a clock moved by hand.
 
-SQLite gets a new file per test. PostgreSQL gets one schema for the whole run, with
-the models' tables, emptied before each test: building the tables takes about half a
-second on PostgreSQL, emptying them a few milliseconds. Tests that need a database
+SQLite gets a new file per test: a copy of one built with the tables once per run
+(``sqlite_tables`` in ``tests/conftest.py``). PostgreSQL gets one schema for the whole
+run, with the models' tables, emptied before each test: building the tables takes
+about half a second on PostgreSQL, emptying them a few milliseconds. Tests that need a database
 with no tables at all (the migrations) use ``database_url`` instead.
 """
 
@@ -28,7 +29,12 @@ from plan_store.services import staff
 from rumbo.container import Container, build_container
 from rumbo.settings import DatabaseSettings, Settings
 from tests.conftest import FakeClock
-from tests.databases import POSTGRES_URL, postgres_unreachable_reason, sqlite_url
+from tests.databases import (
+    POSTGRES_URL,
+    copy_sqlite_tables,
+    postgres_unreachable_reason,
+    sqlite_url,
+)
 from tests.plan_store.builders import Team, a_team
 
 hypothesis_settings.register_profile(
@@ -115,15 +121,17 @@ def settings(tables_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 
 @pytest.fixture
 async def container(
-    settings: Settings, clock: FakeClock, db_backend: str
+    settings: Settings, clock: FakeClock, db_backend: str, sqlite_tables: Path
 ) -> AsyncIterator[Container]:
-    """A container on empty tables."""
+    """A container on empty tables: a copy of the SQLite template (``sqlite_tables``),
+    or the shared PostgreSQL schema emptied."""
+    copied = db_backend == "sqlite" and copy_sqlite_tables(sqlite_tables, settings.database.url)
     container = build_container(settings, clock=clock)
-    if db_backend == "sqlite":
+    if db_backend != "sqlite":
+        await empty_all_tables(container.engine)
+    elif not copied:
         async with container.engine.begin() as connection:
             await connection.run_sync(Base.metadata.create_all)
-    else:
-        await empty_all_tables(container.engine)
     yield container
     await container.aclose()
 

@@ -4,20 +4,25 @@ de-duplication by (channel, update id)."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from plan_store.crypto import generate_key
+from plan_store.database import create_engine
 from plan_store.enums import Channel, OutboxStatus
-from plan_store.models import OutboxMessage, ProcessedUpdate
+from plan_store.models import Base, OutboxMessage, ProcessedUpdate
 from plan_store.services import cases, outbox, updates
-from plan_store.wakeup import CHANNEL, listen
-from rumbo.container import Container
+from plan_store.wakeup import NOTIFY, listen
+from rumbo.container import Container, build_container
+from rumbo.settings import DatabaseSettings, Settings
+from tests.databases import postgres_schema_url
 from tests.plan_store.builders import Team, a_case
 
 
-async def remind(container: Container, case_id: int, key: str | None) -> int:
+async def remind(container: Container, case_id: int | None, key: str | None) -> int:
     async with container.uow() as uow:
         row = await outbox.enqueue(
             uow,
@@ -155,9 +160,7 @@ async def test_a_process_hears_the_others_outbox_commits_but_not_its_own_again(
         assert rings.empty()
 
         async with container.engine.begin() as connection:  # another process's commit
-            await connection.execute(
-                text("SELECT pg_notify(:channel, 'another process')"), {"channel": CHANNEL}
-            )
+            await connection.execute(NOTIFY, {"origin": "another process"})
         assert await asyncio.wait_for(rings.get(), 5) == "rung"
     finally:
         listening.cancel()
@@ -192,6 +195,68 @@ async def test_a_lone_commit_whose_process_sends_it_does_not_wake_the_others(
         await asyncio.gather(listening, return_exceptions=True)
 
 
+async def test_an_installation_in_another_schema_of_the_database_does_not_wake_this_one(
+    container: Container, db_backend: str
+) -> None:
+    """PostgreSQL's notification channels are database-wide; each installation rings
+    and hears only its own schema's."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no notifications: other processes find rows by polling")
+    rings: asyncio.Queue[str] = asyncio.Queue()
+    listening = asyncio.create_task(listen(container.engine, lambda: rings.put_nowait("rung")))
+    try:
+        assert await asyncio.wait_for(rings.get(), 5) == "rung"  # rows from before it listened
+        async with postgres_schema_url() as other_url:
+            other = build_container(
+                Settings(
+                    database=DatabaseSettings(url=other_url),
+                    data_key=generate_key(),
+                    secret_key="o" * 40,
+                    _env_file=None,
+                ),
+            )
+            try:
+                async with other.engine.begin() as connection:
+                    await connection.run_sync(Base.metadata.create_all)
+                await remind(other, None, None)  # the other installation queues a message
+            finally:
+                await other.aclose()
+        async with container.engine.begin() as connection:  # then another process of this one
+            await connection.execute(NOTIFY, {"origin": "another process"})
+
+        # Notifications arrive in the order of their commits: had the other
+        # installation's been heard, its ring would be waiting behind this one.
+        assert await asyncio.wait_for(rings.get(), 5) == "rung"
+        assert rings.empty()
+    finally:
+        listening.cancel()
+        await asyncio.gather(listening, return_exceptions=True)
+
+
+@pytest.mark.parametrize("length", [20, 63])
+async def test_the_outbox_channel_works_whatever_the_schema_is_called(
+    db_backend: str, length: int
+) -> None:
+    """A schema name that needs quoting, short or of 63 bytes, the longest PostgreSQL
+    takes (a channel name may be no longer)."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no notifications: other processes find rows by polling")
+    schema = f"casa-{uuid.uuid4().hex}".ljust(length, "n")[:length]
+    async with postgres_schema_url(schema) as url:
+        engine = create_engine(url)
+        rings: asyncio.Queue[str] = asyncio.Queue()
+        listening = asyncio.create_task(listen(engine, lambda: rings.put_nowait("rung")))
+        try:
+            assert await asyncio.wait_for(rings.get(), 5) == "rung"
+            async with engine.begin() as connection:
+                await connection.execute(NOTIFY, {"origin": "another process"})
+            assert await asyncio.wait_for(rings.get(), 5) == "rung"
+        finally:
+            listening.cancel()
+            await asyncio.gather(listening, return_exceptions=True)
+            await engine.dispose()
+
+
 async def test_another_process_s_commits_close_together_wake_the_sender_once(
     container: Container, db_backend: str
 ) -> None:
@@ -206,9 +271,7 @@ async def test_another_process_s_commits_close_together_wake_the_sender_once(
         assert await asyncio.wait_for(rings.get(), 5) == "rung"  # rows from before it listened
         for _ in range(5):
             async with container.engine.begin() as connection:
-                await connection.execute(
-                    text("SELECT pg_notify(:channel, 'another process')"), {"channel": CHANNEL}
-                )
+                await connection.execute(NOTIFY, {"origin": "another process"})
         assert await asyncio.wait_for(rings.get(), 5) == "rung"
         await asyncio.sleep(0.6)
         assert rings.empty()
