@@ -22,12 +22,7 @@ async def first_seen(uow: UnitOfWork, channel: Channel, update_id: str) -> bool:
     writer instead of failing later on a stale snapshot), and on PostgreSQL a second
     delivery racing in another transaction waits for the first to commit and then
     finds it applied (or, if the first rolled back, applies it)."""
-    dialect = uow.session.get_bind().dialect.name
-    result = await uow.session.execute(
-        _RECORD[dialect == "postgresql"],
-        {"channel": channel, "update_id": update_id, "received_at": uow.now()},
-    )
-    return bool(getattr(result, "rowcount", 0))
+    return update_id in await first_seen_among(uow, channel, [update_id])
 
 
 async def first_seen_among(
@@ -77,21 +72,3 @@ def _record_many(postgres: bool, count: int) -> Any:
         .on_conflict_do_nothing(index_elements=["channel", "update_id"])
         .returning(table.c.update_id)
     )
-
-
-def _record(insert: Any) -> Any:
-    # On the table, not the mapped class: a Core statement, whose result has the
-    # rowcount (the ORM's would not, given its parameters apart).
-    return (
-        insert(ProcessedUpdate.__table__)
-        .values(
-            channel=bindparam("channel"),
-            update_id=bindparam("update_id"),
-            received_at=bindparam("received_at"),
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
-    )
-
-
-# Built once (every update runs it), for SQLite and for PostgreSQL.
-_RECORD = (_record(sqlite.insert), _record(postgresql.insert))
