@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from contextvars import Token
 from datetime import datetime
@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from plan_store.crypto import Cipher, bind_cipher, unbind_cipher
-from plan_store.enums import AlertChannel
+from plan_store.enums import AlertChannel, Channel
 from plan_store.events import Event, MessageBus
 from plan_store.types import utcnow
 from plan_store.wakeup import NOTIFY, Wakeups
@@ -52,7 +52,7 @@ class UnitOfWork:
         self._apart: list[object] = []
         self._bound: Token[Cipher | None] | None = None
         self._events: list[Event] = []
-        self._outbox_written = False
+        self._outbox_channels: set[Channel] = set()
         self.burst = False
         """Set by a producer whose transaction carries several updates: its commit
         never rings as ``alone`` (see ``wakeup.Ringing``)."""
@@ -109,13 +109,15 @@ class UnitOfWork:
         same. SQLite here never waits for the disk at commit (WAL, ``synchronous``
         NORMAL)."""
         session = self.session
-        written, self._outbox_written = self._outbox_written, False
+        channels, self._outbox_channels = self._outbox_channels, set()
+        written = bool(channels)
         alone = self.wakeups.open_units == 1 and not self.burst
         if session.get_bind().dialect.name == "postgresql":
-            if written and not (alone and self.wakeups.heard_here):
+            if written and not (alone and self.wakeups.heard_here(channels)):
                 # Delivered by PostgreSQL at commit, to the senders of other processes.
                 # Not needed when this process's own senders take the rows at once
-                # (``alone``): the others would only claim nothing. The channel is the
+                # (``alone``, and they send every channel written): the others would
+                # only claim nothing. The channel is the
                 # installation's schema's (``wakeup.CHANNEL_NAME``).
                 await session.execute(NOTIFY, {"origin": self.wakeups.origin})
             if not wait_for_disk:
@@ -131,9 +133,10 @@ class UnitOfWork:
         """Note a domain event; its handlers run after this unit of work commits."""
         self._events.append(event)
 
-    def outbox_written(self) -> None:
-        """Rows were queued in the outbox: wake the senders once this commits."""
-        self._outbox_written = True
+    def outbox_written(self, channels: Iterable[Channel]) -> None:
+        """Rows for ``channels`` were queued in the outbox: wake the senders once this
+        commits."""
+        self._outbox_channels.update(channels)
 
     async def commit_apart(self, *rows: object) -> None:
         """Write ``rows`` in a transaction of their own, kept even if this one rolls back.

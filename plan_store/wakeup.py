@@ -22,11 +22,13 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from plan_store.enums import Channel
 
 log = logging.getLogger(__name__)
 
@@ -58,29 +60,33 @@ class Wakeups:
     """The process's listeners for "outbox rows were just committed"."""
 
     def __init__(self) -> None:
-        self._listeners: list[Ringing] = []
+        self._listeners: list[tuple[Ringing, frozenset[Channel]]] = []
         self.origin = secrets.token_hex(8)
         """Sent with this process's notifications (see ``listen``)."""
         self.open_units = 0
         """Units of work open in this process now (kept by ``UnitOfWork``)."""
 
-    @property
-    def heard_here(self) -> bool:
-        """Whether a sender of this process listens."""
-        return bool(self._listeners)
+    def heard_here(self, channels: Collection[Channel]) -> bool:
+        """Whether senders of this process listen for every one of ``channels``."""
+        heard = {channel for _, sending in self._listeners for channel in sending}
+        return bool(channels) and heard.issuperset(channels)
 
-    def subscribe(self, listener: Ringing) -> Callable[[], None]:
-        """Call ``listener`` on every ring; returns what unsubscribes it."""
-        self._listeners.append(listener)
+    def subscribe(
+        self, listener: Ringing, channels: Collection[Channel] = frozenset()
+    ) -> Callable[[], None]:
+        """Call ``listener`` on every ring; it sends ``channels``. Returns what
+        unsubscribes it."""
+        entry = (listener, frozenset(channels))
+        self._listeners.append(entry)
 
         def unsubscribe() -> None:
             with contextlib.suppress(ValueError):
-                self._listeners.remove(listener)
+                self._listeners.remove(entry)
 
         return unsubscribe
 
     def ring(self, *, alone: bool = False) -> None:
-        for listener in list(self._listeners):
+        for listener, _channels in list(self._listeners):
             try:
                 listener(alone)
             except Exception:

@@ -252,7 +252,7 @@ def outbox(
     )
 
     async def run_sender() -> None:
-        unsubscribe = container.uow.wakeups.subscribe(sender.wake)
+        unsubscribe = container.uow.wakeups.subscribe(sender.wake, clients)
         helpers = [
             asyncio.create_task(
                 listen(

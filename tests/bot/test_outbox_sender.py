@@ -93,7 +93,7 @@ async def test_a_sender_standing_by_still_sends_at_once_what_its_process_committ
     committed while others were open (a burst) is left to the sending process."""
     standing = sender(container.uow, client)
     standing.standing_by = True
-    unsubscribe = container.uow.wakeups.subscribe(standing.wake)
+    unsubscribe = container.uow.wakeups.subscribe(standing.wake, [Channel.TELEGRAM])
     try:
         async with container.uow() as uow:
             await queue_screen(uow, "7301", "lone")

@@ -172,25 +172,34 @@ async def test_a_lone_commit_whose_process_sends_it_does_not_wake_the_others(
 ) -> None:
     """A commit made while its process had nothing else open is sent by that process's
     own sender at once: the other processes are not told of it. One made beside
-    another unit of work (a burst) is theirs to send, and they are told."""
+    another unit of work (a burst) is theirs to send, and they are told; so is one
+    whose channel no sender of its process sends (a WhatsApp process queuing a
+    Telegram message)."""
     if db_backend != "postgresql":
         pytest.skip("SQLite has no notifications: other processes find rows by polling")
     rings: asyncio.Queue[str] = asyncio.Queue()
     listening = asyncio.create_task(
         listen(container.engine, lambda: rings.put_nowait("rung"))  # another process
     )
-    unsubscribe = container.uow.wakeups.subscribe(lambda alone: None)  # a sender here
+    whatsapp_only = container.uow.wakeups.subscribe(lambda alone: None, [Channel.WHATSAPP])
     try:
         assert await asyncio.wait_for(rings.get(), 5) == "rung"  # rows from before it listened
-        await remind(container, team.case.id, None)
-        await asyncio.sleep(0.5)
-        assert rings.empty()
-
-        async with container.uow():
-            await remind(container, team.case.id, None)
+        await remind(container, team.case.id, None)  # Telegram: not this process's to send
         assert await asyncio.wait_for(rings.get(), 5) == "rung"
+
+        telegram = container.uow.wakeups.subscribe(lambda alone: None, [Channel.TELEGRAM])
+        try:
+            await remind(container, team.case.id, None)
+            await asyncio.sleep(0.5)
+            assert rings.empty()
+
+            async with container.uow():
+                await remind(container, team.case.id, None)
+            assert await asyncio.wait_for(rings.get(), 5) == "rung"
+        finally:
+            telegram()
     finally:
-        unsubscribe()
+        whatsapp_only()
         listening.cancel()
         await asyncio.gather(listening, return_exceptions=True)
 
