@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench._support import insert_rows, table_of
+from bench._support import insert_rows, table_of, vacuum_analyse
 from plan_store.crypto import Cipher, bound_cipher
 from plan_store.enums import (
     AppointmentAnswer,
@@ -459,9 +459,4 @@ async def settle(engine: AsyncEngine, tables: list[tuple[Table, Rows]]) -> None:
                     f"(SELECT max(id) FROM {table.name}))"
                 )
                 await connection.execute(text(statement))
-    autocommit = await engine.connect()
-    try:
-        await autocommit.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.execute(text("VACUUM ANALYZE"))
-    finally:
-        await autocommit.close()
+    await vacuum_analyse(engine)

@@ -74,6 +74,7 @@ from bench._support import (
     in_schemas,
     postgres_url,
     table_of,
+    vacuum_analyse,
 )
 from plan_store.crypto import Cipher, bound_cipher, generate_key
 from plan_store.database import create_engine
@@ -109,6 +110,7 @@ async def fill(url: str, data_key: str, *, cases: int, messages: int) -> None:
     try:
         with bound_cipher(cipher):  # aliases, chat addresses...: encrypted as they go in
             await _fill(engine, cipher, now, cases=cases, messages=messages)
+        await vacuum_analyse(engine)
     finally:
         await engine.dispose()
 
