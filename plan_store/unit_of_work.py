@@ -99,7 +99,8 @@ class UnitOfWork:
 
     async def commit(self, *, wait_for_disk: bool = True) -> None:
         """Commit; then publish the recorded domain events, and if outbox rows were
-        queued, wake the senders (see ``wakeup``).
+        queued, wake the senders (see ``wakeup``; a sender may claim them just before
+        the commit, in this transaction).
 
         ``wait_for_disk=False`` is for bookkeeping whose loss in a crash of the database
         server only repeats work (the outbox sender's claims and outcomes: a message
@@ -112,6 +113,8 @@ class UnitOfWork:
         channels, self._outbox_channels = self._outbox_channels, set()
         written = bool(channels)
         alone = self.wakeups.open_units == 1 and not self.burst
+        # Alone, the process's senders may claim the rows in this very transaction.
+        taken = await self.wakeups.claim_at_commit(self, channels) if written and alone else {}
         if session.get_bind().dialect.name == "postgresql":
             if written and not (alone and self.wakeups.heard_here(channels)):
                 # Delivered by PostgreSQL at commit, to the senders of other processes.
@@ -127,7 +130,7 @@ class UnitOfWork:
         for event in events:
             self.bus.publish(event)
         if written:
-            self.wakeups.ring(alone=alone)
+            self.wakeups.ring(alone=alone, taken=taken)
 
     def record(self, event: Event) -> None:
         """Note a domain event; its handlers run after this unit of work commits."""

@@ -14,6 +14,12 @@ of its own (``?search_path=``): the channel is named after the installation's sc
 Each notification carries the ``origin`` of the process that sent it, and ``listen``
 skips its own process's: that process's senders were already rung in process, and
 claiming again for every one of its own commits cost a burst a query per update.
+
+A sender may also claim at commit (``subscribe(claim_at_commit=...)``): a unit of work
+that queued rows and is its process's only one open (one update, not a burst) lets
+such a sender claim them inside its own transaction, just before it commits, and
+rings it with what it took once committed. The reply then needs no claiming
+transaction of its own on its way out; if the commit fails, the claim never was.
 """
 
 from __future__ import annotations
@@ -22,13 +28,17 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable, Collection
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from plan_store.enums import Channel
+
+if TYPE_CHECKING:
+    from plan_store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +64,24 @@ Listener = Callable[[], None]
 Ringing = Callable[[bool], None]
 """Called with ``alone``: whether the unit of work that rang was the only one open in
 its process and carried no burst (a process applying one update, not many)."""
+Start = Callable[[], None]
+ClaimAtCommit = Callable[["UnitOfWork"], Awaitable[Start | None]]
+"""Claims due rows inside a unit of work about to commit; returns what sends them
+once it has committed, or None when it took none."""
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Subscriber:
+    ringing: Ringing
+    channels: frozenset[Channel]
+    claim_at_commit: ClaimAtCommit | None
 
 
 class Wakeups:
     """The process's listeners for "outbox rows were just committed"."""
 
     def __init__(self) -> None:
-        self._listeners: list[tuple[Ringing, frozenset[Channel]]] = []
+        self._listeners: list[Subscriber] = []
         self.origin = secrets.token_hex(8)
         """Sent with this process's notifications (see ``listen``)."""
         self.open_units = 0
@@ -68,15 +89,20 @@ class Wakeups:
 
     def heard_here(self, channels: Collection[Channel]) -> bool:
         """Whether senders of this process listen for every one of ``channels``."""
-        heard = {channel for _, sending in self._listeners for channel in sending}
+        heard = {channel for subscriber in self._listeners for channel in subscriber.channels}
         return bool(channels) and heard.issuperset(channels)
 
     def subscribe(
-        self, listener: Ringing, channels: Collection[Channel] = frozenset()
+        self,
+        listener: Ringing,
+        channels: Collection[Channel] = frozenset(),
+        *,
+        claim_at_commit: ClaimAtCommit | None = None,
     ) -> Callable[[], None]:
-        """Call ``listener`` on every ring; it sends ``channels``. Returns what
+        """Call ``listener`` on every ring; it sends ``channels``, and may claim inside
+        a lone unit of work as it commits (``claim_at_commit``). Returns what
         unsubscribes it."""
-        entry = (listener, frozenset(channels))
+        entry = Subscriber(listener, frozenset(channels), claim_at_commit)
         self._listeners.append(entry)
 
         def unsubscribe() -> None:
@@ -85,10 +111,30 @@ class Wakeups:
 
         return unsubscribe
 
-    def ring(self, *, alone: bool = False) -> None:
-        for listener, _channels in list(self._listeners):
+    async def claim_at_commit(
+        self, uow: UnitOfWork, channels: Collection[Channel]
+    ) -> dict[Subscriber, Start]:
+        """Let the senders that claim at commit, and send some of ``channels``, claim
+        inside ``uow``; what each took, to be started once ``uow`` has committed."""
+        taken: dict[Subscriber, Start] = {}
+        for subscriber in list(self._listeners):
+            claim = subscriber.claim_at_commit
+            if claim is not None and not subscriber.channels.isdisjoint(channels):
+                start = await claim(uow)
+                if start is not None:
+                    taken[subscriber] = start
+        return taken
+
+    def ring(self, *, alone: bool = False, taken: Mapping[Subscriber, Start] | None = None) -> None:
+        """Wake every listener; one that claimed at commit (``taken``) starts sending
+        what it took instead."""
+        for subscriber in list(self._listeners):
+            start = taken.get(subscriber) if taken else None
             try:
-                listener(alone)
+                if start is not None:
+                    start()
+                else:
+                    subscriber.ringing(alone)
             except Exception:
                 log.exception("an outbox wake-up listener failed")
 

@@ -252,7 +252,9 @@ def outbox(
     )
 
     async def run_sender() -> None:
-        unsubscribe = container.uow.wakeups.subscribe(sender.wake, clients)
+        unsubscribe = container.uow.wakeups.subscribe(
+            sender.wake, clients, claim_at_commit=sender.claim_at_commit
+        )
         helpers = [
             asyncio.create_task(
                 listen(

@@ -9,8 +9,8 @@ processes that take updates stand by while every channel they send is held by an
 process: they apply updates and leave the sending to it, which hears of their commits
 through PostgreSQL's notifications (``plan_store.wakeup``). Except when such a
 process is not busy: the reply to an update applied while it had no other unit of work
-open goes from it at once (``OutboxSender.wake``), without the round trip to the
-other process.
+open goes from it at once, claimed in the update's own transaction
+(``OutboxSender.claim_at_commit``), without the round trip to the other process.
 
 Not on SQLite: it has one writer, and two processes writing take turns through the
 busy handler's sleeps. In a burst, the process that only sends waited for the lock

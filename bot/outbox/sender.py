@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -146,6 +146,8 @@ class OutboxSender:
         self._progress = asyncio.Event()
         self._outcomes: list[Outcome] = []
         self._writer: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._running = False
         self._claimer = delivery.Claimer(self._clients, lease, max_attempts)
         self.standing_by = False
         """Set while another process sends this sender's channels (``bot.outbox.duty``):
@@ -178,6 +180,29 @@ class OutboxSender:
             self._take_fresh = True
             self._progress.set()
 
+    async def claim_at_commit(self, uow: UnitOfWork) -> Callable[[], None] | None:
+        """Claim due rows inside ``uow``, a lone unit of work of this process about to
+        commit (``plan_store.wakeup``): the rows it queued go out once it commits,
+        without a claiming transaction of their own, even while standing by. Returns
+        what starts their calls, or None when none were taken (or this sender does
+        not run). Should the process die after the commit, the claims lapse after the
+        lease and another sender takes the rows."""
+        room = min(self.max_in_flight - len(self._in_flight), self.batch_size)
+        if not self._running or self._halt.is_set() or room <= 0:
+            return None
+        rows = await self._claimer.claim(uow, uow.now(), room)
+        if not rows:
+            return None
+        claimed_at = asyncio.get_running_loop().time()
+
+        def start() -> None:
+            for row in rows:
+                self._start(Claim(row, claimed_at))
+            if len(rows) == room:
+                self._progress.set()  # there may be more due
+
+        return start
+
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim the rows due at ``now`` (one batch), deliver them, record the outcomes.
 
@@ -198,7 +223,8 @@ class OutboxSender:
     async def run_forever(self, stop_event: asyncio.Event) -> None:
         """Deliver until ``stop_event`` is set (or the task is cancelled)."""
         self._halt = asyncio.Event()
-        in_flight: set[asyncio.Task[None]] = set()
+        in_flight = self._in_flight
+        self._running = True
         try:
             while not stop_event.is_set():
                 self._progress.clear()
@@ -215,18 +241,22 @@ class OutboxSender:
                         await _first_of(stop_event, within=max(self.poll_interval, 2.0))
                         continue
                     for claim in claims:
-                        task = asyncio.create_task(self._deliver_and_record(claim))
-                        in_flight.add(task)
-                        task.add_done_callback(in_flight.discard)
+                        self._start(claim)
                 full = bool(claims) and len(claims) == min(room, self.batch_size)
                 if full and len(in_flight) < self.max_in_flight:
                     continue  # there may be more due right now
                 await _first_of(stop_event, self._progress, within=self.poll_interval)
         finally:
+            self._running = False
             self._halt.set()
             if in_flight:
                 await asyncio.shield(asyncio.gather(*in_flight, return_exceptions=True))
             await self._drain()
+
+    def _start(self, claim: Claim) -> None:
+        task = asyncio.create_task(self._deliver_and_record(claim))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
 
     # ------------------------------------------------------------------ one round
 

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select, update
 
 from bot.outbox.limits import ChannelLimits, RateLimits
@@ -113,6 +114,42 @@ async def test_a_sender_standing_by_still_sends_at_once_what_its_process_committ
 
     assert texts_to(tg, "7301") == ["lone"]
     assert texts_to(tg, "7302") == texts_to(tg, "7303") == []
+
+
+async def test_a_lone_commit_lets_its_process_sender_claim_its_rows_in_that_same_transaction(
+    container: Container, client: TelegramClient, tg: FakeTelegram
+) -> None:
+    """The reply to a lone update needs no claiming transaction of its own: the
+    running sender claims it as the update's transaction commits, so by the time its
+    call reaches the platform no other transaction has committed, even while another
+    process sends (standing by)."""
+    running = sender(container.uow, client, poll_interval=60.0)
+    running.standing_by = True
+    unsubscribe = container.uow.wakeups.subscribe(
+        running.wake, [Channel.TELEGRAM], claim_at_commit=running.claim_at_commit
+    )
+    commits: list[object] = []
+    sqlalchemy_event.listen(container.engine.sync_engine, "commit", commits.append)
+    tg.hold("sendMessage")
+    stop = asyncio.Event()
+    task = asyncio.create_task(running.run_forever(stop))
+    try:
+        await asyncio.sleep(0.2)  # its first look, which finds nothing
+        async with container.uow() as uow:
+            await queue_screen(uow, "7311", "hola")
+            await uow.commit()
+        committed = len(commits)
+        await tg.wait_until(lambda: bool(tg.held), what="the reply's call")
+        assert len(commits) == committed
+        tg.release()
+        await tg.wait_for_sent(1, chat_id=7311)
+    finally:
+        stop.set()
+        await task  # it records what it sent before it stops
+        unsubscribe()
+    assert texts_to(tg, "7311") == ["hola"]
+    (row,) = await outbox_rows(container.uow)
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 1)
 
 
 async def test_rows_not_yet_due_wait_for_their_time(
