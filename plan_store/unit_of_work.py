@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from contextvars import Token
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -56,6 +56,10 @@ class UnitOfWork:
         self.burst = False
         """Set by a producer whose transaction carries several updates: its commit
         never rings as ``alone`` (see ``wakeup.Ringing``)."""
+        self.memo: dict[object, Any] = {}
+        """What a service read once and keeps for the rest of this transaction (the
+        updates of a burst share one); the service that writes those rows forgets
+        its entries. Emptied when the unit of work ends."""
 
     @property
     def session(self) -> AsyncSession:
@@ -80,6 +84,7 @@ class UnitOfWork:
     ) -> None:
         session = self.session
         self._events = []  # what was not committed did not happen
+        self.memo = {}
         self.wakeups.open_units -= 1
         try:
             await session.rollback()

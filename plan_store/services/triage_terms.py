@@ -144,6 +144,7 @@ async def add(
     )
     uow.session.add(row)
     await uow.flush()
+    _forget(uow)
     audit.record(
         uow,
         "triage_term.add",
@@ -165,6 +166,7 @@ async def deactivate(uow: UnitOfWork, actor: StaffActor, term_id: int) -> Triage
     row.active = False
     row.deactivated_at = uow.now()
     row.deactivated_by_id = actor.id
+    _forget(uow)
     audit.record(
         uow,
         "triage_term.deactivate",
@@ -208,10 +210,27 @@ _ACTIVE = (
 
 
 async def active_terms(uow: UnitOfWork, languages: Iterable[str]) -> list[ActiveTerm]:
-    """The active terms of these languages, oldest first (a stable order)."""
-    await uow.flush()  # as the ORM's query would: a term added in this transaction counts
-    rows = await uow.session.execute(_ACTIVE, {"languages": sorted(set(languages))})
-    return [ActiveTerm(*row) for row in rows]
+    """The active terms of these languages, oldest first (a stable order).
+
+    Read once per transaction and language set: a burst of texts applied together
+    asks once, not once a text. Adding or deactivating a term forgets
+    what was read (``_forget``), so a term changed in this transaction counts."""
+    wanted = tuple(sorted(set(languages)))
+    key = (_MEMO, wanted)
+    terms: list[ActiveTerm] | None = uow.memo.get(key)
+    if terms is None:
+        await uow.flush()  # as the ORM's query would: a term added in this transaction counts
+        rows = await uow.session.execute(_ACTIVE, {"languages": list(wanted)})
+        terms = uow.memo[key] = [ActiveTerm(*row) for row in rows]
+    return list(terms)
+
+
+_MEMO = "triage_terms.active"
+
+
+def _forget(uow: UnitOfWork) -> None:
+    for key in [key for key in uow.memo if isinstance(key, tuple) and key[0] == _MEMO]:
+        del uow.memo[key]
 
 
 async def of_language(uow: UnitOfWork, language: str) -> list[TriageTerm]:

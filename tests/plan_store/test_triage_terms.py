@@ -72,6 +72,31 @@ async def add(uow: UnitOfWork, actor: StaffActor, term: ActiveTerm) -> TriageTer
     )
 
 
+async def test_a_term_added_or_deactivated_counts_at_once_within_the_same_transaction(
+    container: Container, team: Team
+) -> None:
+    """The active terms are read once per transaction (a burst of texts shares one),
+    yet a change made in that transaction, or committed by another before the next
+    one begins, is what the next read sees."""
+    tio = ActiveTerm("mam", RiskCategory.RUNNING_AWAY, Severity.HIGH, "tío chucho")
+    me_voy = ActiveTerm("mam", RiskCategory.RUNNING_AWAY, Severity.HIGH, "ya me voy")
+    async with container.uow() as uow:
+        assert await triage_terms.active_terms(uow, ["mam"]) == []
+        added = await add(uow, team.coordinator, tio)
+        assert await triage_terms.active_terms(uow, ["mam"]) == [tio]
+        assert await triage_terms.active_terms(uow, ["es", "mam"]) == [tio]
+        await triage_terms.deactivate(uow, team.coordinator, added.id)
+        assert await triage_terms.active_terms(uow, ["mam"]) == []
+        await uow.commit()
+    async with container.uow() as reading:
+        assert await triage_terms.active_terms(reading, ["mam"]) == []
+        async with container.uow() as other:
+            await add(other, team.coordinator, me_voy)
+            await other.commit()
+    async with container.uow() as uow:
+        assert await triage_terms.active_terms(uow, ["mam"]) == [me_voy]
+
+
 async def test_coordinators_add_and_deactivate_terms_per_language(
     container: Container, team: Team
 ) -> None:
