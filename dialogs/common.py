@@ -121,7 +121,7 @@ class Turn:
             home_screen=home_screen,
         )
         turn._home, turn._reference = ctx.home, ctx.operator
-        await turn._load_consent()
+        await turn._load_consent(ctx.consent)
         turn._pick_language()
         return turn
 
@@ -130,11 +130,18 @@ class Turn:
         ctx = await chats.chat_context(self.uow, self.channel, self.external_id)
         self.link, self.case = ctx.link, ctx.case
         self._home, self._operator, self._reference = ctx.home, None, ctx.operator
-        await self._load_consent()
+        await self._load_consent(ctx.consent)
         self._pick_language()
 
-    async def _load_consent(self) -> None:
-        self.consent_state = await consent.state(self.uow, self.case) if self.case else None
+    async def _load_consent(self, read: consent.Read | None) -> None:
+        """The case's consent state, from what came with the chat's context when it
+        did (one query fewer on every turn)."""
+        if self.case is None:
+            self.consent_state = None
+        elif read is not None:
+            self.consent_state = await consent.state_from_read(self.uow, self.case, read)
+        else:
+            self.consent_state = await consent.state(self.uow, self.case)
 
     def _pick_language(self) -> None:
         chosen = self.session.language

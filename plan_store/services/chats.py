@@ -32,6 +32,7 @@ from plan_store.models import (
     ProcessedUpdate,
     Staff,
 )
+from plan_store.services import consent as consents
 from plan_store.unit_of_work import UnitOfWork
 
 
@@ -58,6 +59,9 @@ class ChatContext:
     operator: Operator | None = None
     """The case's reference operator, when read with the context (not on first
     contact)."""
+    consent: consents.Read | None = None
+    """The case's latest messaging decision, when read with the context (not on
+    first contact): ``consents.state_from_read`` makes the state of it."""
 
     @property
     def linked(self) -> bool:
@@ -136,7 +140,9 @@ def _context_statement(carry: ScalarSelect[Any] | None, keys: int) -> Select[Any
     """``chat_context``'s query, built once for each ``carry`` and number of data
     keys: it runs on every update, and building a statement is a good part of its
     CPU cost. The reference operator's name and whether she is active come along
-    (the answer to a free text names her), not her whole row."""
+    (the answer to a free text names her), not her whole row, and so does the case's
+    latest messaging decision (every turn asks what the chat may see)."""
+    decision, joined_on, decision_columns = consents.latest_messaging_decision(Adolescent.id)
     return (
         select(
             ChatSession,
@@ -147,6 +153,7 @@ def _context_statement(carry: ScalarSelect[Any] | None, keys: int) -> Select[Any
             Staff.id,
             Staff.display_name,
             Staff.active,
+            *decision_columns,
         )
         .select_from(ChatSession)
         .outerjoin(
@@ -160,6 +167,7 @@ def _context_statement(carry: ScalarSelect[Any] | None, keys: int) -> Select[Any
         .outerjoin(Adolescent, Adolescent.id == ChatLink.adolescent_id)
         .outerjoin(Home, Home.id == Adolescent.home_id)
         .outerjoin(Staff, Staff.id == Adolescent.reference_operator_id)
+        .outerjoin(decision, joined_on)
         .where(
             ChatSession.channel == bindparam("channel"),
             address_in(ChatSession.external_id, keys),
@@ -189,10 +197,12 @@ async def chat_context(
     home: Home | None
     value: Any
     operator: Operator | None = None
+    consent: consents.Read | None = None
     if found is not None:
-        session, link, case, home, value, operator_id, name, active = found
+        session, link, case, home, value, operator_id, name, active, *decided = found
         if operator_id is not None:
             operator = Operator(operator_id, name, active)
+        consent = consents.read_of(*decided)
     else:  # first contact
         session = await chat_session(uow, channel, external_id)
         link = await active_link(uow, channel, external_id)
@@ -200,9 +210,15 @@ async def chat_context(
         home = await uow.session.get(Home, case.home_id) if case else None
         value = await uow.session.scalar(select(carry)) if carry is not None else None
     if case is not None and case.status is CaseStatus.CLOSED:
-        link, case, home, operator = None, None, None, None
+        link, case, home, operator, consent = None, None, None, None, None
     return ChatContext(
-        session=session, link=link, case=case, home=home, carried=value, operator=operator
+        session=session,
+        link=link,
+        case=case,
+        home=home,
+        carried=value,
+        operator=operator,
+        consent=consent if case is not None else None,
     )
 
 

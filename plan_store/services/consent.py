@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, literal_column, select, update
+from sqlalchemy.orm import aliased
 
 from locales import is_supported
 from plan_store.enums import Channel, ConsentDecision, ConsentPurpose, FlagCategory
@@ -184,6 +185,50 @@ _STATE = select(
     .limit(1)
     .scalar_subquery()
 )
+
+
+class Read(NamedTuple):
+    """A case's latest messaging decision and the current version of its text, as
+    read beside the chat's context (``chats.chat_context``, ``state_from_read``)."""
+
+    latest: Decision | None
+    current_version: int
+
+
+_LATEST = aliased(Consent, name="latest_consent")
+_NEWER = aliased(Consent, name="newer_consent")
+
+
+def latest_messaging_decision(case_id: Any) -> tuple[Any, Any, list[Any]]:
+    """What a query of a case (``case_id``, its id column) joins to read the case's
+    latest messaging decision and the current version of the text in the same
+    statement: the outer-joined decision, the join's condition, and the columns
+    (decision, text version, decided at, current version) ``read_of`` turns into a
+    ``Read``."""
+    purpose = ConsentPurpose.MESSAGING.value
+    newest = (
+        select(func.max(_NEWER.id))
+        .where(_NEWER.adolescent_id == case_id, _NEWER.purpose == literal_column(repr(purpose)))
+        .scalar_subquery()
+    )
+    current = (
+        select(func.max(ConsentText.version))
+        .where(ConsentText.purpose == literal_column(repr(purpose)))
+        .scalar_subquery()
+    )
+    columns = [_LATEST.decision, _LATEST.text_version, _LATEST.decided_at, current]
+    return _LATEST, _LATEST.id == newest, columns
+
+
+def read_of(decision: Any, text_version: Any, decided_at: Any, current: Any) -> Read:
+    latest = Decision(decision, text_version, decided_at) if decision is not None else None
+    return Read(latest, int(current) if current is not None else BUILT_IN_VERSION)
+
+
+async def state_from_read(uow: UnitOfWork, case: Adolescent, read: Read) -> ConsentState:
+    """``state`` of the messaging purpose, from what was read with the chat's context
+    (in this transaction, after what it had written: no query of its own)."""
+    return await _state_of(uow, case, ConsentPurpose.MESSAGING, read.latest, read.current_version)
 
 
 async def state(

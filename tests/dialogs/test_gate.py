@@ -6,9 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from bot.inbound import Inbound, receive_together
 from dialogs import actions
+from dialogs.events import Event
 from plan_store.enums import (
     AppointmentStatus,
+    Channel,
     ConsentDecision,
     ConsentPurpose,
     GoalStatus,
@@ -141,6 +144,29 @@ async def test_chat_before_consent_sees_nothing_of_the_case(
             Urgency.NORMAL,
         )
         assert request.message_ciphertext is None
+
+
+async def test_consent_given_in_a_burst_holds_for_the_text_after_it_in_the_same_transaction(
+    container: Container, world: World
+) -> None:
+    """Updates that arrive together are applied in one transaction: the consent read
+    with the second one's chat context is the one the first one just gave."""
+    chat = Chat(container)
+    await chat.start(world.code)
+    accept = chat.button("✅ Acepto").action
+    replies = await receive_together(
+        container.uow,
+        [
+            (Inbound(Channel.TELEGRAM, "burst-1", chat.chat_id, Event.choice(accept)), None),
+            (Inbound(Channel.TELEGRAM, "burst-2", chat.chat_id, Event.text("hoy fui")), None),
+        ],
+    )
+    texts = ["\n".join(screen.text for screen in reply.screens) for reply in replies if reply]
+    assert "¿Qué quieres hacer, Luna?" in texts[0]
+    assert "Acepto" not in texts[1]  # not the consent question again
+    async with container.uow() as uow:
+        kept = await uow.session.scalar(select(func.count()).select_from(Message))
+    assert kept == 1  # her text went to her team
 
 
 async def test_chat_after_withdrawal_sees_nothing(
