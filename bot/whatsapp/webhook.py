@@ -9,13 +9,15 @@ HMAC-SHA256 of the **raw** body under the app secret, compared in constant time;
 the body is never re-serialised before the check (that would change the bytes of any
 emoji or accent). A wrong or missing signature answers 403 and nothing is stored.
 
-Then each message is applied with ``bot.inbound.receive`` (stored and de-duplicated
-by its wamid, the dialogs run, replies go to the outbox, one transaction), and only
-after every commit does the route answer 200. Meta delivers at least once and retries
-for days: a failure before the commit answers 500 and the retried delivery is
-applied once. In the same transaction as each message: the chat's
-``last_inbound_at`` moves forward (the 24-hour window), messages parked outside the
-window are woken, and a typed number answering a numbered menu becomes that option.
+Then each message is applied as ``bot.inbound.receive`` applies an update (stored
+and de-duplicated by its wamid, the dialogs run, replies go to the outbox, one
+transaction; messages of posts in flight at once share transactions,
+``SharedCommits``), and only after every commit does the route answer 200. Meta
+delivers at least once and retries for days: a failure before the commit answers 500
+and the retried delivery is applied once. In the same transaction as each message:
+the chat's ``last_inbound_at`` moves forward (the 24-hour window), messages parked
+outside the window are woken, and a typed number answering a numbered menu becomes
+that option.
 
 What a person sends becomes an ``Event``:
 
@@ -55,7 +57,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.inbound import Handler, Inbound, receive
+from bot.inbound import Handler, Inbound, SharedCommits
 from bot.whatsapp.graph import GraphApi, GraphError, MediaTooLarge
 from bot.whatsapp.payloads import (
     MAX_UPDATE_ID,
@@ -135,6 +137,7 @@ class WhatsAppWebhook:
         self._verify_token = verify_token.encode("utf-8") if verify_token else None
         self._graph = graph
         self._dialogs = dialogs
+        self._together = SharedCommits(uow_factory)
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -207,7 +210,7 @@ class WhatsAppWebhook:
         event, inner = await self._event(message)
         applied = _Applied()
         inbound = Inbound(Channel.WHATSAPP, update_id(message), message.wa_id, event)
-        reply = await receive(self.uow_factory, inbound, self._handler(message, inner, applied))
+        reply = await self._together.receive(inbound, self._handler(message, inner, applied))
         if reply is not None and not applied.done:
             # The dialogs failed and ``receive`` sent its apology in a transaction of
             # its own: the person still wrote, so the window opens all the same.
