@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from contextvars import Token
@@ -52,7 +53,7 @@ class UnitOfWork:
         self._apart: list[object] = []
         self._bound: Token[Cipher | None] | None = None
         self._events: list[Event] = []
-        self._outbox_channels: set[Channel] = set()
+        self._outbox_chats: Counter[tuple[Channel, str]] = Counter()
         self.burst = False
         """Set by a producer whose transaction carries several updates: its commit
         never rings as ``alone`` (see ``wakeup.Ringing``)."""
@@ -115,11 +116,12 @@ class UnitOfWork:
         same. SQLite here never waits for the disk at commit (WAL, ``synchronous``
         NORMAL)."""
         session = self.session
-        channels, self._outbox_channels = self._outbox_channels, set()
+        queued, self._outbox_chats = self._outbox_chats, Counter()
+        channels = {channel for channel, _chat in queued}
         written = bool(channels)
         alone = self.wakeups.open_units == 1 and not self.burst
         # Alone, the process's senders may claim the rows in this very transaction.
-        taken = await self.wakeups.claim_at_commit(self, channels) if written and alone else {}
+        taken = await self.wakeups.claim_at_commit(self, queued) if written and alone else {}
         if session.get_bind().dialect.name == "postgresql":
             if written and not (alone and self.wakeups.heard_here(channels)):
                 # Delivered by PostgreSQL at commit, to the senders of other processes.
@@ -141,10 +143,10 @@ class UnitOfWork:
         """Note a domain event; its handlers run after this unit of work commits."""
         self._events.append(event)
 
-    def outbox_written(self, channels: Iterable[Channel]) -> None:
-        """Rows for ``channels`` were queued in the outbox: wake the senders once this
-        commits."""
-        self._outbox_channels.update(channels)
+    def outbox_written(self, chats: Iterable[tuple[Channel, str]]) -> None:
+        """A row for each of ``chats`` (channel, chat) was queued in the outbox: wake the
+        senders once this commits."""
+        self._outbox_chats.update(chats)
 
     async def commit_apart(self, *rows: object) -> None:
         """Write ``rows`` in a transaction of their own, kept even if this one rolls back.

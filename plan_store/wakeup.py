@@ -65,9 +65,11 @@ Ringing = Callable[[bool], None]
 """Called with ``alone``: whether the unit of work that rang was the only one open in
 its process and carried no burst (a process applying one update, not many)."""
 Start = Callable[[], None]
-ClaimAtCommit = Callable[["UnitOfWork"], Awaitable[Start | None]]
-"""Claims due rows inside a unit of work about to commit; returns what sends them
-once it has committed, or None when it took none."""
+Queued = Mapping[tuple[Channel, str], int]
+"""How many outbox rows a unit of work queued, per channel and chat."""
+ClaimAtCommit = Callable[["UnitOfWork", Queued], Awaitable[Start | None]]
+"""Claims due rows inside a unit of work about to commit (which queued ``Queued``);
+returns what sends them once it has committed, or None when it took none."""
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -111,16 +113,15 @@ class Wakeups:
 
         return unsubscribe
 
-    async def claim_at_commit(
-        self, uow: UnitOfWork, channels: Collection[Channel]
-    ) -> dict[Subscriber, Start]:
-        """Let the senders that claim at commit, and send some of ``channels``, claim
-        inside ``uow``; what each took, to be started once ``uow`` has committed."""
+    async def claim_at_commit(self, uow: UnitOfWork, queued: Queued) -> dict[Subscriber, Start]:
+        """Let the senders that claim at commit, and send a channel ``uow`` queued rows
+        for, claim inside it; what each took, to be started once ``uow`` has committed."""
+        channels = {channel for channel, _chat in queued}
         taken: dict[Subscriber, Start] = {}
         for subscriber in list(self._listeners):
             claim = subscriber.claim_at_commit
             if claim is not None and not subscriber.channels.isdisjoint(channels):
-                start = await claim(uow)
+                start = await claim(uow, queued)
                 if start is not None:
                     taken[subscriber] = start
         return taken

@@ -48,6 +48,7 @@ from bot.outbox.limits import OutboxConfig, Pacer, RateLimits, halted_within
 from plan_store.enums import Channel, OutboxKind
 from plan_store.outbox import delivery
 from plan_store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from plan_store.wakeup import Queued
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,9 @@ class Claim:
 
     row: delivery.Claimed
     claimed_at: float
+    followed: bool = False
+    """Claimed at the commit that queued it, with more of that commit's rows for its
+    chat waiting behind it (a reply of several screens)."""
 
     @property
     def id(self) -> int:
@@ -180,13 +184,16 @@ class OutboxSender:
             self._take_fresh = True
             self._progress.set()
 
-    async def claim_at_commit(self, uow: UnitOfWork) -> Callable[[], None] | None:
+    async def claim_at_commit(self, uow: UnitOfWork, queued: Queued) -> Callable[[], None] | None:
         """Claim due rows inside ``uow``, a lone unit of work of this process about to
         commit (``plan_store.wakeup``): the rows it queued go out once it commits,
         without a claiming transaction of their own, even while standing by. Returns
         what starts their calls, or None when none were taken (or this sender does
         not run). Should the process die after the commit, the claims lapse after the
-        lease and another sender takes the rows."""
+        lease and another sender takes the rows.
+
+        What waits behind a row taken so (a reply's next screen) is taken here too as
+        soon as that row is sent, even while standing by (``Claim.followed``)."""
         room = min(self.max_in_flight - len(self._in_flight), self.batch_size)
         if not self._running or self._halt.is_set() or room <= 0:
             return None
@@ -197,7 +204,8 @@ class OutboxSender:
 
         def start() -> None:
             for row in rows:
-                self._start(Claim(row, claimed_at))
+                followed = queued.get((row.channel, row.chat_id), 0) > 1
+                self._start(Claim(row, claimed_at, followed))
             if len(rows) == room:
                 self._progress.set()  # there may be more due
 
@@ -373,6 +381,8 @@ class OutboxSender:
                 except Exception:
                     log.exception("could not record %d delivery outcomes", len(batch))
                     break
+            if any(o.claim.followed and o.verdict is Verdict.SENT for o in batch):
+                self._take_fresh = True  # the next screens are due now, from here
             self._progress.set()
 
     async def _write(self, outcomes: Sequence[Outcome]) -> None:

@@ -73,7 +73,7 @@ async def enqueue(
     row = OutboxMessage(**_columns(uow, message))
     uow.session.add(row)
     await uow.flush()
-    uow.outbox_written([channel])
+    uow.outbox_written([(channel, external_chat_id)])
     return row
 
 
@@ -95,7 +95,7 @@ async def enqueue_many(uow: UnitOfWork, messages: Sequence[Outgoing]) -> None:
         # still pending (a case created in this transaction) are written before it.
         await uow.flush()
         await uow.session.execute(_INSERT, [_columns(uow, message) for message in messages])
-        uow.outbox_written(message.channel for message in messages)
+        uow.outbox_written((message.channel, message.external_chat_id) for message in messages)
 
 
 def _columns(uow: UnitOfWork, message: Outgoing) -> dict[str, Any]:

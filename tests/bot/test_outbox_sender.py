@@ -152,6 +152,33 @@ async def test_a_lone_commit_lets_its_process_sender_claim_its_rows_in_that_same
     assert (row.status, row.attempts) == (OutboxStatus.SENT, 1)
 
 
+async def test_a_lone_reply_of_two_screens_goes_out_whole_from_a_sender_standing_by(
+    container: Container, client: TelegramClient, tg: FakeTelegram
+) -> None:
+    """The second screen waits behind the first; once the first is sent, the sender
+    that took it at commit takes the second too, rather than leaving it to the
+    process that sends (here none: only a poll a minute away)."""
+    running = sender(container.uow, client, poll_interval=60.0)
+    running.standing_by = True
+    unsubscribe = container.uow.wakeups.subscribe(
+        running.wake, [Channel.TELEGRAM], claim_at_commit=running.claim_at_commit
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(running.run_forever(stop))
+    try:
+        await asyncio.sleep(0.2)  # its first look, which finds nothing
+        async with container.uow() as uow:
+            await queue_screen(uow, "7321", "primera")
+            await queue_screen(uow, "7321", "segunda")
+            await uow.commit()
+        await tg.wait_for_sent(2, chat_id=7321)
+    finally:
+        stop.set()
+        await task
+        unsubscribe()
+    assert texts_to(tg, "7321") == ["primera", "segunda"]
+
+
 async def test_rows_not_yet_due_wait_for_their_time(
     container: Container, tg: FakeTelegram, client: TelegramClient, clock: FakeClock
 ) -> None:
