@@ -11,7 +11,8 @@ machine's load hits both.
 
 Rumbo's database holds ``--cases`` linked, consenting cases and ``--messages``
 stored messages (half of them in the messages timeline, half as sent outbox rows;
-set-based inserts). ``--chats`` of the cases write:
+set-based inserts; on PostgreSQL then vacuumed and analysed, as autovacuum would).
+``--chats`` of the cases write:
 
 - **burst**: ``--burst`` texts at once (spread evenly over the chats); updates
   answered per second, from the first update offered to the last reply received.
