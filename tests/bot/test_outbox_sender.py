@@ -7,6 +7,7 @@ rate limits are lifted unless a test is about them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
@@ -116,6 +117,29 @@ async def test_a_sender_standing_by_still_sends_at_once_what_its_process_committ
     assert texts_to(tg, "7302") == texts_to(tg, "7303") == []
 
 
+@contextlib.asynccontextmanager
+async def standing_by_and_claiming_at_commit(
+    container: Container, client: TelegramClient
+) -> AsyncIterator[OutboxSender]:
+    """A running sender standing by (another process sends) that claims at commit,
+    as ``rumbo serve`` wires it, polling only once a minute; stopped (its outcomes
+    recorded) on the way out."""
+    running = sender(container.uow, client, poll_interval=60.0)
+    running.standing_by = True
+    unsubscribe = container.uow.wakeups.subscribe(
+        running.wake, [Channel.TELEGRAM], claim_at_commit=running.claim_at_commit
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(running.run_forever(stop))
+    try:
+        await asyncio.sleep(0.2)  # its first look, which finds nothing
+        yield running
+    finally:
+        stop.set()
+        await task
+        unsubscribe()
+
+
 async def test_a_lone_commit_lets_its_process_sender_claim_its_rows_in_that_same_transaction(
     container: Container, client: TelegramClient, tg: FakeTelegram
 ) -> None:
@@ -123,18 +147,10 @@ async def test_a_lone_commit_lets_its_process_sender_claim_its_rows_in_that_same
     running sender claims it as the update's transaction commits, so by the time its
     call reaches the platform no other transaction has committed, even while another
     process sends (standing by)."""
-    running = sender(container.uow, client, poll_interval=60.0)
-    running.standing_by = True
-    unsubscribe = container.uow.wakeups.subscribe(
-        running.wake, [Channel.TELEGRAM], claim_at_commit=running.claim_at_commit
-    )
     commits: list[object] = []
     sqlalchemy_event.listen(container.engine.sync_engine, "commit", commits.append)
     tg.hold("sendMessage")
-    stop = asyncio.Event()
-    task = asyncio.create_task(running.run_forever(stop))
-    try:
-        await asyncio.sleep(0.2)  # its first look, which finds nothing
+    async with standing_by_and_claiming_at_commit(container, client):
         async with container.uow() as uow:
             await queue_screen(uow, "7311", "hola")
             await uow.commit()
@@ -143,10 +159,6 @@ async def test_a_lone_commit_lets_its_process_sender_claim_its_rows_in_that_same
         assert len(commits) == committed
         tg.release()
         await tg.wait_for_sent(1, chat_id=7311)
-    finally:
-        stop.set()
-        await task  # it records what it sent before it stops
-        unsubscribe()
     assert texts_to(tg, "7311") == ["hola"]
     (row,) = await outbox_rows(container.uow)
     assert (row.status, row.attempts) == (OutboxStatus.SENT, 1)
@@ -158,24 +170,12 @@ async def test_a_lone_reply_of_two_screens_goes_out_whole_from_a_sender_standing
     """The second screen waits behind the first; once the first is sent, the sender
     that took it at commit takes the second too, rather than leaving it to the
     process that sends (here none: only a poll a minute away)."""
-    running = sender(container.uow, client, poll_interval=60.0)
-    running.standing_by = True
-    unsubscribe = container.uow.wakeups.subscribe(
-        running.wake, [Channel.TELEGRAM], claim_at_commit=running.claim_at_commit
-    )
-    stop = asyncio.Event()
-    task = asyncio.create_task(running.run_forever(stop))
-    try:
-        await asyncio.sleep(0.2)  # its first look, which finds nothing
+    async with standing_by_and_claiming_at_commit(container, client):
         async with container.uow() as uow:
             await queue_screen(uow, "7321", "primera")
             await queue_screen(uow, "7321", "segunda")
             await uow.commit()
         await tg.wait_for_sent(2, chat_id=7321)
-    finally:
-        stop.set()
-        await task
-        unsubscribe()
     assert texts_to(tg, "7321") == ["primera", "segunda"]
 
 
