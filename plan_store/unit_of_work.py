@@ -60,7 +60,7 @@ class UnitOfWork:
         self.memo: dict[object, Any] = {}
         """What a service read once and keeps for the rest of this transaction (the
         updates of a burst share one); the service that writes those rows forgets
-        its entries. Emptied when the unit of work ends."""
+        its entries. Emptied at each commit and when the unit of work ends."""
 
     @property
     def session(self) -> AsyncSession:
@@ -133,6 +133,7 @@ class UnitOfWork:
             if not wait_for_disk:
                 await session.execute(NO_WAIT_FOR_DISK)
         await session.commit()
+        self.memo = {}  # the next transaction reads afresh
         events, self._events = self._events, []
         for event in events:
             self.bus.publish(event)
