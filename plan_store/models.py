@@ -229,7 +229,9 @@ class ChatLink(Base):
             "channel",
             "external_id",
             unique=True,
-            sqlite_where=text("active"),
+            # SQLite uses a partial index only for a query's term written as the
+            # index's: SQLAlchemy writes ``active = 1`` there (``active`` on PostgreSQL).
+            sqlite_where=text("active = 1"),
             postgresql_where=text("active"),
         ),
     )
