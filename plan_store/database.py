@@ -28,7 +28,10 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     if parsed.get_backend_name() == "sqlite":
         if parsed.get_driver_name() == "aiosqlite":
             kwargs.setdefault("module", sqlite_driver.dbapi())
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **kwargs)
+        # The connection is opened on aiosqlite's thread, and used from the event
+        # loop's too, one at a time (``sqlite_driver``).
+        connect_args = {"timeout": 30, "check_same_thread": False}
+        engine = create_async_engine(url, echo=echo, connect_args=connect_args, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -9,6 +9,16 @@ below does the four in one function on aiosqlite's thread: one hand-off per
 statement. What the statement left behind (description, row count, last row id)
 is kept, and the rows are buffered, as SQLAlchemy's adapter buffers them anyway.
 
+Inside a transaction that has already written, a statement skips even that trip and
+runs on the event loop's own thread. Such a transaction holds the database's one
+write lock, so its statements wait for nobody (readers never block a writer in WAL
+mode), and they are the short statements of an update, a claim or an outcome: the
+trip to the thread and back cost more than most of them (about 70 us on a 2-core
+machine, against 3 to 30 us of SQLite's own work). A statement that may have to wait
+for the lock (the first write of a transaction, which may find another process
+writing) and every read outside a writing transaction (the console's longer queries
+among them) still go to the thread, so that the event loop never waits on them.
+
 Server-side cursors (``stream``) keep SQLAlchemy's own cursor.
 """
 
@@ -88,22 +98,32 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
         try:
-            return await_(self._one_trip(False, operation, parameters))
+            await_(self._one_trip(False, operation, parameters))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
 
     def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
         try:
-            return await_(self._one_trip(True, operation, seq_of_parameters))
+            await_(self._one_trip(True, operation, seq_of_parameters))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
 
     async def _one_trip(self, many: bool, operation: Any, parameters: Any) -> None:
+        """The statement on aiosqlite's thread, or at once here where it waits for
+        nobody. Either way through ``await_``: SQLAlchemy's async connection checks
+        that its driver awaited."""
         connection = self._connection
         async with self._adapt_connection._execute_mutex:
-            outcome: _Outcome = await connection._execute(
-                _run, connection._conn, many, operation, parameters
-            )
+            if connection._conn.in_transaction:
+                # This transaction has written: it holds the lock and waits for nobody.
+                outcome = _run(connection._conn, many, operation, parameters)
+            else:
+                outcome = await connection._execute(
+                    _run, connection._conn, many, operation, parameters
+                )
+        self._keep(outcome)
+
+    def _keep(self, outcome: _Outcome) -> None:
         self._description, self._rowcount, self._lastrowid, rows = outcome
         self._rows = deque(rows) if rows is not None else deque()
 
