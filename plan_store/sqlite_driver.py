@@ -28,7 +28,7 @@ import sqlite3
 from collections import deque
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -112,15 +112,18 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         """The statement on aiosqlite's thread, or at once here where it waits for
         nobody. Either way through ``await_``: SQLAlchemy's async connection checks
         that its driver awaited."""
+        adapted = cast(OneTripConnection, self._adapt_connection)
         connection = self._connection
-        async with self._adapt_connection._execute_mutex:
-            if connection._conn.in_transaction:
+        sqlite = connection._conn
+        async with adapted._execute_mutex:
+            if adapted.wrote and sqlite.in_transaction:
                 # This transaction has written: it holds the lock and waits for nobody.
-                outcome = _run(connection._conn, many, operation, parameters)
+                outcome = _run(sqlite, many, operation, parameters)
             else:
-                outcome = await connection._execute(
-                    _run, connection._conn, many, operation, parameters
-                )
+                changes = sqlite.total_changes
+                outcome = await connection._execute(_run, sqlite, many, operation, parameters)
+                # An explicit BEGIN (a snapshot's) opens a transaction that writes nothing.
+                adapted.wrote = sqlite.in_transaction and sqlite.total_changes > changes
         self._keep(outcome)
 
     def _keep(self, outcome: _Outcome) -> None:
@@ -135,9 +138,14 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("wrote",)
 
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.wrote = False
+        """Whether the open transaction has changed rows, and so holds the write lock."""
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
