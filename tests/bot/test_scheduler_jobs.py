@@ -7,13 +7,12 @@ to the fake Bot API to see what the adolescent would read.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.scheduler import jobs
 from bot.telegram.client import TelegramClient
@@ -48,6 +47,7 @@ from tests.bot.outbox_support import (
 from tests.builders import birth_date_for_age
 from tests.conftest import FakeClock
 from tests.fakes import FakeTelegram
+from tests.statements import statements
 
 Job = Callable[..., Awaitable[int]]
 
@@ -331,22 +331,6 @@ async def test_reminders_of_many_cases_go_in_order_a_chunk_at_a_time(
     ]  # fmt: skip
     assert [row.expires_at for row in rows] == [a.starts_at for a in ours]
     assert await run(container, jobs.appointment_reminders, clock.now) == 0
-
-
-@contextlib.contextmanager
-def statements(container: Container) -> Iterator[list[str]]:
-    """The SQL statements sent to the database while inside."""
-    sent: list[str] = []
-
-    def record(*args: Any) -> None:
-        sent.append(args[2])
-
-    engine = container.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"])

@@ -5,15 +5,11 @@ the few rows of a test."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
-from sqlalchemy import event
 
 from rumbo.container import Container
 from tests.dialogs.chat import Chat
+from tests.statements import Sent, statements
 
 pytestmark = pytest.mark.parametrize("db_backend", ["sqlite"])
 
@@ -23,29 +19,13 @@ its plan shows only the foreign-key checks SQLite runs while a deferred violatio
 pending, which never happens here."""
 
 
-@contextlib.contextmanager
-def statements(container: Container) -> Iterator[list[tuple[str, Any]]]:
-    """The SQL statements (with their parameters) sent one at a time while inside."""
-    sent: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
-        executemany = rest[-1]
-        if not executemany and statement.lstrip().upper().startswith(READS):
-            sent.append((statement, parameters))
-
-    engine = container.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
-async def whole_table_reads(container: Container, sent: list[tuple[str, Any]]) -> list[str]:
-    """Each step of the statements' plans that reads a whole table, with its statement."""
+async def whole_table_reads(container: Container, sent: list[Sent]) -> list[str]:
+    """Each step of the reading statements' plans that reads a whole table, with its
+    statement."""
+    reads = [s for s in sent if not s.many and s.statement.lstrip().upper().startswith(READS)]
     found = []
     async with container.engine.connect() as connection:
-        for statement, parameters in sent:
+        for statement, parameters, _many in reads:
             plan = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
             found += [f"{step[-1]} <- {statement}" for step in plan if step[-1].startswith("SCAN ")]
     return found
