@@ -601,7 +601,8 @@ class Flag(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     adolescent_id: Mapped[int] = mapped_column(ForeignKey("adolescents.id"))
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    # Indexed for the foreign key: erasing a case's messages looks for their flags.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
     category: Mapped[FlagCategory] = mapped_column(str_enum(FlagCategory))
     severity: Mapped[Severity] = mapped_column(str_enum(Severity))
     status: Mapped[FlagStatus] = mapped_column(str_enum(FlagStatus), default=FlagStatus.OPEN)
@@ -1070,7 +1071,7 @@ class EvaluationVoice(Base):
     evaluation_on: Mapped[date] = mapped_column(Date, index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
-    voice_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    voice_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()

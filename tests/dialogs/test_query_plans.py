@@ -38,3 +38,16 @@ async def test_a_text_and_the_goals_read_no_table_whole(container: Container, ch
         await chat.tap("🎯 Mis metas")
     assert sent
     assert await whole_table_reads(container, sent) == []
+
+
+async def test_leaving_rumbo_erases_her_words_reading_no_table_whole(
+    container: Container, chat: Chat
+) -> None:
+    await chat.send("hoy fui a la escuela")
+    await chat.send("me quiero morir")  # its words stay with its flag; the messages go
+    await chat.tap("🏠 Menú")
+    with statements(container) as sent:
+        await chat.tap("⚙️ Privacidad")
+        await chat.tap("🚪 Dejar Rumbo")
+        await chat.tap("✅ Sí, dejar Rumbo")
+    assert await whole_table_reads(container, sent) == []
