@@ -55,8 +55,11 @@ async def test_a_write_waiting_for_another_process_leaves_the_process_answering(
     ticks = await ticks_while(job)
     other.close()
 
+    # The other process's COMMIT is a timer of this loop: the write got the lock only
+    # because the loop ran on while it waited (stopped, it would have failed after the
+    # busy timeout). The ticks say so at once, with room for a loaded machine.
     assert await job
-    assert ticks >= HELD_FOR / 0.01 / 2  # the loop ran on while the write waited
+    assert ticks >= 5
     async with container.uow() as uow:
         stored = await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate))
     assert stored == 2
