@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from plan_store.enums import Channel
@@ -38,37 +37,29 @@ async def first_seen_among(
     unique = list(dict.fromkeys(update_ids))
     if not unique:
         return set()
-    dialect = uow.session.get_bind().dialect.name
     now = uow.now()
+    postgres = uow.session.get_bind().dialect.name == "postgresql"
+    # Run as an executemany: SQLAlchemy sends the rows in one multi-row INSERT
+    # (``insertmanyvalues``), from one statement compiled once. A statement built with
+    # the rows in ``values()`` has no cache key, and was compiled again at every call.
     result = await uow.session.execute(
-        _record_many(dialect == "postgresql", len(unique)),
-        {
-            **{f"update_id_{n}": update_id for n, update_id in enumerate(unique)},
-            "channel": channel,
-            "received_at": now,
-        },
+        _RECORD_POSTGRES if postgres else _RECORD_SQLITE,
+        [{"channel": channel, "update_id": update_id, "received_at": now} for update_id in unique],
     )
     return set(result.scalars())
 
 
-@functools.lru_cache(maxsize=64)
-def _record_many(postgres: bool, count: int) -> Any:
-    """``first_seen_among``'s statement for ``count`` ids, built once for each count."""
+def _record(insert: Any) -> Any:
+    """``first_seen_among``'s statement, in ``insert``'s dialect (both have ``ON
+    CONFLICT DO NOTHING``)."""
     table = ProcessedUpdate.__table__
     assert isinstance(table, Table)
-    insert = postgresql.insert if postgres else sqlite.insert
     return (
         insert(table)
-        .values(
-            [
-                {
-                    "channel": bindparam("channel"),
-                    "update_id": bindparam(f"update_id_{n}"),
-                    "received_at": bindparam("received_at"),
-                }
-                for n in range(count)
-            ]
-        )
         .on_conflict_do_nothing(index_elements=["channel", "update_id"])
         .returning(table.c.update_id)
     )
+
+
+_RECORD_POSTGRES = _record(postgresql.insert)
+_RECORD_SQLITE = _record(sqlite.insert)
