@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dtm
 import warnings
 
+import httpx
 from telegram import Bot
 from telegram.error import RetryAfter
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.telegram import connections
 from bot.telegram.config import TelegramConfig
 
 LONG_POLL_SECONDS = 30.0
@@ -25,6 +27,7 @@ def build_bot(config: TelegramConfig) -> Bot:
     if config.token is None:
         raise ValueError("RUMBO_TELEGRAM_TOKEN is not set")
     root = config.api_url.rstrip("/")
+    pool_size = 32
     return Bot(
         config.token,
         base_url=f"{root}/bot",
@@ -32,12 +35,15 @@ def build_bot(config: TelegramConfig) -> Bot:
         # Several chats are served at once by the outbox sender; the pool must not be
         # the bottleneck, and a request waiting for a connection is not a failure.
         request=HTTPXRequest(
-            connection_pool_size=32,
+            connection_pool_size=pool_size,
             connect_timeout=5.0,
             read_timeout=10.0,
             write_timeout=10.0,
             pool_timeout=10.0,
             media_write_timeout=30.0,
+            httpx_kwargs={
+                "transport": connections.transport(httpx.Limits(max_connections=pool_size))
+            },
         ),
         # getUpdates adds its long-poll ``timeout`` to this read timeout.
         get_updates_request=HTTPXRequest(
