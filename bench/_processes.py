@@ -221,6 +221,28 @@ def cpu_seconds_of(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float | None:
+    """CPU time used so far by the PostgreSQL server on this machine: every
+    ``postgres`` process, and the backends that have already exited (counted in their
+    parent's children times). None when no such process can be read (a server
+    elsewhere). Every client's work counts: read it while only the bench uses it."""
+    total, found = 0.0, False
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        found = True
+        # utime, stime, and cutime, cstime (children reaped: exited backends)
+        total += sum(int(value) for value in fields[11:15]) / tick
+    return total if found else None
+
+
 @dataclass
 class Proc:
     name: str

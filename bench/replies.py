@@ -62,6 +62,7 @@ from bench._processes import (
     Proc,
     base_env,
     healthy,
+    postgres_cpu_seconds,
     rumbo_env,
     spawn,
     stop_all,
@@ -204,6 +205,9 @@ class Turn:
     fake_cpu_ms: float = 0.0
     """The fake Bot API's CPU time per update of the burst: on a 2-core machine it
     shares the cores with the bot."""
+    database_cpu_ms: float | None = None
+    """The PostgreSQL server's CPU time per update of the burst, when it runs on this
+    machine (Rumbo on PostgreSQL only)."""
     rss_mb: dict[str, float] = field(default_factory=dict)
     load: str = ""
     slowest: list[tuple[float, float]] = field(default_factory=list)
@@ -252,11 +256,14 @@ async def one_turn(
             targets=[f"http://127.0.0.1:{p}/telegram/webhook" for p in ports[:workers]],
         )
         replies_each = await fake.call("warm", chats=chats, timeout=180)
+        on_postgres = bot == "rumbo" and url.startswith("postgresql")
         cpu_before = {p.name: p.cpu_seconds() for p in procs}
         fake_before = fake.cpu_seconds()
+        database_before = postgres_cpu_seconds() if on_postgres else None
         burst = await fake.call("burst", chats=chats, total=args.burst, replies_each=replies_each)
         cpu_by = {p.name: p.cpu_seconds() - cpu_before[p.name] for p in procs}
         fake_cpu = fake.cpu_seconds() - fake_before
+        database_after = postgres_cpu_seconds() if on_postgres else None
         paced = await fake.call(
             "paced",
             chats=chats,
@@ -274,6 +281,11 @@ async def one_turn(
             cpu_ms=sum(cpu_by.values()) / burst["updates"] * 1000,
             cpu_ms_by={name: cpu / burst["updates"] * 1000 for name, cpu in cpu_by.items()},
             fake_cpu_ms=fake_cpu / burst["updates"] * 1000,
+            database_cpu_ms=(
+                (database_after - database_before) / burst["updates"] * 1000
+                if database_before is not None and database_after is not None
+                else None
+            ),
             rss_mb={p.name: p.peak_rss_mb() for p in procs},
             load=load(),
             slowest=[(float(s), float(t)) for s, t in paced["slowest"]],
@@ -305,6 +317,8 @@ def show(turn: Turn, baseline: Turn | None) -> None:
         )
         print(f"           slowest paced replies: {slow}", flush=True)
     split = ", ".join(f"{name} {ms:.2f}" for name, ms in turn.cpu_ms_by.items())
+    if turn.database_cpu_ms is not None:
+        split += f"; the PostgreSQL server {turn.database_cpu_ms:.2f}"
     print(f"           CPU ms/update: {split}; the fake Bot API {turn.fake_cpu_ms:.2f}", flush=True)
     if baseline is not None:
         print(
