@@ -53,11 +53,12 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
 
 
 POOL_SIZE = 16
-"""PostgreSQL connections a process keeps open: as many as the polling loop applies
-chats side by side (16). SQLAlchemy's default (5) closed every connection beyond it
-as it came back, so a burst kept opening PostgreSQL connections (a server process
-each). With ``POOL_OVERFLOW``, a process opens at most 24: three processes stay
-under PostgreSQL's default ``max_connections`` of 100."""
+"""PostgreSQL connections a process keeps open: the polling loop's transactions side
+by side, the outbox sender's, the alerts', and a webhook's requests in flight.
+SQLAlchemy's default (5) closed every connection beyond it as it came back, so a
+burst kept opening PostgreSQL connections (a server process each). With
+``POOL_OVERFLOW``, a process opens at most 24: three processes stay under
+PostgreSQL's default ``max_connections`` of 100."""
 POOL_OVERFLOW = 8
 
 
