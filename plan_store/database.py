@@ -29,7 +29,8 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
         if parsed.get_driver_name() == "aiosqlite":
             kwargs.setdefault("module", sqlite_driver.dbapi())
         # The connection is opened on aiosqlite's thread, and used from the event
-        # loop's too, one at a time (``sqlite_driver``).
+        # loop's too, one at a time (``sqlite_driver``). The busy timeout covers the
+        # pragmas below; statements then wait for the lock in ``sqlite_driver``.
         connect_args = {"timeout": 30, "check_same_thread": False}
         engine = create_async_engine(url, echo=echo, connect_args=connect_args, **kwargs)
 
@@ -39,6 +40,8 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            if isinstance(engine.sync_engine.dialect.dbapi, sqlite_driver.OneTripDBAPI):
+                cursor.execute("PRAGMA busy_timeout=0")
             cursor.close()
 
         return engine

@@ -19,12 +19,22 @@ for the lock (the first write of a transaction, which may find another process
 writing) and every read outside a writing transaction (the console's longer queries
 among them) still go to the thread, so that the event loop never waits on them.
 
+A statement that finds another process holding the write lock waits for it here, on
+aiosqlite's thread, looking again every ``LOCK_PAUSE`` for up to ``LOCK_PATIENCE``
+(the connections' own busy timeout is 0). SQLite's busy handler sleeps in growing
+steps instead (1, 2, 5, 10, 15, 20, 25 ms and so on): two processes writing in turn
+(one applying updates, one sending their replies) each slept several milliseconds
+for a lock held for one, and a burst went no faster with the sending moved to the
+other process. ``SQLITE_BUSY_SNAPSHOT`` is not waited for: a transaction that read an
+older state must start again (``plan_store.database.transient``).
+
 Server-side cursors (``stream``) keep SQLAlchemy's own cursor.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Sequence
 from types import ModuleType
@@ -42,8 +52,35 @@ _Outcome = tuple[Any, int, int | None, list[Any] | None]
 """description, rowcount, lastrowid, rows (None when the statement returns none)."""
 
 
+LOCK_PAUSE = 0.0005
+"""Seconds between two looks at a write lock another process holds."""
+LOCK_PATIENCE = 30.0
+"""Seconds a statement waits for that lock before it fails (``SQLITE_BUSY``)."""
+_BUSY = sqlite3.SQLITE_BUSY
+"""The plain code only: not ``SQLITE_BUSY_SNAPSHOT`` (``_BUSY | 2 << 8``)."""
+
+
 def _run(connection: sqlite3.Connection, many: bool, operation: str, parameters: Any) -> _Outcome:
-    """On aiosqlite's thread: the statement, its rows and its cursor's state."""
+    """On aiosqlite's thread: the statement, its rows and its cursor's state, once the
+    write lock is free (a statement turned away with ``SQLITE_BUSY`` did nothing)."""
+    waited_since: float | None = None
+    while True:
+        try:
+            return _run_once(connection, many, operation, parameters)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != _BUSY:
+                raise
+            now = time.monotonic()
+            if waited_since is None:
+                waited_since = now
+            elif now - waited_since > LOCK_PATIENCE:
+                raise
+            time.sleep(LOCK_PAUSE)
+
+
+def _run_once(
+    connection: sqlite3.Connection, many: bool, operation: str, parameters: Any
+) -> _Outcome:
     cursor = connection.cursor()
     try:
         if many:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
+from plan_store import sqlite_driver
 from plan_store.enums import Channel
 from plan_store.models import ProcessedUpdate
 from plan_store.services import updates
@@ -56,13 +57,30 @@ async def test_a_write_waiting_for_another_process_leaves_the_process_answering(
     other.close()
 
     # The other process's COMMIT is a timer of this loop: the write got the lock only
-    # because the loop ran on while it waited (stopped, it would have failed after the
-    # busy timeout). The ticks say so at once, with room for a loaded machine.
+    # because the loop ran on while it waited (stopped, it would have failed after
+    # ``LOCK_PATIENCE``). The ticks say so at once, with room for a loaded machine.
     assert await job
     assert ticks >= 5
     async with container.uow() as uow:
         stored = await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate))
     assert stored == 2
+
+
+async def test_a_write_gives_up_on_a_lock_held_past_its_patience_and_keeps_nothing(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_driver, "LOCK_PATIENCE", 0.2)
+    other = another_process(container)
+    other.execute("BEGIN IMMEDIATE")  # held until the write has given up
+    try:
+        with pytest.raises(Exception, match="database is locked"):
+            async with container.uow() as uow:
+                await updates.first_seen(uow, Channel.TELEGRAM, "1")
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    async with container.uow() as uow:
+        assert await updates.first_seen(uow, Channel.TELEGRAM, "1")  # nothing was kept
 
 
 async def test_a_writing_transaction_reads_its_own_writes_and_loses_them_on_rollback(
