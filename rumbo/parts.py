@@ -279,8 +279,7 @@ def outbox(
         return Part("outbox", note="off: no platform configured (the web chat needs none)")
     names = ", ".join(sorted(channel.value for channel in clients))
     note = f"delivers to {names} as soon as queued"
-    if not container.uow.one_writer:
-        note += ", unless a process that only sends runs" if takes_updates else ", for all"
+    note += ", unless a process that only sends runs" if takes_updates else ", for all"
     return Part("outbox", tasks=[run_sender], note=note)
 
 

@@ -12,10 +12,13 @@ process is not busy: the reply to an update applied while it had no other unit o
 open goes from it at once, claimed in the update's own transaction
 (``OutboxSender.claim_at_commit``), without the round trip to the other process.
 
-Not on SQLite: it has one writer, and two processes writing take turns through the
-busy handler's sleeps. In a burst, the process that only sends waited for the lock
-behind the one taking updates, fell behind, and the replies waited; the process
-taking updates sends its own there, taking turns with its own writers in process.
+On SQLite too, where the two processes take turns at the file's one write lock: each
+waits for it in ``plan_store.sqlite_driver``, looking again every half millisecond.
+(With SQLite's own busy handler, which sleeps in growing steps, both processes slept
+several milliseconds for a lock held for one, and the process taking updates sent
+its own replies here instead.) The process that only sends has no notification to
+hear on SQLite: it finds the rows by polling, and in a burst it claims again as soon
+as it has room.
 
 A sender standing by still polls, and takes any row left waiting longer than
 ``STANDBY_GRACE``: should the sending process stall without losing its lease, a reply
@@ -85,8 +88,6 @@ class SendingDuty:
 
     async def look(self) -> None:
         """Renew this process's leases, or see whether another process sends for it."""
-        if self._uow_factory.one_writer:
-            return
         now = self._uow_factory.clock()
         if not self.takes_updates:
             for name in self._names:

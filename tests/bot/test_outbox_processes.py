@@ -22,8 +22,8 @@ cases its jobs make nothing, so every call the fake sees comes from the outbox.
 
 Both run on PostgreSQL (skipped with the reason when no server answers) and on an
 SQLite file: the claim is one ``UPDATE`` that opens its transaction, so SQLite's file
-lock, shared by every process, makes it atomic across processes as well (its busy
-timeout lets the other writer wait its turn).
+lock, shared by every process, makes it atomic across processes as well (a writer
+waits for the other's turn in ``plan_store.sqlite_driver``).
 
 A process takes a few seconds to start (most of it imports). The kill test starts two
 one after the other and waits for a lease to lapse, so it runs with ``./dev
@@ -461,16 +461,11 @@ async def test_a_sender_process_is_woken_by_a_commit_in_another_process(
 async def test_a_process_taking_updates_leaves_the_sending_to_a_process_that_only_sends(
     db_backend: str, database: Container, tg: FakeTelegram, launcher: Launcher
 ) -> None:
-    """On PostgreSQL, while a process that only sends runs, the process that takes the
-    updates stands by (a burst's replies are the other's to send, a lone update's go
-    from here at once: ``test_a_sender_standing_by_still_sends_at_once_what_its_process
+    """While a process that only sends runs, the process that takes the updates stands
+    by (a burst's replies are the other's to send, a lone update's go from here at
+    once: ``test_a_sender_standing_by_still_sends_at_once_what_its_process
     _committed_alone``) and answers come; once that process stops, the process taking
-    updates answers by itself again."""
-    if db_backend != "postgresql":
-        pytest.skip(
-            "on SQLite the process taking updates sends its own replies: two processes "
-            "sending would take turns at the file's one write lock"
-        )
+    updates answers by itself again. On both databases."""
     sender = await launcher.start("sender", poll_seconds=LONG_POLL)
     bot = await launcher.start("telegram", only="telegram", poll_seconds=LONG_POLL)
     await launcher.eventually(

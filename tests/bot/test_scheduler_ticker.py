@@ -150,9 +150,8 @@ async def test_the_serve_part_reminds_through_telegram(
         built = build_parts(served, ["scheduler"])
         assert [part.name for part in built] == ["scheduler", "outbox"]
         assert built[0].note.endswith("alerts by telegram")
-        # On PostgreSQL a process that only sends says it sends for all the others.
-        everyone = "" if served.uow.one_writer else ", for all"
-        assert built[1].note == f"delivers to telegram as soon as queued{everyone}"
+        # A process that only sends says it sends for all the others.
+        assert built[1].note == "delivers to telegram as soon as queued, for all"
         tasks = [asyncio.create_task(task()) for part in built for task in part.tasks]
         try:
             (sent,) = await tg.wait_for_sent(1, chat_id=6101)
