@@ -154,8 +154,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         sqlite = connection._conn
         async with adapted._execute_mutex:
             if adapted.wrote and sqlite.in_transaction:
-                # This transaction has written: it holds the lock and waits for nobody.
-                outcome = _run(sqlite, many, operation, parameters)
+                # This transaction has written: it holds the lock and waits for nobody
+                # (were it ever turned away, it fails here rather than wait on the loop).
+                outcome = _run_once(sqlite, many, operation, parameters)
             else:
                 changes = sqlite.total_changes
                 outcome = await connection._execute(_run, sqlite, many, operation, parameters)
