@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from plan_store import sqlite_driver
 from plan_store.enums import Channel
@@ -73,7 +74,7 @@ async def test_a_write_gives_up_on_a_lock_held_past_its_patience_and_keeps_nothi
     other = another_process(container)
     other.execute("BEGIN IMMEDIATE")  # held until the write has given up
     try:
-        with pytest.raises(Exception, match="database is locked"):
+        with pytest.raises(OperationalError, match="database is locked"):
             async with container.uow() as uow:
                 await updates.first_seen(uow, Channel.TELEGRAM, "1")
     finally:
