@@ -23,6 +23,7 @@ from telegram.error import NetworkError
 
 from bot.inbound import Handler
 from bot.telegram import TelegramPoller, TelegramWebhook, build_bot
+from bot.telegram.polling import Sleep
 from plan_store.enums import Channel
 from plan_store.models import ProcessedUpdate
 from rumbo import parts
@@ -89,11 +90,15 @@ async def polled_until(
 
 
 def polling(
-    container: Container, tg: FakeTelegram
+    container: Container, tg: FakeTelegram, sleep: Sleep = asyncio.sleep
 ) -> contextlib.AbstractAsyncContextManager[TelegramPoller]:
     """The polling loop on a short long-poll, retrying a failed store almost at once."""
     return running_poller(
-        telegram_settings(container.settings, tg), container, poll_seconds=1, longest_backoff=0.05
+        telegram_settings(container.settings, tg),
+        container,
+        poll_seconds=1,
+        longest_backoff=0.05,
+        sleep=sleep,
     )
 
 
@@ -103,16 +108,26 @@ def polling(
 async def test_polling_confirms_an_update_only_after_it_is_stored(
     tg: FakeTelegram, container: Container
 ) -> None:
+    mend, mended = asyncio.Event(), asyncio.Event()
+
+    async def wait_then_mend(seconds: float) -> None:
+        """The poller's wait between tries. The database is mended there once asked,
+        so that no try is caught half before and half after (its apology included)."""
+        await asyncio.sleep(seconds)
+        if mend.is_set() and not mended.is_set():
+            await mend_the_database(container)
+            mended.set()
+
     await break_the_database(container)
     update_id = tg.enqueue(sticker())
-    async with polling(container, tg) as poller:
+    async with polling(container, tg, sleep=wait_then_mend) as poller:
         await tg.wait_for_calls("getUpdates", 1)
         await asyncio.sleep(0.3)  # the poller keeps trying to store it
         assert poller.offset is None
         assert len(tg.calls_to("getUpdates")) == 1  # it did not ask for more meanwhile
         assert tg.pending_update_count == 1
 
-        await mend_the_database(container)
+        mend.set()
         await eventually(lambda: poller.offset == update_id + 1)
         assert await processed_count(container.uow, Channel.TELEGRAM) == 1
         # The next getUpdates carries the higher offset: now Telegram forgets it.

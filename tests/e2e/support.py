@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.outbox import ChannelClient, OutboxSender, RateLimits
 from bot.telegram import TelegramPoller, build_bot
-from bot.telegram.polling import Backoff
+from bot.telegram.polling import Backoff, Sleep
 from plan_store.enums import (
     AppointmentAnswer,
     Channel,
@@ -77,13 +77,16 @@ async def running_poller(
     *,
     poll_seconds: float = 5,
     longest_backoff: float = 0.1,
+    sleep: Sleep = asyncio.sleep,
 ) -> AsyncIterator[TelegramPoller]:
-    """Rumbo's polling loop as ``rumbo serve`` runs it, as a task; cancelled on exit."""
+    """Rumbo's polling loop as ``rumbo serve`` runs it, as a task; cancelled on exit.
+    ``sleep`` is how it waits before trying again."""
     poller = TelegramPoller(
         build_bot(telegram_config(settings)),
         container.uow,
         poll_seconds=poll_seconds,
         backoff=lambda: Backoff(first=0.01, most=longest_backoff),
+        sleep=sleep,
     )
     task = asyncio.create_task(poller.run())
     try:
