@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot import metrics, staff_chat
-from dialogs import conversation
+from dialogs import conversation, recovery
 from dialogs.events import Event
 from dialogs.notices import apology
 from dialogs.screens import Reply
@@ -45,20 +45,27 @@ async def receive(
 ) -> Reply | None:
     """Apply ``inbound`` once; None when it was applied before.
 
-    If the dialogs fail unexpectedly, nothing they did is kept, the update is still
-    recorded, and the adolescent gets an apology instead of silence. A staff member's
-    own chat (``bot.staff_chat``) never reaches the dialogs, whatever the handler.
+    If the dialogs fail unexpectedly, nothing they did is kept, and the update is
+    applied again in a turn of ``dialogs.recovery``: what the adolescent sent is still
+    kept and read for risk, and she is answered. Should that fail too, the update is
+    recorded with only an apology: never silence, and never a retry without end. A
+    staff member's own chat (``bot.staff_chat``) never reaches the dialogs, whatever
+    the handler.
     """
     channel = inbound.channel.value
-    try:
-        [reply] = await _apply(uow_factory, [(inbound, handler)])
-        return reply
-    except Exception as error:
-        if transient(error):
-            # Tried again and again turned away by the database: nothing was kept and
-            # the transport does not acknowledge the update, so it comes again.
-            raise
-        log.exception("the dialogs failed on a %s update", channel)
+    for attempt in (handler, recovery.recover):
+        try:
+            [reply] = await _apply(uow_factory, [(inbound, attempt)], failed=attempt is not handler)
+            return reply
+        except Exception as error:
+            if transient(error):
+                # Tried again and again turned away by the database: nothing was kept
+                # and the transport does not acknowledge the update, so it comes again.
+                raise
+            if attempt is handler:
+                log.exception("the dialogs failed on a %s update; keeping what it sent", channel)
+            else:
+                log.exception("keeping what a %s update sent failed too; apologizing", channel)
     async with uow_factory.write_turn(), uow_factory() as uow:
         if not await updates.first_seen(uow, inbound.channel, inbound.update_id):
             metrics.INBOUND.labels(channel, "duplicate").inc()
@@ -146,10 +153,14 @@ class SharedCommits:
 
 
 async def _apply(
-    uow_factory: UnitOfWorkFactory, items: Sequence[tuple[Inbound, Handler | None]]
+    uow_factory: UnitOfWorkFactory,
+    items: Sequence[tuple[Inbound, Handler | None]],
+    *,
+    failed: bool = False,
 ) -> list[Reply | None]:
     """The updates' whole transaction, tried again while the database turns it away
-    for a passing reason (``transient``): a rolled-back attempt kept nothing."""
+    for a passing reason (``transient``): a rolled-back attempt kept nothing.
+    ``failed``: the turns are the recovery of ones the dialogs failed on."""
     for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
         try:
             async with uow_factory.write_turn(), uow_factory() as uow:
@@ -162,7 +173,7 @@ async def _apply(
             await asyncio.sleep(0.02 * 2 ** (attempt - 1))
             continue
         for (inbound, _handler), reply in zip(items, replies, strict=True):
-            outcome = "applied" if reply is not None else "duplicate"
+            outcome = "duplicate" if reply is None else "failed" if failed else "applied"
             metrics.INBOUND.labels(inbound.channel.value, outcome).inc()
         return replies
     raise AssertionError("unreachable")

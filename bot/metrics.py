@@ -9,7 +9,8 @@ from prometheus_client import Counter
 INBOUND = Counter(
     "rumbo_inbound_updates",
     "Updates received from the chat platforms, by channel and outcome "
-    "(applied, duplicate: delivered again and ignored, failed: answered with an apology).",
+    "(applied, duplicate: delivered again and ignored, failed: the dialogs failed on it, "
+    "and it was kept by their recovery or answered with only an apology).",
     ["channel", "outcome"],
 )
 DELIVERIES = Counter(

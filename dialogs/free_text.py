@@ -171,8 +171,8 @@ async def receive(turn: Turn, text: str) -> None:
     await passed_on(turn)
 
 
-async def passed_on(turn: Turn) -> None:
-    """ "Se lo paso a tu equipo. Laura lo lee hoy." """
+async def passed_on(turn: Turn, note: str | None = None) -> None:
+    """ "Se lo paso a tu equipo. Laura lo lee hoy." (after ``note``, when given)"""
     t = turn.t
     operator = await turn.operator()
     today = await turn.reads_today()
@@ -190,4 +190,4 @@ async def passed_on(turn: Turn) -> None:
     else:
         # Translators: after a free message in the evening: the team reads it early tomorrow.
         text = t.gettext("Se lo paso a tu equipo. Lo leen mañana temprano.")
-    turn.say(text, [[menu_button(t)]])
+    turn.say(text, [[menu_button(t)]], note=note)

@@ -98,10 +98,20 @@ def text(t: Translator, notice: Notice) -> str:
     )
 
 
-def apology() -> Screen:
-    """What the chat says when the conversation failed on a message (in Spanish: the
-    chat's language is read by the very dialogs that failed)."""
-    t = translator(SOURCE_LANGUAGE)
+def apology(t: Translator | None = None) -> Screen:
+    """What the chat says when the conversation failed on a message and nothing of it
+    could be kept. In Spanish unless ``t`` is given: when even the turn that keeps
+    what it can failed (``dialogs.recovery``), the chat's language is not known."""
+    t = t or translator(SOURCE_LANGUAGE)
     # Translators: sent when the bot failed on a message. The fault is the bot's, never the
     # adolescent's.
-    return Screen(t.gettext("Perdón, algo falló de mi lado. ¿Me lo repites en un momento?"))
+    text = t.gettext("Perdón, algo falló de mi lado. ¿Me lo repites en un momento?")
+    return Screen(text, language=t.code)
+
+
+def sorry(t: Translator) -> str:
+    """The first line of an answer to a message the conversation failed on, when what
+    it said was kept all the same (``dialogs.recovery``)."""
+    # Translators: first line of the answer to a message the bot failed on, but still kept for the
+    # team (what follows says who reads it, and when). The fault is the bot's.
+    return t.gettext("Perdón, algo falló de mi lado.")

@@ -7,6 +7,7 @@ from dialogs import appointments, concerns, operator, pre_evaluation
 from dialogs.common import State, Turn, menu_button
 from dialogs.events import Event
 from plan_store.enums import FlagCategory, MessageKind, Severity
+from plan_store.models import Message
 from plan_store.services import flags, messages
 
 
@@ -22,38 +23,10 @@ async def receive(turn: Turn, event: Event) -> None:
         return
     if await concerns.voice_sent(turn, event.voice):
         return  # the concern's own: never among the messages her operator reads
-    message = await messages.record_inbound(
-        turn.uow,
-        turn.case_id,
-        channel=turn.channel,
-        body="",
-        kind=MessageKind.VOICE,
-        voice=event.voice,
-    )
-    await flags.raise_flag(
-        turn.uow,
-        turn.case_id,
-        category=FlagCategory.VOICE_NOTE,
-        severity=Severity.MEDIUM,
-        message_id=message.id,
-        detail="voice_note",
-    )
+    message = await keep(turn, event.voice)
     if await pre_evaluation.voice_sent(turn, message.id):
         return
-    who = await turn.operator()
-    today = await turn.reads_today()
-    if who and today:
-        # Translators: {name} is the first name of the adolescent's operator.
-        heard = t.gettext("Recibí tu audio 🎧 {name} lo escucha hoy.").format(name=who)
-    elif who:
-        # Translators: {name} is the first name of the adolescent's operator.
-        heard = t.gettext("Recibí tu audio 🎧 {name} lo escucha mañana temprano.").format(name=who)
-    elif today:
-        # Translators: after a voice note: the team listens to it today.
-        heard = t.gettext("Recibí tu audio 🎧 Tu equipo lo escucha hoy.")
-    else:
-        # Translators: after a voice note in the evening: the team listens early tomorrow.
-        heard = t.gettext("Recibí tu audio 🎧 Tu equipo lo escucha mañana temprano.")
+    heard = await received(turn)
     data = turn.data
     waiting = (State.OPERATOR_MESSAGE, State.OPERATOR_URGENCY)
     if turn.state in waiting and isinstance(data.get("reason"), str):
@@ -69,3 +42,37 @@ async def receive(turn: Turn, event: Event) -> None:
             await appointments.skip(turn, answer, appointment)
             return
     turn.say(heard, [[menu_button(t)]])
+
+
+async def keep(turn: Turn, audio: bytes) -> Message:
+    """The voice note stored, flagged for a person to listen to."""
+    message = await messages.record_inbound(
+        turn.uow, turn.case_id, channel=turn.channel, body="", kind=MessageKind.VOICE, voice=audio
+    )
+    await flags.raise_flag(
+        turn.uow,
+        turn.case_id,
+        category=FlagCategory.VOICE_NOTE,
+        severity=Severity.MEDIUM,
+        message_id=message.id,
+        detail="voice_note",
+    )
+    return message
+
+
+async def received(turn: Turn) -> str:
+    """ "Recibí tu audio 🎧 Laura lo escucha hoy." """
+    t = turn.t
+    who = await turn.operator()
+    today = await turn.reads_today()
+    if who and today:
+        # Translators: {name} is the first name of the adolescent's operator.
+        return t.gettext("Recibí tu audio 🎧 {name} lo escucha hoy.").format(name=who)
+    if who:
+        # Translators: {name} is the first name of the adolescent's operator.
+        return t.gettext("Recibí tu audio 🎧 {name} lo escucha mañana temprano.").format(name=who)
+    if today:
+        # Translators: after a voice note: the team listens to it today.
+        return t.gettext("Recibí tu audio 🎧 Tu equipo lo escucha hoy.")
+    # Translators: after a voice note in the evening: the team listens early tomorrow.
+    return t.gettext("Recibí tu audio 🎧 Tu equipo lo escucha mañana temprano.")
