@@ -146,7 +146,7 @@ class Users:
         before = self._sends()
         offered: list[tuple[int, float]] = []
         total = int(rate * seconds)
-        started = time.monotonic()
+        started, started_at = time.monotonic(), time.time()
         for n in range(total):
             due = started + n / rate
             wait = due - time.monotonic()
@@ -172,6 +172,7 @@ class Users:
         return {
             "latencies": latencies,
             "slowest": slowest[: max(1, len(latencies) // 100)],
+            "started_at": started_at,
             "offered": total,
             "achieved_rate": total / seconds,
         }

@@ -49,7 +49,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +214,8 @@ class Turn:
     """The slowest hundredth of the paced replies: (latency, seconds into the paced
     phase when the update was offered), to tell a pause that hit several replies at
     once (a sweep, a collection) from replies slow one by one."""
+    paced_from: float = 0.0
+    """When the paced phase began (Unix time): to find a pause in the database's log."""
 
 
 async def one_turn(
@@ -289,6 +291,7 @@ async def one_turn(
             rss_mb={p.name: p.peak_rss_mb() for p in procs},
             load=load(),
             slowest=[(float(s), float(t)) for s, t in paced["slowest"]],
+            paced_from=float(paced["started_at"]),
         )
     except BaseException:
         for proc in procs:
@@ -315,7 +318,8 @@ def show(turn: Turn, baseline: Turn | None) -> None:
         slow = ", ".join(
             f"{s * 1000:.0f} ms at {t:.1f} s" for s, t in sorted(turn.slowest, key=lambda x: x[1])
         )
-        print(f"           slowest paced replies: {slow}", flush=True)
+        began = datetime.fromtimestamp(turn.paced_from, UTC).strftime("%H:%M:%S.%f")[:-3]
+        print(f"           slowest paced replies (paced from {began} UTC): {slow}", flush=True)
     split = ", ".join(f"{name} {ms:.2f}" for name, ms in turn.cpu_ms_by.items())
     if turn.database_cpu_ms is not None:
         split += f"; the PostgreSQL server {turn.database_cpu_ms:.2f}"
