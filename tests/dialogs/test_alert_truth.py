@@ -11,24 +11,19 @@ anybody is being told.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import time
 
 import pytest
 from sqlalchemy import select
 
 from dialogs import actions
-from plan_store.enums import Role
-from plan_store.models import Alert, Home
-from plan_store.services import alert_reads, alert_recipients, duty, linking, staff_chats
+from plan_store.models import Alert
+from plan_store.services import alert_recipients, linking
 from rumbo.container import Container
 from rumbo.settings import Settings
-from tests.builders import a_staff_member
 from tests.configured import configured
 from tests.dialogs.builders import World
 from tests.dialogs.chat import Chat
-
-TELLING = "Le estoy avisando ahora a"
-NOBODY = "Ahora mismo no pude avisarle a nadie de tu equipo al momento."
+from tests.dialogs.on_duty import NOBODY, TELLING, beto_on_duty
 
 
 async def risky_message(chat: Chat, world: World) -> None:
@@ -92,27 +87,6 @@ PATHS: dict[str, Callable[[Chat, World], Awaitable[None]]] = {
 def settings(settings: Settings) -> Settings:
     """An installation that sends alerts by email."""
     return configured(settings, smtp={"host": "127.0.0.1"})
-
-
-async def beto_on_duty(container: Container, world: World, *, reachable: str) -> None:
-    """Beto on duty all week; reachable by email, on a console page he has open, or not."""
-    async with container.uow() as uow:
-        home = await uow.session.get(Home, world.home_id)
-        marta = await a_staff_member(uow, home, "marta", Role.COORDINATOR)
-        await duty.add_shift(
-            uow,
-            marta,
-            world.home_id,
-            staff_id=world.beto.id,
-            weekdays=range(7),
-            starts=time(0),
-            ends=time(0),
-        )
-        if reachable == "email":
-            await staff_chats.set_email(uow, world.beto, "beto@casa.test")
-        if reachable == "console":
-            await alert_reads.live_for(uow, world.beto.id)  # a page of his asks for alerts
-        await uow.commit()
 
 
 @pytest.mark.parametrize("path", PATHS, ids=list(PATHS))

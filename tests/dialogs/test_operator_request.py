@@ -21,7 +21,7 @@ from staff_console.queries.case import CasePage, case_page
 from tests.configured import configured
 from tests.dialogs.builders import World
 from tests.dialogs.chat import Chat
-from tests.dialogs.test_alert_truth import beto_on_duty
+from tests.dialogs.on_duty import beto_on_duty
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from rumbo.settings import Settings
 from tests.configured import configured
 from tests.dialogs.builders import World
 from tests.dialogs.chat import Chat, check_reply
-from tests.dialogs.test_alert_truth import NOBODY, TELLING, beto_on_duty
+from tests.dialogs.on_duty import NOBODY, TELLING, beto_on_duty
 
 APOLOGY = "Perdón, algo falló de mi lado."
 
