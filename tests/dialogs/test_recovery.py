@@ -173,13 +173,10 @@ async def test_a_complaint_whose_flow_fails_never_reaches_her_operators_messages
 
 
 async def test_a_button_a_broken_flow_fails_on_gets_the_apology_in_her_language(
-    container: Container, world: World
+    container: Container, world: World, chat: Chat
 ) -> None:
-    chat = Chat(container, chat_id="english")
-    await chat.start()
+    await chat.tap("🌐 Idioma")
     await chat.tap("English")
-    await chat.send(world.code)
-    await chat.tap("✅ I agree")
     await chat.tap("🙋 Talk to Laura")
     await chat.tap("💬 Just to talk")
     await chat.tap("⏭️ Skip")
