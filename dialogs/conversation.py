@@ -84,12 +84,7 @@ async def _start(turn: Turn, payload: str) -> None:
 
 async def _text(turn: Turn, text: str) -> None:
     t = turn.t
-    if text and turn.is_open and (turn.state != State.CONCERN_MESSAGE or is_command(text)):
-        # Whatever an adolescent with consent types reaches the team, in any state;
-        # save the words of a complaint or a request for another operator, which go to
-        # the home's coordinators only (``dialogs.concerns``): the operator reads the
-        # messages, and may be the one it is about. A command typed there ("menú")
-        # leaves the complaint unsent and is no part of it: it is kept like any other.
+    if text and kept(turn, text):
         await free_text.keep(turn, text)
     if text[:6].casefold() == "/start":
         await _start(turn, text[len("/start") :].strip())
@@ -116,6 +111,16 @@ async def _text(turn: Turn, text: str) -> None:
         await _open_text(turn, text)
     else:
         await _gate_text(turn, text)
+
+
+def kept(turn: Turn, text: str = "") -> bool:
+    """Whether what the chat sends now (``text``, when typed) is kept among the case's
+    messages. Whatever an adolescent with consent sends reaches the team, in any state;
+    save the words of a complaint or a request for another operator, which go to the
+    home's coordinators only (``dialogs.concerns``): the operator reads the messages,
+    and may be the one it is about. A command typed there ("menú") leaves the
+    complaint unsent and is no part of it: it is kept like any other text."""
+    return turn.is_open and (turn.state != State.CONCERN_MESSAGE or is_command(text))
 
 
 def is_command(text: str) -> bool:

@@ -23,8 +23,8 @@ the bare apology (``dialogs.notices.apology``).
 from __future__ import annotations
 
 from dialogs import free_text, home, voice
-from dialogs.common import State, Turn, clean, menu_button
-from dialogs.conversation import is_command
+from dialogs.common import Turn, clean, menu_button
+from dialogs.conversation import kept
 from dialogs.events import Event, EventKind
 from dialogs.notices import apology, sorry
 from dialogs.screens import Reply
@@ -38,7 +38,7 @@ async def recover(uow: UnitOfWork, channel: Channel, external_id: str, event: Ev
     turn = await Turn.begin(uow, channel, external_id, home_screen=home.show)
     if event.kind is EventKind.TEXT:
         await _text(turn, clean(event.data))
-    elif event.kind is EventKind.VOICE and event.voice and _keeps(turn):
+    elif event.kind is EventKind.VOICE and event.voice and kept(turn):
         await voice.keep(turn, event.voice)
         turn.say(await voice.received(turn), [[menu_button(turn.t)]], note=sorry(turn.t))
     if not turn.reply.screens:
@@ -51,7 +51,7 @@ async def _text(turn: Turn, text: str) -> None:
         return
     risks = await free_text.read_risks(turn, text)
     shown = risks[0] if risks and risks[0].severity in free_text.SHOWN else None
-    if not (_keeps(turn) or (turn.is_open and is_command(text))):
+    if not kept(turn, text):
         if shown is not None:
             await free_text.before_consent(turn, shown)
         return
@@ -61,8 +61,3 @@ async def _text(turn: Turn, text: str) -> None:
         await free_text.safety(turn, shown)
     else:
         await free_text.passed_on(turn, note=sorry(turn.t))
-
-
-def _keeps(turn: Turn) -> bool:
-    """Whether what the chat sends now may be stored among the case's messages."""
-    return turn.is_open and turn.state != State.CONCERN_MESSAGE
